@@ -1,0 +1,39 @@
+#pragma once
+// What every subcommand shares: the global options, how the store path is resolved, and how
+// a failure becomes a one-line cause and a non-zero exit.
+#include <filesystem>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "core/error.hpp"
+
+namespace kestrel::app {
+
+struct GlobalOptions {
+  std::string config_path;  // --config FILE.toml
+  bool quiet = false;       // --quiet: no progress bars
+};
+
+// Thrown from a command callback to end the process with a message and exit code 1.
+struct CommandFailed {
+  std::string message;
+};
+
+// Unwraps a Result or throws CommandFailed with its message.
+template <class T>
+T value_or_fail(core::Result<T> result) {
+  if (!result) throw CommandFailed{result.error().message};
+  return std::move(*result);
+}
+inline void check(core::Status status) {
+  if (!status) throw CommandFailed{status.error().message};
+}
+
+// --db FILE: the flag, else data.db from --config, else core::default_db_path().
+void add_db_option(CLI::App& command, std::string& db);
+std::filesystem::path resolve_db(const GlobalOptions& global, const std::string& db_flag);
+
+void add_data_commands(CLI::App& app, const GlobalOptions& global);
+
+}  // namespace kestrel::app

@@ -1,0 +1,33 @@
+// kestrel: one executable, one subcommand per stage of the pipeline.
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "cli_support.hpp"
+
+int main(int argc, char** argv) {
+  using namespace kestrel::app;
+  CLI::App app{"Kestrel: machine-learning trading research and execution for US stocks"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "kestrel 0.1.0");
+  GlobalOptions global;
+  app.add_option("--config", global.config_path, "Configuration file (TOML)")->check(CLI::ExistingFile);
+  app.add_flag("--quiet,-q", global.quiet, "No progress bars");
+
+  add_data_commands(app, global);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const CommandFailed& e) {
+    fmt::print(stderr, "kestrel: error: {}\n", e.message);
+    return 1;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "kestrel: internal error: {}\n", e.what());
+    return 2;
+  }
+  return 0;
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package Kestrel needs to build, test and run — including what the
+# later modules (ml, rl, live trading) use — and points BLAS/LAPACK at OpenBLAS, because
+# LibTorch on the reference BLAS is 3-5x slower. Idempotent and non-interactive: when
+# everything is already installed it only checks and returns.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git ca-certificates
+  zlib1g-dev
+  libsqlite3-dev sqlite3
+  libtorch-dev libopenblas0-pthread libjemalloc2 libjemalloc-dev
+  libxgboost-dev
+  libeigen3-dev libtbb-dev
+  libpqxx-dev postgresql
+  libcpp-httplib-dev libssl-dev
+  nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3 python3-numpy
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${#missing[@]} package(s): ${missing[*]}"
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "install-deps: all ${#packages[@]} packages present"
+fi
+
+# LibTorch links libblas.so.3/liblapack.so.3 through Debian's alternatives; without an
+# explicit choice a --no-install-recommends install can leave the reference BLAS active.
+arch_triplet=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)
+for lib in libblas.so.3 liblapack.so.3; do
+  target=/usr/lib/$arch_triplet/openblas-pthread/$lib
+  if [ -e "$target" ]; then
+    "${sudo_cmd[@]}" update-alternatives --quiet --set "$lib-$arch_triplet" "$target" || true
+  fi
+done

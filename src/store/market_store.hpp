@@ -1,0 +1,81 @@
+#pragma once
+// The market-data store: the system of record for bars, the universe, corporate actions
+// and quality flags, in one SQLite file. Writes are all-or-nothing (one transaction per
+// write call); every write that changes something bumps data_version, which snapshots use
+// to know when they are stale.
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/date.hpp"
+#include "core/error.hpp"
+#include "store/input_file.hpp"
+#include "store/records.hpp"
+#include "store/sqlite.hpp"
+
+namespace kestrel::store {
+
+// Everything one import writes, applied in a single transaction.
+struct StoreWrite {
+  std::vector<BarFile> bar_files;
+  std::vector<TickerInfo> tickers;
+  std::vector<std::pair<std::string, CorporateAction>> actions;
+  std::vector<QualityFlag> flags;
+};
+
+struct WriteSummary {
+  std::int64_t bars_inserted = 0;
+  std::int64_t bars_updated = 0;
+  std::int64_t bars_unchanged = 0;
+  std::int64_t tickers_added = 0;
+  std::int64_t actions_written = 0;
+  std::int64_t flags_written = 0;
+  std::uint64_t data_version = 0;
+};
+
+struct TickerSummary {
+  TickerInfo info;
+  std::optional<core::Date> first_date;
+  std::optional<core::Date> last_date;
+  std::int64_t bar_count = 0;
+};
+
+class MarketStore {
+ public:
+  enum class Access { ReadOnly, ReadWrite };
+  // ReadWrite creates the file (and its folder) and applies pending schema migrations.
+  static core::Result<MarketStore> open(const std::filesystem::path& path, Access access);
+
+  const std::filesystem::path& path() const { return db_.path(); }
+
+  core::Result<WriteSummary> write(const StoreWrite& batch);
+
+  // Increases with every write that changed stored data; with store_id it identifies a
+  // state of the store.
+  core::Result<std::uint64_t> data_version();
+  core::Result<std::string> store_id();
+
+  // All tickers with their metadata and the date range of their bars, by symbol.
+  core::Result<std::vector<TickerSummary>> universe();
+  core::Result<std::vector<Bar>> bars(const std::string& ticker,
+                                      std::optional<core::Date> from = std::nullopt,
+                                      std::optional<core::Date> to = std::nullopt);
+  core::Result<std::optional<core::Date>> last_date(const std::string& ticker);
+  core::Result<std::vector<CorporateAction>> corporate_actions(const std::string& ticker);
+  // All flags, or one ticker's.
+  core::Result<std::vector<QualityFlag>> quality_flags(const std::string& ticker = "");
+
+  // Streams every bar ordered by (symbol, date) — the bulk read behind snapshots.
+  core::Status for_each_bar(const std::function<void(const std::string& ticker, const Bar&)>& visit);
+
+ private:
+  explicit MarketStore(sqlite::Database db) : db_(std::move(db)) {}
+  core::Status migrate();
+
+  sqlite::Database db_;
+};
+
+}  // namespace kestrel::store

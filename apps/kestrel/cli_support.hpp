@@ -34,6 +34,8 @@ inline void check(core::Status status) {
 void add_db_option(CLI::App& command, std::string& db);
 std::filesystem::path resolve_db(const GlobalOptions& global, const std::string& db_flag);
 
-void add_data_commands(CLI::App& app, const GlobalOptions& global);
+// Command groups, one per *_commands.cpp file. `data` subcommands that live in their own
+// files attach to the group returned by add_data_commands.
+CLI::App& add_data_commands(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace kestrel::app

@@ -65,7 +65,7 @@ void run_universe(const GlobalOptions& global, const UniverseArgs& args) {
 
 }  // namespace
 
-void add_data_commands(CLI::App& app, const GlobalOptions& global) {
+CLI::App& add_data_commands(CLI::App& app, const GlobalOptions& global) {
   CLI::App* data = app.add_subcommand("data", "Market-data store: import, validate, snapshot, collect");
   data->require_subcommand(1);
 
@@ -84,6 +84,7 @@ void add_data_commands(CLI::App& app, const GlobalOptions& global) {
   add_db_option(*universe, universe_args->db);
   universe->add_flag("--json", universe_args->json, "Print JSON instead of a table");
   universe->callback([&global, universe_args] { run_universe(global, *universe_args); });
+  return *data;
 }
 
 }  // namespace kestrel::app

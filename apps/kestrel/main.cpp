@@ -16,7 +16,8 @@ int main(int argc, char** argv) {
   app.add_option("--config", global.config_path, "Configuration file (TOML)")->check(CLI::ExistingFile);
   app.add_flag("--quiet,-q", global.quiet, "No progress bars");
 
-  add_data_commands(app, global);
+  CLI::App& data = add_data_commands(app, global);
+  (void)data;
 
   try {
     app.parse(argc, argv);

@@ -16,7 +16,8 @@ packages=(
   libcpp-httplib-dev libssl-dev
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-numpy
+  python3 python3-numpy python3-pandas
+  nodejs chromium fonts-dejavu-core
 )
 
 missing=()
@@ -46,3 +47,18 @@ for lib in libblas.so.3 liblapack.so.3; do
     "${sudo_cmd[@]}" update-alternatives --quiet --set "$lib-$arch_triplet" "$target" || true
   fi
 done
+
+# The HTML report's charting library (uPlot) comes from npm at the version pinned in
+# web/package-lock.json; CMake embeds it into the binary. `npm ls` fails when anything is
+# missing or differs from the lock file, and only then is it reinstalled.
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+if ! command -v npm >/dev/null; then
+  # Debian's nodejs ships npm separately (NodeSource's nodejs includes it).
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm
+fi
+if npm ls --prefix "$repo_root/web" --depth=0 >/dev/null 2>&1; then
+  echo "install-deps: web/node_modules matches web/package-lock.json"
+else
+  echo "install-deps: npm ci --prefix web"
+  npm ci --prefix "$repo_root/web" --no-audit --no-fund
+fi

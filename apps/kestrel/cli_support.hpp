@@ -37,5 +37,16 @@ std::filesystem::path resolve_db(const GlobalOptions& global, const std::string&
 // Command groups, one per *_commands.cpp file. `data` subcommands that live in their own
 // files attach to the group returned by add_data_commands.
 CLI::App& add_data_commands(CLI::App& app, const GlobalOptions& global);
+void add_validate_command(CLI::App& data, const GlobalOptions& global);
+void add_snapshot_command(CLI::App& data, const GlobalOptions& global);
+void add_collect_command(CLI::App& data, const GlobalOptions& global);
+// `bench` group; other benchmark files add their subcommands to the group it returns.
+CLI::App& add_bench_commands(CLI::App& app, const GlobalOptions& global);
+void add_features_bench(CLI::App& bench, const GlobalOptions& global);
+void add_features_commands(CLI::App& app, const GlobalOptions& global);
+void add_dataset_bench(CLI::App& bench, const GlobalOptions& global);
+void add_backtest_bench(CLI::App& bench, const GlobalOptions& global);
+void add_backtest_commands(CLI::App& app, const GlobalOptions& global);
+void add_risk_benches(CLI::App& bench, const GlobalOptions& global);
 
 }  // namespace kestrel::app

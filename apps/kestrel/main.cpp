@@ -17,7 +17,16 @@ int main(int argc, char** argv) {
   app.add_flag("--quiet,-q", global.quiet, "No progress bars");
 
   CLI::App& data = add_data_commands(app, global);
-  (void)data;
+  add_validate_command(data, global);
+  add_snapshot_command(data, global);
+  add_collect_command(data, global);
+  CLI::App& bench = add_bench_commands(app, global);
+  add_features_bench(bench, global);
+  add_features_commands(app, global);
+  add_dataset_bench(bench, global);
+  add_backtest_bench(bench, global);
+  add_backtest_commands(app, global);
+  add_risk_benches(bench, global);
 
   try {
     app.parse(argc, argv);

@@ -95,6 +95,8 @@ class Panel {
   std::vector<std::string> sectors_;
   std::uint64_t store_data_version_ = 0;
   std::string store_id_;
+  std::vector<std::size_t> by_symbol_;  // ticker indices sorted by symbol, for ticker_index
+  void index_tickers();
   friend class SnapshotAccess;
 };
 

@@ -1,0 +1,206 @@
+// `kestrel data collect`: bring tickers up to date from Alpha Vantage or a Yahoo-style CSV
+// vendor, with pacing, retries and an optional fallback vendor.
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "adapters/alpha_vantage.hpp"
+#include "adapters/api_key.hpp"
+#include "adapters/collector.hpp"
+#include "adapters/yahoo.hpp"
+#include "cli_support.hpp"
+#include "store/csv.hpp"
+
+namespace kestrel::app {
+namespace {
+
+constexpr const char* kApiKeyEnv = "ALPHAVANTAGE_API_KEY";
+
+struct CollectArgs {
+  std::string db;
+  std::string vendor;
+  std::vector<std::string> tickers;
+  bool universe = false;
+  std::string base_url;
+  std::string fallback;
+  std::string fallback_base_url;
+  std::optional<double> calls_per_minute;
+  int max_retries = 4;
+  double initial_backoff_s = 2;
+  double max_backoff_s = 60;
+  double timeout_s = 30;
+  std::string datatype = "json";
+  std::string api_key_file;
+};
+
+// Free-tier defaults: Alpha Vantage allows 5 calls a minute; Yahoo publishes no limit, so
+// stay polite.
+double default_calls_per_minute(std::string_view vendor) { return vendor == "alphavantage" ? 5 : 30; }
+
+std::chrono::milliseconds millis(double seconds) {
+  return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
+}
+
+core::Date today_utc() {
+  // The process edge is where wall time enters; the collector only gets the day.
+  const auto now = std::chrono::system_clock::now();
+  return core::Date::from_days(static_cast<std::int32_t>(
+      std::chrono::floor<std::chrono::days>(now).time_since_epoch().count()));
+}
+
+// One vendor with its own HTTP client, pacing and retry state.
+struct VendorStack {
+  std::unique_ptr<adapters::Fetcher> fetcher;
+  std::unique_ptr<adapters::DailyBarVendor> vendor;
+};
+
+VendorStack make_vendor(const CollectArgs& args, std::string_view name, const std::string& base_url,
+                        double calls_per_minute, adapters::SleepClock& clock,
+                        const adapters::LogSink& log) {
+  const bool alpha = name == "alphavantage";
+  std::string key;
+  if (alpha) {
+    std::optional<std::filesystem::path> key_file;
+    if (!args.api_key_file.empty()) key_file = args.api_key_file;
+    key = value_or_fail(adapters::resolve_api_key(key_file, std::getenv(kApiKeyEnv), kApiKeyEnv));
+  }
+  const std::string url =
+      !base_url.empty() ? base_url
+                        : std::string(alpha ? adapters::kAlphaVantageBaseUrl : adapters::kYahooBaseUrl);
+  auto base = value_or_fail(adapters::parse_base_url(url));
+  adapters::HttpTimeouts timeouts{std::min(millis(args.timeout_s), std::chrono::milliseconds(10'000)),
+                                  millis(args.timeout_s)};
+  adapters::FetcherSettings settings;
+  settings.retry = {args.max_retries + 1, millis(args.initial_backoff_s), millis(args.max_backoff_s)};
+  settings.calls_per_minute = calls_per_minute;
+  if (!key.empty()) settings.secrets.push_back(key);
+  VendorStack stack;
+  stack.fetcher = std::make_unique<adapters::Fetcher>(
+      adapters::HttpClient(std::move(base), timeouts), std::move(settings), clock, log);
+  if (alpha) {
+    adapters::AlphaVantageOptions options;
+    options.api_key = key;
+    options.datatype = args.datatype == "csv" ? adapters::AlphaVantageOptions::DataType::Csv
+                                              : adapters::AlphaVantageOptions::DataType::Json;
+    stack.vendor = std::make_unique<adapters::AlphaVantageClient>(*stack.fetcher, std::move(options));
+  } else {
+    stack.vendor = std::make_unique<adapters::YahooClient>(*stack.fetcher);
+  }
+  return stack;
+}
+
+void run_collect(const GlobalOptions& global, const CollectArgs& args) {
+  if (!args.universe && args.tickers.empty()) {
+    throw CommandFailed{"no tickers: pass --tickers A,B,… or --universe"};
+  }
+  // Vendors first: a missing key or bad URL should fail before the store file is created.
+  adapters::SteadySleepClock clock;
+  const adapters::LogSink log = [](std::string_view line) { spdlog::warn("{}", line); };
+  auto primary = make_vendor(args, args.vendor, args.base_url,
+                             args.calls_per_minute.value_or(default_calls_per_minute(args.vendor)),
+                             clock, log);
+  std::optional<VendorStack> fallback;
+  if (!args.fallback.empty()) {
+    if (args.fallback == args.vendor) {
+      throw CommandFailed{fmt::format("--fallback {} is the same vendor as --vendor", args.fallback)};
+    }
+    fallback = make_vendor(args, args.fallback, args.fallback_base_url,
+                           default_calls_per_minute(args.fallback), clock, log);
+  }
+
+  const auto db = resolve_db(global, args.db);
+  auto store = value_or_fail(store::MarketStore::open(db, store::MarketStore::Access::ReadWrite));
+  std::vector<std::string> tickers;
+  if (args.universe) {
+    for (const auto& t : value_or_fail(store.universe())) tickers.push_back(t.info.symbol);
+    if (tickers.empty()) {
+      throw CommandFailed{fmt::format("the universe in {} is empty: import universe.csv first or "
+                                      "pass --tickers", db.string())};
+    }
+  } else {
+    for (const auto& t : args.tickers) {
+      std::string symbol = store::trim(t);
+      if (!symbol.empty()) tickers.push_back(std::move(symbol));
+    }
+    if (tickers.empty()) throw CommandFailed{"no tickers: pass --tickers A,B,… or --universe"};
+  }
+
+  adapters::Collector collector(store, *primary.vendor, fallback ? fallback->vendor.get() : nullptr,
+                                {.today = today_utc(), .show_progress = !global.quiet, .log = log});
+  const auto report = value_or_fail(collector.run(tickers));
+
+  fmt::print("{:<8} {:<12} {:<12} {:>8} {:<10} {}\n", "ticker", "status", "vendor", "new rows",
+             "last date", "message");
+  for (const auto& t : report.tickers) {
+    fmt::print("{:<8} {:<12} {:<12} {:>8} {:<10} {}\n", t.ticker, adapters::to_string(t.status),
+               t.vendor.empty() ? "-" : t.vendor, t.new_rows,
+               t.last_date ? t.last_date->to_string() : "-", t.message);
+  }
+  using Status = adapters::TickerOutcome::Status;
+  const std::size_t failed = report.count(Status::Failed), not_run = report.count(Status::NotRun);
+  fmt::print("{} ticker(s): {} updated, {} re-adjusted, {} up to date, {} failed, {} not run\n",
+             report.tickers.size(), report.count(Status::Updated), report.count(Status::Readjusted),
+             report.count(Status::UpToDate), failed, not_run);
+  if (failed + not_run > 0) {
+    throw CommandFailed{fmt::format("{} of {} ticker(s) not collected; finished tickers are "
+                                    "stored, rerun the same command to resume",
+                                    failed + not_run, report.tickers.size())};
+  }
+}
+
+}  // namespace
+
+void add_collect_command(CLI::App& data, const GlobalOptions& global) {
+  auto args = std::make_shared<CollectArgs>();
+  CLI::App* collect = data.add_subcommand(
+      "collect",
+      "Download daily bars from a vendor and append the days the store lacks (resumes from each "
+      "ticker's last stored date; one transaction per ticker). Alpha Vantage needs an API key in "
+      "$ALPHAVANTAGE_API_KEY or --api-key-file.");
+  add_db_option(*collect, args->db);
+  collect->add_option("--vendor", args->vendor, "Data vendor")
+      ->required()
+      ->check(CLI::IsMember({"alphavantage", "yahoo"}));
+  auto* tickers = collect->add_option("--tickers", args->tickers, "Tickers, comma-separated")
+                      ->delimiter(',');
+  auto* universe = collect->add_flag("--universe", args->universe, "Every ticker in the store's universe");
+  tickers->excludes(universe);
+  collect->add_option("--base-url", args->base_url,
+                      "Vendor endpoint (default https://www.alphavantage.co or "
+                      "https://query1.finance.yahoo.com)");
+  collect->add_option("--calls-per-minute", args->calls_per_minute,
+                      "Pacing of vendor calls, retries included (default 5 for alphavantage, "
+                      "30 for yahoo)")
+      ->check(CLI::PositiveNumber);
+  collect->add_option("--max-retries", args->max_retries,
+                      "Retries per call on 5xx, timeouts and throttle notices")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100));
+  collect->add_option("--initial-backoff", args->initial_backoff_s,
+                      "Seconds before the first retry; doubles per retry")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  collect->add_option("--max-backoff", args->max_backoff_s, "Cap on the wait between retries (s)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  collect->add_option("--timeout", args->timeout_s, "Read timeout per call (s); connect timeout is at most 10 s")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  collect->add_option("--datatype", args->datatype, "Alpha Vantage reply format")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"json", "csv"}));
+  collect->add_option("--fallback", args->fallback, "Vendor to try for a ticker when --vendor fails for it")
+      ->check(CLI::IsMember({"yahoo", "alphavantage"}));
+  collect->add_option("--fallback-base-url", args->fallback_base_url, "Endpoint of the fallback vendor");
+  collect->add_option("--api-key-file", args->api_key_file,
+                      "File holding the Alpha Vantage key (instead of $ALPHAVANTAGE_API_KEY); keep "
+                      "it outside the repository")
+      ->check(CLI::ExistingFile);
+  collect->callback([&global, args] { run_collect(global, *args); });
+}
+
+}  // namespace kestrel::app

@@ -1,0 +1,85 @@
+#include "adapters/fetcher.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "adapters/redact.hpp"
+
+namespace kestrel::adapters {
+namespace {
+
+// The first line of a body, shortened, for messages about non-2xx replies.
+std::string snippet(std::string_view body) {
+  body = body.substr(0, body.find_first_of("\r\n"));
+  if (body.size() > 200) return fmt::format("{}…", body.substr(0, 200));
+  return std::string(body);
+}
+
+std::string describe(std::chrono::milliseconds wait) {
+  if (wait < std::chrono::seconds(1)) return fmt::format("{} ms", wait.count());
+  return fmt::format("{:.1f} s", static_cast<double>(wait.count()) / 1000.0);
+}
+
+bool is_retryable_status(int status) { return status >= 500 || status == 408 || status == 429; }
+
+}  // namespace
+
+Fetcher::Fetcher(HttpClient http, FetcherSettings settings, SleepClock& clock, LogSink log)
+    : http_(std::move(http)),
+      settings_(std::move(settings)),
+      clock_(clock),
+      limiter_(settings_.calls_per_minute, clock),
+      log_(std::move(log)) {}
+
+std::string Fetcher::scrub(std::string_view text) const { return redact(text, settings_.secrets); }
+
+VendorResult<std::string> Fetcher::get(const std::string& path_and_query, const BodyChecker& check,
+                                       std::string_view what) {
+  const int attempts = std::max(1, settings_.retry.max_attempts);
+  const std::string url = scrub(http_.url_for(path_and_query));
+  VendorError last;
+  for (int attempt = 1; attempt <= attempts; ++attempt) {
+    if (attempt > 1) {
+      const auto wait = settings_.retry.backoff(attempt - 1);
+      if (log_) {
+        log_(scrub(fmt::format("{}: attempt {}/{} failed ({}); retrying in {}", what, attempt - 1,
+                               attempts, last.message, describe(wait))));
+      }
+      clock_.sleep_for(wait);
+    }
+    limiter_.acquire();
+    auto response = http_.get(path_and_query);
+    if (!response) {
+      last = {VendorError::Kind::Unavailable, response.error().message};
+      continue;
+    }
+    const int status = response->status;
+    if (status < 200 || status >= 300) {
+      const std::string reason = fmt::format("HTTP {}: {}", status, snippet(response->body));
+      if (is_retryable_status(status)) {
+        last = {status == 429 ? VendorError::Kind::Throttled : VendorError::Kind::Unavailable, reason};
+        continue;
+      }
+      return std::unexpected(VendorError{VendorError::Kind::Rejected,
+                                         scrub(fmt::format("{}: {} (GET {})", what, reason, url))});
+    }
+    BodyCheck verdict = check(response->body);
+    switch (verdict.verdict) {
+      case BodyCheck::Verdict::Accept:
+        return std::move(response->body);
+      case BodyCheck::Verdict::Throttled:
+        last = {VendorError::Kind::Throttled, fmt::format("throttled: {}", verdict.detail)};
+        continue;
+      case BodyCheck::Verdict::Rejected:
+        return std::unexpected(VendorError{
+            VendorError::Kind::Rejected,
+            scrub(fmt::format("{}: vendor error: {} (GET {})", what, verdict.detail, url))});
+    }
+  }
+  return std::unexpected(VendorError{
+      last.kind, scrub(fmt::format("{}: gave up after {} attempt(s): {} (GET {})", what, attempts,
+                                   last.message, url))});
+}
+
+}  // namespace kestrel::adapters

@@ -1,0 +1,69 @@
+#pragma once
+// One vendor call with the policies every vendor shares: pacing through a RateLimiter,
+// retries with exponential backoff on 5xx, 408/429, transport failures (timeouts, refused
+// connections) and throttle notices inside a 200 body; no retry on other 4xx or on a body the
+// vendor marks as an error. Every URL and message is scrubbed of secrets before it is logged
+// or returned.
+#include <expected>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "adapters/http_client.hpp"
+#include "adapters/rate_limiter.hpp"
+#include "adapters/retry_policy.hpp"
+#include "adapters/sleep_clock.hpp"
+
+namespace kestrel::adapters {
+
+struct VendorError {
+  enum class Kind {
+    Unavailable,  // transport failures or 5xx until retries ran out
+    Throttled,    // the vendor kept answering with throttle notices (quota exhausted?)
+    Rejected,     // a 4xx or an error body: retrying the same request will not help
+    Malformed,    // a 200 body that does not parse as the documented format
+  };
+  Kind kind = Kind::Unavailable;
+  std::string message;
+};
+
+template <class T>
+using VendorResult = std::expected<T, VendorError>;
+
+// Warnings about retries and similar; the collector's caller decides where they go.
+using LogSink = std::function<void(std::string_view)>;
+
+// What a vendor reads into a 2xx body before parsing it.
+struct BodyCheck {
+  enum class Verdict { Accept, Throttled, Rejected };
+  Verdict verdict = Verdict::Accept;
+  std::string detail;  // the vendor's own words for Throttled/Rejected
+};
+using BodyChecker = std::function<BodyCheck(std::string_view body)>;
+
+struct FetcherSettings {
+  RetryPolicy retry;
+  double calls_per_minute = 0;      // <= 0: no pacing
+  std::vector<std::string> secrets;  // scrubbed from every message, besides apikey=… values
+};
+
+class Fetcher {
+ public:
+  Fetcher(HttpClient http, FetcherSettings settings, SleepClock& clock, LogSink log);
+
+  // GET path_and_query; `what` names the request in messages ("alphavantage AAPL").
+  VendorResult<std::string> get(const std::string& path_and_query, const BodyChecker& check,
+                                std::string_view what);
+
+  std::string scrub(std::string_view text) const;
+
+ private:
+  HttpClient http_;
+  FetcherSettings settings_;
+  SleepClock& clock_;
+  RateLimiter limiter_;
+  LogSink log_;
+};
+
+}  // namespace kestrel::adapters

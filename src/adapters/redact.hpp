@@ -1,0 +1,16 @@
+#pragma once
+// API keys travel in query strings (Alpha Vantage's apikey=…), so any URL or echoed request
+// that reaches a log line or an error message is scrubbed first.
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kestrel::adapters {
+
+inline constexpr std::string_view kRedacted = "***";
+
+// Replaces the value of every apikey=/api_key=/token= parameter (case-insensitive) and every
+// literal occurrence of a known secret with "***".
+std::string redact(std::string_view text, const std::vector<std::string>& secrets = {});
+
+}  // namespace kestrel::adapters

@@ -1,0 +1,441 @@
+#include "backtest/config.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+#include "backtest/csv_panel.hpp"
+#include "core/checksum.hpp"
+#include "core/paths.hpp"
+#include "store/snapshot.hpp"
+#include "store/text_file.hpp"
+#include "strategy/buy_and_hold.hpp"
+#include "strategy/predictions.hpp"
+
+namespace kestrel::backtest {
+
+std::string_view to_string(Mode mode) {
+  switch (mode) {
+    case Mode::Backtest: return "backtest";
+    case Mode::Paper: return "paper";
+    case Mode::Live: return "live";
+  }
+  return "?";
+}
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// Reads typed values out of TOML tables, collecting every problem instead of stopping.
+class Reader {
+ public:
+  Reader(std::string source, std::filesystem::path base_dir) : source_(std::move(source)), base_(std::move(base_dir)) {}
+
+  std::vector<std::string> errors;
+
+  void error(const toml::node* node, std::string_view path, std::string_view message) {
+    if (node != nullptr && node->source().begin.line > 0) {
+      errors.push_back(fmt::format("{}:{}:{}: {}: {}", source_, node->source().begin.line, node->source().begin.column,
+                                   path, message));
+    } else {
+      errors.push_back(fmt::format("{}: {}: {}", source_, path, message));
+    }
+  }
+
+  void only(const toml::table& t, std::string_view path, std::initializer_list<std::string_view> known) {
+    for (const auto& [key, node] : t) {
+      if (std::find(known.begin(), known.end(), key.str()) == known.end()) {
+        error(&node, join(path, key.str()), "unknown key");
+      }
+    }
+  }
+
+  const toml::table* table(const toml::table& t, std::string_view key, std::string_view path) {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return nullptr;
+    if (!n->is_table()) {
+      error(n, join(path, key), "expected a table");
+      return nullptr;
+    }
+    return n->as_table();
+  }
+
+  void number(const toml::table& t, std::string_view key, std::string_view path, double& out, double min, double max) {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return;
+    auto v = n->value<double>();
+    if (!v || !(n->is_number())) return error(n, join(path, key), "expected a number");
+    if (!(*v >= min && *v <= max)) {
+      return error(n, join(path, key), fmt::format("must be between {} and {}, got {}", min, max, *v));
+    }
+    out = *v;
+  }
+
+  void count(const toml::table& t, std::string_view key, std::string_view path, std::size_t& out, std::size_t min) {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return;
+    auto v = n->value_exact<std::int64_t>();
+    if (!v) return error(n, join(path, key), "expected an integer");
+    if (*v < static_cast<std::int64_t>(min)) return error(n, join(path, key), fmt::format("must be at least {}, got {}", min, *v));
+    out = static_cast<std::size_t>(*v);
+  }
+
+  void boolean(const toml::table& t, std::string_view key, std::string_view path, bool& out) {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return;
+    auto v = n->value_exact<bool>();
+    if (!v) return error(n, join(path, key), "expected true or false");
+    out = *v;
+  }
+
+  void text(const toml::table& t, std::string_view key, std::string_view path, std::string& out) {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return;
+    auto v = n->value_exact<std::string>();
+    if (!v) return error(n, join(path, key), "expected a string");
+    out = *v;
+  }
+
+  // One of `choices`; returns its index, or -1 when absent or invalid.
+  int choice(const toml::table& t, std::string_view key, std::string_view path,
+             std::initializer_list<std::string_view> choices) {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return -1;
+    auto v = n->value_exact<std::string>();
+    if (v) {
+      const auto it = std::find(choices.begin(), choices.end(), *v);
+      if (it != choices.end()) return static_cast<int>(it - choices.begin());
+    }
+    std::string list;
+    for (auto c : choices) list += fmt::format("{}\"{}\"", list.empty() ? "" : ", ", c);
+    error(n, join(path, key), fmt::format("expected one of {}", list));
+    return -1;
+  }
+
+  void path_value(const toml::table& t, std::string_view key, std::string_view path, std::filesystem::path& out) {
+    std::string s;
+    text(t, key, path, s);
+    if (s.empty()) return;
+    std::filesystem::path p = s;
+    out = p.is_relative() ? base_ / p : p;
+  }
+
+  void date(const toml::table& t, std::string_view key, std::string_view path, std::optional<core::Date>& out) {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return;
+    if (auto d = n->value_exact<toml::date>()) {
+      out = core::Date::from_ymd(d->year, d->month, d->day);
+      return;
+    }
+    if (auto s = n->value_exact<std::string>()) {
+      if (auto d = core::Date::parse(*s)) {
+        out = *d;
+        return;
+      }
+    }
+    error(n, join(path, key), "expected a date YYYY-MM-DD");
+  }
+
+  void strings(const toml::table& t, std::string_view key, std::string_view path, std::vector<std::string>& out) {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return;
+    const toml::array* a = n->as_array();
+    if (a == nullptr) return error(n, join(path, key), "expected an array of strings");
+    out.clear();
+    for (const auto& item : *a) {
+      auto s = item.value_exact<std::string>();
+      if (!s) return error(&item, join(path, key), "expected an array of strings");
+      out.push_back(*s);
+    }
+  }
+
+  static std::string join(std::string_view path, std::string_view key) {
+    return path.empty() ? std::string(key) : fmt::format("{}.{}", path, key);
+  }
+
+ private:
+  std::string source_;
+  std::filesystem::path base_;
+};
+
+core::Status apply_override(toml::table& root, const Override& o) {
+  if (o.key.empty()) return core::fail("override '={}': empty key", o.value);
+  toml::table* t = &root;
+  std::string_view rest = o.key;
+  for (;;) {
+    const auto dot = rest.find('.');
+    if (dot == std::string_view::npos) break;
+    const std::string part(rest.substr(0, dot));
+    rest.remove_prefix(dot + 1);
+    toml::node* n = t->get(part);
+    if (n == nullptr) {
+      t->insert(part, toml::table{});
+      n = t->get(part);
+    }
+    if (!n->is_table()) return core::fail("override {}: '{}' is not a table", o.key, part);
+    t = n->as_table();
+  }
+  const std::string key(rest);
+  toml::table parsed;
+  try {
+    parsed = toml::parse("v = " + o.value);
+  } catch (const toml::parse_error&) {
+    t->insert_or_assign(key, o.value);  // a bare word: a string
+    return {};
+  }
+  const toml::node& v = *parsed.get("v");
+  if (auto i = v.value_exact<std::int64_t>()) {
+    t->insert_or_assign(key, *i);
+  } else if (auto d = v.value_exact<double>()) {
+    t->insert_or_assign(key, *d);
+  } else if (auto b = v.value_exact<bool>()) {
+    t->insert_or_assign(key, *b);
+  } else if (auto s = v.value_exact<std::string>()) {
+    t->insert_or_assign(key, *s);
+  } else if (auto dt = v.value_exact<toml::date>()) {
+    t->insert_or_assign(key, *dt);
+  } else if (const toml::array* a = v.as_array()) {
+    t->insert_or_assign(key, *a);
+  } else {
+    return core::fail("override {}: unsupported value '{}'", o.key, o.value);
+  }
+  return {};
+}
+
+void read_strategy(Reader& r, const toml::table& t, StrategyConfig& s) {
+  const int type = r.choice(t, "type", "strategy", {"buy_and_hold", "sma_crossover", "momentum", "signal"});
+  if (t.get("type") == nullptr) r.error(&t, "strategy.type", "missing (buy_and_hold, sma_crossover, momentum or signal)");
+  switch (type) {
+    case 0:
+      s.type = "buy_and_hold";
+      r.only(t, "strategy", {"type", "tickers"});
+      r.strings(t, "tickers", "strategy", s.tickers);
+      break;
+    case 1:
+      s.type = "sma_crossover";
+      r.only(t, "strategy", {"type", "fast", "slow", "position_weight"});
+      r.count(t, "fast", "strategy", s.sma.fast, 1);
+      r.count(t, "slow", "strategy", s.sma.slow, 2);
+      r.number(t, "position_weight", "strategy", s.sma.position_weight, 1e-6, 1);
+      if (s.sma.fast >= s.sma.slow) r.error(t.get("fast"), "strategy.fast", "must be less than strategy.slow");
+      break;
+    case 2:
+      s.type = "momentum";
+      r.only(t, "strategy", {"type", "lookback", "skip", "top_k", "rebalance_every", "gross"});
+      r.count(t, "lookback", "strategy", s.momentum.lookback, 2);
+      r.count(t, "skip", "strategy", s.momentum.skip, 0);
+      r.count(t, "top_k", "strategy", s.momentum.top_k, 1);
+      r.count(t, "rebalance_every", "strategy", s.momentum.rebalance_every, 1);
+      r.number(t, "gross", "strategy", s.momentum.gross, 1e-6, 10);
+      if (s.momentum.skip >= s.momentum.lookback) r.error(t.get("skip"), "strategy.skip", "must be less than strategy.lookback");
+      break;
+    case 3:
+      s.type = "signal";
+      r.only(t, "strategy", {"type", "predictions", "top_k", "long_short", "gross", "min_confidence"});
+      r.path_value(t, "predictions", "strategy", s.predictions);
+      if (s.predictions.empty()) r.error(&t, "strategy.predictions", "missing: a CSV file date,ticker,score[,confidence]");
+      r.count(t, "top_k", "strategy", s.signal.top_k, 1);
+      r.boolean(t, "long_short", "strategy", s.signal.long_short);
+      r.number(t, "gross", "strategy", s.signal.gross, 1e-6, 10);
+      r.number(t, "min_confidence", "strategy", s.signal.min_confidence, -kInf, kInf);
+      break;
+    default:
+      break;
+  }
+}
+
+void read_execution(Reader& r, const toml::table& t, BacktestConfig& c) {
+  r.only(t, "execution", {"time_in_force", "participation_cap", "slippage", "commission"});
+  if (int tif = r.choice(t, "time_in_force", "execution", {"day", "gtc"}); tif >= 0) {
+    c.time_in_force = tif == 0 ? execution::TimeInForce::Day : execution::TimeInForce::Gtc;
+  }
+  r.number(t, "participation_cap", "execution", c.broker.participation_cap, 0, 1);
+  if (const toml::table* s = r.table(t, "slippage", "execution")) {
+    auto& m = c.broker.slippage;
+    const int model = r.choice(*s, "model", "execution.slippage", {"none", "fixed_bps", "spread_volatility", "square_root"});
+    if (model >= 0) m.kind = static_cast<sim::SlippageModel::Kind>(model);
+    r.only(*s, "execution.slippage", {"model", "bps", "half_spread_bps", "volatility_multiplier", "impact_coefficient", "window"});
+    r.number(*s, "bps", "execution.slippage", m.bps, 0, 10000);
+    r.number(*s, "half_spread_bps", "execution.slippage", m.half_spread_bps, 0, 10000);
+    r.number(*s, "volatility_multiplier", "execution.slippage", m.volatility_multiplier, 0, 100);
+    r.number(*s, "impact_coefficient", "execution.slippage", m.impact_coefficient, 0, 100);
+    r.count(*s, "window", "execution.slippage", m.window, 2);
+  }
+  if (const toml::table* s = r.table(t, "commission", "execution")) {
+    auto& m = c.broker.commission;
+    const int model = r.choice(*s, "model", "execution.commission", {"none", "per_share", "bps", "zero"});
+    if (model >= 0) m.kind = static_cast<sim::CommissionModel::Kind>(model);
+    if (m.kind == sim::CommissionModel::Kind::PerShare) {
+      m.per_share = 0.005;  // Interactive Brokers' fixed-rate schedule
+      m.minimum = 1.0;
+      m.maximum_fraction = 0.01;
+    }
+    if (m.kind == sim::CommissionModel::Kind::ZeroWithFees) {
+      m.sec_fee_rate = 27.8e-6;       // SEC Section 31 fee: $27.80 per million sold
+      m.finra_taf_per_share = 0.000166;  // FINRA trading activity fee per share sold…
+      m.finra_taf_max = 8.30;            // …capped per trade
+    }
+    r.only(*s, "execution.commission",
+           {"model", "per_share", "minimum", "maximum_fraction", "bps", "sec_fee_rate", "finra_taf_per_share", "finra_taf_max"});
+    r.number(*s, "per_share", "execution.commission", m.per_share, 0, 100);
+    r.number(*s, "minimum", "execution.commission", m.minimum, 0, 1e6);
+    r.number(*s, "maximum_fraction", "execution.commission", m.maximum_fraction, 0, 1);
+    r.number(*s, "bps", "execution.commission", m.bps, 0, 10000);
+    r.number(*s, "sec_fee_rate", "execution.commission", m.sec_fee_rate, 0, 1);
+    r.number(*s, "finra_taf_per_share", "execution.commission", m.finra_taf_per_share, 0, 1);
+    r.number(*s, "finra_taf_max", "execution.commission", m.finra_taf_max, 0, 1e6);
+  }
+}
+
+}  // namespace
+
+core::Result<BacktestConfig> parse_backtest_config(std::string_view text, std::string_view source,
+                                                   const std::filesystem::path& base_dir,
+                                                   const std::vector<Override>& overrides) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    return core::fail("{}:{}:{}: {}", source, e.source().begin.line, e.source().begin.column, e.description());
+  }
+  for (const auto& o : overrides) {
+    if (auto s = apply_override(root, o); !s) return std::unexpected(s.error());
+  }
+  BacktestConfig c;
+  Reader r{std::string(source), base_dir};
+  r.only(root, "", {"mode", "name", "seed", "data", "portfolio", "execution", "rules", "strategy"});
+  if (int mode = r.choice(root, "mode", "", {"backtest", "paper", "live"}); mode >= 0) c.mode = static_cast<Mode>(mode);
+  r.text(root, "name", "", c.name);
+  std::size_t seed = 0;
+  r.count(root, "seed", "", seed, 0);
+  c.seed = seed;
+
+  if (const toml::table* t = r.table(root, "data", "")) {
+    r.only(*t, "data", {"csv_dir", "snapshot", "db", "tickers", "exclude", "benchmark", "start", "end"});
+    r.path_value(*t, "csv_dir", "data", c.data.csv_dir);
+    r.path_value(*t, "snapshot", "data", c.data.snapshot);
+    r.path_value(*t, "db", "data", c.data.db);
+    r.strings(*t, "tickers", "data", c.data.tickers);
+    r.strings(*t, "exclude", "data", c.data.exclude);
+    r.text(*t, "benchmark", "data", c.data.benchmark);
+    r.date(*t, "start", "data", c.data.start);
+    r.date(*t, "end", "data", c.data.end);
+    const int sources = !c.data.csv_dir.empty() + !c.data.snapshot.empty() + !c.data.db.empty();
+    if (sources != 1) r.error(t, "data", "set exactly one of csv_dir, snapshot or db");
+    if (c.data.start && c.data.end && *c.data.end < *c.data.start) r.error(t->get("end"), "data.end", "is before data.start");
+  } else {
+    r.error(nullptr, "data", "missing table [data] (csv_dir, snapshot or db)");
+  }
+
+  if (const toml::table* t = r.table(root, "portfolio", "")) {
+    r.only(*t, "portfolio", {"initial_cash", "allow_short", "borrow_rate"});
+    double cash = c.portfolio.initial_cash.to_double();
+    r.number(*t, "initial_cash", "portfolio", cash, 1, 1e12);
+    c.portfolio.initial_cash = core::Money::round(cash);
+    r.boolean(*t, "allow_short", "portfolio", c.portfolio.allow_short);
+    r.number(*t, "borrow_rate", "portfolio", c.portfolio.borrow_rate, 0, 1);
+  }
+  if (const toml::table* t = r.table(root, "execution", "")) read_execution(r, *t, c);
+  if (const toml::table* t = r.table(root, "rules", "")) {
+    r.only(*t, "rules", {"stop_loss", "breakeven_after", "trail", "time_stop_days", "max_positions", "min_position"});
+    r.number(*t, "stop_loss", "rules", c.rules.stop_loss, 0, 0.99);
+    r.number(*t, "breakeven_after", "rules", c.rules.breakeven_after, 0, 100);
+    r.number(*t, "trail", "rules", c.rules.trail, 0, 0.99);
+    r.count(*t, "time_stop_days", "rules", c.rules.time_stop_days, 0);
+    r.count(*t, "max_positions", "rules", c.rules.max_positions, 0);
+    double min_position = c.rules.min_position.to_double();
+    r.number(*t, "min_position", "rules", min_position, 0, 1e12);
+    c.rules.min_position = core::Money::round(min_position);
+  }
+  if (const toml::table* t = r.table(root, "strategy", "")) {
+    read_strategy(r, *t, c.strategy);
+  } else {
+    r.error(nullptr, "strategy", "missing table [strategy] (type = buy_and_hold, sma_crossover, momentum or signal)");
+  }
+  if (!r.errors.empty()) {
+    std::string all;
+    for (const auto& e : r.errors) all += (all.empty() ? "" : "\n") + e;
+    return core::fail("{} problem(s) in the configuration:\n{}", r.errors.size(), all);
+  }
+  std::ostringstream out;
+  out << root;
+  c.effective_text = out.str();
+  c.hash = fmt::format("{:016x}", core::xxh64(std::as_bytes(std::span(c.effective_text.data(), c.effective_text.size()))));
+  return c;
+}
+
+core::Result<BacktestConfig> read_backtest_config(const std::filesystem::path& path, const std::vector<Override>& overrides) {
+  auto text = store::read_text_file(path);
+  if (!text) return std::unexpected(text.error());
+  return parse_backtest_config(*text, path.string(), path.parent_path(), overrides);
+}
+
+core::Result<store::Panel> load_panel(const DataConfig& data) {
+  if (!data.csv_dir.empty()) return load_csv_panel(data.csv_dir);
+  if (!data.snapshot.empty()) return store::Panel::load(data.snapshot);
+  return store::open_research_panel(data.db, core::default_snapshot_path(data.db));
+}
+
+core::Result<EngineConfig> make_engine_config(const BacktestConfig& c, const store::Panel& panel) {
+  EngineConfig e;
+  e.name = c.name;
+  e.start = c.data.start;
+  e.end = c.data.end;
+  e.portfolio = c.portfolio;
+  e.broker = c.broker;
+  e.rules = c.rules;
+  e.rebalance_tif = c.time_in_force;
+  std::vector<std::string> missing;
+  auto index = [&](const std::string& ticker) -> std::optional<InstrumentId> {
+    if (auto i = panel.ticker_index(ticker)) return static_cast<InstrumentId>(*i);
+    missing.push_back(ticker);
+    return std::nullopt;
+  };
+  if (!c.data.benchmark.empty()) e.benchmark = index(c.data.benchmark);
+  std::vector<bool> excluded(panel.num_tickers(), false);
+  for (const auto& t : c.data.exclude) {
+    if (auto i = index(t)) excluded[*i] = true;
+  }
+  if (c.data.tickers.empty()) {
+    for (std::size_t i = 0; i < panel.num_tickers(); ++i) {
+      if (!excluded[i]) e.universe.push_back(static_cast<InstrumentId>(i));
+    }
+  } else {
+    for (const auto& t : c.data.tickers) {
+      if (auto i = index(t); i && !excluded[*i]) e.universe.push_back(*i);
+    }
+  }
+  if (!missing.empty()) {
+    std::string list;
+    for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
+    return core::fail("tickers not in the market data: {}", list);
+  }
+  if (e.universe.empty()) return core::fail("the tradable universe is empty (data.tickers / data.exclude)");
+  return e;
+}
+
+core::Result<std::unique_ptr<strategy::Strategy>> make_strategy(const BacktestConfig& c, const store::Panel& panel) {
+  const StrategyConfig& s = c.strategy;
+  if (s.type == "buy_and_hold") {
+    std::vector<InstrumentId> ids;
+    for (const auto& t : s.tickers) {
+      auto i = panel.ticker_index(t);
+      if (!i) return core::fail("strategy.tickers: '{}' is not in the market data", t);
+      ids.push_back(static_cast<InstrumentId>(*i));
+    }
+    return std::make_unique<strategy::BuyAndHold>(std::move(ids));
+  }
+  if (s.type == "sma_crossover") return std::make_unique<strategy::SmaCrossover>(s.sma);
+  if (s.type == "momentum") return std::make_unique<strategy::Momentum>(s.momentum);
+  if (s.type == "signal") {
+    auto predictions = strategy::read_predictions(s.predictions, panel);
+    if (!predictions) return std::unexpected(predictions.error());
+    return std::make_unique<strategy::SignalStrategy>(std::move(*predictions), s.signal);
+  }
+  return core::fail("strategy.type: unknown strategy '{}'", s.type);
+}
+
+}  // namespace kestrel::backtest

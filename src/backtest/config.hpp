@@ -1,0 +1,80 @@
+#pragma once
+// A backtest described by a TOML file (see docs/backtesting.md for every key). Unknown keys
+// are errors, and every problem in a file is reported at once, each with file:line:column.
+// Sweeps override keys by dotted path ("strategy.fast=20") before validation, so an override
+// is checked exactly like a value written in the file.
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "backtest/engine.hpp"
+#include "core/error.hpp"
+#include "store/panel.hpp"
+#include "strategy/momentum.hpp"
+#include "strategy/signal_strategy.hpp"
+#include "strategy/sma_crossover.hpp"
+#include "strategy/strategy.hpp"
+
+namespace kestrel::backtest {
+
+enum class Mode { Backtest, Paper, Live };
+std::string_view to_string(Mode mode);
+
+struct DataConfig {
+  std::filesystem::path csv_dir;   // a folder of per-ticker CSVs, or
+  std::filesystem::path snapshot;  // a research snapshot, or
+  std::filesystem::path db;        // the store (its snapshot is refreshed as needed)
+  std::vector<std::string> tickers;  // tradable universe; empty: every ticker…
+  std::vector<std::string> exclude;  // …except these
+  std::string benchmark = "SPY";     // empty: none
+  std::optional<core::Date> start;
+  std::optional<core::Date> end;
+};
+
+struct StrategyConfig {
+  std::string type;  // buy_and_hold | sma_crossover | momentum | signal
+  std::vector<std::string> tickers;  // buy_and_hold
+  strategy::SmaCrossoverParams sma;
+  strategy::MomentumParams momentum;
+  strategy::SignalParams signal;
+  std::filesystem::path predictions;  // signal
+};
+
+struct BacktestConfig {
+  Mode mode = Mode::Backtest;
+  std::string name = "backtest";
+  std::uint64_t seed = 0;  // recorded for reproducibility (the built-in models draw no randomness)
+  DataConfig data;
+  portfolio::PortfolioConfig portfolio;
+  sim::BrokerConfig broker;
+  TradeRules rules;
+  execution::TimeInForce time_in_force = execution::TimeInForce::Day;
+  StrategyConfig strategy;
+  std::string effective_text;  // the configuration after overrides, as TOML
+  std::string hash;            // xxh64 of effective_text, hex
+};
+
+// A "key=value" override; value is read as TOML (20, 0.5, true, "text") and otherwise as a
+// bare string.
+struct Override {
+  std::string key;
+  std::string value;
+};
+
+// Relative paths in the file are resolved against `base_dir` (the config file's folder).
+core::Result<BacktestConfig> parse_backtest_config(std::string_view text, std::string_view source,
+                                                   const std::filesystem::path& base_dir,
+                                                   const std::vector<Override>& overrides = {});
+core::Result<BacktestConfig> read_backtest_config(const std::filesystem::path& path,
+                                                  const std::vector<Override>& overrides = {});
+
+// The market data the config names.
+core::Result<store::Panel> load_panel(const DataConfig& data);
+// Resolves tickers against the panel.
+core::Result<EngineConfig> make_engine_config(const BacktestConfig& config, const store::Panel& panel);
+core::Result<std::unique_ptr<strategy::Strategy>> make_strategy(const BacktestConfig& config, const store::Panel& panel);
+
+}  // namespace kestrel::backtest

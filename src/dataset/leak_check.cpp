@@ -1,0 +1,187 @@
+#include "dataset/leak_check.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include <fmt/format.h>
+#include <tbb/parallel_for.h>
+
+#include "dataset/panel_truncation.hpp"
+
+namespace kestrel::dataset {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Average ranks (1-based; ties share their mean rank).
+std::vector<double> average_ranks(const std::vector<float>& v) {
+  std::vector<std::size_t> order(v.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return v[a] < v[b]; });
+  std::vector<double> ranks(v.size());
+  for (std::size_t i = 0; i < order.size();) {
+    std::size_t j = i;
+    while (j + 1 < order.size() && v[order[j + 1]] == v[order[i]]) ++j;
+    const double rank = 0.5 * static_cast<double>(i + j) + 1.0;
+    for (std::size_t m = i; m <= j; ++m) ranks[order[m]] = rank;
+    i = j + 1;
+  }
+  return ranks;
+}
+
+double pearson(const std::vector<double>& x, const std::vector<double>& y) {
+  const double n = static_cast<double>(x.size());
+  const double mx = std::accumulate(x.begin(), x.end(), 0.0) / n;
+  const double my = std::accumulate(y.begin(), y.end(), 0.0) / n;
+  double sxy = 0, sxx = 0, syy = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    sxy += (x[i] - mx) * (y[i] - my);
+    sxx += (x[i] - mx) * (x[i] - mx);
+    syy += (y[i] - my) * (y[i] - my);
+  }
+  if (sxx == 0 || syy == 0) return 0;
+  return sxy / std::sqrt(sxx * syy);
+}
+
+// Mann-Whitney AUC of the feature for separating label 1 from label 0, from feature ranks.
+double auc_from_ranks(const std::vector<double>& feature_ranks, const std::vector<float>& label) {
+  double positives = 0, rank_sum = 0;
+  for (std::size_t i = 0; i < label.size(); ++i) {
+    if (label[i] == 1.0f) {
+      positives += 1;
+      rank_sum += feature_ranks[i];
+    }
+  }
+  const double negatives = static_cast<double>(label.size()) - positives;
+  if (positives == 0 || negatives == 0) return kNaN;
+  return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives);
+}
+
+bool same_value(float a, float b, double tolerance) {
+  if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
+  if (a == b) return true;
+  return std::fabs(static_cast<double>(a) - b) <= tolerance * std::max(1.0, std::fabs(static_cast<double>(a)));
+}
+
+std::uint64_t splitmix64(std::uint64_t& state) {
+  std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+}  // namespace
+
+std::vector<std::string> AssociationReport::flagged() const {
+  std::vector<std::string> out;
+  for (const auto& f : features) {
+    if (f.flagged) out.push_back(f.name);
+  }
+  return out;
+}
+
+std::vector<std::string> TruncationReport::flagged() const {
+  std::vector<std::string> out;
+  for (const auto& c : changes) out.push_back(c.feature);
+  return out;
+}
+
+core::Result<AssociationReport> check_label_association(const features::FeatureMatrix& matrix,
+                                                        const Labels& labels,
+                                                        const AssociationOptions& options) {
+  if (matrix.dates != labels.dates || matrix.tickers != labels.tickers) {
+    return core::fail("leak check: features and labels come from different panels");
+  }
+  // The labeled ticker-days, evenly strided down to max_samples (deterministic).
+  std::vector<std::size_t> cells;  // ticker * num_dates + t
+  for (std::size_t j = 0; j < labels.values.size(); ++j) {
+    if (!std::isnan(labels.values[j])) cells.push_back(j);
+  }
+  if (options.max_samples > 0 && cells.size() > options.max_samples) {
+    std::vector<std::size_t> kept(options.max_samples);
+    for (std::size_t k = 0; k < kept.size(); ++k) kept[k] = cells[k * cells.size() / kept.size()];
+    cells = std::move(kept);
+  }
+
+  AssociationReport report;
+  report.label = labels.name;
+  report.features.resize(matrix.num_features());
+  const std::size_t n = matrix.num_dates();
+  tbb::parallel_for(std::size_t{0}, matrix.num_features(), [&](std::size_t f) {
+    FeatureAssociation& a = report.features[f];
+    a.name = matrix.names[f];
+    a.rank_correlation = kNaN;
+    a.auc = kNaN;
+    std::vector<float> x, y;
+    x.reserve(cells.size());
+    y.reserve(cells.size());
+    for (std::size_t cell : cells) {
+      const float v = matrix.at(f, cell / n, cell % n);
+      if (!std::isfinite(v)) continue;
+      x.push_back(v);
+      y.push_back(labels.values[cell]);
+    }
+    a.samples = x.size();
+    if (a.samples < options.min_samples) return;
+    const auto xr = average_ranks(x);
+    a.rank_correlation = pearson(xr, average_ranks(y));
+    if (labels.is_classification()) a.auc = auc_from_ranks(xr, y);
+    if (std::fabs(a.rank_correlation) > options.max_abs_rank_correlation) {
+      a.flagged = true;
+      a.reason = fmt::format("rank correlation {:.3f} with {} exceeds {:.2f}", a.rank_correlation,
+                             labels.name, options.max_abs_rank_correlation);
+    } else if (!std::isnan(a.auc) && std::fabs(a.auc - 0.5) > options.max_auc_distance) {
+      a.flagged = true;
+      a.reason = fmt::format("single-feature AUC {:.3f} for {} is further than {:.2f} from 0.5", a.auc,
+                             labels.name, options.max_auc_distance);
+    }
+  });
+  return report;
+}
+
+core::Result<TruncationReport> check_truncation(const store::Panel& panel, const features::FeatureMatrix& full,
+                                                const FeatureFunction& compute,
+                                                const TruncationOptions& options) {
+  const std::size_t n = panel.num_dates();
+  if (full.num_dates() != n || full.num_tickers() != panel.num_tickers()) {
+    return core::fail("truncation check: the feature matrix does not match the panel's axes");
+  }
+  TruncationReport report;
+  if (n < 4) return report;
+  const auto lo = std::min(n - 2, static_cast<std::size_t>(options.first_cut_fraction * static_cast<double>(n)));
+  std::uint64_t state = options.seed;
+  std::vector<std::size_t> cuts;
+  for (std::size_t k = 0; k < options.cut_points; ++k) cuts.push_back(lo + splitmix64(state) % (n - 1 - lo));
+  std::sort(cuts.begin(), cuts.end());
+  cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+
+  std::vector<bool> changed(full.num_features(), false);
+  for (std::size_t cut : cuts) {
+    report.cuts.push_back(panel.dates()[cut]);
+    auto truncated = compute(truncate_panel(panel, cut));
+    if (!truncated) return std::unexpected(truncated.error());
+    if (truncated->names != full.names || truncated->num_dates() != cut + 1 ||
+        truncated->tickers != full.tickers) {
+      return core::fail("truncation check: features computed on the panel cut at {} have other axes",
+                        panel.dates()[cut].to_string());
+    }
+    for (std::size_t f = 0; f < full.num_features(); ++f) {
+      if (changed[f]) continue;
+      for (std::size_t i = 0; i < full.num_tickers() && !changed[f]; ++i) {
+        const auto a = full.series(f, i);
+        const auto b = truncated->series(f, i);
+        for (std::size_t t = 0; t <= cut; ++t) {
+          if (same_value(a[t], b[t], options.tolerance)) continue;
+          changed[f] = true;
+          report.changes.push_back({full.names[f], full.tickers[i], panel.dates()[cut], panel.dates()[t], a[t], b[t]});
+          break;
+        }
+      }
+    }
+  }
+  return report;
+}
+
+}  // namespace kestrel::dataset

@@ -1,0 +1,15 @@
+#pragma once
+// The panel as it would have looked at the close of date index `last`: bars after it
+// removed. Split factors and dividends of the kept days are reproduced (splits are
+// re-derived from the factor ratios between bar days, so values may differ in the last
+// bits); as-of-`last` vendor adjustments in adj_close are not undone, which is harmless for
+// the truncation check (it compares the same prices with and without the future rows).
+#include <cstddef>
+
+#include "store/panel.hpp"
+
+namespace kestrel::dataset {
+
+store::Panel truncate_panel(const store::Panel& panel, std::size_t last);
+
+}  // namespace kestrel::dataset

@@ -1,0 +1,26 @@
+#pragma once
+// Per-date statistics across the universe, computed on the stored (float) values of a
+// time-series feature so that a truncated panel reproduces them exactly. Only tickers in the
+// universe with a value that day take part; the others get NaN.
+#include <cstddef>
+#include <span>
+
+#include "features/feature_matrix.hpp"
+
+namespace kestrel::features {
+
+enum class CrossSectionStat {
+  Rank,    // (average rank - 1) / (count - 1): 0 = lowest, 1 = highest, ties share; needs 2 values
+  ZScore,  // (x - mean) / population std; needs 3 values, 0 when all are equal
+};
+
+// Fills feature `target` of `matrix` from feature `source` for every date of the universe
+// tickers (`in_universe` has one flag per ticker); other tickers' rows are left as they are.
+void cross_section(FeatureMatrix& matrix, std::size_t source, std::size_t target, CrossSectionStat stat,
+                   std::span<const bool> in_universe);
+
+// Share of universe tickers whose `source` value is > 0 among those with a value, per date
+// (NaN on dates with none).
+std::vector<double> share_positive(const FeatureMatrix& matrix, std::size_t source, std::span<const bool> in_universe);
+
+}  // namespace kestrel::features

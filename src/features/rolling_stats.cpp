@@ -1,0 +1,230 @@
+#include "features/rolling_stats.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <deque>
+#include <limits>
+
+namespace kestrel::features {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Slides a window over `x`, keeping the count of NaNs inside it, and calls
+// add(i) / remove(i) for finite values entering / leaving and emit(i, full) after each step;
+// `full` is true when the window holds `window` finite values.
+template <class Add, class Remove, class Emit>
+void slide(std::span<const double> x, std::size_t window, Add add, Remove remove, Emit emit) {
+  std::size_t missing = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if (std::isnan(x[i])) {
+      ++missing;
+    } else {
+      add(i);
+    }
+    if (i >= window) {
+      const std::size_t old = i - window;
+      if (std::isnan(x[old])) {
+        --missing;
+      } else {
+        remove(old);
+      }
+    }
+    emit(i, i + 1 >= window && missing == 0);
+  }
+}
+
+// The first finite value: one-pass sums of deviations from it stay accurate when the data sit
+// far from zero (a price level), where raw power sums would cancel.
+double first_finite(std::span<const double> x) {
+  for (double v : x) {
+    if (!std::isnan(v)) return v;
+  }
+  return 0.0;
+}
+
+template <class Better>
+void rolling_extreme(std::span<const double> x, std::size_t window, std::span<double> out, Better better) {
+  assert(out.size() == x.size());
+  std::deque<std::size_t> candidates;  // indices with values in `better` order, oldest first
+  std::size_t last_missing = std::numeric_limits<std::size_t>::max();
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if (std::isnan(x[i])) {
+      last_missing = i;
+      candidates.clear();
+    } else {
+      while (!candidates.empty() && !better(x[candidates.back()], x[i])) candidates.pop_back();
+      candidates.push_back(i);
+    }
+    while (!candidates.empty() && candidates.front() + window <= i) candidates.pop_front();
+    const bool clean = last_missing == std::numeric_limits<std::size_t>::max() || last_missing + window <= i;
+    out[i] = (i + 1 >= window && clean) ? x[candidates.front()] : kNaN;
+  }
+}
+
+}  // namespace
+
+void rolling_mean(std::span<const double> x, std::size_t window, std::span<double> out) {
+  assert(out.size() == x.size() && window >= 1);
+  double sum = 0;
+  const double w = static_cast<double>(window);
+  slide(
+      x, window, [&](std::size_t i) { sum += x[i]; }, [&](std::size_t i) { sum -= x[i]; },
+      [&](std::size_t i, bool full) { out[i] = full ? sum / w : kNaN; });
+}
+
+void rolling_std(std::span<const double> x, std::size_t window, std::span<double> out) {
+  assert(out.size() == x.size() && window >= 2);
+  const double shift = first_finite(x);
+  double s1 = 0;
+  double s2 = 0;
+  const double w = static_cast<double>(window);
+  slide(
+      x, window,
+      [&](std::size_t i) {
+        const double d = x[i] - shift;
+        s1 += d;
+        s2 += d * d;
+      },
+      [&](std::size_t i) {
+        const double d = x[i] - shift;
+        s1 -= d;
+        s2 -= d * d;
+      },
+      [&](std::size_t i, bool full) {
+        if (!full) {
+          out[i] = kNaN;
+          return;
+        }
+        const double var = (s2 - s1 * s1 / w) / (w - 1);
+        out[i] = var > 0 ? std::sqrt(var) : 0.0;
+      });
+}
+
+void rolling_skew_kurt(std::span<const double> x, std::size_t window, std::span<double> skew,
+                       std::span<double> kurt) {
+  assert(skew.size() == x.size() && kurt.size() == x.size() && window >= 3);
+  double s1 = 0;
+  double s2 = 0;
+  double s3 = 0;
+  double s4 = 0;
+  const double w = static_cast<double>(window);
+  const double shift = first_finite(x);  // moments are shift-invariant
+  slide(
+      x, window,
+      [&](std::size_t i) {
+        const double v = x[i] - shift;
+        const double v2 = v * v;
+        s1 += v;
+        s2 += v2;
+        s3 += v2 * v;
+        s4 += v2 * v2;
+      },
+      [&](std::size_t i) {
+        const double v = x[i] - shift;
+        const double v2 = v * v;
+        s1 -= v;
+        s2 -= v2;
+        s3 -= v2 * v;
+        s4 -= v2 * v2;
+      },
+      [&](std::size_t i, bool full) {
+        skew[i] = kNaN;
+        kurt[i] = kNaN;
+        if (!full) return;
+        const double mean = s1 / w;
+        const double m2 = s2 / w - mean * mean;
+        // A window with (numerically) no variance has no shape.
+        if (!(m2 > 1e-14 * (s2 / w))) return;
+        const double m3 = s3 / w - 3 * mean * s2 / w + 2 * mean * mean * mean;
+        const double m4 = s4 / w - 4 * mean * s3 / w + 6 * mean * mean * s2 / w - 3 * mean * mean * mean * mean;
+        skew[i] = m3 / (m2 * std::sqrt(m2));
+        kurt[i] = m4 / (m2 * m2) - 3.0;
+      });
+}
+
+void rolling_max(std::span<const double> x, std::size_t window, std::span<double> out) {
+  rolling_extreme(x, window, out, [](double kept, double incoming) { return kept > incoming; });
+}
+
+void rolling_min(std::span<const double> x, std::size_t window, std::span<double> out) {
+  rolling_extreme(x, window, out, [](double kept, double incoming) { return kept < incoming; });
+}
+
+void rolling_max_drawdown(std::span<const double> log_price, std::size_t window, std::span<double> out) {
+  assert(out.size() == log_price.size());
+  std::size_t clean_run = 0;  // consecutive finite values ending at i
+  for (std::size_t i = 0; i < log_price.size(); ++i) {
+    clean_run = std::isnan(log_price[i]) ? 0 : clean_run + 1;
+    if (clean_run < window) {
+      out[i] = kNaN;
+      continue;
+    }
+    double peak = log_price[i + 1 - window];
+    double worst = 0;
+    for (std::size_t j = i + 2 - window; j <= i; ++j) {
+      peak = std::max(peak, log_price[j]);
+      worst = std::max(worst, peak - log_price[j]);
+    }
+    out[i] = 1.0 - std::exp(-worst);
+  }
+}
+
+void rolling_regression(std::span<const double> x, std::span<const double> y, std::size_t window,
+                        std::span<double> beta, std::span<double> corr, std::span<double> residual_std) {
+  assert(x.size() == y.size() && window >= 3);
+  double sx = 0;
+  double sy = 0;
+  double sxx = 0;
+  double syy = 0;
+  double sxy = 0;
+  std::size_t missing = 0;
+  const double w = static_cast<double>(window);
+  auto bad = [&](std::size_t i) { return std::isnan(x[i]) || std::isnan(y[i]); };
+  // Covariances are shift-invariant; shifting keeps the one-pass sums accurate.
+  const double shift_x = first_finite(x);
+  const double shift_y = first_finite(y);
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if (bad(i)) {
+      ++missing;
+    } else {
+      const double a = x[i] - shift_x;
+      const double b = y[i] - shift_y;
+      sx += a;
+      sy += b;
+      sxx += a * a;
+      syy += b * b;
+      sxy += a * b;
+    }
+    if (i >= window) {
+      const std::size_t old = i - window;
+      if (bad(old)) {
+        --missing;
+      } else {
+        const double a = x[old] - shift_x;
+        const double b = y[old] - shift_y;
+        sx -= a;
+        sy -= b;
+        sxx -= a * a;
+        syy -= b * b;
+        sxy -= a * b;
+      }
+    }
+    beta[i] = kNaN;
+    corr[i] = kNaN;
+    residual_std[i] = kNaN;
+    if (i + 1 < window || missing != 0) continue;
+    const double var_x = sxx / w - (sx / w) * (sx / w);
+    const double var_y = syy / w - (sy / w) * (sy / w);
+    const double cov = sxy / w - (sx / w) * (sy / w);
+    if (!(var_x > 0) || !(var_y > 0)) continue;
+    const double b = cov / var_x;
+    beta[i] = b;
+    corr[i] = std::clamp(cov / std::sqrt(var_x * var_y), -1.0, 1.0);
+    const double residual_var = var_y - b * cov;
+    residual_std[i] = residual_var > 0 ? std::sqrt(residual_var) : 0.0;
+  }
+}
+
+}  // namespace kestrel::features

@@ -1,0 +1,441 @@
+#include "features/ta_kernels.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+namespace kestrel::features::ta {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// TA-Lib's TA_IS_ZERO: its guard against dividing by (almost) nothing.
+bool is_zero(double v) { return -0.00000001 < v && v < 0.00000001; }
+bool is_zero_or_neg(double v) { return v < 0.00000001; }
+
+double period_to_k(std::size_t period) { return 2.0 / static_cast<double>(period + 1); }
+
+void fill_nan(std::span<double> out, std::size_t count) {
+  std::fill_n(out.begin(), std::min(count, out.size()), kNaN);
+}
+
+// TA_INT_SMA from index 0: out[i] for i >= period-1, running sum added before and removed
+// after each output, in TA-Lib's order.
+void int_sma(const double* in, std::size_t n, std::size_t period, double* out) {
+  if (n < period) return;
+  const double p = static_cast<double>(period);
+  double total = 0;
+  std::size_t i = 0;
+  std::size_t trailing = 0;
+  if (period > 1) {
+    while (i < period - 1) total += in[i++];
+  }
+  do {
+    total += in[i++];
+    const double value = total;
+    total -= in[trailing++];
+    out[i - 1] = value / p;
+  } while (i < n);
+}
+
+// TA_INT_EMA called with startIdx = `start` (>= period-1): seeded at `start` by the SMA of the
+// `period` values ending there, then out[i] = (in[i] - prev) * k + prev.
+void int_ema(const double* in, std::size_t n, std::size_t period, double k, std::size_t start, double* out) {
+  if (n <= start) return;
+  double sum = 0;
+  std::size_t today = start + 1 - period;
+  for (std::size_t i = 0; i < period; ++i) sum += in[today++];
+  double prev = sum / static_cast<double>(period);
+  out[start] = prev;
+  for (; today < n; ++today) {
+    prev = ((in[today] - prev) * k) + prev;
+    out[today] = prev;
+  }
+}
+
+// TA-Lib's TRUE_RANGE macro: the largest of high-low, |high - prev close|, |low - prev close|.
+double true_range(double high, double low, double prev_close) {
+  double out = high - low;
+  const double a = std::fabs(high - prev_close);
+  if (a > out) out = a;
+  const double b = std::fabs(low - prev_close);
+  if (b > out) out = b;
+  return out;
+}
+
+// Wilder ATR values (index >= period) written through `emit(index, atr)`.
+template <class Emit>
+void wilder_atr(std::span<const double> high, std::span<const double> low, std::span<const double> close,
+                std::size_t period, Emit emit) {
+  const std::size_t n = close.size();
+  if (n <= period) return;
+  const double p = static_cast<double>(period);
+  // TA-Lib seeds with INT_SMA over the first `period` true ranges (indices 1..period).
+  double seed = 0;
+  for (std::size_t i = 1; i <= period; ++i) seed += true_range(high[i], low[i], close[i - 1]);
+  double prev = seed / p;
+  emit(period, prev);
+  for (std::size_t i = period + 1; i < n; ++i) {
+    prev *= p - 1;
+    prev += true_range(high[i], low[i], close[i - 1]);
+    prev /= p;
+    emit(i, prev);
+  }
+}
+
+// Rolling lowest low and highest high over `period` bars, updated like TA-Lib's STOCH/WILLR
+// (rescan only when the extreme leaves the window).
+template <class Emit>
+void rolling_extremes(std::span<const double> high, std::span<const double> low, std::size_t period, Emit emit) {
+  const std::size_t n = high.size();
+  if (n < period) return;
+  std::ptrdiff_t lowest_idx = -1;
+  std::ptrdiff_t highest_idx = -1;
+  double lowest = 0;
+  double highest = 0;
+  for (std::size_t today = period - 1; today < n; ++today) {
+    const auto trailing = static_cast<std::ptrdiff_t>(today + 1 - period);
+    const auto t = static_cast<std::ptrdiff_t>(today);
+    if (lowest_idx < trailing) {
+      lowest_idx = trailing;
+      lowest = low[static_cast<std::size_t>(trailing)];
+      for (std::ptrdiff_t i = trailing + 1; i <= t; ++i) {
+        if (low[static_cast<std::size_t>(i)] < lowest) {
+          lowest_idx = i;
+          lowest = low[static_cast<std::size_t>(i)];
+        }
+      }
+    } else if (low[today] <= lowest) {
+      lowest_idx = t;
+      lowest = low[today];
+    }
+    if (highest_idx < trailing) {
+      highest_idx = trailing;
+      highest = high[static_cast<std::size_t>(trailing)];
+      for (std::ptrdiff_t i = trailing + 1; i <= t; ++i) {
+        if (high[static_cast<std::size_t>(i)] > highest) {
+          highest_idx = i;
+          highest = high[static_cast<std::size_t>(i)];
+        }
+      }
+    } else if (high[today] >= highest) {
+      highest_idx = t;
+      highest = high[today];
+    }
+    emit(today, lowest, highest);
+  }
+}
+
+}  // namespace
+
+void sma(std::span<const double> in, std::size_t period, std::span<double> out) {
+  assert(out.size() == in.size() && period >= 1);
+  fill_nan(out, sma_lookback(period));
+  int_sma(in.data(), in.size(), period, out.data());
+}
+
+void ema(std::span<const double> in, std::size_t period, std::span<double> out) {
+  assert(out.size() == in.size() && period >= 1);
+  fill_nan(out, ema_lookback(period));
+  int_ema(in.data(), in.size(), period, period_to_k(period), period - 1, out.data());
+}
+
+void rsi(std::span<const double> in, std::size_t period, std::span<double> out) {
+  assert(out.size() == in.size() && period >= 2);
+  const std::size_t n = in.size();
+  fill_nan(out, rsi_lookback(period));
+  if (n <= period) return;
+  const double p = static_cast<double>(period);
+  double gain = 0;
+  double loss = 0;
+  double prev = in[0];
+  for (std::size_t i = 1; i <= period; ++i) {
+    const double change = in[i] - prev;
+    prev = in[i];
+    if (change < 0) {
+      loss -= change;
+    } else {
+      gain += change;
+    }
+  }
+  loss /= p;
+  gain /= p;
+  auto value = [](double g, double l) {
+    const double total = g + l;
+    return is_zero(total) ? 0.0 : 100.0 * (g / total);
+  };
+  out[period] = value(gain, loss);
+  for (std::size_t i = period + 1; i < n; ++i) {
+    const double change = in[i] - prev;
+    prev = in[i];
+    loss *= (p - 1);
+    gain *= (p - 1);
+    if (change < 0) {
+      loss -= change;
+    } else {
+      gain += change;
+    }
+    loss /= p;
+    gain /= p;
+    out[i] = value(gain, loss);
+  }
+}
+
+void macd(std::span<const double> in, std::size_t fast, std::size_t slow, std::size_t signal, std::span<double> line,
+          std::span<double> signal_out, std::span<double> hist) {
+  if (slow < fast) std::swap(slow, fast);
+  const std::size_t n = in.size();
+  const std::size_t start = slow - 1;  // where both EMAs are seeded
+  const std::size_t first = macd_lookback(slow, signal);
+  fill_nan(line, first);
+  fill_nan(signal_out, first);
+  fill_nan(hist, first);
+  if (n <= first) return;
+  std::vector<double> slow_ema(n);
+  std::vector<double> fast_ema(n);
+  int_ema(in.data(), n, slow, period_to_k(slow), start, slow_ema.data());
+  int_ema(in.data(), n, fast, period_to_k(fast), start, fast_ema.data());
+  std::vector<double> diff(n - start);
+  for (std::size_t i = start; i < n; ++i) diff[i - start] = fast_ema[i] - slow_ema[i];
+  std::vector<double> sig(diff.size());
+  int_ema(diff.data(), diff.size(), signal, period_to_k(signal), signal - 1, sig.data());
+  for (std::size_t i = first; i < n; ++i) {
+    line[i] = diff[i - start];
+    signal_out[i] = sig[i - start];
+    hist[i] = line[i] - signal_out[i];
+  }
+}
+
+void bbands(std::span<const double> in, std::size_t period, double deviations, std::span<double> upper,
+            std::span<double> middle, std::span<double> lower) {
+  const std::size_t n = in.size();
+  const std::size_t first = sma_lookback(period);
+  fill_nan(upper, first);
+  fill_nan(middle, first);
+  fill_nan(lower, first);
+  if (n < period) return;
+  int_sma(in.data(), n, period, middle.data());
+  // TA_INT_stddev_using_precalc_ma.
+  const double p = static_cast<double>(period);
+  double total2 = 0;
+  std::size_t start_sum = 0;
+  for (std::size_t i = 0; i < first; ++i) total2 += in[i] * in[i];
+  for (std::size_t end_sum = first; end_sum < n; ++end_sum, ++start_sum) {
+    total2 += in[end_sum] * in[end_sum];
+    double mean2 = total2 / p;
+    total2 -= in[start_sum] * in[start_sum];
+    mean2 -= middle[end_sum] * middle[end_sum];
+    const double stddev = is_zero_or_neg(mean2) ? 0.0 : std::sqrt(mean2);
+    if (deviations == 1.0) {
+      upper[end_sum] = middle[end_sum] + stddev;
+      lower[end_sum] = middle[end_sum] - stddev;
+    } else {
+      const double width = stddev * deviations;
+      upper[end_sum] = middle[end_sum] + width;
+      lower[end_sum] = middle[end_sum] - width;
+    }
+  }
+}
+
+void atr(std::span<const double> high, std::span<const double> low, std::span<const double> close, std::size_t period,
+         std::span<double> out) {
+  fill_nan(out, atr_lookback(period));
+  wilder_atr(high, low, close, period, [&](std::size_t i, double value) { out[i] = value; });
+}
+
+void natr(std::span<const double> high, std::span<const double> low, std::span<const double> close,
+          std::size_t period, std::span<double> out) {
+  fill_nan(out, atr_lookback(period));
+  wilder_atr(high, low, close, period, [&](std::size_t i, double value) {
+    out[i] = is_zero(close[i]) ? 0.0 : (value / close[i]) * 100.0;
+  });
+}
+
+void stoch(std::span<const double> high, std::span<const double> low, std::span<const double> close,
+           std::size_t fast_k, std::size_t slow_k, std::size_t slow_d, std::span<double> k, std::span<double> d) {
+  const std::size_t n = close.size();
+  const std::size_t first = stoch_lookback(fast_k, slow_k, slow_d);
+  fill_nan(k, first);
+  fill_nan(d, first);
+  if (n <= first) return;
+  std::vector<double> raw(n);
+  rolling_extremes(high, low, fast_k, [&](std::size_t i, double lowest, double highest) {
+    const double diff = (highest - lowest) / 100.0;
+    raw[i] = diff != 0.0 ? (close[i] - lowest) / diff : 0.0;
+  });
+  // Slow %K = SMA of raw %K from its first value; %D = SMA of slow %K from its first value.
+  const std::size_t raw_start = fast_k - 1;
+  std::vector<double> slow(n);
+  int_sma(raw.data() + raw_start, n - raw_start, slow_k, slow.data() + raw_start);
+  const std::size_t slow_start = raw_start + slow_k - 1;
+  std::vector<double> dd(n);
+  int_sma(slow.data() + slow_start, n - slow_start, slow_d, dd.data() + slow_start);
+  for (std::size_t i = first; i < n; ++i) {
+    k[i] = slow[i];
+    d[i] = dd[i];
+  }
+}
+
+void willr(std::span<const double> high, std::span<const double> low, std::span<const double> close,
+           std::size_t period, std::span<double> out) {
+  fill_nan(out, period - 1);
+  rolling_extremes(high, low, period, [&](std::size_t i, double lowest, double highest) {
+    const double diff = (highest - lowest) / (-100.0);
+    out[i] = diff != 0.0 ? (highest - close[i]) / diff : 0.0;
+  });
+}
+
+void cci(std::span<const double> high, std::span<const double> low, std::span<const double> close, std::size_t period,
+         std::span<double> out) {
+  const std::size_t n = close.size();
+  fill_nan(out, period - 1);
+  if (n < period) return;
+  const double p = static_cast<double>(period);
+  // TA-Lib keeps the typical prices in a circular buffer and sums it in buffer order, which
+  // matters for the last bits of (typical - average) when the two are close.
+  std::vector<double> ring(period);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double typical = (high[i] + low[i] + close[i]) / 3;
+    ring[i % period] = typical;
+    if (i + 1 < period) continue;
+    double average = 0;
+    for (double v : ring) average += v;
+    average /= p;
+    double deviation = 0;
+    for (double v : ring) deviation += std::fabs(v - average);
+    const double distance = typical - average;
+    out[i] = (distance != 0.0 && deviation != 0.0) ? distance / (0.015 * (deviation / p)) : 0.0;
+  }
+}
+
+void adx(std::span<const double> high, std::span<const double> low, std::span<const double> close, std::size_t period,
+         std::span<double> adx_out, std::span<double> plus_di, std::span<double> minus_di) {
+  const std::size_t n = close.size();
+  fill_nan(plus_di, di_lookback(period));
+  fill_nan(minus_di, di_lookback(period));
+  fill_nan(adx_out, adx_lookback(period));
+  if (n <= di_lookback(period)) return;
+  const double p = static_cast<double>(period);
+  double plus_dm = 0;
+  double minus_dm = 0;
+  double tr = 0;
+  // One bar's directional movement; +DM and -DM are exclusive (TA-Lib's seven cases).
+  auto movement = [&](std::size_t i, double& plus, double& minus) {
+    const double up = high[i] - high[i - 1];
+    const double down = low[i - 1] - low[i];
+    plus = 0;
+    minus = 0;
+    if (down > 0 && up < down) {
+      minus = down;
+    } else if (up > 0 && up > down) {
+      plus = up;
+    }
+  };
+  for (std::size_t i = 1; i < period; ++i) {
+    double plus = 0;
+    double minus = 0;
+    movement(i, plus, minus);
+    plus_dm += plus;
+    minus_dm += minus;
+    tr += true_range(high[i], low[i], close[i - 1]);
+  }
+  double sum_dx = 0;
+  double prev_adx = 0;
+  for (std::size_t i = period; i < n; ++i) {
+    double plus = 0;
+    double minus = 0;
+    movement(i, plus, minus);
+    minus_dm -= minus_dm / p;
+    plus_dm -= plus_dm / p;
+    minus_dm += minus;
+    plus_dm += plus;
+    tr = tr - (tr / p) + true_range(high[i], low[i], close[i - 1]);
+    // PLUS_DI/MINUS_DI output 0 on a zero range; ADX then leaves its state unchanged.
+    double dx = kNaN;
+    if (!is_zero(tr)) {
+      const double mdi = 100.0 * (minus_dm / tr);
+      const double pdi = 100.0 * (plus_dm / tr);
+      plus_di[i] = pdi;
+      minus_di[i] = mdi;
+      const double total = mdi + pdi;
+      if (!is_zero(total)) dx = 100.0 * (std::fabs(mdi - pdi) / total);
+    } else {
+      plus_di[i] = 0.0;
+      minus_di[i] = 0.0;
+    }
+    if (i < adx_lookback(period)) {
+      if (!std::isnan(dx)) sum_dx += dx;
+    } else if (i == adx_lookback(period)) {
+      if (!std::isnan(dx)) sum_dx += dx;
+      prev_adx = sum_dx / p;
+      adx_out[i] = prev_adx;
+    } else {
+      if (!std::isnan(dx)) prev_adx = ((prev_adx * (p - 1)) + dx) / p;
+      adx_out[i] = prev_adx;
+    }
+  }
+}
+
+void mfi(std::span<const double> high, std::span<const double> low, std::span<const double> close,
+         std::span<const double> volume, std::size_t period, std::span<double> out) {
+  const std::size_t n = close.size();
+  fill_nan(out, mfi_lookback(period));
+  if (n <= period) return;
+  std::vector<double> positive(period);
+  std::vector<double> negative(period);
+  std::size_t slot = 0;
+  double pos_sum = 0;
+  double neg_sum = 0;
+  double prev = (high[0] + low[0] + close[0]) / 3.0;
+  auto push = [&](std::size_t i) {
+    double typical = (high[i] + low[i] + close[i]) / 3.0;
+    const double change = typical - prev;
+    prev = typical;
+    typical *= volume[i];
+    positive[slot] = 0.0;
+    negative[slot] = 0.0;
+    if (change < 0) {
+      negative[slot] = typical;
+      neg_sum += typical;
+    } else if (change > 0) {
+      positive[slot] = typical;
+      pos_sum += typical;
+    }
+  };
+  auto value = [&]() {
+    const double total = pos_sum + neg_sum;
+    return total < 1.0 ? 0.0 : 100.0 * (pos_sum / total);
+  };
+  for (std::size_t i = 1; i <= period; ++i) {
+    push(i);
+    slot = (slot + 1) % period;
+  }
+  out[period] = value();
+  for (std::size_t i = period + 1; i < n; ++i) {
+    pos_sum -= positive[slot];
+    neg_sum -= negative[slot];
+    push(i);
+    out[i] = value();
+    slot = (slot + 1) % period;
+  }
+}
+
+void obv(std::span<const double> close, std::span<const double> volume, std::span<double> out) {
+  const std::size_t n = close.size();
+  if (n == 0) return;
+  double total = volume[0];
+  double prev = close[0];
+  for (std::size_t i = 0; i < n; ++i) {
+    if (close[i] > prev) {
+      total += volume[i];
+    } else if (close[i] < prev) {
+      total -= volume[i];
+    }
+    out[i] = total;
+    prev = close[i];
+  }
+}
+
+}  // namespace kestrel::features::ta

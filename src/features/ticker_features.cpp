@@ -1,0 +1,342 @@
+#include "features/ticker_features.hpp"
+
+#include <array>
+#include <cmath>
+#include <limits>
+#include <numbers>
+
+#include "features/feature_registry.hpp"
+#include "features/rolling_stats.hpp"
+#include "features/ta_kernels.hpp"
+
+namespace kestrel::features {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+const double kAnnualise = std::sqrt(252.0);
+
+bool positive_finite(double v) { return std::isfinite(v) && v > 0; }
+
+// a / b - 1, NaN unless both are positive.
+double ratio_minus_one(double a, double b) { return (a > 0 && b > 0) ? a / b - 1 : kNaN; }
+
+// Computes one gap-free run. Inputs are the run's slices; `col(f)` is the run's slice of
+// feature f's output row.
+class RunComputer {
+ public:
+  RunComputer(std::span<const double> o, std::span<const double> h, std::span<const double> l,
+              std::span<const double> c, std::span<const double> v, std::span<const double> bc)
+      : o_(o), h_(h), l_(l), c_(c), v_(v), bc_(bc), n_(c.size()) {}
+
+  template <class Col>
+  void run(Col col) {
+    returns(col);
+    trend(col);
+    oscillators(col);
+    volume(col);
+    volatility(col);
+    range_and_drawdown(col);
+    benchmark(col);
+    candles(col);
+  }
+
+ private:
+  std::vector<double> buffer() const { return std::vector<double>(n_); }
+
+  template <class Col>
+  void returns(Col col) {
+    constexpr std::array<std::pair<FeatureId, std::size_t>, 8> horizons{
+        {{kRet1d, 1}, {kRet2d, 2}, {kRet5d, 5}, {kRet10d, 10}, {kRet20d, 20}, {kRet60d, 60}, {kRet120d, 120},
+         {kRet252d, 252}}};
+    for (auto [id, k] : horizons) {
+      auto out = col(id);
+      for (std::size_t i = 0; i < n_; ++i) out[i] = i >= k ? c_[i] / c_[i - k] - 1 : kNaN;
+    }
+    log_return_ = buffer();
+    log_return_[0] = kNaN;
+    for (std::size_t i = 1; i < n_; ++i) log_return_[i] = std::log(c_[i] / c_[i - 1]);
+  }
+
+  template <class Col>
+  void trend(Col col) {
+    constexpr std::array<std::size_t, 6> periods{5, 10, 20, 50, 100, 200};
+    constexpr std::array<FeatureId, 6> sma_ids{kSmaRatio5, kSmaRatio10, kSmaRatio20, kSmaRatio50, kSmaRatio100,
+                                               kSmaRatio200};
+    constexpr std::array<FeatureId, 6> ema_ids{kEmaRatio5, kEmaRatio10, kEmaRatio20, kEmaRatio50, kEmaRatio100,
+                                               kEmaRatio200};
+    std::array<std::vector<double>, 6> smas;
+    auto average = buffer();
+    for (std::size_t p = 0; p < periods.size(); ++p) {
+      smas[p] = buffer();
+      ta::sma(c_, periods[p], smas[p]);
+      ta::ema(c_, periods[p], average);
+      auto sma_out = col(sma_ids[p]);
+      auto ema_out = col(ema_ids[p]);
+      for (std::size_t i = 0; i < n_; ++i) {
+        sma_out[i] = ratio_minus_one(c_[i], smas[p][i]);
+        ema_out[i] = ratio_minus_one(c_[i], average[i]);
+      }
+    }
+    auto cross = [&](FeatureId id, std::size_t fast, std::size_t slow) {
+      auto out = col(id);
+      for (std::size_t i = 0; i < n_; ++i) out[i] = ratio_minus_one(smas[fast][i], smas[slow][i]);
+    };
+    cross(kSmaCross5_20, 0, 2);
+    cross(kSmaCross20_50, 2, 3);
+    cross(kSmaCross50_200, 3, 5);
+  }
+
+  template <class Col>
+  void oscillators(Col col) {
+    ta::rsi(c_, 7, col(kRsi7));
+    ta::rsi(c_, 14, col(kRsi14));
+    ta::rsi(c_, 28, col(kRsi28));
+
+    auto line = col(kMacdLine);
+    auto signal = col(kMacdSignal);
+    auto hist = col(kMacdHist);
+    ta::macd(c_, 12, 26, 9, line, signal, hist);
+    for (std::size_t i = 0; i < n_; ++i) {
+      line[i] /= c_[i];
+      signal[i] /= c_[i];
+      hist[i] /= c_[i];
+    }
+
+    auto upper = buffer();
+    auto middle = buffer();
+    auto lower = buffer();
+    ta::bbands(c_, 20, 2.0, upper, middle, lower);
+    auto pct_b = col(kBbPctB20);
+    auto bandwidth = col(kBbBandwidth20);
+    for (std::size_t i = 0; i < n_; ++i) {
+      const double width = upper[i] - lower[i];
+      pct_b[i] = width > 0 ? (c_[i] - lower[i]) / width : kNaN;
+      bandwidth[i] = middle[i] > 0 ? width / middle[i] : kNaN;
+    }
+
+    ta::natr(h_, l_, c_, 14, col(kNatr14));
+    ta::natr(h_, l_, c_, 28, col(kNatr28));
+    ta::stoch(h_, l_, c_, 14, 3, 3, col(kStochK14), col(kStochD14));
+    ta::willr(h_, l_, c_, 14, col(kWillr14));
+    ta::cci(h_, l_, c_, 20, col(kCci20));
+    ta::adx(h_, l_, c_, 14, col(kAdx14), col(kPlusDi14), col(kMinusDi14));
+    ta::mfi(h_, l_, c_, v_, 14, col(kMfi14));
+  }
+
+  template <class Col>
+  void volume(Col col) {
+    auto obv = buffer();
+    ta::obv(c_, v_, obv);
+    auto mean_volume = buffer();
+    for (auto [id, n] : {std::pair{kObvSlope20, std::size_t{20}}, std::pair{kObvSlope60, std::size_t{60}}}) {
+      rolling_mean(v_, n, mean_volume);
+      auto out = col(id);
+      const double w = static_cast<double>(n);
+      for (std::size_t i = 0; i < n_; ++i) {
+        const double total = mean_volume[i] * w;
+        out[i] = (i >= n && total > 0) ? (obv[i] - obv[i - n]) / total : kNaN;
+      }
+    }
+
+    auto sma5 = buffer();
+    auto sma20 = buffer();
+    auto sma60 = buffer();
+    ta::sma(v_, 5, sma5);
+    ta::sma(v_, 20, sma20);
+    ta::sma(v_, 60, sma60);
+    auto r1 = col(kVolumeRatio1_20);
+    auto r5 = col(kVolumeRatio5_20);
+    auto r20 = col(kVolumeRatio20_60);
+    for (std::size_t i = 0; i < n_; ++i) {
+      r1[i] = sma20[i] > 0 ? v_[i] / sma20[i] : kNaN;
+      r5[i] = sma20[i] > 0 ? sma5[i] / sma20[i] : kNaN;
+      r20[i] = sma60[i] > 0 ? sma20[i] / sma60[i] : kNaN;
+    }
+
+    auto log_volume = buffer();
+    for (std::size_t i = 0; i < n_; ++i) log_volume[i] = std::log1p(v_[i]);
+    auto mean = buffer();
+    auto stdev = buffer();
+    for (auto [id, n] : {std::pair{kVolumeZ20, std::size_t{20}}, std::pair{kVolumeZ60, std::size_t{60}}}) {
+      rolling_mean(log_volume, n, mean);
+      rolling_std(log_volume, n, stdev);
+      auto out = col(id);
+      for (std::size_t i = 0; i < n_; ++i) {
+        if (std::isnan(mean[i])) {
+          out[i] = kNaN;
+        } else {
+          out[i] = stdev[i] > 0 ? (log_volume[i] - mean[i]) / stdev[i] : 0.0;
+        }
+      }
+    }
+
+    auto dollar = buffer();
+    for (std::size_t i = 0; i < n_; ++i) dollar[i] = c_[i] * v_[i];
+    ta::sma(dollar, 20, mean);
+    auto out = col(kLogDollarVolume20);
+    for (std::size_t i = 0; i < n_; ++i) out[i] = mean[i] > 0 ? std::log(mean[i]) : kNaN;
+  }
+
+  template <class Col>
+  void volatility(Col col) {
+    constexpr std::array<std::pair<FeatureId, std::size_t>, 6> windows{
+        {{kRv5, 5}, {kRv10, 10}, {kRv20, 20}, {kRv60, 60}, {kRv120, 120}, {kRv252, 252}}};
+    for (auto [id, n] : windows) {
+      auto out = col(id);
+      rolling_std(log_return_, n, out);
+      for (double& x : out) x *= kAnnualise;
+    }
+    auto rv20 = col(kRv20);
+    auto rv120 = col(kRv120);
+    auto ratio = col(kRvRatio20_120);
+    for (std::size_t i = 0; i < n_; ++i) ratio[i] = rv120[i] > 0 ? rv20[i] / rv120[i] : kNaN;
+
+    auto parkinson = buffer();
+    auto garman_klass = buffer();
+    const double two_ln2_minus_1 = 2 * std::numbers::ln2 - 1;
+    for (std::size_t i = 0; i < n_; ++i) {
+      const double hl = std::log(h_[i] / l_[i]);
+      const double co = std::log(c_[i] / o_[i]);
+      parkinson[i] = hl * hl;
+      garman_klass[i] = 0.5 * hl * hl - two_ln2_minus_1 * co * co;
+    }
+    auto mean = buffer();
+    for (auto [id, n] : {std::pair{kParkinson20, std::size_t{20}}, std::pair{kParkinson60, std::size_t{60}}}) {
+      rolling_mean(parkinson, n, mean);
+      auto out = col(id);
+      for (std::size_t i = 0; i < n_; ++i) out[i] = std::sqrt(252.0 * mean[i] / (4 * std::numbers::ln2));
+    }
+    for (auto [id, n] :
+         {std::pair{kGarmanKlass20, std::size_t{20}}, std::pair{kGarmanKlass60, std::size_t{60}}}) {
+      rolling_mean(garman_klass, n, mean);
+      auto out = col(id);
+      for (std::size_t i = 0; i < n_; ++i) {
+        out[i] = std::isnan(mean[i]) ? kNaN : std::sqrt(252.0 * std::max(mean[i], 0.0));
+      }
+    }
+
+    for (auto [skew, kurt, n] : {std::tuple{kSkew20, kKurt20, std::size_t{20}},
+                                 std::tuple{kSkew60, kKurt60, std::size_t{60}},
+                                 std::tuple{kSkew120, kKurt120, std::size_t{120}}}) {
+      rolling_skew_kurt(log_return_, n, col(skew), col(kurt));
+    }
+  }
+
+  template <class Col>
+  void range_and_drawdown(Col col) {
+    auto extreme = buffer();
+    rolling_max(h_, 252, extreme);
+    auto high = col(kDist52wHigh);
+    for (std::size_t i = 0; i < n_; ++i) high[i] = ratio_minus_one(c_[i], extreme[i]);
+    rolling_min(l_, 252, extreme);
+    auto low = col(kDist52wLow);
+    for (std::size_t i = 0; i < n_; ++i) low[i] = ratio_minus_one(c_[i], extreme[i]);
+
+    auto log_close = buffer();
+    for (std::size_t i = 0; i < n_; ++i) log_close[i] = std::log(c_[i]);
+    rolling_max_drawdown(log_close, 20, col(kMaxDrawdown20));
+    rolling_max_drawdown(log_close, 60, col(kMaxDrawdown60));
+    rolling_max_drawdown(log_close, 120, col(kMaxDrawdown120));
+  }
+
+  template <class Col>
+  void benchmark(Col col) {
+    auto bench_return = buffer();
+    bench_return[0] = kNaN;
+    for (std::size_t i = 1; i < n_; ++i) bench_return[i] = std::log(bc_[i] / bc_[i - 1]);
+    auto residual = buffer();
+    rolling_regression(bench_return, log_return_, 252, col(kBeta252), col(kCorr252), residual);
+    rolling_regression(bench_return, log_return_, 60, col(kBeta60), col(kCorr60), residual);
+    auto resid_vol = col(kResidVol60);
+    for (std::size_t i = 0; i < n_; ++i) resid_vol[i] = residual[i] * kAnnualise;
+    auto beta = col(kBeta60);
+    auto ret20 = col(kRet20d);
+    auto out = col(kResidRet20);
+    for (std::size_t i = 0; i < n_; ++i) {
+      out[i] = i >= 20 ? ret20[i] - beta[i] * (bc_[i] / bc_[i - 20] - 1) : kNaN;
+    }
+  }
+
+  template <class Col>
+  void candles(Col col) {
+    auto body = col(kCandleBody);
+    auto upper = col(kCandleUpperShadow);
+    auto lower = col(kCandleLowerShadow);
+    auto range = col(kRangePct);
+    auto gap = col(kGap);
+    for (std::size_t i = 0; i < n_; ++i) {
+      const double width = h_[i] - l_[i];
+      if (width > 0) {
+        body[i] = (c_[i] - o_[i]) / width;
+        upper[i] = (h_[i] - std::max(o_[i], c_[i])) / width;
+        lower[i] = (std::min(o_[i], c_[i]) - l_[i]) / width;
+      } else {
+        body[i] = 0;
+        upper[i] = 0;
+        lower[i] = 0;
+      }
+      range[i] = width / c_[i];
+      gap[i] = i >= 1 ? o_[i] / c_[i - 1] - 1 : kNaN;
+    }
+  }
+
+  std::span<const double> o_, h_, l_, c_, v_, bc_;
+  std::size_t n_;
+  std::vector<double> log_return_;
+};
+
+}  // namespace
+
+TickerBars extract_bars(const store::Panel& panel, std::size_t ticker, std::optional<std::size_t> benchmark) {
+  TickerBars bars;
+  const std::size_t n = panel.num_dates();
+  const auto close = panel.series(store::Field::Close, ticker);
+  for (std::size_t t = 0; t < n; ++t) {
+    if (std::isnan(close[t])) continue;
+    const double o = panel.adjusted(store::Field::Open, ticker, t);
+    const double h = panel.adjusted(store::Field::High, ticker, t);
+    const double l = panel.adjusted(store::Field::Low, ticker, t);
+    const double c = panel.adjusted(store::Field::Close, ticker, t);
+    const double v = panel.adjusted(store::Field::Volume, ticker, t);
+    if (!positive_finite(o) || !positive_finite(h) || !positive_finite(l) || !positive_finite(c) ||
+        !std::isfinite(v) || v < 0) {
+      continue;
+    }
+    bars.date_index.push_back(t);
+    bars.open.push_back(o);
+    bars.high.push_back(h);
+    bars.low.push_back(l);
+    bars.close.push_back(c);
+    bars.volume.push_back(v);
+    double bc = kNaN;
+    if (benchmark) {
+      const double b = panel.adjusted(store::Field::Close, *benchmark, t);
+      if (positive_finite(b)) bc = b;
+    }
+    bars.benchmark_close.push_back(bc);
+  }
+  return bars;
+}
+
+void compute_time_series(const TickerBars& bars, std::span<const core::Date> dates, std::size_t max_gap,
+                         std::span<double> out) {
+  const std::size_t m = bars.size();
+  std::size_t begin = 0;
+  while (begin < m) {
+    std::size_t end = begin + 1;
+    while (end < m && bars.date_index[end] - bars.date_index[end - 1] <= max_gap + 1) ++end;
+    const std::size_t len = end - begin;
+    auto slice = [&](const std::vector<double>& x) { return std::span<const double>(x).subspan(begin, len); };
+    RunComputer run(slice(bars.open), slice(bars.high), slice(bars.low), slice(bars.close), slice(bars.volume),
+                    slice(bars.benchmark_close));
+    run.run([&](FeatureId f) { return out.subspan(f * m + begin, len); });
+    begin = end;
+  }
+  for (std::size_t k = 0; k < m; ++k) {
+    const core::Date date = dates[bars.date_index[k]];
+    out[kDayOfWeek * m + k] = date.weekday();
+    out[kMonth * m + k] = date.month();
+  }
+}
+
+}  // namespace kestrel::features

@@ -1,0 +1,35 @@
+#pragma once
+// The time-series features of one ticker: its bars are taken out of the panel (dates where it
+// has no bar dropped), cut into runs at gaps longer than the bridging limit, and every
+// TimeSeries feature of the registry is computed run by run. A run restarts every warm-up,
+// so no window ever spans a long gap, and a value on a bar uses only that bar and earlier ones.
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "core/date.hpp"
+#include "store/panel.hpp"
+
+namespace kestrel::features {
+
+// One ticker's bars with adjusted prices (Panel::adjusted), compressed to the dates on which
+// it has a complete bar.
+struct TickerBars {
+  std::vector<std::size_t> date_index;  // panel date of each bar, ascending
+  std::vector<double> open, high, low, close, volume;
+  std::vector<double> benchmark_close;  // the benchmark's adjusted close on the same dates, NaN if absent
+
+  std::size_t size() const { return date_index.size(); }
+};
+
+// A bar is complete when its adjusted open, high, low and close are positive and finite and
+// its volume is finite and not negative; other dates are missing.
+TickerBars extract_bars(const store::Panel& panel, std::size_t ticker, std::optional<std::size_t> benchmark);
+
+// Writes every TimeSeries feature into out[f * bars.size() + k] for bar k (other rows are left
+// untouched). Runs break where more than `max_gap` consecutive panel dates are missing.
+void compute_time_series(const TickerBars& bars, std::span<const core::Date> dates, std::size_t max_gap,
+                         std::span<double> out);
+
+}  // namespace kestrel::features

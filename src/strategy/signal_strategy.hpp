@@ -1,0 +1,39 @@
+#pragma once
+// Trades a model's predictions (see predictions.hpp): after each close it takes the newest
+// predictions dated on or before today that it has not used yet, ranks the instruments that
+// have a bar today by score and sets target weights: the top_k long at gross / top_k each,
+// or with long_short the top_k long and the bottom_k short at gross / (2 top_k) each.
+// Rows below min_confidence are ignored. A day without new usable predictions keeps the
+// positions.
+#include <cstddef>
+#include <vector>
+
+#include "strategy/predictions.hpp"
+#include "strategy/strategy.hpp"
+
+namespace kestrel::strategy {
+
+struct SignalParams {
+  std::size_t top_k = 10;
+  bool long_short = false;
+  double gross = 1.0;
+  double min_confidence = 0;  // applies only when the file has a confidence column
+};
+
+class SignalStrategy final : public Strategy {
+ public:
+  SignalStrategy(std::vector<Prediction> predictions, SignalParams params)
+      : predictions_(std::move(predictions)), params_(params) {}
+  std::string_view name() const override { return "signal"; }
+  core::Status on_start(StrategyContext& context) override;
+  void on_bar(StrategyContext& context) override;
+
+ private:
+  std::vector<Prediction> predictions_;  // ascending dates
+  SignalParams params_;
+  std::size_t cursor_ = 0;               // first prediction not yet used
+  std::vector<Prediction> today_;
+  std::vector<TargetWeight> targets_;
+};
+
+}  // namespace kestrel::strategy

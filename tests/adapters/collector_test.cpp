@@ -1,0 +1,432 @@
+// Collector tests against a fake vendor on 127.0.0.1: formats, retries, pacing, throttling,
+// malformed replies, secrets, resume after failures and incremental updates.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <memory>
+#include <optional>
+
+#include "adapters/alpha_vantage.hpp"
+#include "adapters/collector.hpp"
+#include "adapters/yahoo.hpp"
+#include "fake_clock.hpp"
+#include "fake_vendor_server.hpp"
+#include "support/temp_dir.hpp"
+
+namespace kestrel::adapters {
+namespace {
+
+using testing::FakeDay;
+using testing::Fault;
+using Status = TickerOutcome::Status;
+using std::chrono::milliseconds;
+
+const std::string kKey = "K3STR3L-T3ST-K3Y";
+const std::vector<std::string> kTickers = {"AAA", "BBB", "CCC", "DDD", "EEE"};
+constexpr int kHistoryDays = 160;
+
+struct VendorSetup {
+  AlphaVantageOptions::DataType datatype = AlphaVantageOptions::DataType::Json;
+  int max_attempts = 3;
+  double calls_per_minute = 0;
+  milliseconds read_timeout{5000};
+  int compact_max_gap_days = 120;
+};
+
+class CollectorTest : public ::testing::Test {
+ protected:
+  CollectorTest() : server_(kKey, &clock_) {
+    for (std::size_t i = 0; i < kTickers.size(); ++i) {
+      server_.set_history(kTickers[i], testing::make_history(static_cast<int>(i), kHistoryDays));
+    }
+    store_.emplace(*store::MarketStore::open(dir_ / "store.db", store::MarketStore::Access::ReadWrite));
+  }
+
+  core::Date last_day() const { return server_.history("AAA").back().bar.date; }
+
+  Fetcher& make_fetcher(const VendorSetup& setup) {
+    FetcherSettings settings;
+    settings.retry = {setup.max_attempts, milliseconds(5), milliseconds(20)};
+    settings.calls_per_minute = setup.calls_per_minute;
+    settings.secrets = {kKey};
+    auto base = parse_base_url(server_.base_url());
+    fetchers_.push_back(std::make_unique<Fetcher>(
+        HttpClient(*base, {milliseconds(2000), setup.read_timeout}), settings, clock_,
+        [this](std::string_view line) { log_.emplace_back(line); }));
+    return *fetchers_.back();
+  }
+
+  AlphaVantageClient& alpha(const VendorSetup& setup = {}) {
+    AlphaVantageOptions options{kKey, setup.datatype, setup.compact_max_gap_days};
+    vendors_.push_back(std::make_unique<AlphaVantageClient>(make_fetcher(setup), options));
+    return static_cast<AlphaVantageClient&>(*vendors_.back());
+  }
+
+  YahooClient& yahoo(const VendorSetup& setup = {}) {
+    vendors_.push_back(std::make_unique<YahooClient>(make_fetcher(setup)));
+    return static_cast<YahooClient&>(*vendors_.back());
+  }
+
+  CollectReport collect(DailyBarVendor& vendor, const std::vector<std::string>& tickers,
+                        DailyBarVendor* fallback = nullptr, std::optional<core::Date> today = {}) {
+    Collector collector(*store_, vendor, fallback,
+                        {.today = today.value_or(last_day()), .show_progress = false,
+                         .log = [this](std::string_view line) { log_.emplace_back(line); }});
+    auto report = collector.run(tickers);
+    EXPECT_TRUE(report.has_value()) << report.error().message;
+    return report.value_or(CollectReport{});
+  }
+
+  const TickerOutcome& outcome(const CollectReport& report, const std::string& ticker) {
+    auto it = std::find_if(report.tickers.begin(), report.tickers.end(),
+                           [&](const TickerOutcome& t) { return t.ticker == ticker; });
+    EXPECT_NE(it, report.tickers.end()) << ticker;
+    return *it;
+  }
+
+  // The store holds exactly the vendor's history for `ticker` (up to `until`): every day,
+  // once, with identical values, plus the dividends and splits when `with_actions`.
+  void expect_store_matches(const std::string& ticker, std::optional<core::Date> until = {},
+                            bool with_actions = true) {
+    std::vector<FakeDay> expected;
+    for (const FakeDay& d : server_.history(ticker)) {
+      if (!until || d.bar.date <= *until) expected.push_back(d);
+    }
+    auto bars = store_->bars(ticker);
+    ASSERT_TRUE(bars.has_value()) << bars.error().message;
+    ASSERT_EQ(bars->size(), expected.size()) << ticker;
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      const store::Bar& got = (*bars)[i];
+      const store::Bar& want = expected[i].bar;
+      ASSERT_EQ(got.date, want.date) << ticker << " row " << i;
+      EXPECT_EQ(got.open, want.open);
+      EXPECT_EQ(got.high, want.high);
+      EXPECT_EQ(got.low, want.low);
+      EXPECT_EQ(got.close, want.close);
+      EXPECT_EQ(got.adj_close, want.adj_close);
+      EXPECT_EQ(got.volume, want.volume);
+    }
+    if (!with_actions) return;
+    auto actions = store_->corporate_actions(ticker);
+    ASSERT_TRUE(actions.has_value());
+    std::vector<store::CorporateAction> want;
+    for (const FakeDay& d : expected) {
+      if (d.dividend != 0 || d.split != 1) want.push_back({d.bar.date, d.dividend, d.split});
+    }
+    ASSERT_EQ(actions->size(), want.size()) << ticker;
+    for (std::size_t i = 0; i < want.size(); ++i) {
+      EXPECT_EQ((*actions)[i].date, want[i].date);
+      EXPECT_EQ((*actions)[i].dividend, want[i].dividend);
+      EXPECT_EQ((*actions)[i].split_coefficient, want[i].split_coefficient);
+    }
+  }
+
+  std::size_t stored_rows(const std::string& ticker) { return store_->bars(ticker)->size(); }
+
+  testing::TempDir dir_;
+  testing::FakeSleepClock clock_;
+  testing::FakeVendorServer server_;
+  std::optional<store::MarketStore> store_;
+  std::vector<std::string> log_;
+  std::vector<std::unique_ptr<Fetcher>> fetchers_;
+  std::vector<std::unique_ptr<DailyBarVendor>> vendors_;
+};
+
+TEST_F(CollectorTest, AlphaVantageJsonHappyPath) {
+  const auto report = collect(alpha(), {"AAA", "BBB"});
+  for (const auto& ticker : {"AAA", "BBB"}) {
+    const auto& t = outcome(report, ticker);
+    EXPECT_EQ(t.status, Status::Updated) << t.message;
+    EXPECT_EQ(t.vendor, "alphavantage");
+    EXPECT_EQ(t.new_rows, kHistoryDays);
+    EXPECT_EQ(t.last_date, last_day());
+    expect_store_matches(ticker);
+  }
+  // Nothing stored yet: the whole history was asked for, as JSON.
+  for (const auto& r : server_.requests()) {
+    EXPECT_EQ(r.outputsize, "full");
+    EXPECT_EQ(r.datatype, "json");
+  }
+  EXPECT_FALSE(store_->corporate_actions("BBB")->empty());  // BBB has a split
+}
+
+TEST_F(CollectorTest, AlphaVantageCsvHappyPath) {
+  const auto report = collect(alpha({.datatype = AlphaVantageOptions::DataType::Csv}), {"AAA", "BBB"});
+  for (const auto& ticker : {"AAA", "BBB"}) {
+    EXPECT_EQ(outcome(report, ticker).status, Status::Updated) << outcome(report, ticker).message;
+    expect_store_matches(ticker);
+  }
+  EXPECT_EQ(server_.requests().front().datatype, "csv");
+}
+
+TEST_F(CollectorTest, YahooHappyPathSkipsNullRows) {
+  server_.add_yahoo_null_row(core::Date::from_ymd(2024, 1, 15));  // a holiday as Yahoo shows it
+  const auto report = collect(yahoo(), {"AAA", "CCC"});
+  for (const auto& ticker : {"AAA", "CCC"}) {
+    EXPECT_EQ(outcome(report, ticker).status, Status::Updated) << outcome(report, ticker).message;
+    expect_store_matches(ticker, std::nullopt, /*with_actions=*/false);
+  }
+  EXPECT_EQ(server_.requests().front().period1, "0");
+}
+
+TEST_F(CollectorTest, RetriesServerErrorsThenSucceeds) {
+  server_.inject("AAA", Fault::ServerError, 2);
+  const auto report = collect(alpha({.max_attempts = 3}), {"AAA"});
+  EXPECT_EQ(outcome(report, "AAA").status, Status::Updated) << outcome(report, "AAA").message;
+  EXPECT_EQ(server_.request_count("AAA"), 3u);
+  // Exponential backoff through the injected clock: 5 ms, then 10 ms.
+  EXPECT_EQ(clock_.sleeps(), (std::vector<milliseconds>{milliseconds(5), milliseconds(10)}));
+  ASSERT_EQ(log_.size(), 2u);
+  EXPECT_NE(log_[0].find("HTTP 503"), std::string::npos) << log_[0];
+  expect_store_matches("AAA");
+}
+
+TEST_F(CollectorTest, RetriesSlowReplyBeyondReadTimeout) {
+  server_.inject("AAA", Fault::Slow, 1);
+  const auto report = collect(alpha({.max_attempts = 2, .read_timeout = milliseconds(200)}), {"AAA"});
+  EXPECT_EQ(outcome(report, "AAA").status, Status::Updated) << outcome(report, "AAA").message;
+  EXPECT_EQ(server_.request_count("AAA"), 2u);
+  ASSERT_EQ(log_.size(), 1u);
+  EXPECT_NE(log_[0].find("timed out"), std::string::npos) << log_[0];
+  expect_store_matches("AAA");
+}
+
+TEST_F(CollectorTest, GivesUpAfterMaxAttemptsWithClearError) {
+  server_.inject("BBB", Fault::ServerError, -1);
+  const auto report = collect(alpha({.max_attempts = 3}), {"AAA", "BBB", "CCC"});
+  const auto& b = outcome(report, "BBB");
+  EXPECT_EQ(b.status, Status::Failed);
+  EXPECT_NE(b.message.find("alphavantage BBB: gave up after 3 attempt(s): HTTP 503"), std::string::npos)
+      << b.message;
+  EXPECT_EQ(server_.request_count("BBB"), 3u);
+  EXPECT_EQ(stored_rows("BBB"), 0u);
+  // A server failure for one ticker does not stop the others.
+  EXPECT_EQ(outcome(report, "CCC").status, Status::Updated);
+  expect_store_matches("CCC");
+}
+
+TEST_F(CollectorTest, RateLimitSpacesCallsEvenly) {
+  server_.inject("BBB", Fault::ServerError, 1);  // a retry is paced like any other call
+  collect(alpha({.max_attempts = 3, .calls_per_minute = 120}), {"AAA", "BBB", "CCC"});
+  const auto seen = server_.requests();
+  ASSERT_EQ(seen.size(), 4u);
+  for (std::size_t i = 1; i < seen.size(); ++i) {
+    EXPECT_GE(seen[i].clock_ms - seen[i - 1].clock_ms, 500) << "request " << i;
+  }
+  // 60 s / 120 = 500 ms between starts; the retry's 5 ms backoff is absorbed by the spacing.
+  EXPECT_EQ(seen.back().clock_ms - seen.front().clock_ms, 1500);
+}
+
+TEST_F(CollectorTest, ThrottleNoticesInA200BodyAreRetried) {
+  server_.inject("AAA", Fault::Note, 1);
+  server_.inject("AAA", Fault::Information, 1);
+  const auto report = collect(alpha({.max_attempts = 3}), {"AAA"});
+  EXPECT_EQ(outcome(report, "AAA").status, Status::Updated) << outcome(report, "AAA").message;
+  EXPECT_EQ(server_.request_count("AAA"), 3u);
+  ASSERT_EQ(log_.size(), 2u);
+  EXPECT_NE(log_[0].find("throttled: Thank you for using Alpha Vantage"), std::string::npos) << log_[0];
+  expect_store_matches("AAA");
+}
+
+TEST_F(CollectorTest, PersistentThrottlingStopsTheRun) {
+  server_.inject("BBB", Fault::Note, -1);
+  const auto report = collect(alpha({.max_attempts = 2}), {"AAA", "BBB", "CCC"});
+  EXPECT_EQ(outcome(report, "AAA").status, Status::Updated);
+  EXPECT_EQ(outcome(report, "BBB").status, Status::Failed);
+  EXPECT_NE(outcome(report, "BBB").message.find("throttled"), std::string::npos);
+  EXPECT_EQ(outcome(report, "CCC").status, Status::NotRun);
+  EXPECT_EQ(server_.request_count("CCC"), 0u);  // no quota burnt on it
+}
+
+TEST_F(CollectorTest, UnknownSymbolIsReportedWithoutRetry) {
+  const auto report = collect(alpha({.max_attempts = 4}), {"ZZZZ"});
+  const auto& z = outcome(report, "ZZZZ");
+  EXPECT_EQ(z.status, Status::Failed);
+  EXPECT_NE(z.message.find("alphavantage ZZZZ: vendor error: Invalid API call"), std::string::npos)
+      << z.message;
+  EXPECT_EQ(server_.request_count("ZZZZ"), 1u);
+}
+
+TEST_F(CollectorTest, YahooUnknownSymbolIs404WithoutRetry) {
+  const auto report = collect(yahoo({.max_attempts = 4}), {"ZZZZ"});
+  const auto& z = outcome(report, "ZZZZ");
+  EXPECT_EQ(z.status, Status::Failed);
+  EXPECT_NE(z.message.find("HTTP 404: 404 Not Found: No data found"), std::string::npos) << z.message;
+  EXPECT_EQ(server_.request_count("ZZZZ"), 1u);
+}
+
+TEST_F(CollectorTest, MalformedBodiesLeaveTheStoreUnchangedForThatTicker) {
+  const core::Date earlier = last_day() - 14;
+  server_.set_visible_until(earlier);
+  collect(alpha(), {"AAA", "BBB"}, nullptr, earlier);
+  const auto a_before = *store_->bars("AAA");
+  ASSERT_FALSE(a_before.empty());
+
+  server_.set_visible_until(std::nullopt);
+  server_.inject("AAA", Fault::TruncatedJson, 1);
+  server_.inject("CCC", Fault::TextInNumber, 1);
+  const auto report = collect(alpha(), {"AAA", "BBB", "CCC"});
+  const auto& a = outcome(report, "AAA");
+  EXPECT_EQ(a.status, Status::Failed);
+  EXPECT_NE(a.message.find("alphavantage AAA (json): body is not valid JSON"), std::string::npos)
+      << a.message;
+  const auto& c = outcome(report, "CCC");
+  EXPECT_EQ(c.status, Status::Failed);
+  EXPECT_NE(c.message.find("alphavantage CCC (json): " + last_day().to_string() +
+                           ": field '4. close': \"abc"),
+            std::string::npos)
+      << c.message;
+  EXPECT_EQ(server_.request_count("AAA"), 2u);  // first run + one: a malformed body is not retried
+  // AAA holds exactly what the first run wrote; CCC got nothing; BBB went ahead.
+  const auto a_after = *store_->bars("AAA");
+  ASSERT_EQ(a_after.size(), a_before.size());
+  for (std::size_t i = 0; i < a_after.size(); ++i) {
+    EXPECT_EQ(a_after[i].date, a_before[i].date);
+    EXPECT_EQ(a_after[i].adj_close, a_before[i].adj_close);
+  }
+  EXPECT_EQ(stored_rows("CCC"), 0u);
+  EXPECT_EQ(outcome(report, "BBB").status, Status::Updated);
+  expect_store_matches("BBB");
+}
+
+TEST_F(CollectorTest, MalformedCsvNamesTickerLineAndField) {
+  server_.inject("AAA", Fault::TextInNumber, 1);
+  const auto report = collect(alpha({.datatype = AlphaVantageOptions::DataType::Csv}), {"AAA"});
+  const auto& a = outcome(report, "AAA");
+  EXPECT_EQ(a.status, Status::Failed);
+  EXPECT_NE(a.message.find("alphavantage AAA (csv):2:"), std::string::npos) << a.message;
+  EXPECT_NE(a.message.find("field 'close'"), std::string::npos) << a.message;
+  EXPECT_EQ(stored_rows("AAA"), 0u);
+}
+
+TEST_F(CollectorTest, MalformedYahooCsvIsReportedAndNotStored) {
+  server_.inject("AAA", Fault::TextInNumber, 1);
+  const auto report = collect(yahoo(), {"AAA"});
+  const auto& a = outcome(report, "AAA");
+  EXPECT_EQ(a.status, Status::Failed);
+  EXPECT_NE(a.message.find("yahoo AAA (csv):"), std::string::npos) << a.message;
+  EXPECT_NE(a.message.find("field 'close': 'abc' is not a number"), std::string::npos) << a.message;
+  EXPECT_EQ(stored_rows("AAA"), 0u);
+}
+
+TEST_F(CollectorTest, ApiKeyNeverAppearsInErrorsOrLogs) {
+  server_.inject("AAA", Fault::ServerError, 1);
+  server_.inject("AAA", Fault::EchoRequest, 1);  // the vendor echoes the URL, key and all
+  server_.inject("BBB", Fault::ServerError, -1);
+  const auto report = collect(alpha({.max_attempts = 2}), {"AAA", "BBB"});
+  ASSERT_EQ(outcome(report, "AAA").status, Status::Failed);
+  ASSERT_EQ(outcome(report, "BBB").status, Status::Failed);
+  std::vector<std::string> texts = log_;
+  for (const auto& t : report.tickers) texts.push_back(t.message);
+  bool saw_redacted_url = false;
+  for (const auto& text : texts) {
+    EXPECT_EQ(text.find(kKey), std::string::npos) << text;
+    saw_redacted_url |= text.find("apikey=***") != std::string::npos;
+  }
+  EXPECT_TRUE(saw_redacted_url);  // the URL is still there to act on, minus the key
+  EXPECT_NE(outcome(report, "AAA").message.find("Invalid API call for /query"), std::string::npos);
+}
+
+TEST_F(CollectorTest, ResumesAfterFailureMidRunWithoutDuplicatesOrGaps) {
+  server_.inject("CCC", Fault::ServerError, -1);  // ticker 3 of 5 fails
+  const auto first = collect(alpha({.max_attempts = 2}), kTickers);
+  EXPECT_EQ(first.count(Status::Updated), 4u);
+  EXPECT_EQ(outcome(first, "CCC").status, Status::Failed);
+  EXPECT_EQ(stored_rows("CCC"), 0u);
+
+  server_.clear_faults();
+  const auto second = collect(alpha(), kTickers);
+  EXPECT_EQ(outcome(second, "CCC").status, Status::Updated);
+  EXPECT_EQ(outcome(second, "CCC").new_rows, kHistoryDays);
+  EXPECT_EQ(second.count(Status::UpToDate), 4u);
+  for (const auto& t : kTickers) expect_store_matches(t);
+}
+
+TEST_F(CollectorTest, ResumesAfterThrottledRunStoppedEarly) {
+  server_.inject("CCC", Fault::Information, -1);
+  const auto first = collect(alpha({.max_attempts = 2}), kTickers);
+  EXPECT_EQ(first.count(Status::Updated), 2u);
+  EXPECT_EQ(first.count(Status::NotRun), 2u);
+
+  server_.clear_faults();
+  const auto second = collect(alpha({.datatype = AlphaVantageOptions::DataType::Csv}), kTickers);
+  EXPECT_EQ(second.count(Status::Updated), 3u);
+  EXPECT_EQ(second.count(Status::UpToDate), 2u);
+  for (const auto& t : kTickers) expect_store_matches(t);
+}
+
+TEST_F(CollectorTest, IncrementalUpdateAppendsOnlyNewDays) {
+  const core::Date earlier = server_.history("AAA")[kHistoryDays - 11].bar.date;
+  server_.set_visible_until(earlier);
+  collect(alpha(), {"AAA", "BBB"}, nullptr, earlier);
+  expect_store_matches("AAA", earlier);
+
+  server_.set_visible_until(std::nullopt);
+  const auto report = collect(alpha(), {"AAA", "BBB"});
+  for (const auto& ticker : {"AAA", "BBB"}) {
+    EXPECT_EQ(outcome(report, ticker).status, Status::Updated);
+    EXPECT_EQ(outcome(report, ticker).new_rows, 10);
+    expect_store_matches(ticker);
+  }
+  const auto seen = server_.requests();
+  ASSERT_EQ(seen.size(), 4u);
+  EXPECT_EQ(seen[2].outputsize, "compact");  // a small gap needs only the latest 100 days
+  EXPECT_EQ(seen[3].outputsize, "compact");
+
+  // The same through Yahoo: period1 is the day after the last stored one.
+  server_.set_visible_until(std::nullopt);
+  const auto again = collect(yahoo(), {"AAA"});
+  EXPECT_EQ(outcome(again, "AAA").status, Status::UpToDate);
+  EXPECT_EQ(server_.requests().back().period1, std::to_string((last_day() + 1).days() * 86'400LL));
+}
+
+TEST_F(CollectorTest, LargeGapFetchesFullHistory) {
+  const core::Date early = server_.history("AAA")[20].bar.date;
+  server_.set_visible_until(early);
+  collect(alpha(), {"AAA"}, nullptr, early);
+  server_.set_visible_until(std::nullopt);
+  // 139 sessions later: more than compact's 100. With the default threshold "full" is asked
+  // for at once; with a generous one the compact reply is seen not to reach back, and the
+  // full history is fetched after all.
+  collect(alpha(), {"AAA"});
+  EXPECT_EQ(server_.requests().back().outputsize, "full");
+  expect_store_matches("AAA");
+
+  server_.set_history("BBB", testing::make_history(1, kHistoryDays));
+  server_.set_visible_until(early);
+  collect(alpha(), {"BBB"}, nullptr, early);
+  server_.set_visible_until(std::nullopt);
+  const std::size_t before = server_.requests().size();
+  collect(alpha({.compact_max_gap_days = 10'000}), {"BBB"});
+  const auto seen = server_.requests();
+  ASSERT_EQ(seen.size(), before + 2);
+  EXPECT_EQ(seen[before].outputsize, "compact");
+  EXPECT_EQ(seen[before + 1].outputsize, "full");
+  expect_store_matches("BBB");
+}
+
+TEST_F(CollectorTest, ChangedAdjustmentsRewriteTheHistory) {
+  const core::Date earlier = server_.history("AAA")[kHistoryDays - 6].bar.date;
+  server_.set_visible_until(earlier);
+  collect(alpha(), {"AAA"}, nullptr, earlier);
+  server_.set_visible_until(std::nullopt);
+  server_.shift_adjusted_closes("AAA", -0.5);  // a dividend re-based every adjusted close
+  const auto report = collect(alpha(), {"AAA"});
+  EXPECT_EQ(outcome(report, "AAA").status, Status::Readjusted);
+  EXPECT_EQ(outcome(report, "AAA").new_rows, 5);
+  expect_store_matches("AAA");
+}
+
+TEST_F(CollectorTest, FallsBackToYahooWhenAlphaVantageFails) {
+  server_.inject("BBB", Fault::ErrorMessage, 1);
+  const auto report = collect(alpha(), {"AAA", "BBB"}, &yahoo());
+  EXPECT_EQ(outcome(report, "AAA").vendor, "alphavantage");
+  EXPECT_EQ(outcome(report, "BBB").status, Status::Updated);
+  EXPECT_EQ(outcome(report, "BBB").vendor, "yahoo");
+  expect_store_matches("BBB", std::nullopt, /*with_actions=*/false);
+  ASSERT_FALSE(log_.empty());
+  EXPECT_NE(log_.back().find("trying yahoo"), std::string::npos) << log_.back();
+}
+
+}  // namespace
+}  // namespace kestrel::adapters

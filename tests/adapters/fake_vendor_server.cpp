@@ -1,0 +1,296 @@
+#include "fake_vendor_server.hpp"
+
+#include <chrono>
+#include <deque>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "fake_clock.hpp"
+
+namespace kestrel::testing {
+
+std::vector<FakeDay> make_history(int index, int days) {
+  std::vector<FakeDay> out;
+  core::Date d = core::Date::from_ymd(2024, 1, 2);
+  long cents = 10'000 + 2'500 * index;
+  for (int i = 0; static_cast<int>(out.size()) < days; d = d + 1) {
+    if (d.is_weekend()) continue;
+    cents += ((i * 37 + index * 11) % 41) - 20;  // a deterministic wiggle
+    FakeDay day;
+    day.bar = {d, (cents - 15) / 100.0, (cents + 120) / 100.0, (cents - 130) / 100.0, cents / 100.0,
+               (cents - 200) / 100.0, static_cast<double>(1'000'000 + 1'000 * i)};
+    if (i % 63 == 40) day.dividend = 0.25;
+    if (index == 1 && i == 150) day.split = 2;
+    out.push_back(day);
+    ++i;
+  }
+  return out;
+}
+
+struct FakeVendorServer::State {
+  mutable std::mutex mutex;
+  std::string api_key;
+  FakeSleepClock* clock = nullptr;
+  std::map<std::string, std::vector<FakeDay>> histories;
+  std::optional<core::Date> visible_until;
+  std::map<std::string, std::deque<Fault>> faults;
+  std::map<std::string, Fault> permanent_faults;
+  std::vector<core::Date> yahoo_null_rows;
+  std::vector<SeenRequest> seen;
+
+  std::optional<Fault> take_fault(const std::string& symbol) {
+    if (auto it = permanent_faults.find(symbol); it != permanent_faults.end()) return it->second;
+    auto& queue = faults[symbol];
+    if (queue.empty()) return std::nullopt;
+    const Fault f = queue.front();
+    queue.pop_front();
+    return f;
+  }
+
+  std::vector<FakeDay> visible(const std::string& symbol) const {
+    std::vector<FakeDay> out;
+    for (const FakeDay& d : histories.at(symbol)) {
+      if (!visible_until || d.bar.date <= *visible_until) out.push_back(d);
+    }
+    return out;
+  }
+};
+
+namespace {
+
+std::string price(double v) { return fmt::format("{:.4f}", v); }
+
+std::string av_json(const std::string& symbol, const std::vector<FakeDay>& days, bool compact) {
+  nlohmann::ordered_json doc;
+  doc["Meta Data"] = {{"1. Information", "Daily Time Series with Splits and Dividend Events"},
+                      {"2. Symbol", symbol},
+                      {"3. Last Refreshed", days.empty() ? "" : days.back().bar.date.to_string()},
+                      {"4. Output Size", compact ? "Compact" : "Full size"},
+                      {"5. Time Zone", "US/Eastern"}};
+  nlohmann::ordered_json series = nlohmann::ordered_json::object();
+  for (auto it = days.rbegin(); it != days.rend(); ++it) {  // newest first, as the vendor does
+    const store::Bar& b = it->bar;
+    series[b.date.to_string()] = {{"1. open", price(b.open)},
+                                  {"2. high", price(b.high)},
+                                  {"3. low", price(b.low)},
+                                  {"4. close", price(b.close)},
+                                  {"5. adjusted close", price(b.adj_close)},
+                                  {"6. volume", fmt::format("{:.0f}", b.volume)},
+                                  {"7. dividend amount", price(it->dividend)},
+                                  {"8. split coefficient", fmt::format("{:.1f}", it->split)}};
+  }
+  doc["Time Series (Daily)"] = std::move(series);
+  return doc.dump(4);
+}
+
+std::string av_csv(const std::vector<FakeDay>& days) {
+  std::string out = "timestamp,open,high,low,close,adjusted_close,volume,dividend_amount,split_coefficient\r\n";
+  for (auto it = days.rbegin(); it != days.rend(); ++it) {
+    const store::Bar& b = it->bar;
+    out += fmt::format("{},{},{},{},{},{},{:.0f},{},{:.1f}\r\n", b.date.to_string(), price(b.open),
+                       price(b.high), price(b.low), price(b.close), price(b.adj_close), b.volume,
+                       price(it->dividend), it->split);
+  }
+  return out;
+}
+
+std::string full_url(const httplib::Request& req) {
+  std::string url = req.path;
+  char sep = '?';
+  for (const auto& [k, v] : req.params) {
+    url += fmt::format("{}{}={}", sep, k, v);
+    sep = '&';
+  }
+  return url;
+}
+
+// Applies a fault that does not depend on the format; true when the reply is complete.
+bool apply_fault(Fault fault, const httplib::Request& req, httplib::Response& res) {
+  switch (fault) {
+    case Fault::ServerError:
+      res.status = 503;
+      res.set_content("Service Unavailable", "text/plain");
+      return true;
+    case Fault::Slow:
+      std::this_thread::sleep_for(std::chrono::milliseconds(600));
+      return false;
+    case Fault::Note:
+      res.set_content(R"({"Note": "Thank you for using Alpha Vantage! Our standard API call frequency is 5 calls per minute and 500 calls per day."})",
+                      "application/json");
+      return true;
+    case Fault::Information:
+      res.set_content(R"({"Information": "Thank you for using Alpha Vantage! Please consider spreading out your free API requests more sparingly (1 request per second)."})",
+                      "application/json");
+      return true;
+    case Fault::ErrorMessage:
+      res.set_content(R"({"Error Message": "Invalid API call. Please retry or visit the documentation (https://www.alphavantage.co/documentation/) for TIME_SERIES_DAILY_ADJUSTED."})",
+                      "application/json");
+      return true;
+    case Fault::EchoRequest:
+      res.set_content(nlohmann::json{{"Error Message", "Invalid API call for " + full_url(req)}}.dump(),
+                      "application/json");
+      return true;
+    case Fault::TruncatedJson:
+    case Fault::TextInNumber:
+      return false;
+  }
+  return false;
+}
+
+}  // namespace
+
+FakeVendorServer::FakeVendorServer(std::string api_key, FakeSleepClock* clock)
+    : state_(std::make_unique<State>()), server_(std::make_unique<httplib::Server>()) {
+  state_->api_key = std::move(api_key);
+  state_->clock = clock;
+  State& st = *state_;
+
+  server_->Get("/query", [&st](const httplib::Request& req, httplib::Response& res) {
+    const std::string symbol = req.get_param_value("symbol");
+    std::optional<Fault> fault;
+    std::vector<FakeDay> days;
+    bool known = false;
+    {
+      std::lock_guard lock(st.mutex);
+      st.seen.push_back({req.path, symbol, req.get_param_value("outputsize"),
+                         req.get_param_value("datatype"), "", st.clock ? st.clock->elapsed_ms() : -1});
+      fault = st.take_fault(symbol);
+      known = st.histories.contains(symbol);
+      if (known) days = st.visible(symbol);
+    }
+    if (fault && apply_fault(*fault, req, res)) return;
+    if (req.get_param_value("apikey") != st.api_key) {
+      res.set_content(R"({"Error Message": "the parameter apikey is invalid or missing."})", "application/json");
+      return;
+    }
+    if (req.get_param_value("function") != "TIME_SERIES_DAILY_ADJUSTED" || !known) {
+      apply_fault(Fault::ErrorMessage, req, res);
+      return;
+    }
+    const bool compact = req.get_param_value("outputsize") != "full";
+    if (compact && days.size() > 100) days.erase(days.begin(), days.end() - 100);
+    const bool csv = req.get_param_value("datatype") == "csv";
+    std::string body = csv ? av_csv(days) : av_json(symbol, days, compact);
+    if (fault == Fault::TruncatedJson) body.resize(body.size() / 2);
+    if (fault == Fault::TextInNumber) {  // corrupt the close of the newest day
+      if (csv) {
+        std::size_t pos = body.find('\n') + 1;
+        for (int commas = 0; commas < 4; ++pos) commas += body[pos] == ',';
+        body.insert(pos, "abc");
+      } else {
+        const std::string needle = "\"4. close\": \"";
+        body.insert(body.find(needle) + needle.size(), "abc");
+      }
+    }
+    res.set_content(body, csv ? "text/csv" : "application/json");
+  });
+
+  server_->Get(R"(/v7/finance/download/([^/?]+))", [&st](const httplib::Request& req, httplib::Response& res) {
+    const std::string symbol = req.matches[1];
+    std::optional<Fault> fault;
+    std::vector<FakeDay> days;
+    std::vector<core::Date> nulls;
+    bool known = false;
+    {
+      std::lock_guard lock(st.mutex);
+      st.seen.push_back({req.path, symbol, "", "", req.get_param_value("period1"),
+                         st.clock ? st.clock->elapsed_ms() : -1});
+      fault = st.take_fault(symbol);
+      known = st.histories.contains(symbol);
+      if (known) days = st.visible(symbol);
+      nulls = st.yahoo_null_rows;
+    }
+    if (fault && apply_fault(*fault, req, res)) return;
+    if (!known) {
+      res.status = 404;
+      res.set_content("404 Not Found: No data found, symbol may be delisted", "text/plain");
+      return;
+    }
+    const auto from = std::stoll(req.get_param_value("period1")) / 86'400;
+    const auto to = std::stoll(req.get_param_value("period2")) / 86'400;
+    std::string body = "Date,Open,High,Low,Close,Adj Close,Volume\n";
+    for (const FakeDay& d : days) {
+      const store::Bar& b = d.bar;
+      if (b.date.days() < from || b.date.days() >= to) continue;
+      for (const core::Date n : nulls) {
+        if (n < b.date && n >= b.date - 3 && n.days() >= from) {
+          body += fmt::format("{},null,null,null,null,null,null\n", n.to_string());
+        }
+      }
+      body += fmt::format("{},{},{},{},{},{},{:.0f}\n", b.date.to_string(), price(b.open), price(b.high),
+                          price(b.low), price(b.close), price(b.adj_close), b.volume);
+    }
+    if (fault == Fault::TextInNumber) body += "2099-01-01,1.0,2.0,0.5,abc,1.0,100\n";
+    res.set_content(body, "text/csv");
+  });
+
+  port_ = server_->bind_to_any_port("127.0.0.1");
+  if (port_ <= 0) throw std::runtime_error("fake vendor: cannot bind 127.0.0.1");
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // stop() only works once the accept loop runs.
+  while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
+
+FakeVendorServer::~FakeVendorServer() {
+  server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::string FakeVendorServer::base_url() const { return fmt::format("http://127.0.0.1:{}", port_); }
+
+void FakeVendorServer::set_history(const std::string& ticker, std::vector<FakeDay> days) {
+  std::lock_guard lock(state_->mutex);
+  state_->histories[ticker] = std::move(days);
+}
+
+const std::vector<FakeDay>& FakeVendorServer::history(const std::string& ticker) const {
+  std::lock_guard lock(state_->mutex);
+  return state_->histories.at(ticker);
+}
+
+void FakeVendorServer::set_visible_until(std::optional<core::Date> last) {
+  std::lock_guard lock(state_->mutex);
+  state_->visible_until = last;
+}
+
+void FakeVendorServer::shift_adjusted_closes(const std::string& ticker, double delta) {
+  std::lock_guard lock(state_->mutex);
+  for (FakeDay& d : state_->histories.at(ticker)) d.bar.adj_close += delta;
+}
+
+void FakeVendorServer::inject(const std::string& ticker, Fault fault, int times) {
+  std::lock_guard lock(state_->mutex);
+  if (times < 0) {
+    state_->permanent_faults[ticker] = fault;
+    return;
+  }
+  for (int i = 0; i < times; ++i) state_->faults[ticker].push_back(fault);
+}
+
+void FakeVendorServer::clear_faults() {
+  std::lock_guard lock(state_->mutex);
+  state_->faults.clear();
+  state_->permanent_faults.clear();
+}
+
+void FakeVendorServer::add_yahoo_null_row(core::Date date) {
+  std::lock_guard lock(state_->mutex);
+  state_->yahoo_null_rows.push_back(date);
+}
+
+std::vector<SeenRequest> FakeVendorServer::requests() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->seen;
+}
+
+std::size_t FakeVendorServer::request_count(const std::string& symbol) const {
+  std::lock_guard lock(state_->mutex);
+  std::size_t n = 0;
+  for (const auto& r : state_->seen) n += r.symbol == symbol;
+  return n;
+}
+
+}  // namespace kestrel::testing

@@ -1,0 +1,87 @@
+#pragma once
+// A fake market-data vendor on 127.0.0.1 for collector tests. It serves a generated daily
+// history in Alpha Vantage's TIME_SERIES_DAILY_ADJUSTED formats (GET /query, JSON or CSV) and
+// the Yahoo-style CSV download (GET /v7/finance/download/TICKER), and injects faults per
+// ticker: 5xx, replies slower than the client's read timeout, throttle notices, malformed
+// bodies and vendor error messages.
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/date.hpp"
+#include "store/records.hpp"
+
+namespace httplib {
+class Server;
+}
+
+namespace kestrel::testing {
+
+class FakeSleepClock;
+
+struct FakeDay {
+  store::Bar bar;
+  double dividend = 0;
+  double split = 1;
+};
+
+// Weekdays from 2024-01-02; prices are whole cents so formatted and parsed values compare
+// exactly. Ticker `index` varies the level; dividends and a split appear on fixed days.
+std::vector<FakeDay> make_history(int index, int days);
+
+enum class Fault {
+  ServerError,   // HTTP 503
+  Slow,          // replies after 600 ms
+  Note,          // 200 {"Note": "…call frequency…"}
+  Information,   // 200 {"Information": "…rate limit…"}
+  TruncatedJson, // 200 with the JSON body cut in half
+  TextInNumber,  // 200 with "abc" in a close price
+  ErrorMessage,  // 200 {"Error Message": "Invalid API call…"}
+  EchoRequest,   // 200 {"Error Message": "…<the full request URL, apikey included>"}
+};
+
+struct SeenRequest {
+  std::string path;
+  std::string symbol;
+  std::string outputsize;  // Alpha Vantage
+  std::string datatype;    // Alpha Vantage
+  std::string period1;     // Yahoo
+  std::int64_t clock_ms = -1;  // the injected clock's time when the request arrived
+};
+
+class FakeVendorServer {
+ public:
+  explicit FakeVendorServer(std::string api_key, FakeSleepClock* clock = nullptr);
+  ~FakeVendorServer();
+
+  std::string base_url() const;
+
+  void set_history(const std::string& ticker, std::vector<FakeDay> days);
+  const std::vector<FakeDay>& history(const std::string& ticker) const;
+  // Serve only days up to `last` (nullopt: all), to simulate time passing.
+  void set_visible_until(std::optional<core::Date> last);
+  // Adds `delta` to every adjusted close, as a vendor re-basing adjustments would.
+  void shift_adjusted_closes(const std::string& ticker, double delta);
+  // The next `times` requests for `ticker` get `fault` (times < 0: every request).
+  void inject(const std::string& ticker, Fault fault, int times = 1);
+  void clear_faults();
+  // Yahoo's download answers this day with a "null" row.
+  void add_yahoo_null_row(core::Date date);
+
+  std::vector<SeenRequest> requests() const;
+  std::size_t request_count(const std::string& symbol) const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+  std::unique_ptr<httplib::Server> server_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace kestrel::testing

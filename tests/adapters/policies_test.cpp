@@ -1,0 +1,124 @@
+// Unit tests of the pieces under the collector: URLs, redaction, backoff, pacing, notice
+// recognition and API key lookup.
+#include <gtest/gtest.h>
+
+#include "adapters/alpha_vantage.hpp"
+#include "adapters/api_key.hpp"
+#include "adapters/rate_limiter.hpp"
+#include "adapters/redact.hpp"
+#include "adapters/retry_policy.hpp"
+#include "adapters/url.hpp"
+#include "fake_clock.hpp"
+#include "support/temp_dir.hpp"
+
+namespace kestrel::adapters {
+namespace {
+
+using std::chrono::milliseconds;
+
+TEST(BaseUrl, SplitsOriginAndPathPrefix) {
+  auto url = parse_base_url("http://127.0.0.1:8080/vendor/");
+  ASSERT_TRUE(url.has_value()) << url.error().message;
+  EXPECT_EQ(url->origin, "http://127.0.0.1:8080");
+  EXPECT_EQ(url->path_prefix, "/vendor");
+  auto plain = parse_base_url("https://www.alphavantage.co");
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_EQ(plain->origin, "https://www.alphavantage.co");
+  EXPECT_EQ(plain->path_prefix, "");
+}
+
+TEST(BaseUrl, RejectsWhatItCannotUse) {
+  EXPECT_FALSE(parse_base_url("www.alphavantage.co").has_value());
+  EXPECT_FALSE(parse_base_url("ftp://host").has_value());
+  EXPECT_FALSE(parse_base_url("http://host:port").has_value());
+  EXPECT_FALSE(parse_base_url("http://host/query?apikey=x").has_value());
+  EXPECT_FALSE(parse_base_url("http:///path").has_value());
+}
+
+TEST(Url, EncodesQueryValues) {
+  EXPECT_EQ(url_encode("BRK.B"), "BRK.B");
+  EXPECT_EQ(url_encode("a b&c=d"), "a%20b%26c%3Dd");
+  EXPECT_EQ(with_query("/query", {{"symbol", "A&B"}, {"datatype", "csv"}}),
+            "/query?symbol=A%26B&datatype=csv");
+}
+
+TEST(Redact, ScrubsKeyParametersAndKnownSecrets) {
+  EXPECT_EQ(redact("GET http://h/query?symbol=IBM&apikey=ABC123&datatype=csv"),
+            "GET http://h/query?symbol=IBM&apikey=***&datatype=csv");
+  EXPECT_EQ(redact("ApiKey=ABC123 and token=xyz"), "ApiKey=*** and token=***");
+  EXPECT_EQ(redact("key ABC123 echoed", {"ABC123"}), "key *** echoed");
+  EXPECT_EQ(redact("myapikey=keep"), "myapikey=keep");  // only whole parameter names
+  EXPECT_EQ(redact("(GET /query?apikey=ABC123)"), "(GET /query?apikey=***)");
+}
+
+TEST(RetryPolicy, DoublesUpToTheCap) {
+  const RetryPolicy policy{10, milliseconds(5), milliseconds(20)};
+  EXPECT_EQ(policy.backoff(1), milliseconds(5));
+  EXPECT_EQ(policy.backoff(2), milliseconds(10));
+  EXPECT_EQ(policy.backoff(3), milliseconds(20));
+  EXPECT_EQ(policy.backoff(30), milliseconds(20));
+}
+
+TEST(RateLimiter, SpacesCallsByTheInterval) {
+  testing::FakeSleepClock clock;
+  RateLimiter limiter(5, clock);  // Alpha Vantage free tier
+  EXPECT_EQ(limiter.interval(), milliseconds(12'000));
+  limiter.acquire();  // the first call never waits
+  EXPECT_EQ(clock.elapsed_ms(), 0);
+  limiter.acquire();
+  EXPECT_EQ(clock.elapsed_ms(), 12'000);
+  clock.sleep_for(milliseconds(20'000));  // time spent elsewhere counts towards the spacing
+  limiter.acquire();
+  EXPECT_EQ(clock.elapsed_ms(), 32'000);
+  clock.sleep_for(milliseconds(3'000));
+  limiter.acquire();
+  EXPECT_EQ(clock.elapsed_ms(), 44'000);
+}
+
+TEST(RateLimiter, ZeroDisablesPacing) {
+  testing::FakeSleepClock clock;
+  RateLimiter limiter(0, clock);
+  for (int i = 0; i < 3; ++i) limiter.acquire();
+  EXPECT_EQ(clock.elapsed_ms(), 0);
+}
+
+TEST(AlphaVantageBody, RecognisesNoticesAndErrors) {
+  using V = BodyCheck::Verdict;
+  EXPECT_EQ(check_alpha_vantage_body(R"({"Note": "Thank you for using Alpha Vantage!"})").verdict, V::Throttled);
+  EXPECT_EQ(check_alpha_vantage_body(R"({"Information": "spread out your requests"})").verdict, V::Throttled);
+  EXPECT_EQ(check_alpha_vantage_body(R"({"Information": "This is a premium endpoint."})").verdict, V::Rejected);
+  const auto error = check_alpha_vantage_body(R"({"Error Message": "Invalid API call."})");
+  EXPECT_EQ(error.verdict, V::Rejected);
+  EXPECT_EQ(error.detail, "Invalid API call.");
+  EXPECT_EQ(check_alpha_vantage_body("timestamp,open\n").verdict, V::Accept);
+  EXPECT_EQ(check_alpha_vantage_body(R"j({"Meta Data": {}, "Time Series (Daily)": {}})j").verdict, V::Accept);
+}
+
+TEST(AlphaVantageJson, ReportsMissingSeriesAndWrongSymbol) {
+  auto missing = parse_alpha_vantage_json(R"({"Meta Data": {"2. Symbol": "IBM"}})", "IBM");
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().message,
+            "alphavantage IBM (json): no \"Time Series (Daily)\" object in the reply");
+  auto wrong = parse_alpha_vantage_json(R"j({"Meta Data": {"2. Symbol": "MSFT"}, "Time Series (Daily)": {}})j", "IBM");
+  ASSERT_FALSE(wrong.has_value());
+  EXPECT_NE(wrong.error().message.find("reply is for symbol 'MSFT', not 'IBM'"), std::string::npos);
+  auto no_field = parse_alpha_vantage_json(
+      R"j({"Time Series (Daily)": {"2024-01-02": {"1. open": "1", "2. high": "2"}}})j", "IBM");
+  ASSERT_FALSE(no_field.has_value());
+  EXPECT_EQ(no_field.error().message, "alphavantage IBM (json): 2024-01-02: missing field '3. low'");
+}
+
+TEST(ApiKey, FileWinsOverEnvironmentAndEmptyIsAnError) {
+  testing::TempDir dir;
+  testing::write_file(dir / "key", "  FILEKEY \n");
+  EXPECT_EQ(resolve_api_key(dir / "key", "ENVKEY", "ALPHAVANTAGE_API_KEY").value(), "FILEKEY");
+  EXPECT_EQ(resolve_api_key(std::nullopt, " ENVKEY ", "ALPHAVANTAGE_API_KEY").value(), "ENVKEY");
+  auto none = resolve_api_key(std::nullopt, nullptr, "ALPHAVANTAGE_API_KEY");
+  ASSERT_FALSE(none.has_value());
+  EXPECT_NE(none.error().message.find("set ALPHAVANTAGE_API_KEY"), std::string::npos);
+  testing::write_file(dir / "empty", "\n");
+  EXPECT_FALSE(resolve_api_key(dir / "empty", "ENVKEY", "ALPHAVANTAGE_API_KEY").has_value());
+}
+
+}  // namespace
+}  // namespace kestrel::adapters

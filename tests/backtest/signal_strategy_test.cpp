@@ -1,0 +1,89 @@
+// The signal strategy trades a predictions file and never acts before the next bar.
+#include <gtest/gtest.h>
+
+#include "backtest/engine.hpp"
+#include "scenario.hpp"
+#include "strategy/predictions.hpp"
+#include "strategy/signal_strategy.hpp"
+#include "support/temp_dir.hpp"
+
+namespace kestrel::testing {
+namespace {
+
+store::Panel two_tickers() {
+  std::vector<std::optional<BarSpec>> a, b;
+  for (int k = 0; k < 6; ++k) {
+    a.push_back(flat(100 + k));
+    b.push_back(flat(50 + k));
+  }
+  return store::Panel::build({make_series("A", a), make_series("B", b)});
+}
+
+TEST(SignalStrategy, ActsAfterTheCloseOfThePredictionDate) {
+  const auto panel = two_tickers();
+  TempDir dir;
+  write_file(dir / "predictions.csv",
+             "date,ticker,score,confidence\n"
+             "2024-01-02,A,0.9,1\n"
+             "2024-01-02,B,0.1,1\n"
+             "2024-01-04,A,-0.5,1\n"
+             "2024-01-04,B,0.7,1\n"
+             "2024-01-05,A,5.0,0.1\n");  // below min_confidence: ignored
+  auto predictions = strategy::read_predictions(dir / "predictions.csv", panel);
+  ASSERT_TRUE(predictions) << predictions.error().message;
+  strategy::SignalStrategy signal(*predictions, {.top_k = 1, .long_short = false, .gross = 0.5, .min_confidence = 0.5});
+  auto config = bare_config();
+  backtest::BacktestEngine engine(panel, config, signal);
+  auto record = engine.run();
+  ASSERT_TRUE(record) << record.error().message;
+  // Day 1 (2024-01-02) predictions: buy A, submitted after day 1's close, filled at day 2's open.
+  ASSERT_GE(record->orders.size(), 3u);
+  EXPECT_EQ(record->orders[0].ticker, "A");
+  EXPECT_EQ(record->orders[0].submitted, day(1));
+  EXPECT_EQ(record->orders[0].last_update, day(2));
+  EXPECT_DOUBLE_EQ(record->orders[0].average_fill_price, 102.0);
+  EXPECT_DOUBLE_EQ(record->orders[0].quantity, 495.0);  // 50% of 100,000 at day 1's close of 101
+  // Day 3 (2024-01-04): switch to B, filled at day 4's open; sells go first.
+  EXPECT_EQ(record->orders[1].ticker, "A");
+  EXPECT_EQ(record->orders[1].side, "sell");
+  EXPECT_EQ(record->orders[1].last_update, day(4));
+  EXPECT_EQ(record->orders[2].ticker, "B");
+  EXPECT_EQ(record->orders[2].last_update, day(4));
+  EXPECT_EQ(record->orders.size(), 3u);  // the low-confidence row changed nothing
+  ASSERT_GE(record->trades.size(), 1u);
+  EXPECT_EQ(record->trades[0].entry_date, day(2));
+  EXPECT_EQ(record->trades[0].exit_date, day(4));
+}
+
+TEST(SignalStrategy, LongShortTakesBothEnds) {
+  const auto panel = two_tickers();
+  auto predictions = strategy::parse_predictions("date,ticker,score\n2024-01-02,A,1\n2024-01-02,B,-1\n", "p.csv", panel);
+  ASSERT_TRUE(predictions) << predictions.error().message;
+  strategy::SignalStrategy signal(*predictions, {.top_k = 1, .long_short = true, .gross = 1.0, .min_confidence = 0});
+  auto config = bare_config();
+  config.portfolio.allow_short = true;
+  backtest::BacktestEngine engine(panel, config, signal);
+  auto record = engine.run();
+  ASSERT_TRUE(record) << record.error().message;
+  ASSERT_EQ(record->orders.size(), 2u);
+  EXPECT_EQ(record->orders[0].ticker, "B");  // the short is a sell: sells go first
+  EXPECT_EQ(record->orders[0].side, "sell");
+  EXPECT_EQ(record->orders[1].ticker, "A");
+  EXPECT_EQ(record->orders[1].side, "buy");
+}
+
+TEST(Predictions, ErrorsNameFileLineAndColumn) {
+  const auto panel = two_tickers();
+  auto bad_ticker = strategy::parse_predictions("date,ticker,score\n2024-01-02,ZZZ,1\n", "p.csv", panel);
+  ASSERT_FALSE(bad_ticker);
+  EXPECT_EQ(bad_ticker.error().message, "p.csv:2:12: ticker: 'ZZZ' is not in the market data");
+  auto bad_score = strategy::parse_predictions("date,ticker,score\n2024-01-02,A,high\n", "p.csv", panel);
+  ASSERT_FALSE(bad_score);
+  EXPECT_EQ(bad_score.error().message, "p.csv:2:14: score: not a finite number: 'high'");
+  auto bad_header = strategy::parse_predictions("day,ticker,score\n", "p.csv", panel);
+  ASSERT_FALSE(bad_header);
+  EXPECT_NE(bad_header.error().message.find("p.csv:1: header must be date,ticker,score[,confidence]"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace kestrel::testing

@@ -1,0 +1,148 @@
+#include "features/feature_pipeline.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <set>
+#include <string>
+
+#include "features/csv_series.hpp"
+#include "features/feature_registry.hpp"
+#include <fstream>
+
+namespace kestrel::features {
+namespace {
+
+std::vector<store::TickerSeries> sample_series() {
+  auto series = read_csv_series(KESTREL_SAMPLE_DATA);
+  EXPECT_TRUE(series) << (series ? "" : series.error().message);
+  return series ? *series : std::vector<store::TickerSeries>{};
+}
+
+bool same_value(float a, float b) {
+  return (std::isnan(a) && std::isnan(b)) || std::memcmp(&a, &b, sizeof a) == 0;
+}
+
+TEST(FeatureRegistry, AtLeast95UniqueNamesInIdOrderAndDocumented) {
+  const auto specs = feature_specs();
+  EXPECT_GE(specs.size(), 95u);
+  std::set<std::string_view> names;
+  const auto docs_path = std::filesystem::path(KESTREL_SOURCE_DIR) / "docs/features.md";
+  std::ifstream in(docs_path);
+  const std::string docs((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    EXPECT_EQ(specs[i].id, i) << specs[i].name;
+    EXPECT_TRUE(names.insert(specs[i].name).second) << "duplicate " << specs[i].name;
+    std::string quoted(1, '`');
+    quoted.append(specs[i].name).push_back('`');
+    EXPECT_NE(docs.find(quoted), std::string::npos)
+        << specs[i].name << " is not documented in docs/features.md";
+    EXPECT_EQ(specs[i].kind == FeatureKind::CrossSectional, specs[i].source.has_value()) << specs[i].name;
+  }
+}
+
+TEST(FeaturePipeline, SampleValuesRespectWarmUpMissingBarsAndUniverse) {
+  const auto panel = store::Panel::build(sample_series());
+  const FeatureMatrix m = compute_features(panel, {});
+  ASSERT_EQ(m.num_features(), kFeatureCount);
+  ASSERT_EQ(m.num_tickers(), panel.num_tickers());
+  ASSERT_EQ(m.values.size(), kFeatureCount * m.num_tickers() * m.num_dates());
+  const std::size_t aapl = *panel.ticker_index("AAPL");
+  const std::size_t spy = *panel.ticker_index("SPY");
+  for (const FeatureSpec& spec : feature_specs()) {
+    const auto s = m.series(spec.id, aapl);
+    // AAPL has every bar of the sample: nothing before the lookback, values right after it
+    // (market features need the benchmark's own warm-up; cross-sectional ones their source's).
+    for (std::size_t t = 0; t < std::min(spec.lookback, s.size()); ++t) {
+      EXPECT_TRUE(std::isnan(s[t])) << spec.name << " has a value at bar " << t << " < lookback " << spec.lookback;
+    }
+    EXPECT_FALSE(std::isnan(s[spec.lookback])) << spec.name << " missing at its lookback";
+    EXPECT_FALSE(std::isnan(s.back())) << spec.name;
+    if (spec.kind == FeatureKind::CrossSectional) {
+      EXPECT_TRUE(std::ranges::all_of(m.series(spec.id, spy), [](float v) { return std::isnan(v); }))
+          << spec.name << ": the benchmark is not part of the universe";
+    }
+  }
+  // Ranks lie in [0, 1]; breadth is a share.
+  for (std::size_t i = 0; i < m.num_tickers(); ++i) {
+    for (float v : m.series(kCsRankRet20d, i)) {
+      if (!std::isnan(v)) {
+        EXPECT_TRUE(v >= 0 && v <= 1) << v;
+      }
+    }
+  }
+  EXPECT_FLOAT_EQ(m.at(kMktRet20, aapl, m.num_dates() - 1), m.at(kRet20d, spy, m.num_dates() - 1));
+}
+
+TEST(FeaturePipeline, ShortGapsAreBridgedLongGapsRestartAndMissingDaysAreNaN) {
+  // Two tickers on 400 weekdays; B misses 2 days at 300 (bridged) and 10 days from 100
+  // (restart).
+  std::vector<store::TickerSeries> series{{.symbol = "A", .sector = "", .bars = {}, .actions = {}},
+                                          {.symbol = "B", .sector = "", .bars = {}, .actions = {}}};
+  core::Date date = core::Date::from_ymd(2020, 1, 6);
+  for (std::size_t t = 0; t < 400; ++t) {
+    const double p = 100 + 10 * std::sin(static_cast<double>(t) / 7.0);
+    series[0].bars.push_back({date, p, p + 1, p - 1, p, p, 1000});
+    const bool missing = (t >= 100 && t < 110) || t == 300 || t == 301;
+    if (!missing) series[1].bars.push_back({date, p, p + 2, p - 2, p, p, 2000});
+    date = date + (date.weekday() == 4 ? 3 : 1);
+  }
+  const auto panel = store::Panel::build(series);
+  const FeatureMatrix m = compute_features(panel, {.benchmark = "A"});
+  const auto sma20 = m.series(kSmaRatio20, 1);
+  EXPECT_FALSE(std::isnan(sma20[99]));
+  EXPECT_TRUE(std::isnan(sma20[105]));   // missing day
+  EXPECT_TRUE(std::isnan(sma20[110]));   // restarted: 19 more bars of warm-up
+  EXPECT_TRUE(std::isnan(sma20[128]));
+  EXPECT_FALSE(std::isnan(sma20[129]));
+  EXPECT_TRUE(std::isnan(sma20[300]));   // missing day
+  EXPECT_FALSE(std::isnan(sma20[302]));  // bridged
+  // Across the bridged gap the 1-day return covers the days in between.
+  const auto& bars = series[1].bars;
+  const auto after = std::ranges::find_if(bars, [&](const store::Bar& b) { return b.date == panel.dates()[302]; });
+  ASSERT_NE(after, bars.end());
+  EXPECT_FLOAT_EQ(m.at(kRet1d, 1, 302), static_cast<float>(after->close / (after - 1)->close - 1));
+}
+
+// Point in time: every feature (cross-sectional and market ones included) computed on the
+// sample truncated after day t equals the full computation on every day <= t, bit for bit.
+TEST(FeaturePipeline, TruncatingTheFutureChangesNoPastValue) {
+  const auto series = sample_series();
+  const auto full_panel = store::Panel::build(series);
+  const FeatureMatrix full = compute_features(full_panel, {});
+  std::mt19937_64 rng(20240601);
+  std::uniform_int_distribution<std::size_t> pick(300, full.num_dates() - 2);
+  for (int cut = 0; cut < 4; ++cut) {
+    const std::size_t t = pick(rng);
+    const core::Date last = full.dates[t];
+    std::vector<store::TickerSeries> truncated = series;
+    for (auto& s : truncated) std::erase_if(s.bars, [&](const store::Bar& b) { return b.date > last; });
+    const FeatureMatrix part = compute_features(store::Panel::build(truncated), {});
+    ASSERT_EQ(part.num_dates(), t + 1);
+    ASSERT_EQ(part.tickers, full.tickers);
+    std::size_t compared = 0;
+    for (std::size_t f = 0; f < full.num_features(); ++f) {
+      for (std::size_t i = 0; i < full.num_tickers(); ++i) {
+        const auto a = full.series(f, i);
+        const auto b = part.series(f, i);
+        for (std::size_t d = 0; d <= t; ++d) {
+          if (!same_value(a[d], b[d])) {
+            ADD_FAILURE() << full.names[f] << " " << full.tickers[i] << " " << full.dates[d].to_string()
+                          << ": " << a[d] << " with the future, " << b[d] << " without (cut "
+                          << last.to_string() << ")";
+            return;
+          }
+          compared += std::isnan(a[d]) ? 0 : 1;
+        }
+      }
+    }
+    EXPECT_GT(compared, 100000u);
+  }
+}
+
+}  // namespace
+}  // namespace kestrel::features

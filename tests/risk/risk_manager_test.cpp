@@ -1,0 +1,155 @@
+#include "risk/risk_manager.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace kestrel::risk {
+namespace {
+
+using core::Date;
+using core::Money;
+using core::Price;
+
+const Date kDay = Date::from_ymd(2019, 6, 3);
+
+// Four instruments: 0 and 1 in Tech, 2 in Energy, 3 in Tech; $100,000 cash.
+struct Fixture {
+  std::vector<RiskEvent> events;
+  portfolio::Portfolio book{4, portfolio::PortfolioConfig{}};
+  RiskManager manager;
+  explicit Fixture(RiskLimits limits = {})
+      : manager(limits, {"Tech", "Tech", "Energy", "Tech"}, [this](const RiskEvent& e) { events.push_back(e); }) {
+    manager.on_session_start(kDay, book.equity());
+  }
+  void buy(portfolio::InstrumentId id, core::Quantity shares, double price) {
+    std::vector<portfolio::RoundTrip> closed;
+    ASSERT_TRUE(book.apply_fill(id, shares, Price::round(price), Money{}, kDay, 0, closed).has_value());
+    book.mark(id, Price::round(price), 0);
+  }
+  RiskDecision check(portfolio::InstrumentId id, core::Quantity shares, double price) {
+    return manager.check(kDay, {id, shares, Price::round(price)}, book);
+  }
+};
+
+TEST(RiskManager, OrderAndPositionLimitsTriggerAtTheBoundary) {
+  Fixture f;
+  EXPECT_TRUE(f.check(0, 100, 100).approved);   // $10,000 = 10% of equity: allowed
+  auto d = f.check(0, 101, 100);                // $10,100: one share too many
+  EXPECT_FALSE(d.approved);
+  EXPECT_EQ(d.rule, "max_order");
+  f.buy(0, 60, 100);                            // hold $6,000
+  d = f.check(0, 41, 100);                      // would be $10,100
+  EXPECT_EQ(d.rule, "max_position");
+  EXPECT_TRUE(f.check(0, 40, 100).approved);
+  EXPECT_EQ(f.manager.counters().at("max_order"), 1);
+  EXPECT_EQ(f.manager.counters().at("max_position"), 1);
+  ASSERT_EQ(f.events.size(), 2u);
+  EXPECT_THAT(f.events[1].message, ::testing::HasSubstr("10100.00"));
+}
+
+TEST(RiskManager, SectorGrossCashAndCountLimits) {
+  RiskLimits limits;
+  limits.max_order_fraction = 1;
+  limits.max_position_fraction = 1;
+  Fixture f(limits);
+  f.buy(0, 200, 100);  // Tech $20,000
+  EXPECT_EQ(f.check(1, 101, 100).rule, "max_sector");  // Tech would be $30,100 > 30%
+  EXPECT_TRUE(f.check(1, 100, 100).approved);
+  f.buy(2, 590, 100);  // Energy $59,000: cash $21,000 left
+  EXPECT_EQ(f.check(3, 11, 100).rule, "cash_reserve");  // cash would be $19,900 < $20,000
+  EXPECT_TRUE(f.check(3, 10, 100).approved);
+
+  RiskLimits few;
+  few.max_positions = 1;
+  Fixture g(few);
+  g.buy(0, 10, 100);
+  EXPECT_EQ(g.check(2, 10, 100).rule, "max_positions");
+  EXPECT_TRUE(g.check(0, 10, 100).approved);  // adding to a held name is not a new position
+  EXPECT_EQ(g.check(2, -10, 100).rule, "max_positions");  // a new short is a new position too
+}
+
+TEST(RiskManager, MinimumPositionAndReducingOrders) {
+  Fixture f;
+  EXPECT_EQ(f.check(0, 1, 99.99).rule, "min_position");
+  EXPECT_TRUE(f.check(0, 1, 100).approved);
+  f.buy(0, 50, 100);
+  f.manager.engage_kill_switch(kDay, "test");
+  EXPECT_TRUE(f.check(0, -50, 100).approved) << "closing always passes, even when halted";
+  EXPECT_TRUE(f.check(0, -20, 100).approved);
+  EXPECT_EQ(f.check(0, -60, 100).rule, "halted") << "selling through zero opens a short";
+  EXPECT_EQ(f.check(1, 1, 100).rule, "halted");
+}
+
+TEST(RiskManager, DailyLossBlocksNewRiskForTheRestOfTheDay) {
+  Fixture f;
+  f.manager.on_equity(kDay, Money::dollars(95'001));  // -4.999%
+  EXPECT_FALSE(f.manager.new_risk_blocked_today());
+  f.manager.on_equity(kDay, Money::dollars(95'000));  // -5%
+  EXPECT_TRUE(f.manager.new_risk_blocked_today());
+  EXPECT_EQ(f.check(0, 10, 100).rule, "daily_loss");
+  f.manager.on_session_start(kDay + 1, Money::dollars(95'000));
+  EXPECT_TRUE(f.check(0, 10, 100).approved);
+  EXPECT_EQ(f.manager.counters().at("daily_loss"), 2);  // the trigger and one denial
+}
+
+TEST(RiskManager, LosingStreakHalvesNewPositionsUntilAWinner) {
+  Fixture f;
+  f.manager.on_trade_closed(kDay, Money::dollars(-10));
+  f.manager.on_trade_closed(kDay, Money::dollars(-10));
+  EXPECT_EQ(f.check(0, 10, 100).shares, 10);
+  f.manager.on_trade_closed(kDay, Money::dollars(-10));  // third loser
+  const RiskDecision d = f.check(0, 10, 100);
+  EXPECT_TRUE(d.approved);
+  EXPECT_EQ(d.shares, 5);
+  f.buy(0, 5, 100);
+  EXPECT_EQ(f.check(0, 10, 100).shares, 10) << "adding to a held position is not resized";
+  f.manager.on_trade_closed(kDay, Money::dollars(0));  // break-even: streak neither grows nor ends
+  EXPECT_EQ(f.manager.size_factor(), 0.5);
+  f.manager.on_trade_closed(kDay, Money::dollars(1));
+  EXPECT_EQ(f.manager.size_factor(), 1.0);
+  EXPECT_EQ(f.check(1, 10, 100).shares, 10);
+}
+
+TEST(RiskManager, DrawdownHaltsAndAlertsUntilResumed) {
+  Fixture f;
+  f.manager.on_equity(kDay, Money::dollars(120'000));  // new peak
+  f.manager.on_session_start(kDay + 1, Money::dollars(120'000));
+  f.manager.on_equity(kDay + 1, Money::dollars(102'001));  // -14.999%
+  EXPECT_FALSE(f.manager.halted());
+  f.manager.on_session_start(kDay + 2, Money::dollars(102'001));
+  f.manager.on_equity(kDay + 2, Money::dollars(102'000));  // -15%
+  EXPECT_TRUE(f.manager.halted());
+  ASSERT_FALSE(f.events.empty());
+  EXPECT_EQ(f.events.back().kind, RiskEventKind::DrawdownHalt);
+  EXPECT_THAT(f.events.back().message, ::testing::StartsWith("ALERT"));
+  EXPECT_EQ(f.check(0, 1, 100).rule, "halted");
+  f.manager.resume(kDay + 3, "operator reviewed");
+  EXPECT_FALSE(f.manager.halted());
+  EXPECT_TRUE(f.check(0, 1, 100).approved);
+}
+
+TEST(RiskManager, KillSwitchActionsFollowConfig) {
+  RiskLimits keep;
+  keep.flatten_on_kill = false;
+  Fixture f(keep);
+  const KillSwitchActions a = f.manager.engage_kill_switch(kDay, "manual");
+  EXPECT_TRUE(a.cancel_open_orders);
+  EXPECT_FALSE(a.flatten_positions);
+  EXPECT_TRUE(f.manager.halted());
+}
+
+TEST(RiskManager, ValidateReportsEveryProblem) {
+  RiskLimits bad;
+  bad.max_drawdown = 0;
+  bad.max_positions = 0;
+  bad.min_cash_fraction = 1.5;
+  const auto s = RiskManager::validate(bad);
+  ASSERT_FALSE(s.has_value());
+  EXPECT_THAT(s.error().message, ::testing::HasSubstr("max_drawdown"));
+  EXPECT_THAT(s.error().message, ::testing::HasSubstr("max_positions"));
+  EXPECT_THAT(s.error().message, ::testing::HasSubstr("min_cash_fraction"));
+  EXPECT_TRUE(RiskManager::validate(RiskLimits{}).has_value());
+}
+
+}  // namespace
+}  // namespace kestrel::risk

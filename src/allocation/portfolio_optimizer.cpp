@@ -16,7 +16,7 @@ namespace kestrel::allocation {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr double kZero = 1e-9;  // weights below this are treated as not held
+constexpr double kZero = 1e-6;  // weights below this (solver noise) are treated as not held
 
 struct Row {
   Eigen::VectorXd a;  // over the QP variables
@@ -292,12 +292,36 @@ core::Result<Allocation> allocate(AllocationMethod method, const AllocationInput
     for (Eigen::Index i = 0; i < n; ++i) {
       if (w[i] != 0) held.push_back(i);
     }
+    // Largest first; weights equal to 1e-7 count as ties and keep the caller's order (the
+    // candidates' ranking, e.g. by model score).
     std::sort(held.begin(), held.end(), [&](Eigen::Index a, Eigen::Index b) {
-      return std::abs(w[a]) != std::abs(w[b]) ? std::abs(w[a]) > std::abs(w[b]) : a < b;
+      const double wa = std::round(std::abs(w[a]) * 1e7), wb = std::round(std::abs(w[b]) * 1e7);
+      return wa != wb ? wa > wb : a < b;
     });
     if (static_cast<int>(held.size()) > max_positions) {
-      for (std::size_t k = static_cast<std::size_t>(max_positions); k < held.size(); ++k) active[static_cast<std::size_t>(held[k])] = false;
-      out.notes.push_back(fmt::format("kept the {} largest of {} positions", max_positions, held.size()));
+      // Keep the largest names, but no more per sector than its cap can fill at the stock
+      // cap: otherwise the kept names could crowd into one sector and leave the rest in cash.
+      const auto per_sector = static_cast<int>(std::ceil(c.max_sector_weight / c.max_weight - 1e-9));
+      std::map<std::string, int> in_sector;
+      std::vector<Eigen::Index> kept, skipped;
+      for (Eigen::Index i : held) {
+        const std::string& sector = in.sectors[static_cast<std::size_t>(i)];
+        if (static_cast<int>(kept.size()) < max_positions && in_sector[sector] < per_sector) {
+          kept.push_back(i);
+          ++in_sector[sector];
+        } else {
+          skipped.push_back(i);
+        }
+      }
+      // Too few sectors to fill the slots that way: top up with the largest skipped names.
+      for (Eigen::Index i : skipped) {
+        if (static_cast<int>(kept.size()) >= max_positions) break;
+        kept.push_back(i);
+      }
+      std::fill(active.begin(), active.end(), false);
+      for (Eigen::Index i : kept) active[static_cast<std::size_t>(i)] = true;
+      out.notes.push_back(fmt::format("kept {} of {} positions (largest first, at most {} per sector)", kept.size(),
+                                      held.size(), per_sector));
       continue;
     }
     // Names below the minimum position value are dropped; if that would drop every name,

@@ -72,18 +72,5 @@ TEST(SignalStrategy, LongShortTakesBothEnds) {
   EXPECT_EQ(record->orders[1].side, "buy");
 }
 
-TEST(Predictions, ErrorsNameFileLineAndColumn) {
-  const auto panel = two_tickers();
-  auto bad_ticker = strategy::parse_predictions("date,ticker,score\n2024-01-02,ZZZ,1\n", "p.csv", panel);
-  ASSERT_FALSE(bad_ticker);
-  EXPECT_EQ(bad_ticker.error().message, "p.csv:2:12: ticker: 'ZZZ' is not in the market data");
-  auto bad_score = strategy::parse_predictions("date,ticker,score\n2024-01-02,A,high\n", "p.csv", panel);
-  ASSERT_FALSE(bad_score);
-  EXPECT_EQ(bad_score.error().message, "p.csv:2:14: score: not a finite number: 'high'");
-  auto bad_header = strategy::parse_predictions("day,ticker,score\n", "p.csv", panel);
-  ASSERT_FALSE(bad_header);
-  EXPECT_NE(bad_header.error().message.find("p.csv:1: header must be date,ticker,score[,confidence]"), std::string::npos);
-}
-
 }  // namespace
 }  // namespace kestrel::testing

@@ -1,0 +1,81 @@
+#include "evaluation/walk_forward_run.hpp"
+
+#include <cmath>
+#include <optional>
+
+#include "dataset/sequence_view.hpp"
+#include "dataset/tabular_view.hpp"
+
+namespace kestrel::evaluation {
+namespace {
+
+// The views of one range, tabular or sequence as the model reads them.
+struct Views {
+  std::optional<dataset::TabularView> tabular;
+  std::optional<dataset::SequenceView> sequence;
+  ml::SampleSet set() const {
+    return {tabular ? &*tabular : nullptr, sequence ? &*sequence : nullptr};
+  }
+  std::size_t size() const { return tabular ? tabular->size() : sequence->size(); }
+  const std::vector<dataset::SampleKey>& samples() const {
+    return tabular ? tabular->samples() : sequence->samples();
+  }
+};
+
+core::Result<Views> make_views(const EvaluationData& data, dataset::DateRange range, bool sequences,
+                               const RunOptions& options) {
+  Views v;
+  const dataset::ViewOptions view_options{.nan_policy = options.nan_policy, .columns = {}};
+  if (sequences) {
+    auto s = dataset::SequenceView::make(*data.matrix, *data.labels, range, options.lookback, view_options);
+    if (!s) return std::unexpected(s.error());
+    v.sequence = std::move(*s);
+  } else {
+    auto t = dataset::TabularView::make(*data.matrix, *data.labels, range, view_options);
+    if (!t) return std::unexpected(t.error());
+    v.tabular = std::move(*t);
+  }
+  return v;
+}
+
+}  // namespace
+
+core::Result<ModelRun> run_model(const ModelMaker& make, const EvaluationData& data,
+                                 std::span<const dataset::Fold> folds, const RunOptions& options) {
+  ModelRun run;
+  for (const auto& fold : folds) {
+    auto model = make();
+    if (!model) return std::unexpected(model.error());
+    if (run.model.empty()) run.model = (*model)->name();
+    const bool sequences = (*model)->uses_sequences();
+    auto train = make_views(data, fold.train, sequences, options);
+    if (!train) return std::unexpected(train.error());
+    auto valid = make_views(data, fold.valid, sequences, options);
+    if (!valid) return std::unexpected(valid.error());
+    auto test = make_views(data, fold.test, sequences, options);
+    if (!test) return std::unexpected(test.error());
+    if (train->size() == 0) return core::fail("{}: fold {} has no training samples", run.model, fold.index);
+
+    auto fit = (*model)->fit(train->set(), valid->set(), options.fit);
+    if (!fit) return core::fail("{}: fold {}: training failed: {}", run.model, fold.index, fit.error().message);
+    auto scores = (*model)->predict(test->set());
+    if (!scores) return core::fail("{}: fold {}: prediction failed: {}", run.model, fold.index, scores.error().message);
+    const auto& keys = test->samples();
+    if (scores->size() != keys.size()) {
+      return core::fail("{}: fold {}: {} scores for {} test samples", run.model, fold.index, scores->size(), keys.size());
+    }
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      const auto k = keys[i];
+      run.predictions.push_back({.ticker = k.ticker,
+                                 .t = k.t,
+                                 .fold = static_cast<std::uint32_t>(fold.index),
+                                 .label = data.labels->at(k.ticker, k.t),
+                                 .score = (*scores)[i],
+                                 .forward_return = data.forward_returns->at(k.ticker, k.t)});
+    }
+    run.folds.push_back({fold, *fit, train->size(), keys.size()});
+  }
+  return run;
+}
+
+}  // namespace kestrel::evaluation

@@ -1,0 +1,64 @@
+#pragma once
+// The one interface every predictive model implements — baselines, logistic regression,
+// MLP, LSTM, Transformer, gradient boosting and the ensembles — so training, walk-forward
+// evaluation, the pipeline and the backtester treat them alike.
+//
+// A model scores samples: predict() returns, per sample, the probability that the label is
+// 1 (up / outperforms) for classification labels, or the expected return for
+// ForwardReturn labels. Scores are what the signal strategy ranks.
+//
+// Point in time: fit() sees only the training and validation samples it is given (the
+// caller builds them from a fold); anything fitted — normalisers included — is stored with
+// the model by save() so predict() after load() reproduces the same scores.
+// This header stays free of torch and xgboost includes.
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "dataset/sequence_view.hpp"
+#include "dataset/tabular_view.hpp"
+
+namespace kestrel::ml {
+
+// The samples of one split, as views over the feature matrix (no copies). Sequence models
+// read `sequence`, the others `tabular`; both cover the same samples when both are set.
+struct SampleSet {
+  const dataset::TabularView* tabular = nullptr;
+  const dataset::SequenceView* sequence = nullptr;
+};
+
+struct FitOptions {
+  std::uint64_t seed = 42;
+  int threads = 0;               // 0 = all cores
+  bool show_progress = true;
+  std::filesystem::path checkpoint_dir{};  // empty = no checkpoints; else resume from the latest
+};
+
+// What training did, for logs and reports.
+struct FitReport {
+  int epochs_run = 0;
+  int best_epoch = 0;
+  double best_validation_loss = 0;
+  double seconds = 0;
+  std::vector<double> train_loss;       // per epoch
+  std::vector<double> validation_loss;  // per epoch
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+  virtual std::string name() const = 0;  // e.g. "lstm", "xgboost", "always_up"
+  virtual bool uses_sequences() const { return false; }
+  virtual core::Result<FitReport> fit(const SampleSet& train, const SampleSet& validation,
+                                      const FitOptions& options) = 0;
+  // One score per sample of `samples` (same order as its view's samples()).
+  virtual core::Result<std::vector<float>> predict(const SampleSet& samples) const = 0;
+  // A folder per model: its config, fitted parameters and normalisers.
+  virtual core::Status save(const std::filesystem::path& dir) const = 0;
+  virtual core::Status load(const std::filesystem::path& dir) = 0;
+};
+
+}  // namespace kestrel::ml

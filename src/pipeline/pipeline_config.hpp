@@ -1,0 +1,74 @@
+#pragma once
+// The end-to-end job `kestrel pipeline --config FILE.toml` runs, as a TOML file (every key in
+// docs/pipeline.md). Unknown keys are errors and every problem is reported at once, each
+// with file:line:column. Relative paths resolve against the config file's folder.
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/date.hpp"
+#include "core/error.hpp"
+#include "dataset/batch.hpp"
+#include "dataset/labels.hpp"
+#include "dataset/splits.hpp"
+#include "evaluation/controls.hpp"
+#include "ml/model_config.hpp"
+
+namespace kestrel::pipeline {
+
+struct FixedSplitConfig {
+  std::optional<core::Date> train_begin;
+  core::Date valid_begin{};
+  core::Date test_begin{};
+  std::optional<core::Date> test_end;
+  std::size_t embargo = 5;
+};
+
+struct WalkForwardConfig {
+  bool enabled = true;
+  dataset::WindowKind window = dataset::WindowKind::Expanding;
+  std::optional<core::Date> first_date;  // first usable date (after the features' warm-up)
+  std::size_t train_dates = 756;
+  std::size_t valid_dates = 126;
+  std::size_t test_dates = 252;
+  std::size_t embargo = 5;
+  std::vector<std::string> models;  // empty: every configured model
+};
+
+struct BacktestSettings {
+  std::size_t top_k = 5;
+  double initial_cash = 100'000;
+  double slippage_bps = 5;
+  bool trade_rules = false;  // the plan's stops and time stop on top of the daily signal
+};
+
+struct PipelineConfig {
+  std::string name = "pipeline";
+  std::uint64_t seed = 42;
+  int threads = 0;
+  std::filesystem::path data_dir;  // per-ticker CSVs (+ universe.csv), imported into a store
+  std::string benchmark = "SPY";
+  dataset::LabelOptions label;
+  dataset::NanPolicy nan_policy = dataset::NanPolicy::Zero;
+  std::size_t truncation_cuts = 1;  // leak check: recompute features on data cut at this many dates
+  FixedSplitConfig fixed;
+  WalkForwardConfig walk_forward;
+  bool controls = true;
+  std::string control_model = "logistic_regression";
+  evaluation::ControlOptions control_options;
+  std::vector<std::string> models;
+  std::map<std::string, ml::ModelConfig> model_configs;  // per model, [model] merged with [model.<name>]
+  BacktestSettings backtest;
+  std::string text;  // the file as read
+  std::string hash;  // xxh64 of text, hex
+};
+
+core::Result<PipelineConfig> parse_pipeline_config(std::string_view text, std::string_view source,
+                                                   const std::filesystem::path& base_dir);
+core::Result<PipelineConfig> read_pipeline_config(const std::filesystem::path& path);
+
+}  // namespace kestrel::pipeline

@@ -13,6 +13,8 @@ find_package(PkgConfig REQUIRED)
 # turns on its OpenSSL support.
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
+# libdeflate: whole-buffer gzip decompression, 2-3x zlib's inflate, for loading CSV folders.
+pkg_check_modules(LIBDEFLATE REQUIRED IMPORTED_TARGET libdeflate)
 # LibTorch (CPU build on Debian) for the neural models and tensor export.
 find_package(Torch REQUIRED)
 # XGBoost's CMake config references the xgboost CLI package; find the C API directly.

@@ -7,7 +7,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
-  zlib1g-dev
+  zlib1g-dev libdeflate-dev
   libsqlite3-dev sqlite3
   libtorch-dev libopenblas0-pthread libjemalloc2 libjemalloc-dev
   libxgboost-dev
@@ -16,7 +16,7 @@ packages=(
   libcpp-httplib-dev libssl-dev
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-numpy python3-pandas
+  python3 python3-numpy python3-pandas python3-torch
   nodejs chromium fonts-dejavu-core
 )
 

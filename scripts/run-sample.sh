@@ -11,3 +11,6 @@ mkdir -p "$out"
 db="$out/kestrel.db"
 ./build/release/kestrel data import --db "$db" data/sample
 ./build/release/kestrel data universe --db "$db"
+# The end-to-end job: features, leak check, every model, controls, backtests, report.
+./build/release/kestrel pipeline --config configs/sample.toml --out "$out"
+echo "report: $out/report.html (markdown: $out/report.md)"

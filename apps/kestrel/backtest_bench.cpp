@@ -9,9 +9,9 @@
 
 #include <fmt/format.h>
 
-#include "backtest/csv_panel.hpp"
 #include "backtest/engine.hpp"
 #include "cli_support.hpp"
+#include "store/csv_folder.hpp"
 #include "strategy/momentum.hpp"
 #include "strategy/sma_crossover.hpp"
 
@@ -47,7 +47,7 @@ double thread_cpu_seconds() {
 void run_backtest_bench(const BacktestBenchArgs& args) {
   const auto load_start = std::chrono::steady_clock::now();
   const double load_cpu_start = process_cpu_seconds();
-  const store::Panel panel = value_or_fail(backtest::load_csv_panel(args.data));
+  const store::Panel panel = value_or_fail(store::load_csv_panel(args.data));
   const double load_s = seconds_since(load_start);
   fmt::print("loaded {} tickers x {} dates in {:.3f} s ({:.3f} CPU s over all threads)\n", panel.num_tickers(),
              panel.num_dates(), load_s, process_cpu_seconds() - load_cpu_start);

@@ -1,14 +1,17 @@
 // `kestrel backtest`: run a configured backtest (or a sweep of them) and write its reports.
 #include <atomic>
+#include <fstream>
 #include <memory>
 #include <optional>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <tbb/parallel_for.h>
 
 #include "analysis/performance_stats.hpp"
 #include "analysis/report.hpp"
 #include "backtest/config.hpp"
+#include "backtest/risk_report.hpp"
 #include "backtest/runner.hpp"
 #include "cli_support.hpp"
 #include "core/progress.hpp"
@@ -72,13 +75,14 @@ std::string describe(const std::vector<backtest::Override>& overrides) {
 
 struct RunResult {
   std::filesystem::path dir;
+  std::optional<analysis::BacktestRecord> record;
   std::optional<analysis::PerformanceStats> stats;
   std::size_t trades = 0;
   std::string error;
 };
 
 RunResult run_one(const backtest::BacktestConfig& config, const store::Panel& panel, const std::filesystem::path& dir) {
-  RunResult result{.dir = dir, .stats = std::nullopt, .trades = 0, .error = {}};
+  RunResult result{.dir = dir, .record = std::nullopt, .stats = std::nullopt, .trades = 0, .error = {}};
   auto run = backtest::run_backtest(config, panel);
   if (!run) {
     result.error = run.error().message;
@@ -89,13 +93,45 @@ RunResult run_one(const backtest::BacktestConfig& config, const store::Panel& pa
     result.error = stats.error().message;
     return result;
   }
-  if (auto files = analysis::write_backtest_report(run->record, *stats, dir); !files) {
-    result.error = files.error().message;
-    return result;
-  }
   result.trades = run->record.trades.size();
+  result.record = std::move(run->record);
   result.stats = std::move(*stats);
   return result;
+}
+
+// sweep.json: every run's parameters and headline statistics, and whether the best run is
+// more than luck (deflated Sharpe ratio over all runs, probability of backtest overfitting).
+void write_sweep_summary(const std::filesystem::path& path, const std::vector<RunResult>& results,
+                         const std::vector<std::vector<backtest::Override>>& combos, std::optional<std::size_t> best) {
+  auto runs = nlohmann::json::array();
+  for (std::size_t k = 0; k < results.size(); ++k) {
+    nlohmann::json run = {{"parameters", describe(combos[k])}, {"dir", results[k].dir.filename().string()}};
+    if (results[k].stats) {
+      run["sharpe"] = results[k].stats->strategy.sharpe;
+      run["cagr"] = results[k].stats->strategy.annual_return;
+      run["max_drawdown"] = results[k].stats->strategy.max_drawdown;
+    } else {
+      run["error"] = results[k].error;
+    }
+    runs.push_back(std::move(run));
+  }
+  nlohmann::json summary = {{"runs", runs}};
+  if (best && results[*best].record && results[*best].record->risk) {
+    const auto& sig = results[*best].record->risk->sharpe_significance;
+    summary["best"] = {{"parameters", describe(combos[*best])},
+                       {"dir", results[*best].dir.filename().string()},
+                       {"sharpe_daily", sig.sharpe},
+                       {"deflated_sharpe", sig.deflated_sharpe},
+                       {"probabilistic_sharpe", sig.probabilistic_sharpe},
+                       {"expected_max_sharpe", sig.expected_max_sharpe},
+                       {"trials", sig.trials}};
+    if (sig.pbo >= 0) summary["best"]["pbo"] = sig.pbo;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(path.parent_path(), ec);
+  std::ofstream file(path, std::ios::trunc);
+  file << summary.dump(2) << "\n";
+  if (!file) throw CommandFailed{fmt::format("{}: cannot write the sweep summary", path.string())};
 }
 
 void run_backtest_command(const GlobalOptions& global, const BacktestArgs& args) {
@@ -123,6 +159,35 @@ void run_backtest_command(const GlobalOptions& global, const BacktestArgs& args)
   });
   progress.finish();
 
+  // A sweep's best run is judged against all of them before the reports are written.
+  std::optional<std::size_t> best;
+  if (configs.size() > 1) {
+    std::vector<analysis::BacktestRecord*> records;
+    std::vector<std::size_t> index;
+    for (std::size_t k = 0; k < results.size(); ++k) {
+      if (results[k].record) {
+        records.push_back(&*results[k].record);
+        index.push_back(k);
+      }
+    }
+    if (records.size() >= 2) {
+      if (auto b = backtest::add_sweep_significance(records)) {
+        best = index[*b];
+      } else {
+        fmt::print(stderr, "sweep: deflated Sharpe ratio not computed: {}\n", b.error().message);
+      }
+    }
+  }
+  tbb::parallel_for(std::size_t{0}, results.size(), [&](std::size_t k) {
+    RunResult& r = results[k];
+    if (!r.record) return;
+    if (auto files = analysis::write_backtest_report(*r.record, *r.stats, r.dir); !files) {
+      r.error = files.error().message;
+      r.stats.reset();
+    }
+  });
+  if (configs.size() > 1) write_sweep_summary(out / "sweep.json", results, combos, best);
+
   bool failed = false;
   for (std::size_t k = 0; k < results.size(); ++k) {
     const auto& r = results[k];
@@ -139,6 +204,7 @@ void run_backtest_command(const GlobalOptions& global, const BacktestArgs& args)
                100 * s.strategy.total_return, 100 * s.strategy.annual_return, s.strategy.sharpe,
                100 * s.strategy.max_drawdown, r.trades, r.dir.string());
   }
+  if (configs.size() > 1) fmt::print("sweep summary -> {}\n", (out / "sweep.json").string());
   if (failed) throw CommandFailed{"some backtests failed (see above)"};
 }
 

@@ -14,8 +14,8 @@
 
 #include "cli_support.hpp"
 #include "core/paths.hpp"
-#include "features/csv_series.hpp"
 #include "features/feature_pipeline.hpp"
+#include "store/csv_folder.hpp"
 #include "store/snapshot.hpp"
 
 namespace kestrel::app {
@@ -52,7 +52,7 @@ void run_features_bench(const GlobalOptions& global, const FeaturesBenchArgs& ar
   std::optional<store::Panel> panel;
   if (!args.data.empty()) {
     source = args.data;
-    panel = store::Panel::build(value_or_fail(features::read_csv_series(args.data)));
+    panel = value_or_fail(store::load_csv_panel(args.data));
   } else {
     const auto db = resolve_db(global, args.db);
     source = db.string();

@@ -9,6 +9,7 @@
 
 int main(int argc, char** argv) {
   using namespace kestrel::app;
+  use_fast_allocator(argv);  // re-executes once with jemalloc (see fast_allocator.cpp)
   CLI::App app{"Kestrel: machine-learning trading research and execution for US stocks"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "kestrel 0.1.0");
@@ -26,7 +27,9 @@ int main(int argc, char** argv) {
   add_dataset_bench(bench, global);
   add_backtest_bench(bench, global);
   add_backtest_commands(app, global);
+  add_pipeline_commands(app, global);
   add_risk_benches(bench, global);
+  add_models_bench(bench, global);
 
   try {
     app.parse(argc, argv);

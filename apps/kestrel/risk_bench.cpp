@@ -9,8 +9,8 @@
 
 #include "allocation/portfolio_optimizer.hpp"
 #include "analysis/monte_carlo.hpp"
-#include "features/csv_series.hpp"
 #include "cli_support.hpp"
+#include "store/csv_folder.hpp"
 
 namespace kestrel::app {
 namespace {
@@ -36,7 +36,7 @@ std::vector<double> daily_returns(const store::Panel& panel, std::size_t ticker)
 }
 
 void run_montecarlo_bench(const MonteCarloBenchArgs& args) {
-  const store::Panel panel = store::Panel::build(value_or_fail(features::read_csv_series(args.data)));
+  const store::Panel panel = value_or_fail(store::load_csv_panel(args.data));
   const auto ticker = panel.ticker_index(args.ticker);
   if (!ticker) throw CommandFailed{fmt::format("{}: no {} in the data", args.data, args.ticker)};
   const std::vector<double> returns = daily_returns(panel, *ticker);
@@ -69,7 +69,7 @@ struct OptimizerBenchArgs {
 
 void run_optimizer_bench(const OptimizerBenchArgs& args) {
   // Sectors come from the folder's universe.csv (the sector caps need them).
-  const store::Panel panel = store::Panel::build(value_or_fail(features::read_csv_series(args.data)));
+  const store::Panel panel = value_or_fail(store::load_csv_panel(args.data));
   // The names with complete adjusted closes over the last `days` + 1 dates, in panel order.
   const std::size_t end = panel.num_dates() - 1;
   if (panel.num_dates() <= static_cast<std::size_t>(args.days)) throw CommandFailed{"not enough dates in the data"};

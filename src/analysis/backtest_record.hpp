@@ -4,9 +4,11 @@
 // accounting and converts when it records. This is the contract between backtest/ (which
 // fills it) and analysis/ (statistics and reports), which sits below it.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "analysis/risk_summary.hpp"
 #include "core/date.hpp"
 
 namespace kestrel::analysis {
@@ -62,6 +64,7 @@ struct BacktestRecord {
   std::vector<EquityPoint> equity;  // ascending dates
   std::vector<TradeRecord> trades;
   std::vector<OrderRecord> orders;
+  std::optional<RiskSummary> risk;  // limits hit, VaR/CVaR, stress, Monte Carlo, Sharpe significance
 };
 
 }  // namespace kestrel::analysis

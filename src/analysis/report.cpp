@@ -8,6 +8,7 @@
 
 #include "analysis/report_csv.hpp"
 #include "analysis/report_html.hpp"
+#include "analysis/risk_summary_json.hpp"
 #include "analysis/stats_json.hpp"
 
 namespace kestrel::analysis {
@@ -38,7 +39,8 @@ core::Result<ReportFiles> write_backtest_report(const BacktestRecord& record,
       .trades_csv = out_dir / "trades.csv",
       .orders_csv = out_dir / "orders.csv",
   };
-  const nlohmann::json json = {{"run", run_metadata_json(record)}, {"statistics", to_json(stats)}};
+  nlohmann::json json = {{"run", run_metadata_json(record)}, {"statistics", to_json(stats)}};
+  if (record.risk) json["risk"] = to_json(*record.risk);
   for (const auto& [path, text] : {
            std::pair{files.json, json.dump(2) + "\n"},
            std::pair{files.equity_csv, equity_csv(record)},

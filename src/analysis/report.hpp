@@ -1,7 +1,8 @@
 #pragma once
 // Writes everything a finished backtest reports into one folder:
 //   report.html  self-contained page (charts, heatmap, statistics, trades, run metadata)
-//   stats.json   {"run": {...}, "statistics": {...}} (stats_json.hpp; NaN as null)
+//   stats.json   {"run": {...}, "statistics": {...}, "risk": {...}} (stats_json.hpp,
+//                risk_summary_json.hpp; NaN as null; "risk" when the record has it)
 //   equity.csv, trades.csv, orders.csv (report_csv.hpp)
 // The folder is created if needed; existing files of these names are replaced.
 #include <filesystem>

@@ -135,7 +135,7 @@ std::string chart_data_json(const BacktestRecord& record) {
   const ChartSeries s = chart_series(record);
   auto x = nlohmann::json::array();
   for (const auto& p : record.equity) x.push_back(static_cast<std::int64_t>(p.date.days()) * 86400);
-  const nlohmann::json data = {
+  nlohmann::json data = {
       {"benchmark_name", record.benchmark},
       {"x", x},
       {"equity", series(s.equity, 100)},
@@ -148,6 +148,15 @@ std::string chart_data_json(const BacktestRecord& record) {
       {"net_exposure", series(s.net, 1e6)},
       {"positions", series(s.positions, 1)},
   };
+  if (record.risk && record.risk->has_monte_carlo) {
+    const MonteCarloRecord& mc = record.risk->monte_carlo;
+    auto day = nlohmann::json::array();
+    for (std::size_t k = 0; k < mc.band_p50.size(); ++k) day.push_back(k + 1);
+    data["monte_carlo"] = {{"day", day},
+                           {"p05", series(mc.band_p05, 1e5)},
+                           {"p50", series(mc.band_p50, 1e5)},
+                           {"p95", series(mc.band_p95, 1e5)}};
+  }
   const std::string text = data.dump();
   // Inside <script> a "</" could end the element early; "<\/" means the same in JSON.
   std::string out;
@@ -319,6 +328,141 @@ std::string activity_table(const PerformanceStats& st) {
   return out;
 }
 
+std::string var_table(const RiskSummary& risk) {
+  if (risk.measures.empty()) return "<div class=\"empty\">Not enough days for VaR.</div>";
+  // One row per scope and method; columns: 95%/99% x 1/10 days, VaR and CVaR.
+  std::map<std::pair<std::string, std::string>, std::map<std::pair<int, int>, const RiskMeasureRecord*>> rows;
+  std::vector<std::pair<std::string, std::string>> order;
+  for (const auto& m : risk.measures) {
+    const auto key = std::pair{m.scope, m.method};
+    if (!rows.contains(key)) order.push_back(key);
+    rows[key][{static_cast<int>(std::lround(m.confidence * 100)), m.horizon_days}] = &m;
+  }
+  static constexpr std::array<std::pair<int, int>, 4> kColumns = {{{95, 1}, {99, 1}, {95, 10}, {99, 10}}};
+  std::string out = "<table><thead><tr><th class=\"text\">Returns</th><th class=\"text\">Method</th>";
+  for (const auto& [c, h] : kColumns) out += fmt::format("<th>VaR {}% {}d</th><th>CVaR {}% {}d</th>", c, h, c, h);
+  out += "</tr></thead><tbody>\n";
+  for (const auto& key : order) {
+    out += fmt::format("<tr><td class=\"text\">{}</td><td class=\"text\">{}</td>",
+                       key.first == "strategy" ? "strategy daily" : "final holdings", escape(key.second));
+    for (const auto& column : kColumns) {
+      const auto it = rows[key].find(column);
+      out += it == rows[key].end() ? "<td></td><td></td>"
+                                   : fmt::format("<td>{}</td><td>{}</td>", pct(it->second->var), pct(it->second->cvar));
+    }
+    out += "</tr>\n";
+  }
+  out += "</tbody></table>\n";
+  return out;
+}
+
+std::string stress_table(const RiskSummary& risk) {
+  if (risk.stress.empty()) return "<div class=\"empty\">No stress results (see the notes).</div>";
+  std::string out =
+      "<table><thead><tr><th class=\"text\">Scenario</th><th class=\"text\">Kind</th><th>Holdings</th>"
+      "<th>Worst drawdown</th><th>Benchmark / shock</th><th class=\"text\">Proxied by beta</th></tr></thead><tbody>\n";
+  for (const auto& s : risk.stress) {
+    std::string proxied;
+    for (const auto& p : s.proxied) proxied += (proxied.empty() ? "" : ", ") + escape(p);
+    out += fmt::format("<tr><td class=\"text\">{}</td><td class=\"text\">{}</td><td class=\"{}\">{}</td><td>{}</td>"
+                       "<td>{}</td><td class=\"text\">{}</td></tr>\n",
+                       escape(s.scenario), escape(s.kind), sign_class(s.portfolio_return), pct(s.portfolio_return, 1),
+                       s.kind == "historical" ? pct(-s.worst_drawdown, 1) : std::string(kDash),
+                       pct(s.benchmark_return, 1), proxied);
+  }
+  out += "</tbody></table>\n";
+  return out;
+}
+
+std::string limits_table(const RiskSummary& risk) {
+  if (!risk.manager_enabled) {
+    return "<div class=\"empty\">The risk manager was off for this run ([risk] enabled = false).</div>";
+  }
+  std::string out = "<table><thead><tr><th class=\"text\">Rule</th><th>Times hit</th></tr></thead><tbody>\n";
+  if (risk.counters.empty()) out += "<tr><td class=\"text\">none</td><td>0</td></tr>\n";
+  for (const auto& [rule, count] : risk.counters) {
+    out += fmt::format("<tr><td class=\"text\">{}</td><td>{}</td></tr>\n", escape(rule), count);
+  }
+  out += "</tbody></table>\n";
+  if (!risk.events.empty()) {
+    out += fmt::format("<details><summary>{} risk events</summary><div class=\"scroll\"><table><thead><tr>"
+                       "<th>Date</th><th class=\"text\">Event</th><th class=\"text\">Rule</th>"
+                       "<th class=\"text\">Detail</th></tr></thead><tbody>\n",
+                       risk.events.size());
+    for (const auto& e : risk.events) {
+      out += fmt::format("<tr><td>{}</td><td class=\"text\">{}</td><td class=\"text\">{}</td><td class=\"text\">{}</td></tr>\n",
+                         e.date.to_string(), escape(e.kind), escape(e.rule), escape(e.message));
+    }
+    out += "</tbody></table></div></details>\n";
+  }
+  return out;
+}
+
+std::string monte_carlo_table(const RiskSummary& risk) {
+  const MonteCarloRecord& mc = risk.monte_carlo;
+  std::string out = "<table><thead><tr><th class=\"text\">Statistic</th><th>5th pct</th><th>Median</th><th>95th pct</th></tr>"
+                    "</thead><tbody>\n";
+  const auto row = [&](std::string_view label, const PercentileRecord& p, bool percent) {
+    const auto f = [&](double v) { return percent ? pct(v, 1) : num(v); };
+    out += fmt::format("<tr><td class=\"text\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", label, f(p.p05),
+                       f(p.p50), f(p.p95));
+  };
+  row("CAGR", mc.cagr, true);
+  row("Sharpe", mc.sharpe, false);
+  row("Max drawdown", mc.max_drawdown, true);
+  out += fmt::format("<tr><td class=\"text\">P(drawdown &ge; {})</td><td colspan=\"3\">{}</td></tr>\n",
+                     pct(mc.drawdown_threshold, 0), pct(mc.probability_drawdown_over_threshold, 1));
+  out += fmt::format("<tr><td class=\"text\">P(ruin: equity &le; {} of start)</td><td colspan=\"3\">{}</td></tr>\n",
+                     pct(1 - mc.ruin_threshold, 0), pct(mc.probability_of_ruin, 1));
+  out += "</tbody></table>\n";
+  return out;
+}
+
+std::string sharpe_significance(const RiskSummary& risk) {
+  if (!risk.has_sharpe_significance) return "<div class=\"empty\">Not computed (see the notes).</div>";
+  const SharpeSignificanceRecord& s = risk.sharpe_significance;
+  std::string out = "<table><tbody>\n";
+  const auto row = [&](std::string_view label, const std::string& value) {
+    out += fmt::format("<tr><td class=\"text\">{}</td><td>{}</td></tr>\n", label, value);
+  };
+  row("Sharpe ratio (daily, not annualised)", num(s.sharpe, 4));
+  row("Probabilistic Sharpe ratio P(true Sharpe &gt; 0)", pct(s.probabilistic_sharpe, 1));
+  if (s.deflated) {
+    row(fmt::format("Deflated Sharpe ratio (best of {} sweep runs)", s.trials), pct(s.deflated_sharpe, 1));
+    row("Expected best daily Sharpe from luck alone", num(s.expected_max_sharpe, 4));
+    row("Probability of backtest overfitting (CSCV)", s.pbo >= 0 ? pct(s.pbo, 1) : std::string(kDash));
+  } else {
+    row("Deflated Sharpe ratio", "single run: no deflation (run a --sweep to deflate over its trials)");
+  }
+  out += "</tbody></table>\n";
+  return out;
+}
+
+std::string risk_section(const RiskSummary& risk) {
+  std::string out = "<section class=\"panel\" id=\"risk\"><h2>Risk<span class=\"note\">limits, VaR/CVaR, stress "
+                    "tests, Monte Carlo, Sharpe significance</span></h2>\n<div class=\"stats-grid\">\n";
+  out += fmt::format("<div><h3>Risk limits hit</h3>{}</div>\n", limits_table(risk));
+  out += fmt::format("<div><h3>Is the Sharpe ratio luck?</h3>{}</div>\n", sharpe_significance(risk));
+  out += "</div>\n";
+  out += fmt::format("<h3>Value at risk and CVaR<span class=\"note\">loss fractions</span></h3><div class=\"scroll\">{}</div>\n",
+                     var_table(risk));
+  out += fmt::format("<h3>Stress tests of the final holdings</h3><div class=\"scroll\">{}</div>\n", stress_table(risk));
+  if (risk.has_monte_carlo) {
+    out += fmt::format("<h3>Monte Carlo<span class=\"note\">{} bootstrapped one-year paths of the daily returns "
+                       "(stationary blocks, seed {})</span></h3>\n",
+                       risk.monte_carlo.paths, risk.monte_carlo.seed);
+    out += "<div class=\"chart\" id=\"chart-monte-carlo\"></div>\n";
+    out += monte_carlo_table(risk);
+  }
+  if (!risk.notes.empty()) {
+    out += "<ul class=\"notes\">\n";
+    for (const auto& n : risk.notes) out += fmt::format("<li>{}</li>\n", escape(n));
+    out += "</ul>\n";
+  }
+  out += "</section>\n";
+  return out;
+}
+
 std::string trades_table(const BacktestRecord& record) {
   if (record.trades.empty()) return "<div class=\"empty\">No closed trades.</div>";
   std::string out =
@@ -397,6 +541,7 @@ std::string backtest_report_html(const BacktestRecord& record, const Performance
   html += fmt::format("<section class=\"panel\"><h2>Performance</h2>{}</section>\n", performance_table(record, stats));
   html += fmt::format("<section class=\"panel\"><h2>Trading activity</h2>{}</section>\n", activity_table(stats));
   html += "</div>\n";
+  if (record.risk) html += risk_section(*record.risk);
   html += fmt::format("<section class=\"panel\"><h2>Trades<span class=\"note\">{} closed</span></h2>{}</section>\n",
                       record.trades.size(), trades_table(record));
   html += fmt::format("<section class=\"panel\"><h2>Run</h2>{}</section>\n", metadata(record, stats));

@@ -63,7 +63,8 @@
     }
   }
 
-  function chart(name, height, series, yAxes, columns, scales) {
+  // `days`: x values counted in trading days (e.g. a simulated year) instead of dates.
+  function chart(name, height, series, yAxes, columns, scales, days) {
     const el = document.getElementById("chart-" + name);
     pending.add(name);
     const opts = {
@@ -71,12 +72,12 @@
       height: height,
       tzDate: utc,
       cursor: { drag: { x: true, y: false }, points: { size: 6 } },
-      scales: Object.assign({ x: { time: true } }, scales || {}),
-      series: [{ value: "{YYYY}-{MM}-{DD}" }].concat(series),
+      scales: Object.assign({ x: { time: !days } }, scales || {}),
+      series: [days ? { label: "Day", value: (u, v) => (v == null ? "–" : "day " + v) } : { value: "{YYYY}-{MM}-{DD}" }].concat(series),
       axes: [axis(undefined, { space: 60 })].concat(yAxes),
       hooks: { ready: [(u) => markDrawn(name, u)] },
     };
-    const u = new uPlot(opts, [data.x].concat(columns), el);
+    const u = new uPlot(opts, [days || data.x].concat(columns), el);
     charts.push({ name: name, plot: u, el: el });
   }
 
@@ -135,6 +136,24 @@
     [data.gross_exposure, data.net_exposure, data.positions],
     { y: { range: (u, min, max) => [Math.min(0, min), Math.max(max, 0.01) * 1.05] }, count: { range: (u, min, max) => [0, Math.max(max, 1) * 1.1] } }
   );
+
+  // Monte Carlo equity bands (growth of 1 over a simulated year): 5th, 50th, 95th percentile.
+  if (data.monte_carlo) {
+    const mc = data.monte_carlo;
+    chart(
+      "monte-carlo",
+      260,
+      [
+        line("95th percentile", colors.gross, 1, (u, v) => fmtNumber(3)(v), { dash: [5, 3] }),
+        line("Median", colors.strategy, 2, (u, v) => fmtNumber(3)(v)),
+        line("5th percentile", colors.drawdown, 1, (u, v) => fmtNumber(3)(v), { dash: [5, 3] }),
+      ],
+      [axis((u, vals) => vals.map((v) => v.toFixed(2)), { size: 56 })],
+      [mc.p95, mc.p50, mc.p05],
+      null,
+      mc.day
+    );
+  }
 
   let resizeTimer = 0;
   window.addEventListener("resize", () => {

@@ -6,9 +6,9 @@
 
 #include <toml++/toml.h>
 
-#include "backtest/csv_panel.hpp"
 #include "core/checksum.hpp"
 #include "core/paths.hpp"
+#include "store/csv_folder.hpp"
 #include "store/snapshot.hpp"
 #include "store/text_file.hpp"
 #include "strategy/buy_and_hold.hpp"
@@ -290,6 +290,34 @@ void read_execution(Reader& r, const toml::table& t, BacktestConfig& c) {
   }
 }
 
+void read_risk(Reader& r, const toml::table& t, RiskSettings& risk) {
+  r.only(t, "risk", {"enabled", "max_order_fraction", "max_position_fraction", "max_sector_fraction",
+                     "max_gross_exposure", "min_cash_fraction", "max_positions", "min_position_value",
+                     "daily_loss_limit", "losing_streak_length", "losing_streak_size_factor", "max_drawdown",
+                     "flatten_on_kill", "kill_switch_date"});
+  risk::RiskLimits& l = risk.limits;
+  r.boolean(t, "enabled", "risk", risk.enabled);
+  // Types here; ranges all at once by the risk manager's own validation below.
+  r.number(t, "max_order_fraction", "risk", l.max_order_fraction, -kInf, kInf);
+  r.number(t, "max_position_fraction", "risk", l.max_position_fraction, -kInf, kInf);
+  r.number(t, "max_sector_fraction", "risk", l.max_sector_fraction, -kInf, kInf);
+  r.number(t, "max_gross_exposure", "risk", l.max_gross_exposure, -kInf, kInf);
+  r.number(t, "min_cash_fraction", "risk", l.min_cash_fraction, -kInf, kInf);
+  r.number(t, "min_position_value", "risk", l.min_position_value, -kInf, kInf);
+  r.number(t, "daily_loss_limit", "risk", l.daily_loss_limit, -kInf, kInf);
+  r.number(t, "losing_streak_size_factor", "risk", l.losing_streak_size_factor, -kInf, kInf);
+  r.number(t, "max_drawdown", "risk", l.max_drawdown, -kInf, kInf);
+  std::size_t max_positions = static_cast<std::size_t>(l.max_positions);
+  r.count(t, "max_positions", "risk", max_positions, 0);
+  l.max_positions = static_cast<int>(std::min<std::size_t>(max_positions, 1'000'000));
+  std::size_t streak = static_cast<std::size_t>(l.losing_streak_length);
+  r.count(t, "losing_streak_length", "risk", streak, 0);
+  l.losing_streak_length = static_cast<int>(std::min<std::size_t>(streak, 1'000'000));
+  r.boolean(t, "flatten_on_kill", "risk", l.flatten_on_kill);
+  r.date(t, "kill_switch_date", "risk", risk.kill_switch_date);
+  if (auto s = risk::RiskManager::validate(l); !s) r.error(&t, "risk", s.error().message);
+}
+
 }  // namespace
 
 core::Result<BacktestConfig> parse_backtest_config(std::string_view text, std::string_view source,
@@ -306,7 +334,7 @@ core::Result<BacktestConfig> parse_backtest_config(std::string_view text, std::s
   }
   BacktestConfig c;
   Reader r{std::string(source), base_dir};
-  r.only(root, "", {"mode", "name", "seed", "data", "portfolio", "execution", "rules", "strategy"});
+  r.only(root, "", {"mode", "name", "seed", "data", "portfolio", "execution", "rules", "risk", "strategy"});
   if (int mode = r.choice(root, "mode", "", {"backtest", "paper", "live"}); mode >= 0) c.mode = static_cast<Mode>(mode);
   r.text(root, "name", "", c.name);
   std::size_t seed = 0;
@@ -331,7 +359,33 @@ core::Result<BacktestConfig> parse_backtest_config(std::string_view text, std::s
   }
 
   if (const toml::table* t = r.table(root, "portfolio", "")) {
-    r.only(*t, "portfolio", {"initial_cash", "allow_short", "borrow_rate"});
+    r.only(*t, "portfolio", {"initial_cash", "allow_short", "borrow_rate", "method", "lookback_days", "max_weight",
+                             "max_sector_weight", "min_cash", "max_positions", "max_turnover"});
+    const int method = r.choice(*t, "method", "portfolio",
+                                {"equal_weight", "inverse_volatility", "minimum_variance", "max_sharpe",
+                                 "equal_risk_contribution", "hierarchical_risk_parity"});
+    if (method >= 0) {
+      PortfolioConstruction pc;
+      pc.method = static_cast<allocation::AllocationMethod>(method);
+      r.count(*t, "lookback_days", "portfolio", pc.lookback_days, 20);
+      auto& k = pc.constraints;
+      r.number(*t, "max_weight", "portfolio", k.max_weight, 1e-6, 1);
+      r.number(*t, "max_sector_weight", "portfolio", k.max_sector_weight, 1e-6, 1);
+      r.number(*t, "min_cash", "portfolio", k.min_cash, 0, 0.99);
+      std::size_t max_positions = static_cast<std::size_t>(k.max_positions);
+      r.count(*t, "max_positions", "portfolio", max_positions, 1);
+      k.max_positions = static_cast<int>(std::min<std::size_t>(max_positions, 100'000));
+      double turnover = 0;
+      r.number(*t, "max_turnover", "portfolio", turnover, 0, 2);
+      if (t->get("max_turnover") != nullptr) k.max_turnover = turnover;
+      c.construction = pc;
+    } else {
+      for (const char* key : {"lookback_days", "max_weight", "max_sector_weight", "min_cash", "max_positions", "max_turnover"}) {
+        if (t->get(key) != nullptr && t->get("method") == nullptr) {
+          r.error(t->get(key), fmt::format("portfolio.{}", key), "needs portfolio.method");
+        }
+      }
+    }
     double cash = c.portfolio.initial_cash.to_double();
     r.number(*t, "initial_cash", "portfolio", cash, 1, 1e12);
     c.portfolio.initial_cash = core::Money::round(cash);
@@ -350,6 +404,7 @@ core::Result<BacktestConfig> parse_backtest_config(std::string_view text, std::s
     r.number(*t, "min_position", "rules", min_position, 0, 1e12);
     c.rules.min_position = core::Money::round(min_position);
   }
+  if (const toml::table* t = r.table(root, "risk", "")) read_risk(r, *t, c.risk);
   if (const toml::table* t = r.table(root, "strategy", "")) {
     read_strategy(r, *t, c.strategy);
   } else {
@@ -374,7 +429,7 @@ core::Result<BacktestConfig> read_backtest_config(const std::filesystem::path& p
 }
 
 core::Result<store::Panel> load_panel(const DataConfig& data) {
-  if (!data.csv_dir.empty()) return load_csv_panel(data.csv_dir);
+  if (!data.csv_dir.empty()) return store::load_csv_panel(data.csv_dir);
   if (!data.snapshot.empty()) return store::Panel::load(data.snapshot);
   return store::open_research_panel(data.db, core::default_snapshot_path(data.db));
 }
@@ -387,6 +442,9 @@ core::Result<EngineConfig> make_engine_config(const BacktestConfig& c, const sto
   e.portfolio = c.portfolio;
   e.broker = c.broker;
   e.rules = c.rules;
+  e.risk = c.risk;
+  e.construction = c.construction;
+  if (e.construction) e.construction->constraints.min_position_value = c.rules.min_position.to_double();
   e.rebalance_tif = c.time_in_force;
   std::vector<std::string> missing;
   auto index = [&](const std::string& ticker) -> std::optional<InstrumentId> {

@@ -49,8 +49,10 @@ struct BacktestConfig {
   std::uint64_t seed = 0;  // recorded for reproducibility (the built-in models draw no randomness)
   DataConfig data;
   portfolio::PortfolioConfig portfolio;
+  std::optional<PortfolioConstruction> construction;  // [portfolio] method = ...
   sim::BrokerConfig broker;
   TradeRules rules;
+  RiskSettings risk;  // [risk]
   execution::TimeInForce time_in_force = execution::TimeInForce::Day;
   StrategyConfig strategy;
   std::string effective_text;  // the configuration after overrides, as TOML

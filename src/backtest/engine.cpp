@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
+
+#include <fmt/format.h>
 
 namespace kestrel::backtest {
 
@@ -52,7 +55,61 @@ core::Result<OrderId> BacktestEngine::submit(OrderRequest request) {
       }
     }
   }
-  return place(std::move(request));
+  auto checked = check_risk(std::move(request));
+  if (!checked) return std::unexpected(checked.error());
+  return place(std::move(*checked));
+}
+
+core::Result<OrderRequest> BacktestEngine::check_risk(OrderRequest request) {
+  if (!risk_ || (request.tag != OrderTag::Signal && request.tag != OrderTag::Rebalance)) return request;
+  const InstrumentId i = request.instrument;
+  if (i >= panel_->num_tickers()) return request;  // the broker rejects it
+  const std::size_t t = view_.today();
+  const core::Date date = panel_->dates()[t];
+  if (!projected_ || projected_bar_ != t) {
+    if (projected_) {
+      *projected_ = portfolio_;
+    } else {
+      projected_.emplace(portfolio_);
+    }
+    projected_bar_ = t;
+  }
+  const core::Price reference = view_.has_bar(i) ? core::Price::round(view_.close(i)) : portfolio_.position(i).last_price;
+  const core::Quantity shares = execution::signed_quantity(request.side, request.quantity);
+  const risk::RiskDecision decision =
+      risk_->check(date, risk::OrderIntent{.instrument = i, .shares = shares, .reference_price = reference}, *projected_);
+  if (!decision.approved) {
+    return core::fail("order for {} denied by the risk manager ({}): {}", panel_->tickers()[i], decision.rule,
+                      decision.reason);
+  }
+  request.quantity = std::llabs(decision.shares);
+  std::vector<portfolio::RoundTrip> scratch;
+  if (projected_->apply_fill(i, decision.shares, reference, core::Money{}, date, t, scratch) &&
+      projected_->position(i).quantity != 0) {
+    projected_->mark(i, reference, t);
+  }
+  return request;
+}
+
+void BacktestEngine::engage_kill_switch(std::size_t t) {
+  kill_engaged_ = true;
+  const core::Date date = panel_->dates()[t];
+  const risk::KillSwitchActions actions =
+      risk_->engage_kill_switch(date, fmt::format("kill_switch_date {}", config_.risk.kill_switch_date->to_string()));
+  broker_.set_session(t, t);  // orders sent now fill at this session's open
+  if (actions.cancel_open_orders) {
+    const std::vector<OrderId> open(broker_.open_orders().begin(), broker_.open_orders().end());
+    for (OrderId id : open) (void)broker_.cancel(id, "kill switch");
+  }
+  if (actions.flatten_positions) {
+    const std::vector<InstrumentId> held = portfolio_.held();
+    for (InstrumentId i : held) {
+      const core::Quantity q = portfolio_.position(i).quantity;
+      (void)place({.client_order_id = fmt::format("kill-switch-{}", panel_->tickers()[i]), .instrument = i,
+                   .side = q > 0 ? Side::Sell : Side::Buy, .quantity = std::llabs(q), .type = OrderType::Market,
+                   .tif = execution::TimeInForce::Day, .tag = OrderTag::End});
+    }
+  }
 }
 
 core::Result<OrderId> BacktestEngine::place(OrderRequest request) {
@@ -99,7 +156,9 @@ void BacktestEngine::on_fill(const execution::Fill& fill) {
         .pnl = rt.pnl.to_double(),
         .return_pct = rt.entry_value.is_zero() ? 0.0 : rt.pnl.to_double() / rt.entry_value.to_double(),
         .commission = rt.fees.to_double(),
-        .exit_reason = std::string(execution::to_string(fill.tag))});
+        // The engine sends End-tagged orders during a run only to flatten for the kill switch.
+        .exit_reason = fill.tag == OrderTag::End ? "kill_switch" : std::string(execution::to_string(fill.tag))});
+    if (risk_) risk_->on_trade_closed(fill.date, rt.pnl);
   }
   const core::Quantity after = portfolio_.position(i).quantity;
   const bool closed_or_flipped = before != 0 && (after == 0 || (before > 0) != (after > 0));
@@ -177,6 +236,55 @@ void BacktestEngine::apply_rules(std::size_t t) {
   }
 }
 
+core::Status BacktestEngine::construct_portfolio() {
+  const PortfolioConstruction& pc = *config_.construction;
+  const std::size_t t = view_.today();
+  std::vector<InstrumentId> names;
+  for (const auto& target : targets_) {
+    if (target.weight > 0 && view_.has_bar(target.instrument)) names.push_back(target.instrument);
+  }
+  targets_.clear();
+  if (names.empty()) return {};
+  // Returns up to the decision bar only; a day without a bar counts as a zero return.
+  const std::size_t days = std::min(pc.lookback_days, t);
+  if (days < 2) return {};  // no history yet: hold cash rather than size blind
+  allocation::AllocationInput input;
+  input.returns.resize(static_cast<Eigen::Index>(days), static_cast<Eigen::Index>(names.size()));
+  input.expected_returns.resize(static_cast<Eigen::Index>(names.size()));
+  input.previous_weights.resize(static_cast<Eigen::Index>(names.size()));
+  const double equity = portfolio_.equity().to_double();
+  for (std::size_t k = 0; k < names.size(); ++k) {
+    const InstrumentId i = names[k];
+    input.tickers.push_back(panel_->tickers()[i]);
+    input.sectors.push_back(panel_->sectors().empty() ? "" : panel_->sectors()[i]);
+    const auto adj = panel_->series(store::Field::AdjClose, i);
+    double sum = 0;
+    for (std::size_t d = 0; d < days; ++d) {
+      const std::size_t day = t - days + 1 + d;
+      const double r = adj[day] / adj[day - 1] - 1;
+      const double value = std::isfinite(r) ? r : 0.0;
+      input.returns(static_cast<Eigen::Index>(d), static_cast<Eigen::Index>(k)) = value;
+      sum += value;
+    }
+    // Max Sharpe's expected returns: the trailing mean (the strategy chose the names).
+    input.expected_returns(static_cast<Eigen::Index>(k)) = sum / static_cast<double>(days);
+    input.previous_weights(static_cast<Eigen::Index>(k)) =
+        equity > 0 ? portfolio_.position(i).market_value().to_double() / equity : 0.0;
+  }
+  allocation::AllocationConstraints constraints = pc.constraints;
+  constraints.equity = equity;
+  auto allocated = allocation::allocate(pc.method, input, constraints);
+  if (!allocated) {
+    return core::fail("portfolio construction ({}) on {}: {}", allocation::to_string(pc.method),
+                      panel_->dates()[t].to_string(), allocated.error().message);
+  }
+  for (std::size_t k = 0; k < names.size(); ++k) {
+    const double w = allocated->weights(static_cast<Eigen::Index>(k));
+    if (w > 0) targets_.push_back({.instrument = names[k], .weight = w});
+  }
+  return {};
+}
+
 void BacktestEngine::set_target_weights(std::span<const strategy::TargetWeight> targets) {
   targets_.clear();
   for (const auto& target : targets) {
@@ -196,6 +304,12 @@ void BacktestEngine::set_target_weights(std::span<const strategy::TargetWeight> 
     }
   }
   targets_.resize(n);
+  if (config_.construction) {
+    if (auto s = construct_portfolio(); !s) {
+      if (!error_) error_ = s.error();
+      return;
+    }
+  }
   const std::size_t max = config_.rules.max_positions;
   if (max > 0 && targets_.size() > max) {
     std::stable_sort(targets_.begin(), targets_.end(),
@@ -243,8 +357,11 @@ void BacktestEngine::set_target_weights(std::span<const strategy::TargetWeight> 
     (delta > 0 ? buys : sells).push_back(std::move(request));
   }
   // Sells first: they fill first at the open and free the cash the buys need.
-  for (auto& request : sells) (void)place(std::move(request));
-  for (auto& request : buys) (void)place(std::move(request));
+  for (auto* side : {&sells, &buys}) {
+    for (auto& request : *side) {
+      if (auto checked = check_risk(std::move(request))) (void)place(std::move(*checked));
+    }
+  }
 }
 
 void BacktestEngine::record_day(std::size_t t) {
@@ -346,6 +463,31 @@ core::Result<analysis::BacktestRecord> BacktestEngine::run() {
   record_.equity.reserve(stats_.days);
   last_benchmark_ = 0;
   error_.reset();
+  risk_.reset();
+  projected_.reset();
+  kill_engaged_ = false;
+  if (config_.risk.enabled) {
+    if (auto s = risk::RiskManager::validate(config_.risk.limits); !s) return std::unexpected(s.error());
+    record_.risk.emplace();
+    record_.risk->manager_enabled = true;
+    const risk::RiskLimits& l = config_.risk.limits;
+    record_.risk->limits = {{"max_order_fraction", l.max_order_fraction},
+                            {"max_position_fraction", l.max_position_fraction},
+                            {"max_sector_fraction", l.max_sector_fraction},
+                            {"max_gross_exposure", l.max_gross_exposure},
+                            {"min_cash_fraction", l.min_cash_fraction},
+                            {"max_positions", l.max_positions},
+                            {"min_position_value", l.min_position_value},
+                            {"daily_loss_limit", l.daily_loss_limit},
+                            {"losing_streak_length", l.losing_streak_length},
+                            {"losing_streak_size_factor", l.losing_streak_size_factor},
+                            {"max_drawdown", l.max_drawdown},
+                            {"flatten_on_kill", l.flatten_on_kill ? 1.0 : 0.0}};
+    risk_.emplace(config_.risk.limits, panel_->sectors(), [this](const risk::RiskEvent& e) {
+      record_.risk->events.push_back(
+          analysis::RiskEventRecord{.date = e.date, .kind = risk::to_string(e.kind), .rule = e.rule, .message = e.message});
+    });
+  }
 
   view_.set_today(t0);
   broker_.set_session(t0, t0);
@@ -354,6 +496,12 @@ core::Result<analysis::BacktestRecord> BacktestEngine::run() {
     const core::Date date = panel_->dates()[t];
     view_.set_today(t);
     clock_.advance_to(core::at_time_of_day(date, kOpenSecond));
+    if (risk_) {
+      risk_->on_session_start(date, portfolio_.equity());
+      if (!kill_engaged_ && config_.risk.kill_switch_date && date >= *config_.risk.kill_switch_date) {
+        engage_kill_switch(t);
+      }
+    }
     broker_.process_bar(t);
     clock_.advance_to(core::at_time_of_day(date, kCloseSecond));
     for (InstrumentId i : portfolio_.held()) {
@@ -364,6 +512,7 @@ core::Result<analysis::BacktestRecord> BacktestEngine::run() {
       }
     }
     portfolio_.accrue_borrow();
+    if (risk_) risk_->on_equity(date, portfolio_.equity());
     if (rules_enabled()) apply_rules(t);
     strategy_->on_bar(*this);
     record_day(t);
@@ -371,6 +520,7 @@ core::Result<analysis::BacktestRecord> BacktestEngine::run() {
   }
   strategy_->on_end(*this);
   finish_record();
+  if (risk_) record_.risk->counters = risk_->counters();
   return std::move(record_);
 }
 

@@ -9,8 +9,16 @@
 //   close  the clock moves to t's close; positions are marked at the adjusted close, or
 //          flagged stale (valued at their last price) when the instrument has no bar; short
 //          positions pay a day of borrow; the trade rules update stops and time stops;
+//          the risk manager sees the day's equity (daily-loss and drawdown rules);
 //          the strategy's on_bar runs (its orders are eligible from bar t+1);
 //          the equity point of day t is recorded.
+// Risk (when enabled): at the open, before the session runs, the risk manager starts its
+// day (and the kill switch, if configured for that date, cancels every open order and sends
+// market orders that flatten at that open); every strategy order that adds risk goes
+// through RiskManager::check against the portfolio plus the orders already approved that
+// day: denied orders are not sent (the event is recorded with the simulated date), orders
+// during a losing streak are resized; closed round trips drive the losing-streak rule.
+// Protective exits (stops, time stops) only reduce risk and are never checked.
 // Prices are split- and dividend-adjusted (MarketView), so split days are continuous and
 // dividends are reinvested; raw prices stay available to strategies through MarketView::raw.
 #include <cstddef>
@@ -18,12 +26,14 @@
 #include <string>
 #include <vector>
 
+#include "allocation/portfolio_optimizer.hpp"
 #include "analysis/backtest_record.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/fixed_point.hpp"
 #include "execution/execution_client.hpp"
 #include "portfolio/portfolio.hpp"
+#include "risk/risk_manager.hpp"
 #include "sim/simulated_broker.hpp"
 #include "store/panel.hpp"
 #include "strategy/strategy.hpp"
@@ -42,6 +52,24 @@ struct TradeRules {
   core::Money min_position = core::Money::dollars(100);  // smaller entries are refused
 };
 
+// The risk manager's configuration ([risk] in the TOML config).
+struct RiskSettings {
+  bool enabled = true;  // the plan's limits are on unless a run turns them off
+  risk::RiskLimits limits;
+  // Engage the kill switch at the open of the first session on or after this date
+  // (for tests and what-if runs; live trading engages it by hand).
+  std::optional<core::Date> kill_switch_date;
+};
+
+// Portfolio construction for target-weight strategies ([portfolio] method = ...): the
+// strategy picks the names (its positive target weights), allocation::allocate sizes them
+// from their daily returns over `lookback_days` up to the decision bar (point in time).
+struct PortfolioConstruction {
+  allocation::AllocationMethod method = allocation::AllocationMethod::EqualWeight;
+  std::size_t lookback_days = 126;
+  allocation::AllocationConstraints constraints;  // equity and previous weights are filled per rebalance
+};
+
 struct EngineConfig {
   std::string name = "backtest";
   std::optional<core::Date> start;  // first day simulated (default: the panel's first date)
@@ -51,6 +79,8 @@ struct EngineConfig {
   portfolio::PortfolioConfig portfolio;
   sim::BrokerConfig broker;
   TradeRules rules;
+  RiskSettings risk;
+  std::optional<PortfolioConstruction> construction;  // none: the strategy's weights as given
   execution::TimeInForce rebalance_tif = execution::TimeInForce::Day;
 };
 
@@ -73,6 +103,8 @@ class BacktestEngine final : public strategy::StrategyContext, public execution:
   const RunStats& stats() const { return stats_; }
   const sim::SimulatedBroker& broker() const { return broker_; }
   const core::Clock& clock() const { return clock_; }
+  // The run's risk manager (null when risk is disabled).
+  const risk::RiskManager* risk_manager() const { return risk_ ? &*risk_ : nullptr; }
 
   // StrategyContext
   const strategy::MarketView& market() const override { return view_; }
@@ -99,6 +131,12 @@ class BacktestEngine final : public strategy::StrategyContext, public execution:
   bool rules_enabled() const;
   void apply_rules(std::size_t t);
   core::Result<execution::OrderId> place(execution::OrderRequest request);
+  // Passes a strategy order through the risk manager: the approved (maybe resized) request,
+  // or the denial. Orders the strategy did not place pass unchanged.
+  core::Result<execution::OrderRequest> check_risk(execution::OrderRequest request);
+  void engage_kill_switch(std::size_t t);
+  // Replaces targets_ (long candidates) by the optimiser's weights.
+  core::Status construct_portfolio();
   void record_day(std::size_t t);
   void finish_record();
 
@@ -118,6 +156,12 @@ class BacktestEngine final : public strategy::StrategyContext, public execution:
   std::vector<portfolio::RoundTrip> closed_;
   std::vector<std::uint8_t> touched_;         // set_target_weights scratch
   std::vector<strategy::TargetWeight> targets_;
+  std::optional<risk::RiskManager> risk_;
+  // The portfolio as it would be after today's approved orders, so that a rebalance's
+  // orders are checked together (cash reserve, sector and position counts).
+  std::optional<portfolio::Portfolio> projected_;
+  std::size_t projected_bar_ = 0;
+  bool kill_engaged_ = false;
   analysis::BacktestRecord record_;
   double last_benchmark_ = 0;
   std::optional<core::Error> error_;          // first accounting error seen in a callback

@@ -1,5 +1,7 @@
 #include "backtest/runner.hpp"
 
+#include "backtest/risk_report.hpp"
+
 namespace kestrel::backtest {
 
 core::Result<RunOutput> run_backtest(const BacktestConfig& config, const store::Panel& panel) {
@@ -16,6 +18,7 @@ core::Result<RunOutput> run_backtest(const BacktestConfig& config, const store::
   record->config_text = config.effective_text;
   record->config_hash = config.hash;
   record->seed = config.seed;
+  add_risk_analysis(*record, panel, engine.portfolio(), {.seed = config.seed});
   return RunOutput{std::move(*record), engine.stats()};
 }
 

@@ -3,7 +3,10 @@
 #include <algorithm>
 
 #include "ml/baselines.hpp"
+#include "ml/ensembles.hpp"
 #include "ml/logistic_regression.hpp"
+#include "ml/neural_model.hpp"
+#include "ml/xgboost_model.hpp"
 
 namespace kestrel::ml {
 namespace {
@@ -25,7 +28,7 @@ core::Result<std::size_t> column_of(const ModelConfig& config, const std::string
 
 std::vector<std::string> model_names() {
   return {"always_up", "yesterday_direction", "momentum_sign",
-          "logistic_regression"};
+          "logistic_regression", "xgboost", "mlp", "lstm", "transformer", "ensemble_average", "stacking"};
 }
 
 core::Result<std::unique_ptr<Model>> make_model(const std::string& name, const ModelConfig& config) {
@@ -37,6 +40,10 @@ core::Result<std::unique_ptr<Model>> make_model(const std::string& name, const M
     return std::make_unique<SignBaseline>(name, feature, *column);
   }
   if (name == "logistic_regression") return std::make_unique<LogisticRegression>(config);
+  if (name == "xgboost") return std::make_unique<XGBoostModel>(config);
+  if (name == "mlp" || name == "lstm" || name == "transformer") return std::make_unique<NeuralModel>(name, config);
+  if (name == "ensemble_average") return std::make_unique<EnsembleAverage>(config);
+  if (name == "stacking") return std::make_unique<Stacking>(config);
   std::string known;
   for (const auto& n : model_names()) known += (known.empty() ? "" : ", ") + n;
   return core::fail("unknown model '{}' (known: {})", name, known);

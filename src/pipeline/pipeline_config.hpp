@@ -44,6 +44,9 @@ struct BacktestSettings {
   double initial_cash = 100'000;
   double slippage_bps = 5;
   bool trade_rules = false;  // the plan's stops and time stop on top of the daily signal
+  // The risk manager's pre-trade limits (backtest [risk]); off by default so the backtest
+  // measures the model's ranking, not the limits.
+  bool risk_limits = false;
 };
 
 struct PipelineConfig {

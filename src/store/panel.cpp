@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstdint>
 #include <limits>
+#include <memory>
+
+#include <tbb/parallel_for.h>
 
 namespace kestrel::store {
 namespace {
@@ -13,8 +17,32 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // loaded one. Held through Panel::mapping_, so the arrays never move once pointed to.
 struct OwnedArrays {
   std::vector<core::Date> dates;
-  std::vector<double> values;
+  std::unique_ptr<double[]> values;
 };
+
+// The sorted union of all bar dates. Dates are day numbers, so marking them in a table over
+// the day range and reading the table back replaces sorting millions of dates. The table is
+// one byte per day: 3.7 MB at most for dates in years 0-9999, the range Date::parse accepts.
+std::vector<core::Date> date_union(const std::vector<TickerSeries>& series) {
+  std::int32_t first = std::numeric_limits<std::int32_t>::max();
+  std::int32_t last = std::numeric_limits<std::int32_t>::min();
+  for (const TickerSeries& s : series) {
+    for (const Bar& bar : s.bars) {
+      first = std::min(first, bar.date.days());
+      last = std::max(last, bar.date.days());
+    }
+  }
+  if (first > last) return {};
+  std::vector<std::uint8_t> present(static_cast<std::size_t>(static_cast<std::int64_t>(last) - first) + 1, 0);
+  for (const TickerSeries& s : series) {
+    for (const Bar& bar : s.bars) present[static_cast<std::size_t>(bar.date.days() - first)] = 1;
+  }
+  std::vector<core::Date> dates;
+  for (std::size_t d = 0; d < present.size(); ++d) {
+    if (present[d] != 0) dates.push_back(core::Date::from_days(static_cast<std::int32_t>(first + static_cast<std::int64_t>(d))));
+  }
+  return dates;
+}
 
 std::size_t field_offset(Field field, std::size_t ticker, std::size_t num_tickers, std::size_t num_dates) {
   return (static_cast<std::size_t>(field) * num_tickers + ticker) * num_dates;
@@ -87,22 +115,24 @@ std::string_view to_string(Field field) {
 
 Panel Panel::build(const std::vector<TickerSeries>& series) {
   auto arrays = std::make_shared<OwnedArrays>();
-  for (const TickerSeries& s : series) {
-    for (const Bar& bar : s.bars) arrays->dates.push_back(bar.date);
-  }
-  std::sort(arrays->dates.begin(), arrays->dates.end());
-  arrays->dates.erase(std::unique(arrays->dates.begin(), arrays->dates.end()), arrays->dates.end());
-
+  arrays->dates = date_union(series);
   const std::size_t num_dates = arrays->dates.size();
-  arrays->values.assign(kFieldCount * series.size() * num_dates, kNaN);
-  for (std::size_t i = 0; i < series.size(); ++i) {
-    fill_ticker(series[i], arrays->dates, i, series.size(), arrays->values.data());
-  }
+  arrays->values.reset(new double[kFieldCount * series.size() * num_dates]);  // left uninitialised
+  // One task per ticker writes all of that ticker's columns, NaN first: the pages of a
+  // ticker's columns are first touched (faulted in) by the thread that fills them, in
+  // parallel, instead of by one serial NaN fill of the whole array.
+  tbb::parallel_for(std::size_t{0}, series.size(), [&](std::size_t i) {
+    for (std::size_t f = 0; f < kFieldCount; ++f) {
+      double* column = arrays->values.get() + field_offset(static_cast<Field>(f), i, series.size(), num_dates);
+      std::fill(column, column + num_dates, kNaN);
+    }
+    fill_ticker(series[i], arrays->dates, i, series.size(), arrays->values.get());
+  });
 
   Panel panel;
   panel.num_dates_ = num_dates;
   panel.dates_ = arrays->dates.data();
-  panel.values_ = arrays->values.data();
+  panel.values_ = arrays->values.get();
   panel.mapping_ = std::move(arrays);
   panel.tickers_.reserve(series.size());
   panel.sectors_.reserve(series.size());

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "analysis/monte_carlo.hpp"
 #include "analysis/performance_stats.hpp"
 #include "analysis/report.hpp"
 #include "support/run_command.hpp"
@@ -47,12 +48,37 @@ std::vector<std::string> split(const std::string& text, char separator) {
   return parts;
 }
 
+// The risk section as the backtest layer fills it (src/backtest/risk_report.cpp), with the
+// Monte Carlo bands of the record's own returns and one risk event.
+void add_risk_section(BacktestRecord& record) {
+  std::vector<double> returns;
+  for (std::size_t k = 1; k < record.equity.size(); ++k) {
+    returns.push_back(record.equity[k].equity / record.equity[k - 1].equity - 1);
+  }
+  auto mc = bootstrap_daily_returns(returns, {.paths = 2000});
+  ASSERT_TRUE(mc) << mc.error().message;
+  RiskSummary risk;
+  risk.manager_enabled = true;
+  risk.counters["max_position"] = 1;
+  risk.events.push_back({record.equity[1].date, "denied", "max_position", "position would be <too big>"});
+  risk.measures.push_back({"strategy", "historical", 0.95, 1, 0.02, 0.03});
+  risk.stress.push_back({"market -10%", "hypothetical", -0.09, 0, -0.10, {}});
+  risk.has_monte_carlo = true;
+  risk.monte_carlo.paths = mc->paths;
+  risk.monte_carlo.horizon_days = mc->horizon_days;
+  risk.monte_carlo.band_p05 = mc->band_p05;
+  risk.monte_carlo.band_p50 = mc->band_p50;
+  risk.monte_carlo.band_p95 = mc->band_p95;
+  record.risk = std::move(risk);
+}
+
 TEST(ReportRender, ChartsDrawInHeadlessChromiumWithoutConsoleMessages) {
   const auto chromium = find_chromium();
   if (chromium.empty()) GTEST_SKIP() << "chromium is not installed (scripts/install-deps.sh installs it)";
 
-  const auto record = testing::synthetic_record(KESTREL_SAMPLE_DATA);
+  auto record = testing::synthetic_record(KESTREL_SAMPLE_DATA);
   ASSERT_TRUE(record) << record.error().message;
+  add_risk_section(*record);
   const auto stats = compute_performance_stats(*record);
   ASSERT_TRUE(stats) << stats.error().message;
   testing::TempDir dir;
@@ -76,10 +102,12 @@ TEST(ReportRender, ChartsDrawInHeadlessChromiumWithoutConsoleMessages) {
   ASSERT_EQ(result.exit_code, 0) << result.output << log;
 
   const std::string dom = testing::read_file(dom_path);
-  EXPECT_EQ(html_attribute(dom, "data-rendered"), "equity,drawdown,rolling-sharpe,exposure");
+  EXPECT_EQ(html_attribute(dom, "data-rendered"), "equity,drawdown,rolling-sharpe,exposure,monte-carlo");
   EXPECT_EQ(html_attribute(dom, "data-errors"), "");
+  EXPECT_NE(dom.find("id=\"risk\""), std::string::npos);
+  EXPECT_NE(dom.find("position would be &lt;too big&gt;"), std::string::npos);  // escaped
   const auto sizes = split(html_attribute(dom, "data-chart-sizes"), ';');
-  EXPECT_EQ(sizes.size(), 4u);
+  EXPECT_EQ(sizes.size(), 5u);
   for (const auto& entry : sizes) {
     int width = 0;
     int height = 0;

@@ -1,6 +1,9 @@
 // Golden backtests: tiny hand-made markets whose fills and P&L can be checked by hand.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
+#include "analysis/performance_stats.hpp"
 #include "backtest/engine.hpp"
 #include "scenario.hpp"
 
@@ -52,6 +55,36 @@ TEST(GoldenBacktest, StopGappedThroughFillsAtTheOpen) {
   EXPECT_DOUBLE_EQ(out.record.equity[3].equity, 99900.0);
   EXPECT_EQ(out.record.orders[1].status, "filled");
   EXPECT_DOUBLE_EQ(out.record.orders[1].average_fill_price, 90.0);
+}
+
+TEST(GoldenBacktest, StatisticsOfTheGapScenarioByHand) {
+  const auto panel = store::Panel::build(
+      {make_series("A", {flat(100), BarSpec{100, 102, 99, 101}, BarSpec{90, 92, 88, 91}, flat(91)})});
+  Scripted s;
+  s.bar = [](strategy::StrategyContext& c, std::size_t t) {
+    if (t == 0) {
+      ASSERT_TRUE(c.submit(market(0, Side::Buy, 10)));
+    }
+    if (t == 1) {
+      ASSERT_TRUE(c.submit({.instrument = 0, .side = Side::Sell, .quantity = 10, .type = OrderType::Stop,
+                            .tif = TimeInForce::Gtc, .stop_price = px(95)}));
+    }
+  };
+  const auto out = run(panel, s);
+  auto stats = analysis::compute_performance_stats(out.record);
+  ASSERT_TRUE(stats) << stats.error().message;
+  // Equity 100,000 → 100,010 → 99,900 → 99,900.
+  const double r[] = {100010.0 / 100000.0 - 1, 99900.0 / 100010.0 - 1, 0.0};
+  const double mean = (r[0] + r[1] + r[2]) / 3;
+  const double sd = std::sqrt(((r[0] - mean) * (r[0] - mean) + (r[1] - mean) * (r[1] - mean) + (r[2] - mean) * (r[2] - mean)) / 2);
+  EXPECT_NEAR(stats->strategy.total_return, -0.001, 1e-12);
+  EXPECT_NEAR(stats->strategy.max_drawdown, 99900.0 / 100010.0 - 1, 1e-12);
+  EXPECT_NEAR(stats->strategy.sharpe, mean / sd * std::sqrt(252.0), 1e-9);
+  EXPECT_EQ(stats->trades.trades, 1u);
+  EXPECT_EQ(stats->trades.losses, 1u);
+  EXPECT_DOUBLE_EQ(stats->trades.win_rate, 0.0);
+  EXPECT_DOUBLE_EQ(stats->trades.average_loss, -100.0);
+  EXPECT_DOUBLE_EQ(stats->trades.average_holding_days, 1.0);
 }
 
 TEST(GoldenBacktest, LimitNeverTouchedExpiresOrStaysWorking) {

@@ -47,9 +47,10 @@ class Scripted final : public strategy::Strategy {
   void on_fill(strategy::StrategyContext&, const execution::Fill& fill) override { fills.push_back(fill); }
 };
 
-// No costs, no trade rules: fills are exactly the bar prices.
+// No costs, no trade rules, no risk limits: fills are exactly the bar prices.
 inline backtest::EngineConfig bare_config() {
   backtest::EngineConfig c;
+  c.risk.enabled = false;
   c.rules = backtest::TradeRules{.stop_loss = 0, .breakeven_after = 0, .trail = 0, .time_stop_days = 0,
                                  .max_positions = 0, .min_position = core::Money{}};
   return c;

@@ -10,15 +10,15 @@
 #include <set>
 #include <string>
 
-#include "features/csv_series.hpp"
 #include "features/feature_registry.hpp"
+#include "store/csv_folder.hpp"
 #include <fstream>
 
 namespace kestrel::features {
 namespace {
 
 std::vector<store::TickerSeries> sample_series() {
-  auto series = read_csv_series(KESTREL_SAMPLE_DATA);
+  auto series = store::read_csv_folder(KESTREL_SAMPLE_DATA);
   EXPECT_TRUE(series) << (series ? "" : series.error().message);
   return series ? *series : std::vector<store::TickerSeries>{};
 }

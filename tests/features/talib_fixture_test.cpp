@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "features/csv_series.hpp"
 #include "features/ta_kernels.hpp"
+#include "store/csv_folder.hpp"
 #include "store/panel.hpp"
 
 namespace kestrel::features {
@@ -62,7 +62,7 @@ struct Bars {
 };
 
 Bars sample_bars(const std::string& ticker, std::size_t count) {
-  auto series = read_csv_series(KESTREL_SAMPLE_DATA);
+  auto series = store::read_csv_folder(KESTREL_SAMPLE_DATA);
   EXPECT_TRUE(series) << (series ? "" : series.error().message);
   std::vector<store::TickerSeries> one;
   for (auto& s : *series) {

@@ -1,0 +1,302 @@
+#include "ml/ensembles.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include <Eigen/Dense>
+
+#include "ml/model_factory.hpp"
+#include "ml/model_files.hpp"
+
+namespace kestrel::ml {
+namespace {
+
+core::Result<std::vector<std::unique_ptr<SampleModel>>> make_members(const ModelConfig& config,
+                                                                      std::string_view ensemble) {
+  if (config.members.empty()) return core::fail("{}: no members", ensemble);
+  std::vector<std::unique_ptr<SampleModel>> members;
+  for (const auto& name : config.members) {
+    if (name == "ensemble_average" || name == "stacking") {
+      return core::fail("{}: member '{}' is an ensemble; ensembles cannot be nested", ensemble, name);
+    }
+    auto model = make_model(name, config);
+    if (!model) return core::fail("{}: {}", ensemble, model.error().message);
+    auto* sample_model = dynamic_cast<SampleModel*>(model->get());
+    if (sample_model == nullptr) return core::fail("{}: member '{}' cannot train on row subsets", ensemble, name);
+    model->release();
+    members.emplace_back(sample_model);
+  }
+  return members;
+}
+
+bool any_sequences(const ModelConfig& config) {
+  return std::any_of(config.members.begin(), config.members.end(),
+                     [](const std::string& n) { return n == "lstm" || n == "transformer"; });
+}
+
+FitOptions member_options(const FitOptions& options, std::size_t index, const std::string& name,
+                          std::string_view stage) {
+  FitOptions o = options;
+  if (!options.checkpoint_dir.empty()) {
+    o.checkpoint_dir = options.checkpoint_dir / fmt::format("{}{}_{}", stage, index, name);
+  }
+  return o;
+}
+
+std::filesystem::path member_dir(const std::filesystem::path& dir, std::size_t index, const std::string& name) {
+  return dir / fmt::format("member{}_{}", index, name);
+}
+
+std::size_t date_of(const SampleSet& set, std::size_t row) {
+  return set.sequence != nullptr ? set.sequence->samples()[row].t : set.tabular->samples()[row].t;
+}
+
+core::Status save_members(const std::vector<std::unique_ptr<SampleModel>>& members, const ModelConfig& config,
+                          const std::filesystem::path& dir) {
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    if (auto s = members[i]->save(member_dir(dir, i, config.members[i])); !s) return s;
+  }
+  return {};
+}
+
+core::Status load_members(std::vector<std::unique_ptr<SampleModel>>& members, const ModelConfig& config,
+                          const std::filesystem::path& dir, std::string_view ensemble) {
+  auto made = make_members(config, ensemble);
+  if (!made) return std::unexpected(made.error());
+  members = std::move(*made);
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    if (auto s = members[i]->load(member_dir(dir, i, config.members[i])); !s) return s;
+  }
+  return {};
+}
+
+// Member i's score as a meta-learner input: its logit for probabilities.
+double meta_input(float score, bool binary) {
+  if (!binary) return score;
+  const double p = std::clamp(static_cast<double>(score), 1e-6, 1 - 1e-6);
+  return std::log(p / (1 - p));
+}
+
+}  // namespace
+
+// ---- ensemble_average --------------------------------------------------------------------
+
+bool EnsembleAverage::uses_sequences() const { return any_sequences(config_); }
+
+core::Result<FitReport> EnsembleAverage::fit_rows(const SampleSet& train, Rows train_rows,
+                                                  const SampleSet& validation, Rows validation_rows,
+                                                  const FitOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  auto members = make_members(config_, name());
+  if (!members) return std::unexpected(members.error());
+  members_ = std::move(*members);
+  std::vector<double> losses;
+  std::vector<float> valid_labels;
+  if (!validation_rows.empty()) {
+    auto y = labels_of(validation, validation_rows);
+    if (!y) return std::unexpected(y.error());
+    valid_labels = std::move(*y);
+  }
+  for (std::size_t i = 0; i < members_.size(); ++i) {
+    auto fitted = members_[i]->fit_rows(train, train_rows, validation, validation_rows,
+                                        member_options(options, i, config_.members[i], "member"));
+    if (!fitted) return core::fail("{}: member {}: {}", name(), config_.members[i], fitted.error().message);
+    if (!validation_rows.empty()) {
+      auto p = members_[i]->predict_rows(validation, validation_rows);
+      if (!p) return std::unexpected(p.error());
+      losses.push_back(prediction_loss(*p, valid_labels));
+    }
+  }
+  weights_.assign(members_.size(), 1.0 / static_cast<double>(members_.size()));
+  if (!validation_rows.empty()) {
+    auto y = labels_of(train, train_rows);
+    if (!y) return std::unexpected(y.error());
+    double mean = 0;
+    for (float v : *y) mean += v;
+    mean /= static_cast<double>(std::max<std::size_t>(1, y->size()));
+    const double base = prediction_loss(std::vector<float>(valid_labels.size(), static_cast<float>(mean)), valid_labels);
+    std::vector<double> skill(members_.size());
+    double total = 0;
+    for (std::size_t i = 0; i < members_.size(); ++i) total += skill[i] = std::max(0.0, base - losses[i]);
+    if (total > 0) {
+      for (std::size_t i = 0; i < members_.size(); ++i) weights_[i] = skill[i] / total;
+    }
+  }
+  return one_shot_report(*this, train, train_rows, validation, validation_rows, start);
+}
+
+core::Result<std::vector<float>> EnsembleAverage::predict_rows(const SampleSet& samples, Rows rows) const {
+  if (members_.empty()) return core::fail("{}: predict before fit or load", name());
+  std::vector<double> sum(rows.size(), 0.0);
+  for (std::size_t i = 0; i < members_.size(); ++i) {
+    if (weights_[i] == 0) continue;
+    auto p = members_[i]->predict_rows(samples, rows);
+    if (!p) return std::unexpected(p.error());
+    for (std::size_t r = 0; r < rows.size(); ++r) sum[r] += weights_[i] * (*p)[r];
+  }
+  return std::vector<float>(sum.begin(), sum.end());
+}
+
+core::Status EnsembleAverage::save(const std::filesystem::path& dir) const {
+  if (auto s = save_members(members_, config_, dir); !s) return s;
+  return write_json(dir / "model.json", {{"name", name()}, {"config", config_to_json(config_)}, {"weights", weights_}});
+}
+
+core::Status EnsembleAverage::load(const std::filesystem::path& dir) {
+  auto json = read_model_json(dir, name());
+  if (!json) return std::unexpected(json.error());
+  auto config = config_from_json((*json)["config"]);
+  if (!config) return std::unexpected(config.error());
+  config_ = std::move(*config);
+  weights_ = json->value("weights", std::vector<double>{});
+  if (weights_.size() != config_.members.size()) return core::fail("{}: weights do not match members", dir.string());
+  return load_members(members_, config_, dir, name());
+}
+
+// ---- stacking ----------------------------------------------------------------------------
+
+bool Stacking::uses_sequences() const { return any_sequences(config_); }
+
+core::Result<FitReport> Stacking::fit_rows(const SampleSet& train, Rows train_rows, const SampleSet& validation,
+                                           Rows validation_rows, const FitOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  // Blocks of training dates (contiguous, by distinct date).
+  std::vector<std::size_t> dates;
+  dates.reserve(train_rows.size());
+  for (std::size_t r : train_rows) dates.push_back(date_of(train, r));
+  std::vector<std::size_t> distinct = dates;
+  std::sort(distinct.begin(), distinct.end());
+  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+  const auto blocks = static_cast<std::size_t>(config_.stacking_folds);
+  if (distinct.size() < blocks * 2) {
+    return core::fail("{}: {} training dates are too few for {} out-of-fold blocks", name(), distinct.size(), blocks);
+  }
+  std::vector<std::vector<double>> meta_x;  // per OOF sample: member inputs
+  std::vector<float> meta_y;
+  folds_.clear();
+  auto all_labels = labels_of(train, train_rows);
+  if (!all_labels) return std::unexpected(all_labels.error());
+  binary_ = is_binary(*all_labels);
+  for (std::size_t b = 1; b < blocks; ++b) {
+    const std::size_t first = distinct[b * distinct.size() / blocks];
+    const std::size_t last = distinct[(b + 1) * distinct.size() / blocks - 1];
+    std::vector<std::size_t> fit_rows_b, predict_rows_b;
+    std::vector<float> predict_labels;
+    for (std::size_t i = 0; i < train_rows.size(); ++i) {
+      if (dates[i] + config_.stacking_purge_dates < first) fit_rows_b.push_back(train_rows[i]);
+      if (dates[i] >= first && dates[i] <= last) {
+        predict_rows_b.push_back(train_rows[i]);
+        predict_labels.push_back((*all_labels)[i]);
+      }
+    }
+    if (fit_rows_b.empty() || predict_rows_b.empty()) continue;
+    StackingFold fold{.predict_first_date = first, .predict_last_date = last, .train_samples = fit_rows_b.size(),
+                      .predict_samples = predict_rows_b.size()};
+    for (std::size_t r : fit_rows_b) fold.train_last_date = std::max(fold.train_last_date, date_of(train, r));
+    auto members = make_members(config_, name());
+    if (!members) return std::unexpected(members.error());
+    std::vector<std::vector<float>> scores;
+    for (std::size_t m = 0; m < members->size(); ++m) {
+      auto fitted = (*members)[m]->fit_rows(train, fit_rows_b, validation, {},
+                                            member_options(options, m, config_.members[m], fmt::format("oof{}_", b)));
+      if (!fitted) return core::fail("{}: out-of-fold member {}: {}", name(), config_.members[m], fitted.error().message);
+      auto p = (*members)[m]->predict_rows(train, predict_rows_b);
+      if (!p) return std::unexpected(p.error());
+      scores.push_back(std::move(*p));
+    }
+    for (std::size_t r = 0; r < predict_rows_b.size(); ++r) {
+      std::vector<double> x;
+      for (const auto& s : scores) x.push_back(meta_input(s[r], binary_));
+      meta_x.push_back(std::move(x));
+      meta_y.push_back(predict_labels[r]);
+    }
+    folds_.push_back(fold);
+  }
+  if (meta_x.empty()) return core::fail("{}: no out-of-fold predictions (training window too short)", name());
+  meta_samples_ = meta_x.size();
+
+  // Meta-learner: Newton steps on the penalised log loss (or ridge for returns).
+  const auto n = static_cast<Eigen::Index>(meta_x.size());
+  const auto p = static_cast<Eigen::Index>(config_.members.size() + 1);
+  Eigen::MatrixXd x(n, p);
+  Eigen::VectorXd y(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    x(i, 0) = 1;
+    for (Eigen::Index j = 1; j < p; ++j) x(i, j) = meta_x[static_cast<std::size_t>(i)][static_cast<std::size_t>(j - 1)];
+    y(i) = meta_y[static_cast<std::size_t>(i)];
+  }
+  Eigen::MatrixXd penalty = Eigen::MatrixXd::Identity(p, p) * 1e-3;
+  penalty(0, 0) = 0;
+  Eigen::VectorXd w = Eigen::VectorXd::Zero(p);
+  if (!binary_) {
+    w = (x.transpose() * x + penalty).ldlt().solve(x.transpose() * y);
+  } else {
+    for (int it = 0; it < 50; ++it) {
+      const Eigen::VectorXd mu = (1.0 + (-(x * w).array()).exp()).inverse().matrix();
+      const Eigen::VectorXd weight = (mu.array() * (1 - mu.array())).max(1e-10).matrix();
+      const Eigen::MatrixXd hessian = x.transpose() * weight.asDiagonal() * x + penalty;
+      const Eigen::VectorXd step = hessian.ldlt().solve(x.transpose() * (mu - y) + penalty * w);
+      w -= step;
+      if (step.norm() < 1e-10) break;
+    }
+  }
+  meta_.assign(w.data(), w.data() + w.size());
+
+  auto members = make_members(config_, name());
+  if (!members) return std::unexpected(members.error());
+  members_ = std::move(*members);
+  for (std::size_t m = 0; m < members_.size(); ++m) {
+    auto fitted = members_[m]->fit_rows(train, train_rows, validation, validation_rows,
+                                        member_options(options, m, config_.members[m], "member"));
+    if (!fitted) return core::fail("{}: member {}: {}", name(), config_.members[m], fitted.error().message);
+  }
+  return one_shot_report(*this, train, train_rows, validation, validation_rows, start);
+}
+
+core::Result<std::vector<float>> Stacking::predict_rows(const SampleSet& samples, Rows rows) const {
+  if (members_.empty() || meta_.size() != members_.size() + 1) return core::fail("{}: predict before fit or load", name());
+  std::vector<double> eta(rows.size(), meta_[0]);
+  for (std::size_t m = 0; m < members_.size(); ++m) {
+    auto p = members_[m]->predict_rows(samples, rows);
+    if (!p) return std::unexpected(p.error());
+    for (std::size_t r = 0; r < rows.size(); ++r) eta[r] += meta_[m + 1] * meta_input((*p)[r], binary_);
+  }
+  std::vector<float> out(rows.size());
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    out[r] = static_cast<float>(binary_ ? 1.0 / (1.0 + std::exp(-eta[r])) : eta[r]);
+  }
+  return out;
+}
+
+core::Status Stacking::save(const std::filesystem::path& dir) const {
+  if (auto s = save_members(members_, config_, dir); !s) return s;
+  nlohmann::json folds = nlohmann::json::array();
+  for (const auto& f : folds_) {
+    folds.push_back({{"train_last_date", f.train_last_date}, {"predict_first_date", f.predict_first_date},
+                     {"predict_last_date", f.predict_last_date}, {"train_samples", f.train_samples},
+                     {"predict_samples", f.predict_samples}});
+  }
+  return write_json(dir / "model.json", {{"name", name()}, {"config", config_to_json(config_)}, {"binary", binary_},
+                                         {"meta", meta_}, {"meta_samples", meta_samples_}, {"folds", folds}});
+}
+
+core::Status Stacking::load(const std::filesystem::path& dir) {
+  auto json = read_model_json(dir, name());
+  if (!json) return std::unexpected(json.error());
+  auto config = config_from_json((*json)["config"]);
+  if (!config) return std::unexpected(config.error());
+  config_ = std::move(*config);
+  binary_ = json->value("binary", true);
+  meta_ = json->value("meta", std::vector<double>{});
+  meta_samples_ = json->value("meta_samples", std::size_t{0});
+  folds_.clear();
+  for (const auto& f : json->value("folds", nlohmann::json::array())) {
+    folds_.push_back({f.value("train_last_date", std::size_t{0}), f.value("predict_first_date", std::size_t{0}),
+                      f.value("predict_last_date", std::size_t{0}), f.value("train_samples", std::size_t{0}),
+                      f.value("predict_samples", std::size_t{0})});
+  }
+  return load_members(members_, config_, dir, name());
+}
+
+}  // namespace kestrel::ml

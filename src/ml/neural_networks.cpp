@@ -1,0 +1,83 @@
+#include "ml/neural_networks.hpp"
+
+#include <cmath>
+
+namespace kestrel::ml {
+namespace {
+constexpr std::int64_t kMaxLength = 512;  // longest window the position table covers
+}  // namespace
+
+MlpNetwork::MlpNetwork(std::int64_t features, const std::vector<std::int64_t>& hidden, double dropout) {
+  torch::nn::Sequential body;
+  std::int64_t in = features;
+  for (std::int64_t h : hidden) {
+    body->push_back(torch::nn::Linear(in, h));
+    body->push_back(torch::nn::ReLU());
+    body->push_back(torch::nn::Dropout(dropout));
+    in = h;
+  }
+  body->push_back(torch::nn::Linear(in, 1));
+  body_ = register_module("body", body);
+}
+
+torch::Tensor MlpNetwork::forward(const torch::Tensor& x) { return body_->forward(x).squeeze(-1); }
+
+LstmNetwork::LstmNetwork(std::int64_t features, std::int64_t hidden, std::int64_t layers, double dropout) {
+  lstm_ = register_module(
+      "lstm", torch::nn::LSTM(torch::nn::LSTMOptions(features, hidden).num_layers(layers).batch_first(true).dropout(
+                  layers > 1 ? dropout : 0.0)));
+  dropout_ = register_module("dropout", torch::nn::Dropout(dropout));
+  head_ = register_module("head", torch::nn::Linear(hidden, 1));
+}
+
+torch::Tensor LstmNetwork::forward(const torch::Tensor& x) {
+  const auto out = std::get<0>(lstm_->forward(x));  // [B, L, hidden]
+  const auto last = out.select(1, out.size(1) - 1);
+  return head_->forward(dropout_->forward(last)).squeeze(-1);
+}
+
+TransformerNetwork::TransformerNetwork(std::int64_t features, std::int64_t d_model, std::int64_t heads,
+                                       std::int64_t layers, std::int64_t ff_dim, double dropout)
+    : d_model_(d_model) {
+  input_ = register_module("input", torch::nn::Linear(features, d_model));
+  const auto layer = torch::nn::TransformerEncoderLayerOptions(d_model, heads).dim_feedforward(ff_dim).dropout(dropout);
+  encoder_ = register_module("encoder", torch::nn::TransformerEncoder(torch::nn::TransformerEncoderOptions(layer, layers)));
+  norm_ = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d_model})));
+  head_ = register_module("head", torch::nn::Linear(d_model, 1));
+  auto pe = torch::zeros({kMaxLength, 1, d_model});
+  for (std::int64_t pos = 0; pos < kMaxLength; ++pos) {
+    for (std::int64_t i = 0; i < d_model; i += 2) {
+      const double angle = static_cast<double>(pos) / std::pow(10000.0, static_cast<double>(i) / static_cast<double>(d_model));
+      pe[pos][0][i] = std::sin(angle);
+      if (i + 1 < d_model) pe[pos][0][i + 1] = std::cos(angle);
+    }
+  }
+  positions_ = register_buffer("positions", pe);
+}
+
+torch::Tensor TransformerNetwork::forward(const torch::Tensor& x) {
+  const std::int64_t length = x.size(1);
+  TORCH_CHECK(length <= kMaxLength, "transformer: window longer than ", kMaxLength);
+  auto h = input_->forward(x).transpose(0, 1);  // [L, B, d]
+  h = h + positions_.slice(0, 0, length);
+  h = encoder_->forward(h);
+  return head_->forward(norm_->forward(h.select(0, length - 1))).squeeze(-1);
+}
+
+core::Result<std::shared_ptr<Network>> make_network(const std::string& kind, const ModelConfig& config,
+                                                    std::int64_t features) {
+  if (kind == "mlp") return std::make_shared<MlpNetwork>(features, config.mlp_hidden, config.dropout);
+  if (kind == "lstm") {
+    return std::make_shared<LstmNetwork>(features, config.lstm_hidden, config.lstm_layers, config.dropout);
+  }
+  if (kind == "transformer") {
+    if (config.d_model % config.heads != 0) {
+      return core::fail("transformer: d_model {} is not divisible by heads {}", config.d_model, config.heads);
+    }
+    return std::make_shared<TransformerNetwork>(features, config.d_model, config.heads, config.layers, config.ff_dim,
+                                                config.dropout);
+  }
+  return core::fail("unknown network '{}' (known: mlp, lstm, transformer)", kind);
+}
+
+}  // namespace kestrel::ml

@@ -1,0 +1,62 @@
+#pragma once
+// The LibTorch networks behind mlp, lstm and transformer. Each maps a batch to one logit
+// (or one return) per sample: MLP [B, F] -> [B]; LSTM and Transformer [B, L, F] -> [B],
+// reading the window oldest first and scoring from its last step (day t).
+// Torch header: include only from the ml module's torch translation units.
+#include <memory>
+#include <string>
+
+#include <torch/torch.h>
+
+#include "core/error.hpp"
+#include "ml/model_config.hpp"
+
+namespace kestrel::ml {
+
+class Network : public torch::nn::Module {
+ public:
+  virtual torch::Tensor forward(const torch::Tensor& x) = 0;
+};
+
+class MlpNetwork final : public Network {
+ public:
+  MlpNetwork(std::int64_t features, const std::vector<std::int64_t>& hidden, double dropout);
+  torch::Tensor forward(const torch::Tensor& x) override;
+
+ private:
+  torch::nn::Sequential body_{nullptr};
+};
+
+class LstmNetwork final : public Network {
+ public:
+  LstmNetwork(std::int64_t features, std::int64_t hidden, std::int64_t layers, double dropout);
+  torch::Tensor forward(const torch::Tensor& x) override;
+
+ private:
+  torch::nn::LSTM lstm_{nullptr};
+  torch::nn::Dropout dropout_{nullptr};
+  torch::nn::Linear head_{nullptr};
+};
+
+// LibTorch 1.13's encoder layer has no batch_first: the window is transposed to
+// [L, B, d_model] for the encoder. Positions are sinusoidal (a buffer, not trained).
+class TransformerNetwork final : public Network {
+ public:
+  TransformerNetwork(std::int64_t features, std::int64_t d_model, std::int64_t heads, std::int64_t layers,
+                     std::int64_t ff_dim, double dropout);
+  torch::Tensor forward(const torch::Tensor& x) override;
+
+ private:
+  std::int64_t d_model_;
+  torch::nn::Linear input_{nullptr};
+  torch::nn::TransformerEncoder encoder_{nullptr};
+  torch::nn::LayerNorm norm_{nullptr};
+  torch::nn::Linear head_{nullptr};
+  torch::Tensor positions_;  // [max_len, 1, d_model]
+};
+
+// "mlp", "lstm" or "transformer" with the config's sizes.
+core::Result<std::shared_ptr<Network>> make_network(const std::string& kind, const ModelConfig& config,
+                                                    std::int64_t features);
+
+}  // namespace kestrel::ml

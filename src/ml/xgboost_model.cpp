@@ -1,0 +1,195 @@
+#include "ml/xgboost_model.hpp"
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <limits>
+#include <thread>
+
+#include <xgboost/c_api.h>
+
+#include "core/progress.hpp"
+#include "ml/dmatrix_export.hpp"
+#include "ml/model_files.hpp"
+
+namespace kestrel::ml {
+namespace {
+
+core::Status check(int code, std::string_view what) {
+  if (code != 0) return core::fail("xgboost: {}: {}", what, XGBGetLastError());
+  return {};
+}
+
+// "[12]\ttrain-logloss:0.6912\tvalid-logloss:0.6930" -> the value after the i-th ':'.
+double metric_value(const char* text, int index) {
+  const char* p = text;
+  for (int i = 0; i <= index && p != nullptr; ++i) {
+    p = std::strchr(p, ':');
+    if (p != nullptr) ++p;
+  }
+  return p == nullptr ? std::numeric_limits<double>::quiet_NaN() : std::strtod(p, nullptr);
+}
+
+int thread_count(int requested) {
+  if (requested > 0) return requested;
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+}  // namespace
+
+XGBoostModel::XGBoostModel(ModelConfig config) : config_(std::move(config)) {}
+
+XGBoostModel::~XGBoostModel() { reset(nullptr); }
+
+void XGBoostModel::reset(void* booster) {
+  if (booster_ != nullptr) XGBoosterFree(static_cast<BoosterHandle>(booster_));
+  booster_ = booster;
+}
+
+core::Result<FitReport> XGBoostModel::fit_rows(const SampleSet& train, Rows train_rows, const SampleSet& validation,
+                                               Rows validation_rows, const FitOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  threads_ = thread_count(options.threads);
+  auto train_batch = current_rows(train, train_rows);
+  if (!train_batch) return std::unexpected(train_batch.error());
+  if (train_batch->size == 0) return core::fail("xgboost: no training samples");
+  const bool binary = is_binary(train_batch->y);
+  auto dtrain = DMatrix::from_batch(*train_batch, threads_);
+  if (!dtrain) return std::unexpected(dtrain.error());
+  train_batch->x = {};
+  std::optional<DMatrix> dvalid;
+  if (!validation_rows.empty()) {
+    auto valid_batch = current_rows(validation, validation_rows);
+    if (!valid_batch) return std::unexpected(valid_batch.error());
+    auto d = DMatrix::from_batch(*valid_batch, threads_);
+    if (!d) return std::unexpected(d.error());
+    dvalid.emplace(std::move(*d));
+  }
+
+  DMatrixHandle cache[] = {dtrain->handle()};
+  BoosterHandle booster = nullptr;
+  if (auto s = check(XGBoosterCreate(cache, 1, &booster), "create booster"); !s) return std::unexpected(s.error());
+  reset(booster);
+  const std::vector<std::pair<std::string, std::string>> params{
+      {"booster", "gbtree"},
+      {"tree_method", "hist"},
+      {"objective", binary ? "binary:logistic" : "reg:squarederror"},
+      {"eval_metric", binary ? "logloss" : "rmse"},
+      {"eta", fmt::format("{}", config_.xgb_eta)},
+      {"max_depth", std::to_string(config_.xgb_max_depth)},
+      {"subsample", fmt::format("{}", config_.xgb_subsample)},
+      {"colsample_bytree", fmt::format("{}", config_.xgb_colsample)},
+      {"min_child_weight", fmt::format("{}", config_.xgb_min_child_weight)},
+      {"lambda", fmt::format("{}", config_.xgb_lambda)},
+      {"seed", std::to_string(options.seed % 2147483647u)},
+      {"nthread", std::to_string(threads_)},
+      {"verbosity", "0"},
+  };
+  for (const auto& [key, value] : params) {
+    if (auto s = check(XGBoosterSetParam(booster, key.c_str(), value.c_str()), key); !s) {
+      return std::unexpected(s.error());
+    }
+  }
+
+  FitReport report;
+  core::ProgressBar bar("xgboost", static_cast<std::size_t>(config_.xgb_rounds), options.show_progress);
+  std::vector<DMatrixHandle> eval_sets{dtrain->handle()};
+  std::vector<const char*> eval_names{"train"};
+  if (dvalid) {
+    eval_sets.push_back(dvalid->handle());
+    eval_names.push_back("valid");
+  }
+  double best = std::numeric_limits<double>::infinity();
+  int best_round = 0;
+  for (int round = 0; round < config_.xgb_rounds; ++round) {
+    if (auto s = check(XGBoosterUpdateOneIter(booster, round, dtrain->handle()), "train"); !s) {
+      return std::unexpected(s.error());
+    }
+    const char* text = nullptr;
+    if (auto s = check(XGBoosterEvalOneIter(booster, round, eval_sets.data(), eval_names.data(),
+                                            static_cast<bst_ulong>(eval_sets.size()), &text),
+                       "evaluate");
+        !s) {
+      return std::unexpected(s.error());
+    }
+    report.train_loss.push_back(metric_value(text, 0));
+    report.epochs_run = round + 1;
+    bar.advance();
+    if (!dvalid) continue;
+    const double v = metric_value(text, 1);
+    report.validation_loss.push_back(v);
+    bar.set_status(fmt::format("train {:.4f} valid {:.4f}", report.train_loss.back(), v));
+    if (v < best) {
+      best = v;
+      best_round = round;
+    } else if (round - best_round >= config_.xgb_early_stopping) {
+      break;
+    }
+  }
+  bar.finish();
+  if (dvalid && best_round + 1 < report.epochs_run) {
+    BoosterHandle sliced = nullptr;
+    if (auto s = check(XGBoosterSlice(booster, 0, best_round + 1, 1, &sliced), "keep the best rounds"); !s) {
+      return std::unexpected(s.error());
+    }
+    reset(sliced);
+  }
+  report.best_epoch = dvalid ? best_round + 1 : report.epochs_run;
+  report.best_validation_loss = dvalid ? best : 0;
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return report;
+}
+
+core::Result<std::vector<float>> XGBoostModel::predict_rows(const SampleSet& samples, Rows rows) const {
+  if (booster_ == nullptr) return core::fail("xgboost: predict before fit or load");
+  std::vector<float> out;
+  out.reserve(rows.size());
+  constexpr std::size_t kChunk = 65536;
+  for (std::size_t first = 0; first < rows.size(); first += kChunk) {
+    auto batch = current_rows(samples, rows.subspan(first, std::min(kChunk, rows.size() - first)));
+    if (!batch) return std::unexpected(batch.error());
+    auto d = DMatrix::from_batch(*batch, threads_);
+    if (!d) return std::unexpected(d.error());
+    const bst_ulong* shape = nullptr;
+    bst_ulong dims = 0;
+    const float* result = nullptr;
+    const char* predict_config = R"({"type": 0, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false})";
+    if (auto s = check(XGBoosterPredictFromDMatrix(static_cast<BoosterHandle>(booster_), d->handle(), predict_config,
+                                                   &shape, &dims, &result),
+                       "predict");
+        !s) {
+      return std::unexpected(s.error());
+    }
+    out.insert(out.end(), result, result + batch->size);
+  }
+  return out;
+}
+
+core::Status XGBoostModel::save(const std::filesystem::path& dir) const {
+  if (booster_ == nullptr) return core::fail("xgboost: save before fit");
+  if (auto s = write_json(dir / "model.json", {{"name", name()}, {"config", config_to_json(config_)}, {"threads", threads_}}); !s) {
+    return s;
+  }
+  return check(XGBoosterSaveModel(static_cast<BoosterHandle>(booster_), (dir / "model.ubj").c_str()), "save model");
+}
+
+core::Status XGBoostModel::load(const std::filesystem::path& dir) {
+  auto json = read_model_json(dir, name());
+  if (!json) return std::unexpected(json.error());
+  if (auto config = config_from_json((*json)["config"]); config) {
+    config_ = std::move(*config);
+  } else {
+    return std::unexpected(config.error());
+  }
+  threads_ = json->value("threads", 0);
+  BoosterHandle booster = nullptr;
+  if (auto s = check(XGBoosterCreate(nullptr, 0, &booster), "create booster"); !s) return s;
+  reset(booster);
+  if (auto s = check(XGBoosterLoadModel(booster, (dir / "model.ubj").c_str()), (dir / "model.ubj").string()); !s) {
+    return s;
+  }
+  return check(XGBoosterSetParam(booster, "nthread", std::to_string(thread_count(threads_)).c_str()), "nthread");
+}
+
+}  // namespace kestrel::ml

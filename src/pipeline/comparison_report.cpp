@@ -1,0 +1,298 @@
+#include "pipeline/comparison_report.hpp"
+
+#include <cmath>
+#include <fstream>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace kestrel::pipeline {
+namespace {
+
+// A table both renderers share: a header row and body rows of text cells.
+struct Table {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+};
+
+std::string num(double x, int digits = 4) { return std::isfinite(x) ? fmt::format("{:.{}f}", x, digits) : "—"; }
+std::string pct(double x) { return std::isfinite(x) ? fmt::format("{:.2f}%", 100 * x) : "—"; }
+
+const char* kBaselines[] = {"always_up", "yesterday_direction", "momentum_sign"};
+
+const ModelResult* find_model(const PipelineResult& r, const std::string& name) {
+  for (const auto& m : r.models) {
+    if (m.name == name) return &m;
+  }
+  return nullptr;
+}
+
+Table metrics_table(const PipelineResult& r, bool walk_forward) {
+  Table t;
+  t.header = {"model", "samples", "accuracy", "balanced acc.", "AUC", "MCC", "log loss", "IC", "rank IC", "ICIR", "IC dates"};
+  std::vector<std::string> present;
+  for (const char* b : kBaselines) {
+    if (find_model(r, b) != nullptr) {
+      present.push_back(b);
+      t.header.push_back(fmt::format("beats {} on % of stocks", b));
+    }
+  }
+  for (const auto& m : r.models) {
+    const evaluation::MetricTable* table = walk_forward ? (m.walk_forward ? &*m.walk_forward : nullptr) : &m.fixed;
+    if (table == nullptr) continue;
+    const auto& c = table->overall.classification;
+    const auto& ic = table->overall.ic;
+    std::vector<std::string> row{m.name,         fmt::format("{}", c.samples), num(c.accuracy), num(c.balanced_accuracy),
+                                 num(c.auc),     num(c.mcc),                   num(c.log_loss), num(ic.ic),
+                                 num(ic.rank_ic), num(ic.icir, 3), fmt::format("{}", ic.dates)};
+    for (const auto& b : present) {
+      const ModelResult* base = find_model(r, b);
+      const evaluation::MetricTable* bt = walk_forward ? (base->walk_forward ? &*base->walk_forward : nullptr) : &base->fixed;
+      row.push_back(b == m.name || bt == nullptr ? "—" : pct(evaluation::share_of_stocks_beaten(*table, *bt)));
+    }
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
+Table per_year_table(const PipelineResult& r, bool walk_forward) {
+  Table t;
+  t.header = {"model"};
+  std::vector<std::string> years;
+  for (const auto& m : r.models) {
+    const auto* table = walk_forward ? (m.walk_forward ? &*m.walk_forward : nullptr) : &m.fixed;
+    if (table == nullptr) continue;
+    for (const auto& y : table->per_year) {
+      if (std::find(years.begin(), years.end(), y.group) == years.end()) years.push_back(y.group);
+    }
+  }
+  std::sort(years.begin(), years.end());
+  for (const auto& y : years) t.header.push_back(y + " acc. / rank IC");
+  for (const auto& m : r.models) {
+    const auto* table = walk_forward ? (m.walk_forward ? &*m.walk_forward : nullptr) : &m.fixed;
+    if (table == nullptr) continue;
+    std::vector<std::string> row{m.name};
+    for (const auto& y : years) {
+      std::string cell = "—";
+      for (const auto& row_y : table->per_year) {
+        if (row_y.group == y) cell = fmt::format("{} / {}", num(row_y.classification.accuracy, 3), num(row_y.ic.rank_ic, 3));
+      }
+      row.push_back(cell);
+    }
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
+Table backtest_table(const PipelineResult& r) {
+  Table t;
+  t.header = {"model", "total return", "CAGR", "volatility", "Sharpe", "max drawdown", "trades",
+              fmt::format("{} CAGR", r.benchmark), fmt::format("{} Sharpe", r.benchmark), "verdict"};
+  for (const auto& m : r.models) {
+    if (!m.backtest) {
+      t.rows.push_back({m.name, "—", "—", "—", "—", "—", "—", "—", "—", "backtest failed: " + m.backtest_error});
+      continue;
+    }
+    const auto& s = m.backtest->strategy;
+    const auto& b = m.backtest->benchmark;
+    const bool loses = !(s.annual_return > b.annual_return);
+    t.rows.push_back({m.name, pct(s.total_return), pct(s.annual_return), pct(s.annual_volatility), num(s.sharpe, 2),
+                      pct(s.max_drawdown), fmt::format("{}", m.trades), pct(b.annual_return), num(b.sharpe, 2),
+                      loses ? fmt::format("loses to buy-and-hold {}", r.benchmark)
+                            : fmt::format("beats buy-and-hold {} (CAGR)", r.benchmark)});
+  }
+  return t;
+}
+
+std::string markdown_table(const Table& t) {
+  std::string s = "|";
+  for (const auto& h : t.header) s += " " + h + " |";
+  s += "\n|";
+  for (std::size_t i = 0; i < t.header.size(); ++i) s += i == 0 ? "---|" : "---:|";
+  s += "\n";
+  for (const auto& row : t.rows) {
+    s += "|";
+    for (const auto& c : row) s += " " + c + " |";
+    s += "\n";
+  }
+  return s;
+}
+
+std::string escape(const std::string& text) {
+  std::string out;
+  for (char ch : text) {
+    switch (ch) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += ch;
+    }
+  }
+  return out;
+}
+
+std::string html_table(const Table& t) {
+  std::string s = "<table><thead><tr>";
+  for (const auto& h : t.header) s += "<th>" + escape(h) + "</th>";
+  s += "</tr></thead><tbody>";
+  for (const auto& row : t.rows) {
+    s += "<tr>";
+    for (const auto& c : row) s += "<td>" + escape(c) + "</td>";
+    s += "</tr>";
+  }
+  return s + "</tbody></table>\n";
+}
+
+// The report as a sequence of blocks, so markdown and HTML say exactly the same.
+struct Block {
+  enum Kind { Heading, Paragraph, List, TableBlock } kind;
+  std::string text;
+  std::vector<std::string> items;
+  Table table;
+};
+
+std::vector<Block> blocks(const PipelineResult& r) {
+  std::vector<Block> b;
+  auto heading = [&](std::string s) { b.push_back({Block::Heading, std::move(s), {}, {}}); };
+  auto para = [&](std::string s) { b.push_back({Block::Paragraph, std::move(s), {}, {}}); };
+  auto list = [&](std::vector<std::string> items) { b.push_back({Block::List, {}, std::move(items), {}}); };
+  auto table = [&](Table t) { b.push_back({Block::TableBlock, {}, {}, std::move(t)}); };
+
+  heading(fmt::format("Model comparison: {}", r.name));
+  list({fmt::format("seed {}, config hash {}", r.seed, r.config_hash),
+        fmt::format("data {} .. {}, {} tickers, {} features, label {}", r.first_date.to_string(),
+                    r.last_date.to_string(), r.tickers, r.features, r.label),
+        fmt::format("fixed split: {}", r.fixed_fold), fmt::format("run time {:.1f} s", r.seconds)});
+  if (r.models.size() < r.models_planned) {
+    para(fmt::format("PARTIAL: written mid-run after {} of {} models; the rest are still training.", r.models.size(),
+                     r.models_planned));
+  }
+  if (r.flags.empty()) {
+    para("Flags: none. The controls behaved as they must and no model's accuracy is implausibly high.");
+  } else {
+    para("FLAGGED: do not trust these results until the following is explained:");
+    list(r.flags);
+  }
+
+  heading("Controls");
+  if (r.controls.empty()) para("Controls were disabled in the config.");
+  std::vector<std::string> controls;
+  for (const auto& c : r.controls) controls.push_back(fmt::format("{}: {} — {}", c.name, c.passed ? "passed" : "FAILED", c.detail));
+  if (!controls.empty()) list(controls);
+  para(r.leak_flags.empty()
+           ? fmt::format("Leak check on the real features: passed; strongest association {}.",
+                         r.strongest_association.empty() ? "—" : r.strongest_association)
+           : "Leak check on the real features: FLAGGED (see flags).");
+
+  heading("Out-of-sample metrics: fixed split (test segment)");
+  table(metrics_table(r, false));
+  if (!r.walk_forward_folds.empty()) {
+    heading("Out-of-sample metrics: walk-forward (all test folds pooled)");
+    list(r.walk_forward_folds);
+    table(metrics_table(r, true));
+    heading("Walk-forward per year");
+    table(per_year_table(r, true));
+  } else {
+    heading("Fixed split per year");
+    table(per_year_table(r, false));
+  }
+
+  heading(fmt::format("Backtests of the test segment's predictions (after costs) against buy-and-hold {}", r.benchmark));
+  table(backtest_table(r));
+
+  heading("How to read this");
+  list({"Accuracy is the share of test ticker-days whose direction the model called (score > 0.5); compare it "
+        "with always_up, which scores the share of up days. Published out-of-sample daily direction accuracy "
+        "is 50-55%; anything above 60% means leakage, not skill.",
+        "AUC 0.5 is chance; IC and rank IC are per-date cross-sectional correlations of score and next-period "
+        "return, averaged over the dates where the scores are not all equal (IC dates: few dates mean a noisy "
+        "IC); ICIR is their mean over their standard deviation (daily, not annualised).",
+        "\"beats X on N% of stocks\" counts the stocks (at least 20 test samples) where the model's accuracy "
+        "exceeds baseline X's.",
+        "Backtests hold the top-k scored stocks long each day, after slippage and commissions; the verdict "
+        "compares CAGR with buy-and-hold of the benchmark over the same days.",
+        "A model that gives every stock the same score (always_up) cannot rank: its backtest holds an arbitrary "
+        "fixed basket (the first top-k tickers), so its backtest says nothing about the model.",
+        "The universe is the index's members at a later date, not point in time: survivorship bias flatters "
+        "every long-only backtest here, "
+        "the benchmark excepted."});
+  return b;
+}
+
+}  // namespace
+
+std::string comparison_markdown(const PipelineResult& result) {
+  std::string s;
+  bool first = true;
+  for (const auto& b : blocks(result)) {
+    switch (b.kind) {
+      case Block::Heading: s += fmt::format("{} {}\n\n", first ? "#" : "##", b.text); break;
+      case Block::Paragraph: s += b.text + "\n\n"; break;
+      case Block::List:
+        for (const auto& i : b.items) s += "- " + i + "\n";
+        s += "\n";
+        break;
+      case Block::TableBlock: s += markdown_table(b.table) + "\n"; break;
+    }
+    first = false;
+  }
+  return s;
+}
+
+core::Result<ReportPaths> write_comparison_report(const PipelineResult& result, const std::filesystem::path& out) {
+  ReportPaths paths{out / "report.md", out / "report.html", out / "metrics.csv"};
+  auto write = [](const std::filesystem::path& p, const std::string& text) -> core::Status {
+    std::ofstream f(p, std::ios::binary);
+    f << text;
+    f.close();
+    if (!f) return core::fail("{}: cannot write", p.string());
+    return {};
+  };
+  if (auto s = write(paths.markdown, comparison_markdown(result)); !s) return std::unexpected(s.error());
+
+  std::string html = fmt::format(
+      "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>"
+      "body{{font-family:system-ui,sans-serif;margin:2em;max-width:1400px}}table{{border-collapse:collapse;margin:1em 0}}"
+      "td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}td:first-child,th:first-child{{text-align:left}}"
+      "th{{background:#f3f3f3}}</style></head><body>\n",
+      escape("Model comparison: " + result.name));
+  bool first = true;
+  for (const auto& b : blocks(result)) {
+    switch (b.kind) {
+      case Block::Heading: html += fmt::format("<h{0}>{1}</h{0}>\n", first ? 1 : 2, escape(b.text)); break;
+      case Block::Paragraph: html += "<p>" + escape(b.text) + "</p>\n"; break;
+      case Block::List:
+        html += "<ul>";
+        for (const auto& i : b.items) html += "<li>" + escape(i) + "</li>";
+        html += "</ul>\n";
+        break;
+      case Block::TableBlock: html += html_table(b.table); break;
+    }
+    first = false;
+  }
+  html += "<p>Per-model backtest reports: backtests/&lt;model&gt;/report.html; predictions: predictions/&lt;model&gt;.csv; "
+          "every metric row: metrics.csv.</p>\n</body></html>\n";
+  if (auto s = write(paths.html, html); !s) return std::unexpected(s.error());
+
+  std::string csv = "split,model,group,samples,accuracy,balanced_accuracy,auc,mcc,log_loss,ic,rank_ic,icir\n";
+  auto rows = [&](const std::string& split, const std::string& model, const evaluation::MetricTable& t) {
+    auto one = [&](const evaluation::MetricRow& row) {
+      const auto& c = row.classification;
+      csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", split, model, row.group, c.samples, c.accuracy,
+                         c.balanced_accuracy, c.auc, c.mcc, c.log_loss, row.ic.ic, row.ic.rank_ic, row.ic.icir);
+    };
+    one(t.overall);
+    for (const auto& g : {&t.per_fold, &t.per_year, &t.per_stock}) {
+      for (const auto& row : *g) one(row);
+    }
+  };
+  for (const auto& m : result.models) {
+    rows("fixed", m.name, m.fixed);
+    if (m.walk_forward) rows("walk_forward", m.name, *m.walk_forward);
+  }
+  if (auto s = write(paths.metrics_csv, csv); !s) return std::unexpected(s.error());
+  return paths;
+}
+
+}  // namespace kestrel::pipeline

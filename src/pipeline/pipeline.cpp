@@ -1,0 +1,290 @@
+#include "pipeline/pipeline.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "analysis/report.hpp"
+#include "backtest/config.hpp"
+#include "backtest/runner.hpp"
+#include "core/paths.hpp"
+#include "core/progress.hpp"
+#include "dataset/leak_check.hpp"
+#include "evaluation/walk_forward_run.hpp"
+#include "features/feature_pipeline.hpp"
+#include "ml/model_factory.hpp"
+#include "pipeline/comparison_report.hpp"
+#include "store/importer.hpp"
+#include "store/market_store.hpp"
+#include "store/snapshot.hpp"
+
+namespace kestrel::pipeline {
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// The data folder imported into a store in the output folder, and its research snapshot.
+core::Result<store::Panel> import_data(const PipelineConfig& config, const std::filesystem::path& out,
+                                       bool progress) {
+  const auto db = out / "market.db";
+  {
+    auto market = store::MarketStore::open(db, store::MarketStore::Access::ReadWrite);
+    if (!market) return std::unexpected(market.error());
+    auto report = store::import_paths(*market, {config.data_dir}, {.show_progress = progress});
+    if (!report) return std::unexpected(report.error());
+  }
+  return store::open_research_panel(db, core::default_snapshot_path(db));
+}
+
+std::size_t first_index_on_or_after(std::span<const core::Date> dates, core::Date d) {
+  return static_cast<std::size_t>(std::lower_bound(dates.begin(), dates.end(), d) - dates.begin());
+}
+
+core::Status write_predictions(const std::filesystem::path& path, std::span<const evaluation::ScoredSample> samples,
+                               const features::FeatureMatrix& matrix) {
+  std::ofstream out(path);
+  if (!out) return core::fail("{}: cannot write the predictions file", path.string());
+  out << "date,ticker,score\n";
+  for (const auto& s : samples) {
+    out << matrix.dates[s.t].to_string() << ',' << matrix.tickers[s.ticker] << ',' << fmt::format("{:.6g}", s.score)
+        << '\n';
+  }
+  out.close();
+  if (!out) return core::fail("{}: write failed", path.string());
+  return {};
+}
+
+// The signal strategy over the test segment, after costs, as a backtest config.
+std::string backtest_toml(const PipelineConfig& config, const std::string& model, const std::filesystem::path& db,
+                          const std::filesystem::path& predictions, const std::vector<std::string>& exclude,
+                          core::Date start, core::Date end) {
+  std::string excluded;
+  for (const auto& e : exclude) excluded += fmt::format("{}\"{}\"", excluded.empty() ? "" : ", ", e);
+  const auto& b = config.backtest;
+  std::string rules = b.trade_rules ? "" : "stop_loss = 0\nbreakeven_after = 0\ntrail = 0\ntime_stop_days = 0\n";
+  return fmt::format(
+      "mode = \"backtest\"\nname = \"{}-{}\"\nseed = {}\n\n[data]\ndb = \"{}\"\nexclude = [{}]\nbenchmark = \"{}\"\n"
+      "start = \"{}\"\nend = \"{}\"\n\n[portfolio]\ninitial_cash = {:.2f}\nallow_short = false\n\n"
+      "[execution]\ntime_in_force = \"day\"\nparticipation_cap = 0.05\n\n[execution.slippage]\nmodel = \"fixed_bps\"\n"
+      "bps = {}\n\n[execution.commission]\nmodel = \"per_share\"\n\n[rules]\n{}max_positions = {}\n\n[strategy]\n"
+      "type = \"signal\"\npredictions = \"{}\"\ntop_k = {}\n\n[risk]\nenabled = {}\n",
+      config.name, model, config.seed, db.generic_string(), excluded, config.benchmark, start.to_string(),
+      end.to_string(), b.initial_cash, b.slippage_bps, rules, std::max<std::size_t>(b.top_k, 20),
+      predictions.generic_string(), b.top_k, b.risk_limits);
+}
+
+}  // namespace
+
+core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const PipelineOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  auto log = [&](const std::string& line) {
+    if (options.log) options.log(line);
+  };
+  std::error_code ec;
+  std::filesystem::create_directories(options.out / "predictions", ec);
+  if (ec) return core::fail("{}: cannot create the output folder: {}", options.out.string(), ec.message());
+  // Absolute, because the generated backtest configs resolve their paths against it.
+  const std::filesystem::path out = std::filesystem::absolute(options.out, ec);
+  if (ec) return core::fail("{}: {}", options.out.string(), ec.message());
+
+  PipelineResult result;
+  result.name = config.name;
+  result.seed = config.seed;
+  result.config_hash = config.hash;
+  result.benchmark = config.benchmark;
+  result.models_planned = config.models.size();
+
+  // Data.
+  log(fmt::format("data: importing {}", config.data_dir.string()));
+  auto panel = import_data(config, out, options.show_progress);
+  if (!panel) return std::unexpected(panel.error());
+  if (panel->num_dates() == 0) return core::fail("{}: no bars imported", config.data_dir.string());
+  result.first_date = panel->dates().front();
+  result.last_date = panel->dates().back();
+  result.tickers = panel->num_tickers();
+
+  // Features and the look-ahead check on the real features.
+  log(fmt::format("features: {} tickers x {} dates", panel->num_tickers(), panel->num_dates()));
+  const features::FeatureOptions feature_options{.benchmark = config.benchmark, .show_progress = options.show_progress};
+  const features::FeatureMatrix matrix = features::compute_features(*panel, feature_options);
+  result.features = matrix.num_features();
+  auto labels = dataset::make_labels(*panel, config.label);
+  if (!labels) return std::unexpected(labels.error());
+  auto returns = dataset::make_labels(*panel, {.kind = dataset::LabelKind::ForwardReturn,
+                                               .horizon = config.label.horizon,
+                                               .dead_zone = 0,
+                                               .min_cross_section = config.label.min_cross_section,
+                                               .benchmark_sector = config.label.benchmark_sector});
+  if (!returns) return std::unexpected(returns.error());
+  result.label = labels->name;
+  {
+    auto association = dataset::check_label_association(matrix, *labels);
+    if (!association) return std::unexpected(association.error());
+    const dataset::FeatureAssociation* strongest = nullptr;
+    for (const auto& f : association->features) {
+      if (f.flagged) result.leak_flags.push_back(fmt::format("{}: {}", f.name, f.reason));
+      else if (!std::isnan(f.rank_correlation) &&
+               (strongest == nullptr || std::fabs(f.rank_correlation) > std::fabs(strongest->rank_correlation))) {
+        strongest = &f;
+      }
+    }
+    if (strongest != nullptr) {
+      result.strongest_association = fmt::format("{} (rank correlation {:.3f}, AUC {:.3f})", strongest->name,
+                                                 strongest->rank_correlation, strongest->auc);
+    }
+    if (config.truncation_cuts > 0) {
+      auto truncation = dataset::check_truncation(
+          *panel, matrix,
+          [&](const store::Panel& p) -> core::Result<features::FeatureMatrix> {
+            return features::compute_features(p, {.benchmark = config.benchmark, .show_progress = false});
+          },
+          {.cut_points = config.truncation_cuts});
+      if (!truncation) return std::unexpected(truncation.error());
+      for (const auto& c : truncation->changes) {
+        result.leak_flags.push_back(fmt::format("{}: value for {} on {} changes when data after {} is removed",
+                                                c.feature, c.ticker, c.date.to_string(), c.cut.to_string()));
+      }
+    }
+    log(fmt::format("leak check: {}", result.leak_flags.empty() ? "passed" : "FLAGGED"));
+    for (const auto& f : result.leak_flags) result.flags.push_back("leak check: " + f);
+  }
+
+  // Splits.
+  auto fixed = dataset::fixed_segments(matrix.dates, config.label.horizon, config.fixed.embargo,
+                                       {.train_begin = config.fixed.train_begin,
+                                        .valid_begin = config.fixed.valid_begin,
+                                        .test_begin = config.fixed.test_begin,
+                                        .test_end = config.fixed.test_end});
+  if (!fixed) return std::unexpected(fixed.error());
+  result.fixed_fold = dataset::describe(*fixed, matrix.dates);
+  std::vector<dataset::Fold> folds;
+  if (config.walk_forward.enabled) {
+    const auto& w = config.walk_forward;
+    dataset::WalkForwardOptions wf{.window = w.window,
+                                   .train_dates = w.train_dates,
+                                   .valid_dates = w.valid_dates,
+                                   .test_dates = w.test_dates,
+                                   .step_dates = 0,
+                                   .first_date = w.first_date ? first_index_on_or_after(matrix.dates, *w.first_date) : 0,
+                                   .end_date = fixed->test.end,
+                                   .embargo = w.embargo};
+    auto made = dataset::walk_forward(matrix.num_dates(), config.label.horizon, wf);
+    if (!made) return std::unexpected(made.error());
+    folds = std::move(*made);
+    for (const auto& f : folds) result.walk_forward_folds.push_back(dataset::describe(f, matrix.dates));
+    result.walk_forward_models = w.models.empty() ? config.models : w.models;
+  }
+
+  const evaluation::EvaluationData data{.matrix = &matrix, .labels = &*labels, .forward_returns = &*returns};
+  std::vector<std::size_t> all_columns(matrix.num_features());
+  for (std::size_t f = 0; f < all_columns.size(); ++f) all_columns[f] = f;
+  auto options_for = [&](const std::string& name) {
+    const auto& mc = config.model_configs.at(name);
+    return evaluation::RunOptions{
+        .lookback = mc.lookback,
+        .nan_policy = config.nan_policy,
+        .fit = {.seed = config.seed, .threads = config.threads, .show_progress = options.show_progress,
+                .checkpoint_dir = {}}};
+  };
+  auto maker_for = [&](const std::string& name) -> evaluation::ModelMaker {
+    return [&, name]() -> core::Result<std::unique_ptr<ml::Model>> {
+      ml::ModelConfig mc = config.model_configs.at(name);
+      mc.feature_names = ml::feature_names_for(matrix, all_columns);
+      return ml::make_model(name, mc);
+    };
+  };
+
+  // Controls.
+  if (config.controls) {
+    log(fmt::format("controls: shuffled labels and a planted leak, with {}", config.control_model));
+    const auto maker = maker_for(config.control_model);
+    auto run_options = options_for(config.control_model);
+    run_options.fit.show_progress = false;
+    auto shuffled = evaluation::shuffled_label_control(maker, data, *fixed, run_options, config.control_options);
+    if (!shuffled) return core::fail("control shuffled_labels: {}", shuffled.error().message);
+    auto leak = evaluation::planted_leak_control(maker, data, *fixed, run_options, config.control_options);
+    if (!leak) return core::fail("control planted_leak: {}", leak.error().message);
+    for (auto* c : {&*shuffled, &*leak}) {
+      log(fmt::format("  {}: {}", c->name, c->detail));
+      if (!c->passed) result.flags.push_back(fmt::format("control {} failed: {}", c->name, c->detail));
+      result.controls.push_back(std::move(*c));
+    }
+  }
+
+  // Models.
+  const auto db = out / "market.db";
+  std::vector<std::string> exclude;
+  for (std::size_t i = 0; i < panel->num_tickers(); ++i) {
+    if (panel->sectors()[i] == config.label.benchmark_sector || panel->tickers()[i] == config.benchmark) {
+      exclude.push_back(panel->tickers()[i]);
+    }
+  }
+  for (const auto& name : config.models) {
+    ModelResult m;
+    m.name = name;
+    const auto maker = maker_for(name);
+    const auto run_options = options_for(name);
+    log(fmt::format("model {}: fixed split", name));
+    const auto fit_started = std::chrono::steady_clock::now();
+    auto run = evaluation::run_model(maker, data, std::span(&*fixed, 1), run_options);
+    if (!run) return std::unexpected(run.error());
+    m.train_seconds = seconds_since(fit_started);
+    m.train_samples = run->folds.empty() ? 0 : run->folds.front().train_samples;
+    m.fixed = evaluation::metric_table(run->predictions, matrix.dates, matrix.tickers);
+    if (m.fixed.overall.classification.accuracy > config.control_options.suspicious_accuracy) {
+      result.flags.push_back(fmt::format("{}: test accuracy {:.3f} is above {:.2f}: implausible for daily direction, "
+                                         "suspect leakage",
+                                         name, m.fixed.overall.classification.accuracy,
+                                         config.control_options.suspicious_accuracy));
+    }
+    m.predictions = out / "predictions" / (name + ".csv");
+    if (auto s = write_predictions(m.predictions, run->predictions, matrix); !s) return std::unexpected(s.error());
+
+    const auto& wf_models = result.walk_forward_models;
+    if (!folds.empty() && std::find(wf_models.begin(), wf_models.end(), name) != wf_models.end()) {
+      log(fmt::format("model {}: walk-forward over {} folds", name, folds.size()));
+      auto wf = evaluation::run_model(maker, data, folds, run_options);
+      if (!wf) return std::unexpected(wf.error());
+      m.walk_forward = evaluation::metric_table(wf->predictions, matrix.dates, matrix.tickers);
+    }
+
+    // Backtest of the test segment's predictions.
+    const auto test_start = matrix.dates[fixed->test.begin];
+    const auto test_end = matrix.dates[fixed->test.end - 1];
+    const auto text = backtest_toml(config, name, db, m.predictions, exclude, test_start, test_end);
+    m.backtest_dir = out / "backtests" / name;
+    auto bt_config = backtest::parse_backtest_config(text, fmt::format("<pipeline backtest of {}>", name), out);
+    if (!bt_config) return core::fail("backtest config for {}: {}", name, bt_config.error().message);
+    auto bt = backtest::run_backtest(*bt_config, *panel);
+    if (!bt) {
+      m.backtest_error = bt.error().message;
+    } else {
+      auto stats = analysis::compute_performance_stats(bt->record);
+      if (!stats) return std::unexpected(stats.error());
+      if (auto files = analysis::write_backtest_report(bt->record, *stats, m.backtest_dir); !files) {
+        return std::unexpected(files.error());
+      }
+      m.trades = bt->record.trades.size();
+      m.backtest = std::move(*stats);
+    }
+    log(fmt::format("model {}: test accuracy {:.4f}, AUC {:.4f}, rank IC {:.4f}{}", name,
+                    m.fixed.overall.classification.accuracy, m.fixed.overall.classification.auc,
+                    m.fixed.overall.ic.rank_ic,
+                    m.backtest ? fmt::format(", backtest CAGR {:.2f}% vs {} {:.2f}%", 100 * m.backtest->strategy.annual_return,
+                                             config.benchmark, 100 * m.backtest->benchmark.annual_return)
+                               : ", backtest failed: " + m.backtest_error));
+    result.models.push_back(std::move(m));
+    // A partial report after every model, so an interrupted long run still shows what it has.
+    result.seconds = seconds_since(started);
+    if (auto written = write_comparison_report(result, out); !written) return std::unexpected(written.error());
+  }
+  result.seconds = seconds_since(started);
+  return result;
+}
+
+}  // namespace kestrel::pipeline

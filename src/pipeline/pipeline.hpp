@@ -1,0 +1,62 @@
+#pragma once
+// `kestrel pipeline`: data → features (+ leak check) → labels → train every configured model
+// (fixed segments and walk-forward, out-of-sample predictions only) → controls → predictions
+// files → backtests after costs against buy-and-hold of the benchmark → comparison report.
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analysis/performance_stats.hpp"
+#include "core/date.hpp"
+#include "core/error.hpp"
+#include "evaluation/controls.hpp"
+#include "evaluation/scored_samples.hpp"
+#include "pipeline/pipeline_config.hpp"
+
+namespace kestrel::pipeline {
+
+struct ModelResult {
+  std::string name;
+  evaluation::MetricTable fixed;                      // test segment of the fixed split
+  std::optional<evaluation::MetricTable> walk_forward;  // every fold's test window
+  std::size_t train_samples = 0;                      // fixed split
+  double train_seconds = 0;                           // fixed split, fit only
+  std::filesystem::path predictions;                  // date,ticker,score for the test segment
+  std::optional<analysis::PerformanceStats> backtest;
+  std::size_t trades = 0;
+  std::filesystem::path backtest_dir;
+  std::string backtest_error;
+};
+
+struct PipelineResult {
+  std::string name;
+  std::uint64_t seed = 0;
+  std::string config_hash;
+  std::string label;
+  std::string benchmark;
+  core::Date first_date{}, last_date{};
+  std::size_t tickers = 0;
+  std::size_t features = 0;
+  std::string fixed_fold;                   // describe(fold)
+  std::vector<std::string> walk_forward_folds;
+  std::vector<std::string> walk_forward_models;
+  std::vector<std::string> leak_flags;      // features the leak check flagged (real data)
+  std::string strongest_association;       // the passing feature nearest the threshold
+  std::vector<evaluation::ControlResult> controls;
+  std::vector<ModelResult> models;
+  std::size_t models_planned = 0;           // fewer in `models`: a partial report mid-run
+  std::vector<std::string> flags;           // why the run is not to be trusted; empty = none
+  double seconds = 0;
+};
+
+struct PipelineOptions {
+  std::filesystem::path out;
+  bool show_progress = true;
+  std::function<void(const std::string&)> log;  // one line per step; may be empty
+};
+
+core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const PipelineOptions& options);
+
+}  // namespace kestrel::pipeline

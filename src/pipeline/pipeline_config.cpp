@@ -1,0 +1,291 @@
+#include "pipeline/pipeline_config.hpp"
+
+#include <algorithm>
+#include <span>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include "core/checksum.hpp"
+#include "ml/model_factory.hpp"
+#include "store/text_file.hpp"
+
+namespace kestrel::pipeline {
+namespace {
+
+std::string join(std::string_view path, std::string_view key) {
+  return path.empty() ? std::string(key) : fmt::format("{}.{}", path, key);
+}
+
+// Reads typed values out of TOML tables, collecting every problem instead of stopping.
+class Reader {
+ public:
+  Reader(std::string source, std::filesystem::path base) : source_(std::move(source)), base_(std::move(base)) {}
+  std::vector<std::string> errors;
+
+  void error(const toml::node* node, std::string_view path, std::string_view message) {
+    if (node != nullptr && node->source().begin.line > 0) {
+      errors.push_back(fmt::format("{}:{}:{}: {}: {}", source_, node->source().begin.line,
+                                   node->source().begin.column, path, message));
+    } else {
+      errors.push_back(fmt::format("{}: {}: {}", source_, path, message));
+    }
+  }
+  void only(const toml::table& t, std::string_view path, std::initializer_list<std::string_view> known) {
+    for (const auto& [key, node] : t) {
+      if (std::find(known.begin(), known.end(), key.str()) == known.end()) error(&node, join(path, key.str()), "unknown key");
+    }
+  }
+  const toml::table* table(const toml::table& t, std::string_view key, std::string_view path) {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return nullptr;
+    if (!n->is_table()) {
+      error(n, join(path, key), "expected a table");
+      return nullptr;
+    }
+    return n->as_table();
+  }
+  void number(const toml::table& t, std::string_view key, std::string_view path, double& out, double min, double max) {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return;
+    auto v = n->value<double>();
+    if (!v || !n->is_number()) return error(n, join(path, key), "expected a number");
+    if (!(*v >= min && *v <= max)) return error(n, join(path, key), fmt::format("must be between {} and {}, got {}", min, max, *v));
+    out = *v;
+  }
+  template <class Int>
+  void count(const toml::table& t, std::string_view key, std::string_view path, Int& out, std::int64_t min) {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return;
+    auto v = n->value_exact<std::int64_t>();
+    if (!v) return error(n, join(path, key), "expected an integer");
+    if (*v < min) return error(n, join(path, key), fmt::format("must be at least {}, got {}", min, *v));
+    out = static_cast<Int>(*v);
+  }
+  void boolean(const toml::table& t, std::string_view key, std::string_view path, bool& out) {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return;
+    auto v = n->value_exact<bool>();
+    if (!v) return error(n, join(path, key), "expected true or false");
+    out = *v;
+  }
+  void text(const toml::table& t, std::string_view key, std::string_view path, std::string& out) {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return;
+    auto v = n->value_exact<std::string>();
+    if (!v) return error(n, join(path, key), "expected a string");
+    out = *v;
+  }
+  int choice(const toml::table& t, std::string_view key, std::string_view path,
+             std::initializer_list<std::string_view> choices) {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return -1;
+    if (auto v = n->value_exact<std::string>()) {
+      const auto it = std::find(choices.begin(), choices.end(), *v);
+      if (it != choices.end()) return static_cast<int>(it - choices.begin());
+    }
+    std::string list;
+    for (auto c : choices) list += fmt::format("{}\"{}\"", list.empty() ? "" : ", ", c);
+    error(n, join(path, key), fmt::format("expected one of {}", list));
+    return -1;
+  }
+  void path_value(const toml::table& t, std::string_view key, std::string_view path, std::filesystem::path& out) {
+    std::string s;
+    text(t, key, path, s);
+    if (s.empty()) return;
+    const std::filesystem::path p = s;
+    out = p.is_relative() ? base_ / p : p;
+  }
+  void date(const toml::table& t, std::string_view key, std::string_view path, std::optional<core::Date>& out) {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return;
+    if (auto d = n->value_exact<toml::date>()) {
+      out = core::Date::from_ymd(d->year, d->month, d->day);
+      return;
+    }
+    if (auto s = n->value_exact<std::string>()) {
+      if (auto d = core::Date::parse(*s)) {
+        out = *d;
+        return;
+      }
+    }
+    error(n, join(path, key), "expected a date YYYY-MM-DD");
+  }
+  void strings(const toml::table& t, std::string_view key, std::string_view path, std::vector<std::string>& out) {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return;
+    const toml::array* a = n->as_array();
+    if (a == nullptr) return error(n, join(path, key), "expected an array of strings");
+    out.clear();
+    for (const auto& item : *a) {
+      auto s = item.value_exact<std::string>();
+      if (!s) return error(&item, join(path, key), "expected an array of strings");
+      out.push_back(*s);
+    }
+  }
+  const std::string& source() const { return source_; }
+
+ private:
+  std::string source_;
+  std::filesystem::path base_;
+};
+
+void read_models(Reader& r, const toml::table& root, PipelineConfig& c) {
+  r.strings(root, "models", "", c.models);
+  const auto known = ml::model_names();
+  if (c.models.empty()) r.error(root.get("models"), "models", "list at least one model (known: see docs/pipeline.md)");
+  for (const auto& m : c.models) {
+    if (std::find(known.begin(), known.end(), m) == known.end()) {
+      std::string list;
+      for (const auto& k : known) list += fmt::format("{}{}", list.empty() ? "" : ", ", k);
+      r.error(root.get("models"), "models", fmt::format("unknown model '{}' (known: {})", m, list));
+    }
+  }
+  // [model] holds keys every model shares; [model.<name>] overrides them for one model.
+  toml::table shared;
+  const toml::table* model = r.table(root, "model", "");
+  if (model != nullptr) {
+    for (const auto& [key, node] : *model) {
+      if (node.is_table()) {
+        if (std::find(c.models.begin(), c.models.end(), std::string(key.str())) == c.models.end() &&
+            key.str() != c.control_model) {
+          r.error(&node, join("model", key.str()), "a table for a model that is not in `models`");
+        }
+        continue;
+      }
+      shared.insert_or_assign(key.str(), node);
+    }
+  }
+  std::vector<std::string> configured = c.models;
+  if (std::find(configured.begin(), configured.end(), c.control_model) == configured.end()) {
+    configured.push_back(c.control_model);
+  }
+  for (const auto& name : configured) {
+    toml::table merged = shared;
+    if (model != nullptr) {
+      if (const toml::table* own = r.table(*model, name, "model")) {
+        for (const auto& [key, node] : *own) merged.insert_or_assign(key.str(), node);
+      }
+    }
+    auto parsed = ml::parse_model_config(merged, r.source(), join("model", name));
+    if (!parsed) {
+      r.errors.push_back(parsed.error().message);
+      continue;
+    }
+    c.model_configs[name] = std::move(*parsed);
+  }
+}
+
+}  // namespace
+
+core::Result<PipelineConfig> parse_pipeline_config(std::string_view text, std::string_view source,
+                                                   const std::filesystem::path& base_dir) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    return core::fail("{}:{}:{}: {}", source, e.source().begin.line, e.source().begin.column, e.description());
+  }
+  PipelineConfig c;
+  c.text = std::string(text);
+  c.hash = fmt::format("{:016x}", core::xxh64(std::as_bytes(std::span(c.text.data(), c.text.size()))));
+  Reader r(std::string(source), base_dir);
+  r.only(root, "", {"name", "seed", "threads", "models", "data", "label", "features", "evaluation", "controls",
+                    "model", "backtest"});
+  r.text(root, "name", "", c.name);
+  r.count(root, "seed", "", c.seed, 0);
+  r.count(root, "threads", "", c.threads, 0);
+
+  if (const toml::table* t = r.table(root, "data", "")) {
+    r.only(*t, "data", {"dir", "benchmark"});
+    r.path_value(*t, "dir", "data", c.data_dir);
+    r.text(*t, "benchmark", "data", c.benchmark);
+  }
+  if (c.data_dir.empty()) r.error(nullptr, "data.dir", "required: the folder of per-ticker CSV files to import");
+
+  if (const toml::table* t = r.table(root, "label", "")) {
+    r.only(*t, "label", {"kind", "horizon", "dead_zone"});
+    const int kind = r.choice(*t, "kind", "label", {"direction", "outperform"});
+    if (kind == 1) c.label.kind = dataset::LabelKind::Outperformance;
+    r.count(*t, "horizon", "label", c.label.horizon, 1);
+    r.number(*t, "dead_zone", "label", c.label.dead_zone, 0, 1);
+  }
+  if (const toml::table* t = r.table(root, "features", "")) {
+    r.only(*t, "features", {"truncation_cuts"});
+    r.count(*t, "truncation_cuts", "features", c.truncation_cuts, 0);
+  }
+
+  if (const toml::table* t = r.table(root, "evaluation", "")) {
+    r.only(*t, "evaluation", {"nan_policy", "fixed", "walk_forward"});
+    const int nan = r.choice(*t, "nan_policy", "evaluation", {"zero", "keep", "drop_row"});
+    if (nan == 1) c.nan_policy = dataset::NanPolicy::Keep;
+    if (nan == 2) c.nan_policy = dataset::NanPolicy::DropRow;
+    if (const toml::table* f = r.table(*t, "fixed", "evaluation")) {
+      r.only(*f, "evaluation.fixed", {"train_begin", "valid_begin", "test_begin", "test_end", "embargo"});
+      std::optional<core::Date> valid, test;
+      r.date(*f, "train_begin", "evaluation.fixed", c.fixed.train_begin);
+      r.date(*f, "valid_begin", "evaluation.fixed", valid);
+      r.date(*f, "test_begin", "evaluation.fixed", test);
+      r.date(*f, "test_end", "evaluation.fixed", c.fixed.test_end);
+      r.count(*f, "embargo", "evaluation.fixed", c.fixed.embargo, 0);
+      if (!test) r.error(f, "evaluation.fixed.test_begin", "required");
+      c.fixed.test_begin = test.value_or(core::Date{});
+      c.fixed.valid_begin = valid.value_or(c.fixed.test_begin);
+    } else {
+      r.error(t, "evaluation.fixed", "required: the fixed train/valid/test segments");
+    }
+    if (const toml::table* w = r.table(*t, "walk_forward", "evaluation")) {
+      const std::string p = "evaluation.walk_forward";
+      r.only(*w, p, {"enabled", "window", "first_date", "train_dates", "valid_dates", "test_dates", "embargo", "models"});
+      r.boolean(*w, "enabled", p, c.walk_forward.enabled);
+      if (r.choice(*w, "window", p, {"expanding", "rolling"}) == 1) c.walk_forward.window = dataset::WindowKind::Rolling;
+      r.date(*w, "first_date", p, c.walk_forward.first_date);
+      r.count(*w, "train_dates", p, c.walk_forward.train_dates, 1);
+      r.count(*w, "valid_dates", p, c.walk_forward.valid_dates, 0);
+      r.count(*w, "test_dates", p, c.walk_forward.test_dates, 1);
+      r.count(*w, "embargo", p, c.walk_forward.embargo, 0);
+      r.strings(*w, "models", p, c.walk_forward.models);
+    }
+  } else {
+    r.error(nullptr, "evaluation", "required: [evaluation.fixed] with valid_begin/test_begin");
+  }
+
+  if (const toml::table* t = r.table(root, "controls", "")) {
+    r.only(*t, "controls", {"enabled", "model", "auc_tolerance", "suspicious_accuracy"});
+    r.boolean(*t, "enabled", "controls", c.controls);
+    r.text(*t, "model", "controls", c.control_model);
+    r.number(*t, "auc_tolerance", "controls", c.control_options.auc_tolerance, 0, 0.5);
+    r.number(*t, "suspicious_accuracy", "controls", c.control_options.suspicious_accuracy, 0.5, 1);
+  }
+  c.control_options.seed = c.seed;
+  read_models(r, root, c);
+  for (const auto& m : c.walk_forward.models) {
+    if (std::find(c.models.begin(), c.models.end(), m) == c.models.end()) {
+      r.error(nullptr, "evaluation.walk_forward.models", fmt::format("'{}' is not in `models`", m));
+    }
+  }
+
+  if (const toml::table* t = r.table(root, "backtest", "")) {
+    r.only(*t, "backtest", {"top_k", "initial_cash", "slippage_bps", "trade_rules", "risk_limits"});
+    r.count(*t, "top_k", "backtest", c.backtest.top_k, 1);
+    r.number(*t, "initial_cash", "backtest", c.backtest.initial_cash, 1000, 1e12);
+    r.number(*t, "slippage_bps", "backtest", c.backtest.slippage_bps, 0, 1000);
+    r.boolean(*t, "trade_rules", "backtest", c.backtest.trade_rules);
+    r.boolean(*t, "risk_limits", "backtest", c.backtest.risk_limits);
+  }
+
+  if (!r.errors.empty()) {
+    std::string message = fmt::format("{} problem(s) in {}:", r.errors.size(), source);
+    for (const auto& e : r.errors) message += "\n  " + e;
+    return core::fail("{}", message);
+  }
+  return c;
+}
+
+core::Result<PipelineConfig> read_pipeline_config(const std::filesystem::path& path) {
+  auto text = store::read_text_file(path);
+  if (!text) return std::unexpected(text.error());
+  return parse_pipeline_config(*text, path.string(), path.parent_path());
+}
+
+}  // namespace kestrel::pipeline

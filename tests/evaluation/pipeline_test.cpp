@@ -1,0 +1,88 @@
+// The pipeline config's validation and the whole `kestrel pipeline` job on the sample data
+// with a tiny config (baselines and logistic regression).
+#include <algorithm>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "pipeline/pipeline_config.hpp"
+#include "support/run_command.hpp"
+#include "support/temp_dir.hpp"
+
+namespace kestrel::pipeline {
+namespace {
+
+std::string tiny_config(const std::string& extra = "") {
+  return std::string(R"(name = "tiny"
+seed = 3
+models = ["always_up", "momentum_sign", "logistic_regression"]
+[data]
+dir = ")") + KESTREL_SAMPLE_DATA + R"("
+[evaluation.fixed]
+train_begin = "2011-01-03"
+valid_begin = "2016-01-01"
+test_begin = "2018-01-01"
+test_end = "2019-12-31"
+[evaluation.walk_forward]
+first_date = "2011-01-03"
+train_dates = 1008
+valid_dates = 126
+test_dates = 504
+[features]
+truncation_cuts = 0
+[backtest]
+top_k = 5
+)" + extra;
+}
+
+TEST(PipelineConfig, ReadsATinyConfig) {
+  const auto config = parse_pipeline_config(tiny_config(), "tiny.toml", ".");
+  ASSERT_TRUE(config.has_value()) << config.error().message;
+  EXPECT_EQ(config->models.size(), 3u);
+  EXPECT_EQ(config->seed, 3u);
+  EXPECT_EQ(config->hash.size(), 16u);
+  EXPECT_TRUE(config->model_configs.contains("logistic_regression"));
+}
+
+TEST(PipelineConfig, UnknownKeysAndModelsAreErrorsAllReported) {
+  const auto config = parse_pipeline_config(tiny_config("colour = 1\n[controls]\nmodle = \"x\"\n"), "tiny.toml", ".");
+  ASSERT_FALSE(config.has_value());
+  const auto& message = config.error().message;
+  EXPECT_NE(message.find("tiny.toml:"), std::string::npos) << message;
+  EXPECT_NE(message.find("backtest.colour: unknown key"), std::string::npos) << message;
+  EXPECT_NE(message.find("controls.modle: unknown key"), std::string::npos) << message;
+
+  std::string bad = tiny_config();
+  bad.replace(bad.find("\"momentum_sign\""), 15, "\"oracle\"");
+  const auto unknown = parse_pipeline_config(bad, "tiny.toml", ".");
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_NE(unknown.error().message.find("unknown model 'oracle'"), std::string::npos) << unknown.error().message;
+}
+
+TEST(Pipeline, RunsEndToEndOnTheSampleData) {
+  testing::TempDir dir;
+  testing::write_file(dir / "tiny.toml", tiny_config());
+  const auto out = dir / "out";
+  const auto result = testing::run_command(std::string(KESTREL_BINARY) + " --quiet pipeline --config " +
+                                           (dir / "tiny.toml").string() + " --out " + out.string());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  for (const char* file : {"report.md", "report.html", "metrics.csv", "predictions/logistic_regression.csv",
+                           "backtests/logistic_regression/report.html"}) {
+    EXPECT_TRUE(std::filesystem::exists(out / file)) << file << "\n" << result.output;
+  }
+  const std::string report = testing::read_file(out / "report.md");
+  EXPECT_NE(report.find("seed 3, config hash "), std::string::npos);
+  EXPECT_NE(report.find("shuffled_labels: passed"), std::string::npos) << report;
+  EXPECT_NE(report.find("planted_leak: passed"), std::string::npos) << report;
+  EXPECT_NE(report.find("| logistic_regression |"), std::string::npos) << report;
+  EXPECT_NE(report.find("walk-forward"), std::string::npos) << report;
+  EXPECT_NE(report.find("buy-and-hold SPY"), std::string::npos) << report;
+  // The model's predictions were actually traded.
+  const std::string trades = testing::read_file(out / "backtests/logistic_regression/trades.csv");
+  EXPECT_GT(std::count(trades.begin(), trades.end(), '\n'), 10) << trades.substr(0, 200);
+  const std::string predictions = testing::read_file(out / "predictions/always_up.csv");
+  EXPECT_EQ(predictions.rfind("date,ticker,score\n2018-01-02,", 0), 0u) << predictions.substr(0, 80);
+}
+
+}  // namespace
+}  // namespace kestrel::pipeline

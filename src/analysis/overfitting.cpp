@@ -7,36 +7,10 @@
 #include <numeric>
 
 #include "analysis/normal_distribution.hpp"
+#include "analysis/sample_moments.hpp"
 
 namespace kestrel::analysis {
 namespace {
-
-struct Moments {
-  double mean = 0, stdev = 0, skewness = 0, kurtosis = 3;
-};
-
-// Sample mean, stdev (ddof=1), and the population skewness/kurtosis used by the PSR formula.
-Moments moments(std::span<const double> x) {
-  Moments m;
-  const double n = static_cast<double>(x.size());
-  m.mean = std::accumulate(x.begin(), x.end(), 0.0) / n;
-  double m2 = 0, m3 = 0, m4 = 0;
-  for (double v : x) {
-    const double d = v - m.mean;
-    m2 += d * d;
-    m3 += d * d * d;
-    m4 += d * d * d * d;
-  }
-  m2 /= n;
-  m3 /= n;
-  m4 /= n;
-  m.stdev = n > 1 ? std::sqrt(m2 * n / (n - 1)) : 0;
-  if (m2 > 0) {
-    m.skewness = m3 / std::pow(m2, 1.5);
-    m.kurtosis = m4 / (m2 * m2);
-  }
-  return m;
-}
 
 // P[true SR > benchmark] given an observed per-period SR over n observations.
 double probabilistic_sharpe(double sharpe, double benchmark, double n, double skew, double kurt) {
@@ -51,7 +25,7 @@ core::Result<DeflatedSharpe> deflated_sharpe_ratio(std::span<const double> selec
                                                    std::span<const double> trial_sharpes) {
   if (selected.size() < 3) return core::fail("deflated Sharpe: need at least 3 returns, got {}", selected.size());
   if (trial_sharpes.size() < 2) return core::fail("deflated Sharpe: need at least 2 trials, got {}", trial_sharpes.size());
-  const Moments m = moments(selected);
+  const SampleMoments m = sample_moments(selected);
   if (m.stdev == 0) return core::fail("deflated Sharpe: the selected run's returns have zero variance");
   DeflatedSharpe out;
   out.sharpe = m.mean / m.stdev;
@@ -59,7 +33,7 @@ core::Result<DeflatedSharpe> deflated_sharpe_ratio(std::span<const double> selec
   out.kurtosis = m.kurtosis;
   out.observations = selected.size();
   out.trials = trial_sharpes.size();
-  const Moments trials = moments(trial_sharpes);
+  const SampleMoments trials = sample_moments(trial_sharpes);
   const double n_trials = static_cast<double>(trial_sharpes.size());
   constexpr double kEulerGamma = 0.5772156649015329;
   out.expected_max_sharpe = trials.stdev * ((1 - kEulerGamma) * normal_quantile(1 - 1 / n_trials) +

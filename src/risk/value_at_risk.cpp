@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "analysis/normal_distribution.hpp"
+#include "analysis/sample_moments.hpp"
 #include "core/rng.hpp"
 
 namespace kestrel::risk {
@@ -47,32 +48,6 @@ RiskEstimate empirical(VarMethod method, const std::vector<double>& outcomes, do
   return {method, confidence, h, -cutoff, -(tail_sum / static_cast<double>(tail_count))};
 }
 
-struct Moments {
-  double mean = 0, stdev = 0, skew = 0, excess_kurtosis = 0;
-};
-
-Moments moments(std::span<const double> x) {
-  const double n = static_cast<double>(x.size());
-  Moments m;
-  m.mean = std::accumulate(x.begin(), x.end(), 0.0) / n;
-  double m2 = 0, m3 = 0, m4 = 0;
-  for (double v : x) {
-    const double d = v - m.mean;
-    m2 += d * d;
-    m3 += d * d * d;
-    m4 += d * d * d * d;
-  }
-  m2 /= n;
-  m3 /= n;
-  m4 /= n;
-  m.stdev = std::sqrt(m2 * n / (n - 1));
-  if (m2 > 0) {
-    m.skew = m3 / std::pow(m2, 1.5);
-    m.excess_kurtosis = m4 / (m2 * m2) - 3;
-  }
-  return m;
-}
-
 double cornish_fisher_z(double z, double skew, double excess_kurtosis) {
   return z + (z * z - 1) * skew / 6 + (z * z * z - 3 * z) * excess_kurtosis / 24 -
          (2 * z * z * z - 5 * z) * skew * skew / 36;
@@ -104,7 +79,7 @@ core::Result<RiskEstimate> historical_var(std::span<const double> returns, doubl
 
 core::Result<RiskEstimate> normal_var(std::span<const double> returns, double confidence, int horizon_days) {
   if (auto s = check(returns, confidence, horizon_days); !s) return std::unexpected(s.error());
-  const Moments m = moments(returns);
+  const analysis::SampleMoments m = analysis::sample_moments(returns);
   const double h = horizon_days;
   const double mu = m.mean * h, sigma = m.stdev * std::sqrt(h);
   const double z = normal_quantile(1 - confidence);
@@ -115,11 +90,11 @@ core::Result<RiskEstimate> normal_var(std::span<const double> returns, double co
 
 core::Result<RiskEstimate> cornish_fisher_var(std::span<const double> returns, double confidence, int horizon_days) {
   if (auto s = check(returns, confidence, horizon_days); !s) return std::unexpected(s.error());
-  const Moments m = moments(returns);
+  const analysis::SampleMoments m = analysis::sample_moments(returns);
   const double h = horizon_days;
   const double mu = m.mean * h, sigma = m.stdev * std::sqrt(h);
   // Cumulants of a sum of h iid returns: skew / sqrt(h), excess kurtosis / h.
-  const double skew = m.skew / std::sqrt(h), kurt = m.excess_kurtosis / h;
+  const double skew = m.skewness / std::sqrt(h), kurt = (m.kurtosis - 3) / h;
   const double tail = 1 - confidence;
   const double var = -(mu + sigma * cornish_fisher_z(normal_quantile(tail), skew, kurt));
   // CVaR: mean of the corrected quantile over the tail. With p = Phi(z) this is

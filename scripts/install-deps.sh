@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package Kestrel needs to build, test and run — including what the
-# later modules (ml, rl, live trading) use — and points BLAS/LAPACK at OpenBLAS, because
-# LibTorch on the reference BLAS is 3-5x slower. Idempotent and non-interactive: when
+# later modules (ml, rl, live trading) use — and points BLAS/LAPACK at OpenBLAS's OpenMP
+# build, because LibTorch on the reference BLAS is 3-5x slower and on OpenBLAS's pthread
+# build 3-5x slower again (see below). Idempotent and non-interactive: when
 # everything is already installed it only checks and returns.
 set -euo pipefail
 
@@ -9,7 +10,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   zlib1g-dev libdeflate-dev
   libsqlite3-dev sqlite3
-  libtorch-dev libopenblas0-pthread libjemalloc2 libjemalloc-dev
+  libtorch-dev libopenblas0-openmp libjemalloc2 libjemalloc-dev
   libxgboost-dev
   libeigen3-dev libtbb-dev
   libpqxx-dev postgresql
@@ -38,11 +39,14 @@ else
   echo "install-deps: all ${#packages[@]} packages present"
 fi
 
-# LibTorch links libblas.so.3/liblapack.so.3 through Debian's alternatives; without an
-# explicit choice a --no-install-recommends install can leave the reference BLAS active.
+# LibTorch links libblas.so.3/liblapack.so.3 (and kestrel libopenblas.so.0) through Debian's
+# alternatives; without an explicit choice a --no-install-recommends install can leave the
+# reference BLAS active. The OpenMP build shares LibTorch's OpenMP thread pool; the pthread
+# build starts its own threads, which fight LibTorch's spinning OpenMP workers for the cores
+# (LSTM training step 1.1-1.9 s instead of 0.23 s on 2 cores: docs/benchmarks.md, "Models").
 arch_triplet=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)
-for lib in libblas.so.3 liblapack.so.3; do
-  target=/usr/lib/$arch_triplet/openblas-pthread/$lib
+for lib in libblas.so.3 liblapack.so.3 libopenblas.so.0; do
+  target=/usr/lib/$arch_triplet/openblas-openmp/$lib
   if [ -e "$target" ]; then
     "${sudo_cmd[@]}" update-alternatives --quiet --set "$lib-$arch_triplet" "$target" || true
   fi

@@ -1,20 +1,24 @@
 // `kestrel bench train`: training-step time of the LSTM and the Transformer (batch 256,
 // 60-day windows, 95 features, random inputs) in C++ against the same models in Debian's
 // python3-torch, each with jemalloc and with glibc malloc, plus inference over a whole
-// universe (one window per ticker). Every configuration runs in its own child process so
+// universe (one window per ticker); then the same for the pipeline's CPU preset sizes, at
+// 60 days and at the preset's own lookback. Every configuration runs in its own child process so
 // the allocator is chosen per process: `kestrel bench train-step` is the C++ child,
 // bench/torch_step.py the Python one.
 #include <array>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "cli_support.hpp"
+#include "ml/model_config.hpp"
 #include "ml/train_step_bench.hpp"
 
 namespace kestrel::app {
@@ -25,7 +29,7 @@ constexpr const char* kJemallocConf = "dirty_decay_ms:-1,muzzy_decay_ms:-1";
 
 struct TrainBenchArgs {
   ml::StepBenchOptions step;
-  int system_steps = 1;  // glibc malloc is slow here: fewer timed steps
+  int system_steps = 10;  // timed steps with glibc malloc
   std::string script = "bench/torch_step.py";
   std::string python = "/usr/bin/python3";
 };
@@ -56,9 +60,42 @@ std::string allocator_env(bool jemalloc) {
 
 std::string step_flags(const ml::StepBenchOptions& s, int steps) {
   return fmt::format("--model {} --batch {} --seq-len {} --features {} --warmup {} --steps {} --threads {} "
-                     "--universe {} --inference-runs {}",
+                     "--universe {} --inference-runs {} --lstm-hidden {} --lstm-layers {} --d-model {} --heads {} "
+                     "--layers {} --ff-dim {}",
                      s.model, s.batch, s.seq_len, s.features, s.warmup, steps, s.threads, s.universe,
-                     s.inference_runs);
+                     s.inference_runs, s.lstm_hidden, s.lstm_layers, s.d_model, s.heads, s.layers, s.ff_dim);
+}
+
+// The BLAS library this process resolved libblas.so.3 to (Debian's alternatives pick it):
+// LibTorch is only fast here with OpenBLAS's OpenMP build (scripts/install-deps.sh).
+std::string resolved_blas() {
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    const auto slash = line.find('/');
+    if (slash != std::string::npos && line.find("libblas.so") != std::string::npos) return line.substr(slash);
+  }
+  return "not loaded";
+}
+
+struct Row {
+  std::string model, size, allocator;
+  std::int64_t seq_len = 0;
+  nlohmann::json cpp, python;
+};
+
+Row run_pair(const TrainBenchArgs& args, const std::string& self, const ml::StepBenchOptions& s, const std::string& size,
+             bool jemalloc) {
+  const int steps = jemalloc ? s.steps : args.system_steps;
+  Row row{s.model, size, jemalloc ? "jemalloc" : "glibc", s.seq_len, {}, {}};
+  row.cpp = value_or_fail(run_json(fmt::format("{} {} bench train-step {}", allocator_env(jemalloc), self, step_flags(s, steps))));
+  row.python = value_or_fail(
+      run_json(fmt::format("{} {} {} {}", allocator_env(jemalloc), args.python, args.script, step_flags(s, steps))));
+  fmt::print("{:<12} {:<10} {:>4} {:<9} {:>11.3f} {:>11.3f} {:>13.1f} {:>13.1f}\n", row.model, row.size, row.seq_len,
+             row.allocator, row.cpp.at("step_s").get<double>(), row.python.at("step_s").get<double>(),
+             row.cpp.at("inference_ms").get<double>(), row.python.at("inference_ms").get<double>());
+  std::fflush(stdout);
+  return row;
 }
 
 void run_train_bench(const TrainBenchArgs& args) {
@@ -67,28 +104,39 @@ void run_train_bench(const TrainBenchArgs& args) {
   }
   if (!std::filesystem::exists(kJemalloc)) throw CommandFailed{fmt::format("{}: missing (apt-get install libjemalloc2)", kJemalloc)};
   const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
-  fmt::print("training step: batch {}, {} steps x {} features, {} threads; inference: {} windows\n", args.step.batch,
-             args.step.seq_len, args.step.features, args.step.threads, args.step.universe);
-  fmt::print("{:<12} {:<10} {:>14} {:>14} {:>16} {:>16}\n", "model", "allocator", "C++ step s", "Python step s",
-             "C++ infer ms", "Python infer ms");
+  const auto cpu = value_or_fail(ml::preset_config("cpu"));
+  fmt::print("training step: batch {}, {} features, {} threads; inference: {} windows (one per ticker), forward only\n",
+             args.step.batch, args.step.features, args.step.threads, args.step.universe);
+  fmt::print("BLAS: {}\n", resolved_blas());
+  fmt::print("sizes: bench = LSTM 2 x 128, Transformer d_model 128 / 4 heads / 2 layers / ff 256; "
+             "cpu = the pipeline's CPU preset, LSTM {} x {}, Transformer d_model {} / {} heads / {} layers / ff {}\n",
+             cpu.lstm_layers, cpu.lstm_hidden, cpu.d_model, cpu.heads, cpu.layers, cpu.ff_dim);
+  fmt::print("{:<12} {:<10} {:>4} {:<9} {:>11} {:>11} {:>13} {:>13}\n", "model", "size", "seq", "allocator", "C++ step s",
+             "Py step s", "C++ infer ms", "Py infer ms");
+  std::vector<Row> rows;
   for (const std::string model : {"lstm", "transformer"}) {
-    ml::StepBenchOptions s = args.step;
-    s.model = model;
-    double best_cpp = 0, best_py = 0;
-    for (const bool jemalloc : {true, false}) {
-      const int steps = jemalloc ? s.steps : args.system_steps;
-      const auto cpp = value_or_fail(run_json(fmt::format("{} {} bench train-step {}", allocator_env(jemalloc), self, step_flags(s, steps))));
-      const auto py = value_or_fail(run_json(fmt::format("{} {} {} {}", allocator_env(jemalloc), args.python, args.script, step_flags(s, steps))));
-      const double c = cpp.at("step_s").get<double>();
-      const double p = py.at("step_s").get<double>();
-      fmt::print("{:<12} {:<10} {:>14.3f} {:>14.3f} {:>16.1f} {:>16.1f}\n", model, jemalloc ? "jemalloc" : "glibc", c, p,
-                 cpp.at("inference_ms").get<double>(), py.at("inference_ms").get<double>());
-      std::fflush(stdout);
-      if (best_cpp == 0 || c < best_cpp) best_cpp = c;
-      if (best_py == 0 || p < best_py) best_py = p;
-    }
-    fmt::print("{:<12} best C++ {:.3f} s vs best Python {:.3f} s: C++/Python = {:.2f}\n", model, best_cpp, best_py,
-               best_cpp / best_py);
+    ml::StepBenchOptions bench = args.step;
+    bench.model = model;
+    for (const bool jemalloc : {true, false}) rows.push_back(run_pair(args, self, bench, "bench", jemalloc));
+    ml::StepBenchOptions preset = bench;
+    preset.lstm_hidden = cpu.lstm_hidden;
+    preset.lstm_layers = cpu.lstm_layers;
+    preset.d_model = cpu.d_model;
+    preset.heads = cpu.heads;
+    preset.layers = cpu.layers;
+    preset.ff_dim = cpu.ff_dim;
+    rows.push_back(run_pair(args, self, preset, "cpu", true));
+    preset.seq_len = static_cast<std::int64_t>(cpu.lookback);
+    rows.push_back(run_pair(args, self, preset, "cpu", true));
+  }
+  fmt::print("\n");
+  for (const auto& row : rows) {
+    const double c = row.cpp.at("step_s").get<double>();
+    const double p = row.python.at("step_s").get<double>();
+    const double ms = row.cpp.at("inference_ms").get<double>();
+    fmt::print("{} {} seq {} {}: C++/Python step time {:.2f} ({}); universe inference {:.1f} ms ({} 50 ms)\n", row.model,
+               row.size, row.seq_len, row.allocator, c / p, c <= p ? "C++ not slower" : "C++ slower", ms,
+               ms < 50 ? "under" : "over");
   }
 }
 
@@ -101,7 +149,7 @@ void add_models_bench(CLI::App& bench, const GlobalOptions&) {
       "train", "LSTM and Transformer training step and universe inference: C++ (LibTorch) vs python3-torch, "
                "jemalloc vs glibc malloc");
   train->add_option("--steps", args->step.steps, "Timed training steps per configuration (jemalloc)")->capture_default_str();
-  train->add_option("--system-steps", args->system_steps, "Timed steps with glibc malloc (slow)")->capture_default_str();
+  train->add_option("--system-steps", args->system_steps, "Timed training steps per configuration (glibc malloc)")->capture_default_str();
   train->add_option("--threads", args->step.threads, "Torch threads")->capture_default_str();
   train->add_option("--universe", args->step.universe, "Windows scored in one inference call")->capture_default_str();
   train->add_option("--script", args->script, "Python side of the benchmark")->capture_default_str();
@@ -118,6 +166,12 @@ void add_models_bench(CLI::App& bench, const GlobalOptions&) {
   child->add_option("--threads", step->threads, "0 = all cores")->capture_default_str();
   child->add_option("--universe", step->universe)->capture_default_str();
   child->add_option("--inference-runs", step->inference_runs)->capture_default_str();
+  child->add_option("--lstm-hidden", step->lstm_hidden)->capture_default_str();
+  child->add_option("--lstm-layers", step->lstm_layers)->capture_default_str();
+  child->add_option("--d-model", step->d_model)->capture_default_str();
+  child->add_option("--heads", step->heads)->capture_default_str();
+  child->add_option("--layers", step->layers)->capture_default_str();
+  child->add_option("--ff-dim", step->ff_dim)->capture_default_str();
   child->callback([step] {
     const auto r = value_or_fail(ml::run_step_bench(*step));
     fmt::print("{}\n", nlohmann::json{{"model", step->model}, {"step_s", r.step_seconds},

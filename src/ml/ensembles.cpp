@@ -123,7 +123,16 @@ core::Result<FitReport> EnsembleAverage::fit_rows(const SampleSet& train, Rows t
       for (std::size_t i = 0; i < members_.size(); ++i) weights_[i] = skill[i] / total;
     }
   }
-  return one_shot_report(*this, train, train_rows, validation, validation_rows, start);
+  auto report = one_shot_report(*this, train, train_rows, validation, validation_rows, start);
+  if (!report) return report;
+  std::string weights;
+  for (std::size_t i = 0; i < members_.size(); ++i) {
+    weights += fmt::format("{}{} {:.3f}", i == 0 ? "" : ", ", config_.members[i], weights_[i]);
+  }
+  report->summary = fmt::format("weights {} ({})", weights,
+                                validation_rows.empty() ? "equal: no validation set"
+                                                        : "validation log-loss gain over the base rate");
+  return report;
 }
 
 core::Result<std::vector<float>> EnsembleAverage::predict_rows(const SampleSet& samples, Rows rows) const {
@@ -251,7 +260,15 @@ core::Result<FitReport> Stacking::fit_rows(const SampleSet& train, Rows train_ro
                                         member_options(options, m, config_.members[m], "member"));
     if (!fitted) return core::fail("{}: member {}: {}", name(), config_.members[m], fitted.error().message);
   }
-  return one_shot_report(*this, train, train_rows, validation, validation_rows, start);
+  auto report = one_shot_report(*this, train, train_rows, validation, validation_rows, start);
+  if (!report) return report;
+  std::string coefficients = fmt::format("intercept {:.3f}", meta_[0]);
+  for (std::size_t m = 0; m < members_.size(); ++m) {
+    coefficients += fmt::format(", {} {:.3f}", config_.members[m], meta_[m + 1]);
+  }
+  report->summary = fmt::format("meta-learner on {} out-of-fold samples from {} blocks: {}", meta_samples_,
+                                folds_.size(), coefficients);
+  return report;
 }
 
 core::Result<std::vector<float>> Stacking::predict_rows(const SampleSet& samples, Rows rows) const {

@@ -45,6 +45,8 @@ struct FitReport {
   double seconds = 0;
   std::vector<double> train_loss;       // per epoch
   std::vector<double> validation_loss;  // per epoch
+  // What a report should say about this fit beyond the losses, e.g. an ensemble's weights.
+  std::string summary;
 };
 
 class Model {

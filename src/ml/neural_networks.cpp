@@ -55,13 +55,37 @@ TransformerNetwork::TransformerNetwork(std::int64_t features, std::int64_t d_mod
   positions_ = register_buffer("positions", pe);
 }
 
-torch::Tensor TransformerNetwork::forward(const torch::Tensor& x) {
+torch::Tensor TransformerNetwork::embed(const torch::Tensor& x) {
   const std::int64_t length = x.size(1);
   TORCH_CHECK(length <= kMaxLength, "transformer: window longer than ", kMaxLength);
-  auto h = input_->forward(x).transpose(0, 1);  // [L, B, d]
-  h = h + positions_.slice(0, 0, length);
-  h = encoder_->forward(h);
-  return head_->forward(norm_->forward(h.select(0, length - 1))).squeeze(-1);
+  return input_->forward(x).transpose(0, 1) + positions_.slice(0, 0, length);  // [L, B, d]
+}
+
+torch::Tensor TransformerNetwork::score(const torch::Tensor& last) {
+  return head_->forward(norm_->forward(last)).squeeze(-1);
+}
+
+torch::Tensor TransformerNetwork::forward_all_positions(const torch::Tensor& x) {
+  const auto h = encoder_->forward(embed(x));
+  return score(h.select(0, h.size(0) - 1));
+}
+
+torch::Tensor TransformerNetwork::forward(const torch::Tensor& x) {
+  if (is_training()) return forward_all_positions(x);
+  auto h = embed(x);
+  const auto& layers = *encoder_->layers;
+  for (std::size_t i = 0; i + 1 < layers.size(); ++i) {
+    h = layers[i]->as<torch::nn::TransformerEncoderLayerImpl>()->forward(h);
+  }
+  // The final layer for the last query only: the operations of LibTorch 1.13's
+  // TransformerEncoderLayerImpl::forward (post-norm, ReLU), with a query of length 1.
+  auto& layer = *layers[layers.size() - 1]->as<torch::nn::TransformerEncoderLayerImpl>();
+  const auto query = h.slice(0, h.size(0) - 1);  // [1, B, d]
+  const auto attended = std::get<0>(layer.self_attn->forward(query, h, h));
+  auto out = layer.norm1->forward(query + layer.dropout1->forward(attended));
+  const auto ff = layer.linear2->forward(layer.dropout->forward(torch::relu(layer.linear1->forward(out))));
+  out = layer.norm2->forward(out + layer.dropout2->forward(ff));
+  return score(out.squeeze(0));
 }
 
 core::Result<std::shared_ptr<Network>> make_network(const std::string& kind, const ModelConfig& config,

@@ -40,13 +40,24 @@ class LstmNetwork final : public Network {
 
 // LibTorch 1.13's encoder layer has no batch_first: the window is transposed to
 // [L, B, d_model] for the encoder. Positions are sinusoidal (a buffer, not trained).
+//
+// Only the last position's output is scored, so in eval mode the final encoder layer runs
+// attention, feed-forward and norms for that one query (keys and values still span the
+// window): the same result as the whole layer (tests/ml/neural_networks_test.cpp) at a
+// fraction of its cost, which is what brings scoring a whole universe under 50 ms
+// (docs/benchmarks.md, "Models"). Training always runs every position.
 class TransformerNetwork final : public Network {
  public:
   TransformerNetwork(std::int64_t features, std::int64_t d_model, std::int64_t heads, std::int64_t layers,
                      std::int64_t ff_dim, double dropout);
   torch::Tensor forward(const torch::Tensor& x) override;
+  // Every position through every layer, whatever the mode (the reference for the above).
+  torch::Tensor forward_all_positions(const torch::Tensor& x);
 
  private:
+  torch::Tensor embed(const torch::Tensor& x);  // [B, L, F] -> [L, B, d] with positions
+  torch::Tensor score(const torch::Tensor& last);  // [B, d] -> [B]
+
   std::int64_t d_model_;
   torch::nn::Linear input_{nullptr};
   torch::nn::TransformerEncoder encoder_{nullptr};

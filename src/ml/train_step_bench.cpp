@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <vector>
 
 #include "ml/neural_networks.hpp"
 #include "ml/trainer.hpp"
@@ -13,16 +14,18 @@ core::Result<StepBenchResult> run_step_bench(const StepBenchOptions& options) {
   torch::set_num_threads(torch_threads(options.threads));
   torch::manual_seed(options.seed);
   ModelConfig config;
-  config.lstm_hidden = 128;
-  config.lstm_layers = 2;
-  config.d_model = 128;
-  config.heads = 4;
-  config.layers = 2;
-  config.ff_dim = 256;
+  config.lstm_hidden = options.lstm_hidden;
+  config.lstm_layers = options.lstm_layers;
+  config.d_model = options.d_model;
+  config.heads = options.heads;
+  config.layers = options.layers;
+  config.ff_dim = options.ff_dim;
   config.dropout = 0.1;
+  if (options.model != "lstm" && options.model != "transformer") {
+    return core::fail("bench: the step benchmark covers lstm and transformer, not '{}'", options.model);
+  }
   auto network = make_network(options.model, config, options.features);
   if (!network) return std::unexpected(network.error());
-  if (options.model == "mlp") return core::fail("bench: the step benchmark covers lstm and transformer");
   Network& net = **network;
   torch::optim::AdamW optimizer(net.parameters(), torch::optim::AdamWOptions(1e-3).weight_decay(1e-4));
   const auto x = torch::randn({options.batch, options.seq_len, options.features});
@@ -31,7 +34,7 @@ core::Result<StepBenchResult> run_step_bench(const StepBenchOptions& options) {
 
   StepBenchResult result;
   net.train();
-  double timed = 0;
+  std::vector<double> step_seconds;
   for (int step = 0; step < options.warmup + options.steps; ++step) {
     const auto start = Clock::now();
     optimizer.zero_grad();
@@ -40,9 +43,10 @@ core::Result<StepBenchResult> run_step_bench(const StepBenchOptions& options) {
     torch::nn::utils::clip_grad_norm_(net.parameters(), 1.0);
     optimizer.step();
     result.final_loss = loss.item<double>();
-    if (step >= options.warmup) timed += std::chrono::duration<double>(Clock::now() - start).count();
+    if (step >= options.warmup) step_seconds.push_back(std::chrono::duration<double>(Clock::now() - start).count());
   }
-  result.step_seconds = timed / std::max(1, options.steps);
+  std::sort(step_seconds.begin(), step_seconds.end());
+  result.step_seconds = step_seconds.empty() ? 0 : step_seconds[step_seconds.size() / 2];
 
   net.eval();
   torch::InferenceMode inference;

@@ -12,12 +12,20 @@
 namespace kestrel::ml {
 
 struct StepBenchOptions {
-  std::string model = "lstm";  // "lstm" (hidden 128, 2 layers) or "transformer" (d_model 128, 4 heads, 2 layers, ff 256)
+  std::string model = "lstm";  // "lstm" or "transformer"
+  // Network sizes. The defaults are the benchmark's networks; `kestrel bench train` also
+  // runs the CPU preset the pipeline trains (ml/model_config.hpp: hidden 64, d_model 64).
+  std::int64_t lstm_hidden = 128;
+  std::int64_t lstm_layers = 2;
+  std::int64_t d_model = 128;
+  std::int64_t heads = 4;
+  std::int64_t layers = 2;
+  std::int64_t ff_dim = 256;
   std::int64_t batch = 256;
   std::int64_t seq_len = 60;
   std::int64_t features = 95;
   int warmup = 1;
-  int steps = 5;
+  int steps = 10;
   int threads = 0;  // 0 = all cores
   std::int64_t universe = 500;  // inference: windows scored in one call
   int inference_runs = 20;
@@ -25,7 +33,7 @@ struct StepBenchOptions {
 };
 
 struct StepBenchResult {
-  double step_seconds = 0;       // mean over the timed steps
+  double step_seconds = 0;       // median over the timed steps (this VM has hiccups)
   double inference_ms = 0;       // median over inference_runs, [universe, seq_len, features]
   double final_loss = 0;
 };

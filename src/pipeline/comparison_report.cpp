@@ -84,6 +84,21 @@ Table per_year_table(const PipelineResult& r, bool walk_forward) {
   return t;
 }
 
+// How each model of the fixed split was fitted: on how many samples, for how long, how far
+// it trained (epochs for the networks, boosting rounds for XGBoost) and what it settled on.
+Table training_table(const PipelineResult& r) {
+  Table t;
+  t.header = {"model", "training samples", "fit + predict s", "epochs / rounds run", "best", "best valid. loss", "notes"};
+  for (const auto& m : r.models) {
+    const bool iterative = m.fit.epochs_run > 1 || m.fit.best_epoch > 0;
+    t.rows.push_back({m.name, fmt::format("{}", m.train_samples), num(m.train_seconds, 1),
+                      iterative ? fmt::format("{}", m.fit.epochs_run) : "—",
+                      iterative ? fmt::format("{}", m.fit.best_epoch) : "—",
+                      m.fit.validation_loss.empty() ? "—" : num(m.fit.best_validation_loss), m.fit.summary});
+  }
+  return t;
+}
+
 Table backtest_table(const PipelineResult& r) {
   Table t;
   t.header = {"model", "total return", "CAGR", "volatility", "Sharpe", "max drawdown", "trades",
@@ -184,6 +199,9 @@ std::vector<Block> blocks(const PipelineResult& r) {
            ? fmt::format("Leak check on the real features: passed; strongest association {}.",
                          r.strongest_association.empty() ? "—" : r.strongest_association)
            : "Leak check on the real features: FLAGGED (see flags).");
+
+  heading("Training (fixed split)");
+  table(training_table(r));
 
   heading("Out-of-sample metrics: fixed split (test segment)");
   table(metrics_table(r, false));

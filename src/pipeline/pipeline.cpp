@@ -234,7 +234,10 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
     auto run = evaluation::run_model(maker, data, std::span(&*fixed, 1), run_options);
     if (!run) return std::unexpected(run.error());
     m.train_seconds = seconds_since(fit_started);
-    m.train_samples = run->folds.empty() ? 0 : run->folds.front().train_samples;
+    if (!run->folds.empty()) {
+      m.train_samples = run->folds.front().train_samples;
+      m.fit = run->folds.front().fit;
+    }
     m.fixed = evaluation::metric_table(run->predictions, matrix.dates, matrix.tickers);
     if (m.fixed.overall.classification.accuracy > config.control_options.suspicious_accuracy) {
       result.flags.push_back(fmt::format("{}: test accuracy {:.3f} is above {:.2f}: implausible for daily direction, "

@@ -13,6 +13,7 @@
 #include "core/error.hpp"
 #include "evaluation/controls.hpp"
 #include "evaluation/scored_samples.hpp"
+#include "ml/model.hpp"
 #include "pipeline/pipeline_config.hpp"
 
 namespace kestrel::pipeline {
@@ -22,7 +23,8 @@ struct ModelResult {
   evaluation::MetricTable fixed;                      // test segment of the fixed split
   std::optional<evaluation::MetricTable> walk_forward;  // every fold's test window
   std::size_t train_samples = 0;                      // fixed split
-  double train_seconds = 0;                           // fixed split, fit only
+  double train_seconds = 0;                           // fixed split: fit and test predictions
+  ml::FitReport fit;                                  // fixed split
   std::filesystem::path predictions;                  // date,ticker,score for the test segment
   std::optional<analysis::PerformanceStats> backtest;
   std::size_t trades = 0;

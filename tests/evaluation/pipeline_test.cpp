@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "pipeline/pipeline_config.hpp"
@@ -75,6 +76,7 @@ TEST(Pipeline, RunsEndToEndOnTheSampleData) {
   EXPECT_NE(report.find("shuffled_labels: passed"), std::string::npos) << report;
   EXPECT_NE(report.find("planted_leak: passed"), std::string::npos) << report;
   EXPECT_NE(report.find("| logistic_regression |"), std::string::npos) << report;
+  EXPECT_NE(report.find("## Training (fixed split)"), std::string::npos) << report;
   EXPECT_NE(report.find("walk-forward"), std::string::npos) << report;
   EXPECT_NE(report.find("buy-and-hold SPY"), std::string::npos) << report;
   // The model's predictions were actually traded.
@@ -82,6 +84,61 @@ TEST(Pipeline, RunsEndToEndOnTheSampleData) {
   EXPECT_GT(std::count(trades.begin(), trades.end(), '\n'), 10) << trades.substr(0, 200);
   const std::string predictions = testing::read_file(out / "predictions/always_up.csv");
   EXPECT_EQ(predictions.rfind("date,ticker,score\n2018-01-02,", 0), 0u) << predictions.substr(0, 80);
+}
+
+// Same seed and thread count, two processes: byte-identical predictions, networks included;
+// another seed: different networks.
+TEST(Pipeline, SameSeedReproducesPredictionsAcrossRuns) {
+  testing::TempDir dir;
+  auto run = [&](const std::string& name, int seed) {
+    testing::write_file(dir / (name + ".toml"), fmt::format(R"(name = "{}"
+seed = {}
+threads = 2
+models = ["mlp", "lstm", "transformer", "ensemble_average"]
+[data]
+dir = "{}"
+[evaluation.fixed]
+train_begin = "2011-01-03"
+valid_begin = "2016-01-01"
+test_begin = "2018-01-01"
+test_end = "2019-12-31"
+[evaluation.walk_forward]
+enabled = false
+[features]
+truncation_cuts = 0
+[controls]
+enabled = false
+[backtest]
+top_k = 5
+[model]
+epochs = 2
+max_train_samples = 4000
+lookback = 10
+mlp_hidden = [16]
+lstm_hidden = 16
+d_model = 16
+heads = 2
+ff_dim = 32
+[model.ensemble_average]
+members = ["logistic_regression", "mlp"]
+)",
+                                                            name, seed, KESTREL_SAMPLE_DATA));
+    const auto out = dir / name;
+    const auto result = testing::run_command(std::string(KESTREL_BINARY) + " --quiet pipeline --config " +
+                                             (dir / (name + ".toml")).string() + " --out " + out.string());
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    return out;
+  };
+  const auto first = run("first", 11);
+  const auto second = run("second", 11);
+  const auto other = run("other", 12);
+  for (const char* model : {"mlp", "lstm", "transformer", "ensemble_average"}) {
+    const auto file = std::string("predictions/") + model + ".csv";
+    const std::string a = testing::read_file(first / file);
+    ASSERT_GT(a.size(), 1000u) << file;
+    EXPECT_EQ(a, testing::read_file(second / file)) << model << ": same seed, different predictions";
+    EXPECT_NE(a, testing::read_file(other / file)) << model << ": another seed, same predictions";
+  }
 }
 
 }  // namespace

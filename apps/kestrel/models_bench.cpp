@@ -63,7 +63,8 @@ std::string step_flags(const ml::StepBenchOptions& s, int steps) {
                      "--universe {} --inference-runs {} --lstm-hidden {} --lstm-layers {} --d-model {} --heads {} "
                      "--layers {} --ff-dim {}",
                      s.model, s.batch, s.seq_len, s.features, s.warmup, steps, s.threads, s.universe,
-                     s.inference_runs, s.lstm_hidden, s.lstm_layers, s.d_model, s.heads, s.layers, s.ff_dim);
+                     s.inference_runs, s.network.lstm_hidden, s.network.lstm_layers, s.network.d_model,
+                     s.network.heads, s.network.layers, s.network.ff_dim);
 }
 
 // The BLAS library this process resolved libblas.so.3 to (Debian's alternatives pick it):
@@ -119,12 +120,7 @@ void run_train_bench(const TrainBenchArgs& args) {
     bench.model = model;
     for (const bool jemalloc : {true, false}) rows.push_back(run_pair(args, self, bench, "bench", jemalloc));
     ml::StepBenchOptions preset = bench;
-    preset.lstm_hidden = cpu.lstm_hidden;
-    preset.lstm_layers = cpu.lstm_layers;
-    preset.d_model = cpu.d_model;
-    preset.heads = cpu.heads;
-    preset.layers = cpu.layers;
-    preset.ff_dim = cpu.ff_dim;
+    preset.network = cpu;
     rows.push_back(run_pair(args, self, preset, "cpu", true));
     preset.seq_len = static_cast<std::int64_t>(cpu.lookback);
     rows.push_back(run_pair(args, self, preset, "cpu", true));
@@ -166,12 +162,12 @@ void add_models_bench(CLI::App& bench, const GlobalOptions&) {
   child->add_option("--threads", step->threads, "0 = all cores")->capture_default_str();
   child->add_option("--universe", step->universe)->capture_default_str();
   child->add_option("--inference-runs", step->inference_runs)->capture_default_str();
-  child->add_option("--lstm-hidden", step->lstm_hidden)->capture_default_str();
-  child->add_option("--lstm-layers", step->lstm_layers)->capture_default_str();
-  child->add_option("--d-model", step->d_model)->capture_default_str();
-  child->add_option("--heads", step->heads)->capture_default_str();
-  child->add_option("--layers", step->layers)->capture_default_str();
-  child->add_option("--ff-dim", step->ff_dim)->capture_default_str();
+  child->add_option("--lstm-hidden", step->network.lstm_hidden)->capture_default_str();
+  child->add_option("--lstm-layers", step->network.lstm_layers)->capture_default_str();
+  child->add_option("--d-model", step->network.d_model)->capture_default_str();
+  child->add_option("--heads", step->network.heads)->capture_default_str();
+  child->add_option("--layers", step->network.layers)->capture_default_str();
+  child->add_option("--ff-dim", step->network.ff_dim)->capture_default_str();
   child->callback([step] {
     const auto r = value_or_fail(ml::run_step_bench(*step));
     fmt::print("{}\n", nlohmann::json{{"model", step->model}, {"step_s", r.step_seconds},

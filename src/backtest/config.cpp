@@ -6,6 +6,8 @@
 
 #include <toml++/toml.h>
 
+#include "config/toml_reader.hpp"
+
 #include "core/checksum.hpp"
 #include "core/paths.hpp"
 #include "store/csv_folder.hpp"
@@ -29,137 +31,8 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-// Reads typed values out of TOML tables, collecting every problem instead of stopping.
-class Reader {
- public:
-  Reader(std::string source, std::filesystem::path base_dir) : source_(std::move(source)), base_(std::move(base_dir)) {}
-
-  std::vector<std::string> errors;
-
-  void error(const toml::node* node, std::string_view path, std::string_view message) {
-    if (node != nullptr && node->source().begin.line > 0) {
-      errors.push_back(fmt::format("{}:{}:{}: {}: {}", source_, node->source().begin.line, node->source().begin.column,
-                                   path, message));
-    } else {
-      errors.push_back(fmt::format("{}: {}: {}", source_, path, message));
-    }
-  }
-
-  void only(const toml::table& t, std::string_view path, std::initializer_list<std::string_view> known) {
-    for (const auto& [key, node] : t) {
-      if (std::find(known.begin(), known.end(), key.str()) == known.end()) {
-        error(&node, join(path, key.str()), "unknown key");
-      }
-    }
-  }
-
-  const toml::table* table(const toml::table& t, std::string_view key, std::string_view path) {
-    const toml::node* n = t.get(key);
-    if (n == nullptr) return nullptr;
-    if (!n->is_table()) {
-      error(n, join(path, key), "expected a table");
-      return nullptr;
-    }
-    return n->as_table();
-  }
-
-  void number(const toml::table& t, std::string_view key, std::string_view path, double& out, double min, double max) {
-    const toml::node* n = t.get(key);
-    if (n == nullptr) return;
-    auto v = n->value<double>();
-    if (!v || !(n->is_number())) return error(n, join(path, key), "expected a number");
-    if (!(*v >= min && *v <= max)) {
-      return error(n, join(path, key), fmt::format("must be between {} and {}, got {}", min, max, *v));
-    }
-    out = *v;
-  }
-
-  void count(const toml::table& t, std::string_view key, std::string_view path, std::size_t& out, std::size_t min) {
-    const toml::node* n = t.get(key);
-    if (n == nullptr) return;
-    auto v = n->value_exact<std::int64_t>();
-    if (!v) return error(n, join(path, key), "expected an integer");
-    if (*v < static_cast<std::int64_t>(min)) return error(n, join(path, key), fmt::format("must be at least {}, got {}", min, *v));
-    out = static_cast<std::size_t>(*v);
-  }
-
-  void boolean(const toml::table& t, std::string_view key, std::string_view path, bool& out) {
-    const toml::node* n = t.get(key);
-    if (n == nullptr) return;
-    auto v = n->value_exact<bool>();
-    if (!v) return error(n, join(path, key), "expected true or false");
-    out = *v;
-  }
-
-  void text(const toml::table& t, std::string_view key, std::string_view path, std::string& out) {
-    const toml::node* n = t.get(key);
-    if (n == nullptr) return;
-    auto v = n->value_exact<std::string>();
-    if (!v) return error(n, join(path, key), "expected a string");
-    out = *v;
-  }
-
-  // One of `choices`; returns its index, or -1 when absent or invalid.
-  int choice(const toml::table& t, std::string_view key, std::string_view path,
-             std::initializer_list<std::string_view> choices) {
-    const toml::node* n = t.get(key);
-    if (n == nullptr) return -1;
-    auto v = n->value_exact<std::string>();
-    if (v) {
-      const auto it = std::find(choices.begin(), choices.end(), *v);
-      if (it != choices.end()) return static_cast<int>(it - choices.begin());
-    }
-    std::string list;
-    for (auto c : choices) list += fmt::format("{}\"{}\"", list.empty() ? "" : ", ", c);
-    error(n, join(path, key), fmt::format("expected one of {}", list));
-    return -1;
-  }
-
-  void path_value(const toml::table& t, std::string_view key, std::string_view path, std::filesystem::path& out) {
-    std::string s;
-    text(t, key, path, s);
-    if (s.empty()) return;
-    std::filesystem::path p = s;
-    out = p.is_relative() ? base_ / p : p;
-  }
-
-  void date(const toml::table& t, std::string_view key, std::string_view path, std::optional<core::Date>& out) {
-    const toml::node* n = t.get(key);
-    if (n == nullptr) return;
-    if (auto d = n->value_exact<toml::date>()) {
-      out = core::Date::from_ymd(d->year, d->month, d->day);
-      return;
-    }
-    if (auto s = n->value_exact<std::string>()) {
-      if (auto d = core::Date::parse(*s)) {
-        out = *d;
-        return;
-      }
-    }
-    error(n, join(path, key), "expected a date YYYY-MM-DD");
-  }
-
-  void strings(const toml::table& t, std::string_view key, std::string_view path, std::vector<std::string>& out) {
-    const toml::node* n = t.get(key);
-    if (n == nullptr) return;
-    const toml::array* a = n->as_array();
-    if (a == nullptr) return error(n, join(path, key), "expected an array of strings");
-    out.clear();
-    for (const auto& item : *a) {
-      auto s = item.value_exact<std::string>();
-      if (!s) return error(&item, join(path, key), "expected an array of strings");
-      out.push_back(*s);
-    }
-  }
-
-  static std::string join(std::string_view path, std::string_view key) {
-    return path.empty() ? std::string(key) : fmt::format("{}.{}", path, key);
-  }
-
- private:
-  std::string source_;
-  std::filesystem::path base_;
-};
+using config::join;
+using config::TomlReader;
 
 core::Status apply_override(toml::table& root, const Override& o) {
   if (o.key.empty()) return core::fail("override '={}': empty key", o.value);
@@ -205,7 +78,7 @@ core::Status apply_override(toml::table& root, const Override& o) {
   return {};
 }
 
-void read_strategy(Reader& r, const toml::table& t, StrategyConfig& s) {
+void read_strategy(TomlReader& r, const toml::table& t, StrategyConfig& s) {
   const int type = r.choice(t, "type", "strategy", {"buy_and_hold", "sma_crossover", "momentum", "signal"});
   if (t.get("type") == nullptr) r.error(&t, "strategy.type", "missing (buy_and_hold, sma_crossover, momentum or signal)");
   switch (type) {
@@ -247,7 +120,7 @@ void read_strategy(Reader& r, const toml::table& t, StrategyConfig& s) {
   }
 }
 
-void read_execution(Reader& r, const toml::table& t, BacktestConfig& c) {
+void read_execution(TomlReader& r, const toml::table& t, BacktestConfig& c) {
   r.only(t, "execution", {"time_in_force", "participation_cap", "slippage", "commission"});
   if (int tif = r.choice(t, "time_in_force", "execution", {"day", "gtc"}); tif >= 0) {
     c.time_in_force = tif == 0 ? execution::TimeInForce::Day : execution::TimeInForce::Gtc;
@@ -290,7 +163,7 @@ void read_execution(Reader& r, const toml::table& t, BacktestConfig& c) {
   }
 }
 
-void read_risk(Reader& r, const toml::table& t, RiskSettings& risk) {
+void read_risk(TomlReader& r, const toml::table& t, RiskSettings& risk) {
   r.only(t, "risk", {"enabled", "max_order_fraction", "max_position_fraction", "max_sector_fraction",
                      "max_gross_exposure", "min_cash_fraction", "max_positions", "min_position_value",
                      "daily_loss_limit", "losing_streak_length", "losing_streak_size_factor", "max_drawdown",
@@ -333,7 +206,7 @@ core::Result<BacktestConfig> parse_backtest_config(std::string_view text, std::s
     if (auto s = apply_override(root, o); !s) return std::unexpected(s.error());
   }
   BacktestConfig c;
-  Reader r{std::string(source), base_dir};
+  TomlReader r{std::string(source), base_dir};
   r.only(root, "", {"mode", "name", "seed", "data", "portfolio", "execution", "rules", "risk", "strategy"});
   if (int mode = r.choice(root, "mode", "", {"backtest", "paper", "live"}); mode >= 0) c.mode = static_cast<Mode>(mode);
   r.text(root, "name", "", c.name);

@@ -71,6 +71,26 @@ Batch SequenceView::materialise(std::span<const std::size_t> ids) const {
   return batch;
 }
 
+Batch SequenceView::materialise_last(std::span<const std::size_t> ids) const {
+  Batch batch;
+  batch.size = ids.size();
+  batch.num_features = columns_.size();
+  const std::size_t nf = batch.num_features;
+  batch.x.resize(batch.size * nf);
+  batch.y.resize(batch.size);
+  batch.keys.resize(batch.size);
+  for (std::size_t b = 0; b < ids.size(); ++b) {
+    const SampleKey key = samples_[ids[b]];
+    for (std::size_t c = 0; c < nf; ++c) {
+      const float x = matrix_->series(columns_[c], key.ticker)[key.t];
+      batch.x[b * nf + c] = (nan_policy_ == NanPolicy::Zero && std::isnan(x)) ? 0.0f : x;
+    }
+    batch.y[b] = labels_->at(key.ticker, key.t);
+    batch.keys[b] = key;
+  }
+  return batch;
+}
+
 Batch SequenceView::materialise_range(std::size_t first, std::size_t count) const {
   first = std::min(first, size());
   count = std::min(count, size() - first);

@@ -37,6 +37,10 @@ class SequenceView {
   // The given samples (indices into samples()), in that order.
   Batch materialise(std::span<const std::size_t> ids) const;
   Batch materialise_range(std::size_t first, std::size_t count) const;
+  // Only each window's last day (t), as a tabular batch [batch, features]: what a tabular
+  // model (XGBoost, logistic regression in an ensemble with sequence members) sees of a
+  // sequence sample, without building the whole window (lookback times the memory).
+  Batch materialise_last(std::span<const std::size_t> ids) const;
 
  private:
   const features::FeatureMatrix* matrix_ = nullptr;

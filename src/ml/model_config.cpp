@@ -5,6 +5,8 @@
 #include <limits>
 #include <map>
 
+#include "config/toml_reader.hpp"
+
 namespace kestrel::ml {
 
 std::string_view to_string(LrSchedule schedule) {
@@ -35,89 +37,19 @@ core::Result<ModelConfig> preset_config(std::string_view preset) {
   return core::fail("unknown preset '{}' (known: cpu, transformer_plan)", preset);
 }
 
-namespace {
-
-// Collects every problem of a table instead of stopping at the first.
-class Reader {
- public:
-  Reader(std::string_view source, std::string_view path) : source_(source), path_(path) {}
-  std::vector<std::string> errors;
-
-  void error(const toml::node& node, std::string_view key, std::string_view message) {
-    const auto& where = node.source().begin;
-    if (where.line > 0) {
-      errors.push_back(fmt::format("{}:{}:{}: {}.{}: {}", source_, where.line, where.column, path_, key, message));
-    } else {
-      errors.push_back(fmt::format("{}: {}.{}: {}", source_, path_, key, message));
-    }
-  }
-
-  template <class T>
-  void integer(const toml::node& n, std::string_view key, T& out, std::int64_t min) {
-    const auto v = n.value_exact<std::int64_t>();
-    if (!v) return error(n, key, "expected an integer");
-    if (*v < min) return error(n, key, fmt::format("must be >= {}", min));
-    out = static_cast<T>(*v);
-  }
-  void number(const toml::node& n, std::string_view key, double& out, double min, double max) {
-    const auto v = n.value<double>();  // integers are accepted as numbers
-    if (!v) return error(n, key, "expected a number");
-    if (!(*v >= min && *v <= max)) return error(n, key, fmt::format("must be in [{}, {}]", min, max));
-    out = *v;
-  }
-  void boolean(const toml::node& n, std::string_view key, bool& out) {
-    const auto v = n.value_exact<bool>();
-    if (!v) return error(n, key, "expected true or false");
-    out = *v;
-  }
-  void text(const toml::node& n, std::string_view key, std::string& out) {
-    const auto v = n.value_exact<std::string>();
-    if (!v) return error(n, key, "expected a string");
-    out = *v;
-  }
-  void strings(const toml::node& n, std::string_view key, std::vector<std::string>& out) {
-    const auto* a = n.as_array();
-    if (a == nullptr) return error(n, key, "expected an array of strings");
-    std::vector<std::string> values;
-    for (const auto& item : *a) {
-      const auto v = item.value_exact<std::string>();
-      if (!v) return error(item, key, "expected an array of strings");
-      values.push_back(*v);
-    }
-    out = std::move(values);
-  }
-  void sizes(const toml::node& n, std::string_view key, std::vector<std::int64_t>& out) {
-    const auto* a = n.as_array();
-    if (a == nullptr) return error(n, key, "expected an array of positive integers");
-    std::vector<std::int64_t> values;
-    for (const auto& item : *a) {
-      const auto v = item.value_exact<std::int64_t>();
-      if (!v || *v < 1) return error(item, key, "expected an array of positive integers");
-      values.push_back(*v);
-    }
-    out = std::move(values);
-  }
-
- private:
-  std::string source_;
-  std::string path_;
-};
-
-}  // namespace
-
 core::Result<ModelConfig> parse_model_config(const toml::table& table, std::string_view source,
                                              std::string_view path) {
-  Reader r(source, path);
+  config::TomlReader r{std::string(source)};
   ModelConfig c;
   if (const toml::node* p = table.get("preset")) {
     std::string name;
-    r.text(*p, "preset", name);
+    r.text(*p, config::join(path, "preset"), name);
     if (!name.empty()) {
       auto preset = preset_config(name);
       if (preset) {
         c = std::move(*preset);
       } else {
-        r.error(*p, "preset", preset.error().message);
+        r.error(p, config::join(path, "preset"), preset.error().message);
       }
     }
   }
@@ -132,9 +64,9 @@ core::Result<ModelConfig> parse_model_config(const toml::table& table, std::stri
          r.text(n, k, name);
          if (name.empty()) return;
          auto kind = dataset::parse_normaliser_kind(name);
-         if (!kind) return r.error(n, k, kind.error().message);
+         if (!kind) return r.error(&n, k, kind.error().message);
          if (*kind == dataset::NormaliserKind::CrossSectionalRank) {
-           return r.error(n, k,
+           return r.error(&n, k,
                           "a per-date rank needs the whole cross-section: apply it to the feature matrix "
                           "before building the views, and use zscore or robust here");
          }
@@ -146,16 +78,16 @@ core::Result<ModelConfig> parse_model_config(const toml::table& table, std::stri
          r.number(n, k, v, 0, 1e6);
          c.normaliser_clip = static_cast<float>(v);
        }},
-      {"normaliser_max_rows", [&](const toml::node& n, std::string_view k) { r.integer(n, k, c.normaliser_max_rows, 100); }},
+      {"normaliser_max_rows", [&](const toml::node& n, std::string_view k) { r.count(n, k, c.normaliser_max_rows, 100); }},
       {"momentum_feature", [&](const toml::node& n, std::string_view k) { r.text(n, k, c.momentum_feature); }},
       {"yesterday_feature", [&](const toml::node& n, std::string_view k) { r.text(n, k, c.yesterday_feature); }},
       {"logistic_l2", [&](const toml::node& n, std::string_view k) { r.number(n, k, c.logistic_l2, 0, kInf); }},
-      {"logistic_max_iterations", [&](const toml::node& n, std::string_view k) { r.integer(n, k, c.logistic_max_iterations, 1); }},
-      {"epochs", [&](const toml::node& n, std::string_view k) { r.integer(n, k, c.epochs, 1); }},
-      {"batch_size", [&](const toml::node& n, std::string_view k) { r.integer(n, k, c.batch_size, 1); }},
+      {"logistic_max_iterations", [&](const toml::node& n, std::string_view k) { r.count(n, k, c.logistic_max_iterations, 1); }},
+      {"epochs", [&](const toml::node& n, std::string_view k) { r.count(n, k, c.epochs, 1); }},
+      {"batch_size", [&](const toml::node& n, std::string_view k) { r.count(n, k, c.batch_size, 1); }},
       {"learning_rate", [&](const toml::node& n, std::string_view k) { r.number(n, k, c.learning_rate, 1e-9, 10); }},
       {"weight_decay", [&](const toml::node& n, std::string_view k) { r.number(n, k, c.weight_decay, 0, 10); }},
-      {"patience", [&](const toml::node& n, std::string_view k) { r.integer(n, k, c.patience, 1); }},
+      {"patience", [&](const toml::node& n, std::string_view k) { r.count(n, k, c.patience, 1); }},
       {"lr_schedule",
        [&](const toml::node& n, std::string_view k) {
          std::string name;
@@ -163,48 +95,48 @@ core::Result<ModelConfig> parse_model_config(const toml::table& table, std::stri
          if (name == "constant") c.lr_schedule = LrSchedule::Constant;
          else if (name == "cosine") c.lr_schedule = LrSchedule::Cosine;
          else if (name == "step") c.lr_schedule = LrSchedule::Step;
-         else if (!name.empty()) r.error(n, k, "expected constant, cosine or step");
+         else if (!name.empty()) r.error(&n, k, "expected constant, cosine or step");
        }},
-      {"lr_step_epochs", [&](const toml::node& n, std::string_view k) { r.integer(n, k, c.lr_step_epochs, 1); }},
+      {"lr_step_epochs", [&](const toml::node& n, std::string_view k) { r.count(n, k, c.lr_step_epochs, 1); }},
       {"lr_step_gamma", [&](const toml::node& n, std::string_view k) { r.number(n, k, c.lr_step_gamma, 1e-6, 1); }},
       {"grad_clip", [&](const toml::node& n, std::string_view k) { r.number(n, k, c.grad_clip, 0, kInf); }},
       {"class_weights", [&](const toml::node& n, std::string_view k) { r.boolean(n, k, c.class_weights); }},
       {"dropout", [&](const toml::node& n, std::string_view k) { r.number(n, k, c.dropout, 0, 0.9); }},
-      {"max_train_samples", [&](const toml::node& n, std::string_view k) { r.integer(n, k, c.max_train_samples, 0); }},
+      {"max_train_samples", [&](const toml::node& n, std::string_view k) { r.count(n, k, c.max_train_samples, 0); }},
       {"device",
        [&](const toml::node& n, std::string_view k) {
          std::string name;
          r.text(n, k, name);
          if (name == "auto" || name == "cpu" || name == "cuda") c.device = name;
-         else if (!name.empty()) r.error(n, k, "expected auto, cpu or cuda");
+         else if (!name.empty()) r.error(&n, k, "expected auto, cpu or cuda");
        }},
-      {"mlp_hidden", [&](const toml::node& n, std::string_view k) { r.sizes(n, k, c.mlp_hidden); }},
-      {"lstm_hidden", [&](const toml::node& n, std::string_view k) { r.integer(n, k, c.lstm_hidden, 1); }},
-      {"lstm_layers", [&](const toml::node& n, std::string_view k) { r.integer(n, k, c.lstm_layers, 1); }},
-      {"d_model", [&](const toml::node& n, std::string_view k) { r.integer(n, k, c.d_model, 1); }},
-      {"heads", [&](const toml::node& n, std::string_view k) { r.integer(n, k, c.heads, 1); }},
-      {"layers", [&](const toml::node& n, std::string_view k) { r.integer(n, k, c.layers, 1); }},
-      {"ff_dim", [&](const toml::node& n, std::string_view k) { r.integer(n, k, c.ff_dim, 1); }},
-      {"lookback", [&](const toml::node& n, std::string_view k) { r.integer(n, k, c.lookback, 1); }},
-      {"xgb_rounds", [&](const toml::node& n, std::string_view k) { r.integer(n, k, c.xgb_rounds, 1); }},
-      {"xgb_max_depth", [&](const toml::node& n, std::string_view k) { r.integer(n, k, c.xgb_max_depth, 1); }},
+      {"mlp_hidden", [&](const toml::node& n, std::string_view k) { r.positive_integers(n, k, c.mlp_hidden); }},
+      {"lstm_hidden", [&](const toml::node& n, std::string_view k) { r.count(n, k, c.lstm_hidden, 1); }},
+      {"lstm_layers", [&](const toml::node& n, std::string_view k) { r.count(n, k, c.lstm_layers, 1); }},
+      {"d_model", [&](const toml::node& n, std::string_view k) { r.count(n, k, c.d_model, 1); }},
+      {"heads", [&](const toml::node& n, std::string_view k) { r.count(n, k, c.heads, 1); }},
+      {"layers", [&](const toml::node& n, std::string_view k) { r.count(n, k, c.layers, 1); }},
+      {"ff_dim", [&](const toml::node& n, std::string_view k) { r.count(n, k, c.ff_dim, 1); }},
+      {"lookback", [&](const toml::node& n, std::string_view k) { r.count(n, k, c.lookback, 1); }},
+      {"xgb_rounds", [&](const toml::node& n, std::string_view k) { r.count(n, k, c.xgb_rounds, 1); }},
+      {"xgb_max_depth", [&](const toml::node& n, std::string_view k) { r.count(n, k, c.xgb_max_depth, 1); }},
       {"xgb_eta", [&](const toml::node& n, std::string_view k) { r.number(n, k, c.xgb_eta, 1e-6, 1); }},
       {"xgb_subsample", [&](const toml::node& n, std::string_view k) { r.number(n, k, c.xgb_subsample, 1e-3, 1); }},
       {"xgb_colsample", [&](const toml::node& n, std::string_view k) { r.number(n, k, c.xgb_colsample, 1e-3, 1); }},
       {"xgb_min_child_weight", [&](const toml::node& n, std::string_view k) { r.number(n, k, c.xgb_min_child_weight, 0, kInf); }},
       {"xgb_lambda", [&](const toml::node& n, std::string_view k) { r.number(n, k, c.xgb_lambda, 0, kInf); }},
-      {"xgb_early_stopping", [&](const toml::node& n, std::string_view k) { r.integer(n, k, c.xgb_early_stopping, 1); }},
+      {"xgb_early_stopping", [&](const toml::node& n, std::string_view k) { r.count(n, k, c.xgb_early_stopping, 1); }},
       {"members", [&](const toml::node& n, std::string_view k) { r.strings(n, k, c.members); }},
-      {"stacking_folds", [&](const toml::node& n, std::string_view k) { r.integer(n, k, c.stacking_folds, 2); }},
-      {"stacking_purge_dates", [&](const toml::node& n, std::string_view k) { r.integer(n, k, c.stacking_purge_dates, 0); }},
+      {"stacking_folds", [&](const toml::node& n, std::string_view k) { r.count(n, k, c.stacking_folds, 2); }},
+      {"stacking_purge_dates", [&](const toml::node& n, std::string_view k) { r.count(n, k, c.stacking_purge_dates, 0); }},
   };
   for (const auto& [key, node] : table) {
     const auto it = keys.find(key.str());
     if (it == keys.end()) {
-      r.error(node, key.str(), "unknown key");
+      r.error(&node, config::join(path, key.str()), "unknown key");
       continue;
     }
-    it->second(node, key.str());
+    it->second(node, config::join(path, key.str()));
   }
   if (c.d_model % c.heads != 0) {
     r.errors.push_back(fmt::format("{}: {}: d_model {} must be divisible by heads {}", source, path, c.d_model, c.heads));

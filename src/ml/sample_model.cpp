@@ -59,18 +59,7 @@ std::vector<std::size_t> evenly_spaced(Rows rows, std::size_t max) {
 core::Result<dataset::Batch> current_rows(const SampleSet& samples, Rows rows) {
   if (samples.tabular != nullptr) return samples.tabular->materialise(rows);
   if (samples.sequence == nullptr) return core::fail("sample set: no view given");
-  dataset::Batch seq = samples.sequence->materialise(rows);
-  dataset::Batch out;
-  out.size = seq.size;
-  out.num_features = seq.num_features;
-  out.x.resize(seq.size * seq.num_features);
-  for (std::size_t i = 0; i < seq.size; ++i) {
-    const float* last = seq.x.data() + (i * seq.seq_len + seq.seq_len - 1) * seq.num_features;
-    std::copy(last, last + seq.num_features, out.x.data() + i * seq.num_features);
-  }
-  out.y = std::move(seq.y);
-  out.keys = std::move(seq.keys);
-  return out;
+  return samples.sequence->materialise_last(rows);
 }
 
 core::Result<std::vector<float>> labels_of(const SampleSet& samples, Rows rows) {

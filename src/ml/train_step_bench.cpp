@@ -9,22 +9,26 @@
 
 namespace kestrel::ml {
 
+ModelConfig benchmark_networks() {
+  ModelConfig config;
+  config.lstm_hidden = 128;
+  config.lstm_layers = 2;
+  config.d_model = 128;
+  config.heads = 4;
+  config.layers = 2;
+  config.ff_dim = 256;
+  config.dropout = 0.1;
+  return config;
+}
+
 core::Result<StepBenchResult> run_step_bench(const StepBenchOptions& options) {
   using Clock = std::chrono::steady_clock;
   torch::set_num_threads(torch_threads(options.threads));
   torch::manual_seed(options.seed);
-  ModelConfig config;
-  config.lstm_hidden = options.lstm_hidden;
-  config.lstm_layers = options.lstm_layers;
-  config.d_model = options.d_model;
-  config.heads = options.heads;
-  config.layers = options.layers;
-  config.ff_dim = options.ff_dim;
-  config.dropout = 0.1;
   if (options.model != "lstm" && options.model != "transformer") {
     return core::fail("bench: the step benchmark covers lstm and transformer, not '{}'", options.model);
   }
-  auto network = make_network(options.model, config, options.features);
+  auto network = make_network(options.model, options.network, options.features);
   if (!network) return std::unexpected(network.error());
   Network& net = **network;
   torch::optim::AdamW optimizer(net.parameters(), torch::optim::AdamWOptions(1e-3).weight_decay(1e-4));

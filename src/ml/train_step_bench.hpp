@@ -8,19 +8,19 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "ml/model_config.hpp"
 
 namespace kestrel::ml {
 
+// LSTM 2 x 128; Transformer d_model 128, 4 heads, 2 layers, feed-forward 256; dropout 0.1.
+ModelConfig benchmark_networks();
+
 struct StepBenchOptions {
   std::string model = "lstm";  // "lstm" or "transformer"
-  // Network sizes. The defaults are the benchmark's networks; `kestrel bench train` also
-  // runs the CPU preset the pipeline trains (ml/model_config.hpp: hidden 64, d_model 64).
-  std::int64_t lstm_hidden = 128;
-  std::int64_t lstm_layers = 2;
-  std::int64_t d_model = 128;
-  std::int64_t heads = 4;
-  std::int64_t layers = 2;
-  std::int64_t ff_dim = 256;
+  // Network sizes (lstm_* and the Transformer's d_model, heads, layers, ff_dim): the
+  // benchmark's networks by default; `kestrel bench train` also runs the CPU preset the
+  // pipeline trains (ml/model_config.hpp: hidden 64, d_model 64).
+  ModelConfig network = benchmark_networks();
   std::int64_t batch = 256;
   std::int64_t seq_len = 60;
   std::int64_t features = 95;

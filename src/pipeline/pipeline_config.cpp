@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "config/toml_reader.hpp"
+
 #include "core/checksum.hpp"
 #include "ml/model_factory.hpp"
 #include "store/text_file.hpp"
@@ -13,124 +15,10 @@
 namespace kestrel::pipeline {
 namespace {
 
-std::string join(std::string_view path, std::string_view key) {
-  return path.empty() ? std::string(key) : fmt::format("{}.{}", path, key);
-}
+using config::join;
+using config::TomlReader;
 
-// Reads typed values out of TOML tables, collecting every problem instead of stopping.
-class Reader {
- public:
-  Reader(std::string source, std::filesystem::path base) : source_(std::move(source)), base_(std::move(base)) {}
-  std::vector<std::string> errors;
-
-  void error(const toml::node* node, std::string_view path, std::string_view message) {
-    if (node != nullptr && node->source().begin.line > 0) {
-      errors.push_back(fmt::format("{}:{}:{}: {}: {}", source_, node->source().begin.line,
-                                   node->source().begin.column, path, message));
-    } else {
-      errors.push_back(fmt::format("{}: {}: {}", source_, path, message));
-    }
-  }
-  void only(const toml::table& t, std::string_view path, std::initializer_list<std::string_view> known) {
-    for (const auto& [key, node] : t) {
-      if (std::find(known.begin(), known.end(), key.str()) == known.end()) error(&node, join(path, key.str()), "unknown key");
-    }
-  }
-  const toml::table* table(const toml::table& t, std::string_view key, std::string_view path) {
-    const toml::node* n = t.get(key);
-    if (n == nullptr) return nullptr;
-    if (!n->is_table()) {
-      error(n, join(path, key), "expected a table");
-      return nullptr;
-    }
-    return n->as_table();
-  }
-  void number(const toml::table& t, std::string_view key, std::string_view path, double& out, double min, double max) {
-    const toml::node* n = t.get(key);
-    if (n == nullptr) return;
-    auto v = n->value<double>();
-    if (!v || !n->is_number()) return error(n, join(path, key), "expected a number");
-    if (!(*v >= min && *v <= max)) return error(n, join(path, key), fmt::format("must be between {} and {}, got {}", min, max, *v));
-    out = *v;
-  }
-  template <class Int>
-  void count(const toml::table& t, std::string_view key, std::string_view path, Int& out, std::int64_t min) {
-    const toml::node* n = t.get(key);
-    if (n == nullptr) return;
-    auto v = n->value_exact<std::int64_t>();
-    if (!v) return error(n, join(path, key), "expected an integer");
-    if (*v < min) return error(n, join(path, key), fmt::format("must be at least {}, got {}", min, *v));
-    out = static_cast<Int>(*v);
-  }
-  void boolean(const toml::table& t, std::string_view key, std::string_view path, bool& out) {
-    const toml::node* n = t.get(key);
-    if (n == nullptr) return;
-    auto v = n->value_exact<bool>();
-    if (!v) return error(n, join(path, key), "expected true or false");
-    out = *v;
-  }
-  void text(const toml::table& t, std::string_view key, std::string_view path, std::string& out) {
-    const toml::node* n = t.get(key);
-    if (n == nullptr) return;
-    auto v = n->value_exact<std::string>();
-    if (!v) return error(n, join(path, key), "expected a string");
-    out = *v;
-  }
-  int choice(const toml::table& t, std::string_view key, std::string_view path,
-             std::initializer_list<std::string_view> choices) {
-    const toml::node* n = t.get(key);
-    if (n == nullptr) return -1;
-    if (auto v = n->value_exact<std::string>()) {
-      const auto it = std::find(choices.begin(), choices.end(), *v);
-      if (it != choices.end()) return static_cast<int>(it - choices.begin());
-    }
-    std::string list;
-    for (auto c : choices) list += fmt::format("{}\"{}\"", list.empty() ? "" : ", ", c);
-    error(n, join(path, key), fmt::format("expected one of {}", list));
-    return -1;
-  }
-  void path_value(const toml::table& t, std::string_view key, std::string_view path, std::filesystem::path& out) {
-    std::string s;
-    text(t, key, path, s);
-    if (s.empty()) return;
-    const std::filesystem::path p = s;
-    out = p.is_relative() ? base_ / p : p;
-  }
-  void date(const toml::table& t, std::string_view key, std::string_view path, std::optional<core::Date>& out) {
-    const toml::node* n = t.get(key);
-    if (n == nullptr) return;
-    if (auto d = n->value_exact<toml::date>()) {
-      out = core::Date::from_ymd(d->year, d->month, d->day);
-      return;
-    }
-    if (auto s = n->value_exact<std::string>()) {
-      if (auto d = core::Date::parse(*s)) {
-        out = *d;
-        return;
-      }
-    }
-    error(n, join(path, key), "expected a date YYYY-MM-DD");
-  }
-  void strings(const toml::table& t, std::string_view key, std::string_view path, std::vector<std::string>& out) {
-    const toml::node* n = t.get(key);
-    if (n == nullptr) return;
-    const toml::array* a = n->as_array();
-    if (a == nullptr) return error(n, join(path, key), "expected an array of strings");
-    out.clear();
-    for (const auto& item : *a) {
-      auto s = item.value_exact<std::string>();
-      if (!s) return error(&item, join(path, key), "expected an array of strings");
-      out.push_back(*s);
-    }
-  }
-  const std::string& source() const { return source_; }
-
- private:
-  std::string source_;
-  std::filesystem::path base_;
-};
-
-void read_models(Reader& r, const toml::table& root, PipelineConfig& c) {
+void read_models(TomlReader& r, const toml::table& root, PipelineConfig& c) {
   r.strings(root, "models", "", c.models);
   const auto known = ml::model_names();
   if (c.models.empty()) r.error(root.get("models"), "models", "list at least one model (known: see docs/pipeline.md)");
@@ -189,7 +77,7 @@ core::Result<PipelineConfig> parse_pipeline_config(std::string_view text, std::s
   PipelineConfig c;
   c.text = std::string(text);
   c.hash = fmt::format("{:016x}", core::xxh64(std::as_bytes(std::span(c.text.data(), c.text.size()))));
-  Reader r(std::string(source), base_dir);
+  TomlReader r(std::string(source), base_dir);
   r.only(root, "", {"name", "seed", "threads", "models", "data", "label", "features", "evaluation", "controls",
                     "model", "backtest"});
   r.text(root, "name", "", c.name);

@@ -92,6 +92,31 @@ TEST(SequenceView, WindowsIndexIntoTheMatrixOldestFirst) {
   EXPECT_EQ(batch.keys[0], (SampleKey{1, 4}));
 }
 
+TEST(SequenceView, LastDayOnlyIsTheWindowsFinalStep) {
+  Fixture fx;
+  fx.matrix.series(1, 0)[4] = kNaN;  // the NaN policy applies to the last day too
+  for (const auto policy : {NanPolicy::Keep, NanPolicy::Zero}) {
+    const auto view = SequenceView::make(fx.matrix, fx.labels, {0, 10}, 4, {.nan_policy = policy});
+    ASSERT_TRUE(view) << view.error().message;
+    std::vector<std::size_t> ids(view->size());
+    for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = ids.size() - 1 - i;
+    const auto windows = view->materialise(ids);
+    const auto last = view->materialise_last(ids);
+    EXPECT_FALSE(last.is_sequence);
+    ASSERT_EQ(last.size, ids.size());
+    ASSERT_EQ(last.x.size(), ids.size() * 3);
+    for (std::size_t b = 0; b < ids.size(); ++b) {
+      for (std::size_t f = 0; f < 3; ++f) {
+        const float w = windows.x[(b * 4 + 3) * 3 + f];
+        const float l = last.x[b * 3 + f];
+        EXPECT_TRUE(w == l || (std::isnan(w) && std::isnan(l))) << b << "," << f;
+      }
+    }
+    EXPECT_EQ(last.y, windows.y);
+    EXPECT_EQ(last.keys, windows.keys);
+  }
+}
+
 TEST(SequenceView, WindowMayReachBeforeTheRangeAndDropRowChecksTheWholeWindow) {
   Fixture fx;
   fx.matrix.series(2, 0)[5] = kNaN;

@@ -13,18 +13,20 @@
 namespace kestrel::pipeline {
 namespace {
 
+// The sample data's fixed split: train 2011-2015, validate 2016-2017, test 2018-2019.
+constexpr const char* kSampleSplit = R"([evaluation.fixed]
+train_begin = "2011-01-03"
+valid_begin = "2016-01-01"
+test_begin = "2018-01-01"
+test_end = "2019-12-31"
+)";
+
 std::string tiny_config(const std::string& extra = "") {
   return std::string(R"(name = "tiny"
 seed = 3
 models = ["always_up", "momentum_sign", "logistic_regression"]
 [data]
-dir = ")") + KESTREL_SAMPLE_DATA + R"("
-[evaluation.fixed]
-train_begin = "2011-01-03"
-valid_begin = "2016-01-01"
-test_begin = "2018-01-01"
-test_end = "2019-12-31"
-[evaluation.walk_forward]
+dir = ")") + KESTREL_SAMPLE_DATA + "\"\n" + kSampleSplit + R"([evaluation.walk_forward]
 first_date = "2011-01-03"
 train_dates = 1008
 valid_dates = 126
@@ -97,12 +99,7 @@ threads = 2
 models = ["mlp", "lstm", "transformer", "ensemble_average"]
 [data]
 dir = "{}"
-[evaluation.fixed]
-train_begin = "2011-01-03"
-valid_begin = "2016-01-01"
-test_begin = "2018-01-01"
-test_end = "2019-12-31"
-[evaluation.walk_forward]
+{}[evaluation.walk_forward]
 enabled = false
 [features]
 truncation_cuts = 0
@@ -122,7 +119,7 @@ ff_dim = 32
 [model.ensemble_average]
 members = ["logistic_regression", "mlp"]
 )",
-                                                            name, seed, KESTREL_SAMPLE_DATA));
+                                                            name, seed, KESTREL_SAMPLE_DATA, kSampleSplit));
     const auto out = dir / name;
     const auto result = testing::run_command(std::string(KESTREL_BINARY) + " --quiet pipeline --config " +
                                              (dir / (name + ".toml")).string() + " --out " + out.string());

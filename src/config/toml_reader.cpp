@@ -1,0 +1,129 @@
+#include "config/toml_reader.hpp"
+
+#include <algorithm>
+
+namespace kestrel::config {
+
+std::string join(std::string_view path, std::string_view key) {
+  return path.empty() ? std::string(key) : fmt::format("{}.{}", path, key);
+}
+
+TomlReader::TomlReader(std::string source, std::filesystem::path base_dir)
+    : source_(std::move(source)), base_(std::move(base_dir)) {}
+
+void TomlReader::error(const toml::node* node, std::string_view key, std::string_view message) {
+  if (node != nullptr && node->source().begin.line > 0) {
+    errors.push_back(fmt::format("{}:{}:{}: {}: {}", source_, node->source().begin.line, node->source().begin.column,
+                                 key, message));
+  } else {
+    errors.push_back(fmt::format("{}: {}: {}", source_, key, message));
+  }
+}
+
+void TomlReader::number(const toml::node& n, std::string_view key, double& out, double min, double max) {
+  const auto v = n.value<double>();  // integers count as numbers
+  if (!v || !n.is_number()) return error(&n, key, "expected a number");
+  if (!(*v >= min && *v <= max)) return error(&n, key, fmt::format("must be between {} and {}, got {}", min, max, *v));
+  out = *v;
+}
+
+std::optional<std::int64_t> TomlReader::checked_integer(const toml::node& n, std::string_view key, std::int64_t min) {
+  const auto v = n.value_exact<std::int64_t>();
+  if (!v) {
+    error(&n, key, "expected an integer");
+    return std::nullopt;
+  }
+  if (*v < min) {
+    error(&n, key, fmt::format("must be at least {}, got {}", min, *v));
+    return std::nullopt;
+  }
+  return v;
+}
+
+void TomlReader::boolean(const toml::node& n, std::string_view key, bool& out) {
+  const auto v = n.value_exact<bool>();
+  if (!v) return error(&n, key, "expected true or false");
+  out = *v;
+}
+
+void TomlReader::text(const toml::node& n, std::string_view key, std::string& out) {
+  const auto v = n.value_exact<std::string>();
+  if (!v) return error(&n, key, "expected a string");
+  out = *v;
+}
+
+void TomlReader::strings(const toml::node& n, std::string_view key, std::vector<std::string>& out) {
+  const toml::array* a = n.as_array();
+  if (a == nullptr) return error(&n, key, "expected an array of strings");
+  std::vector<std::string> values;
+  for (const auto& item : *a) {
+    const auto s = item.value_exact<std::string>();
+    if (!s) return error(&item, key, "expected an array of strings");
+    values.push_back(*s);
+  }
+  out = std::move(values);
+}
+
+void TomlReader::positive_integers(const toml::node& n, std::string_view key, std::vector<std::int64_t>& out) {
+  const toml::array* a = n.as_array();
+  if (a == nullptr) return error(&n, key, "expected an array of positive integers");
+  std::vector<std::int64_t> values;
+  for (const auto& item : *a) {
+    const auto v = item.value_exact<std::int64_t>();
+    if (!v || *v < 1) return error(&item, key, "expected an array of positive integers");
+    values.push_back(*v);
+  }
+  out = std::move(values);
+}
+
+void TomlReader::date(const toml::node& n, std::string_view key, std::optional<core::Date>& out) {
+  if (const auto d = n.value_exact<toml::date>()) {
+    out = core::Date::from_ymd(d->year, d->month, d->day);
+    return;
+  }
+  if (const auto s = n.value_exact<std::string>()) {
+    if (const auto d = core::Date::parse(*s)) {
+      out = *d;
+      return;
+    }
+  }
+  error(&n, key, "expected a date YYYY-MM-DD");
+}
+
+int TomlReader::choice(const toml::node& n, std::string_view key, std::initializer_list<std::string_view> choices) {
+  if (const auto v = n.value_exact<std::string>()) {
+    const auto it = std::find(choices.begin(), choices.end(), *v);
+    if (it != choices.end()) return static_cast<int>(it - choices.begin());
+  }
+  std::string list;
+  for (const auto c : choices) list += fmt::format("{}\"{}\"", list.empty() ? "" : ", ", c);
+  error(&n, key, fmt::format("expected one of {}", list));
+  return -1;
+}
+
+void TomlReader::only(const toml::table& t, std::string_view path, std::initializer_list<std::string_view> known) {
+  for (const auto& [key, node] : t) {
+    if (std::find(known.begin(), known.end(), key.str()) == known.end()) error(&node, join(path, key.str()), "unknown key");
+  }
+}
+
+const toml::table* TomlReader::table(const toml::table& t, std::string_view key, std::string_view path) {
+  const toml::node* n = t.get(key);
+  if (n == nullptr) return nullptr;
+  if (!n->is_table()) {
+    error(n, join(path, key), "expected a table");
+    return nullptr;
+  }
+  return n->as_table();
+}
+
+void TomlReader::path_value(const toml::table& t, std::string_view key, std::string_view path,
+                            std::filesystem::path& out) {
+  std::string s;
+  text(t, key, path, s);
+  if (s.empty()) return;
+  const std::filesystem::path p = s;
+  out = p.is_relative() ? base_ / p : p;
+}
+
+}  // namespace kestrel::config

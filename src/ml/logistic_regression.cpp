@@ -70,7 +70,9 @@ core::Result<FitReport> LogisticRegression::fit_rows(const SampleSet& train, Row
     }
   }
   coefficients_.assign(w.data(), w.data() + w.size());
-  return one_shot_report(*this, train, train_rows, validation, validation_rows, start);
+  auto report = one_shot_report(*this, train, train_rows, validation, validation_rows, start);
+  if (report) report->samples_fitted = rows.size();
+  return report;
 }
 
 core::Result<std::vector<float>> LogisticRegression::predict_rows(const SampleSet& samples, Rows rows) const {

@@ -43,6 +43,7 @@ struct FitReport {
   int best_epoch = 0;
   double best_validation_loss = 0;
   double seconds = 0;
+  std::size_t samples_fitted = 0;       // training samples the fit used, after any subsample
   std::vector<double> train_loss;       // per epoch
   std::vector<double> validation_loss;  // per epoch
   // What a report should say about this fit beyond the losses, e.g. an ensemble's weights.

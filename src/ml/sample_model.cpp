@@ -98,6 +98,7 @@ core::Result<FitReport> one_shot_report(const SampleModel& model, const SampleSe
                                         std::chrono::steady_clock::time_point start) {
   FitReport report;
   report.epochs_run = 1;
+  report.samples_fitted = train_rows.size();
   for (int part = 0; part < 2; ++part) {
     const SampleSet& set = part == 0 ? train : validation;
     const Rows rows = part == 0 ? train_rows : validation_rows;

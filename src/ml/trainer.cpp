@@ -237,6 +237,7 @@ core::Result<FitReport> train_network(Network& network, const TrainingData& trai
 
   FitReport report;
   report.epochs_run = progress.next_epoch;
+  report.samples_fitted = train.size;
   report.best_epoch = progress.best_epoch;
   report.best_validation_loss = validation.size > 0 ? progress.best : 0;
   report.train_loss = progress.train_loss;

@@ -93,6 +93,7 @@ core::Result<FitReport> XGBoostModel::fit_rows(const SampleSet& train, Rows trai
   }
 
   FitReport report;
+  report.samples_fitted = train_rows.size();
   core::ProgressBar bar("xgboost", static_cast<std::size_t>(config_.xgb_rounds), options.show_progress);
   std::vector<DMatrixHandle> eval_sets{dtrain->handle()};
   std::vector<const char*> eval_names{"train"};

@@ -84,14 +84,17 @@ Table per_year_table(const PipelineResult& r, bool walk_forward) {
   return t;
 }
 
-// How each model of the fixed split was fitted: on how many samples, for how long, how far
+// How each model of the fixed split was fitted: on how many of the training samples (CPU
+// sizing subsamples the networks and logistic regression), for how long, how far
 // it trained (epochs for the networks, boosting rounds for XGBoost) and what it settled on.
 Table training_table(const PipelineResult& r) {
   Table t;
-  t.header = {"model", "training samples", "fit + predict s", "epochs / rounds run", "best", "best valid. loss", "notes"};
+  t.header = {"model", "training samples", "fitted on", "fit + predict s", "epochs / rounds run", "best",
+              "best valid. loss", "notes"};
   for (const auto& m : r.models) {
     const bool iterative = m.fit.epochs_run > 1 || m.fit.best_epoch > 0;
-    t.rows.push_back({m.name, fmt::format("{}", m.train_samples), num(m.train_seconds, 1),
+    t.rows.push_back({m.name, fmt::format("{}", m.train_samples), fmt::format("{}", m.fit.samples_fitted),
+                      num(m.train_seconds, 1),
                       iterative ? fmt::format("{}", m.fit.epochs_run) : "—",
                       iterative ? fmt::format("{}", m.fit.best_epoch) : "—",
                       m.fit.validation_loss.empty() ? "—" : num(m.fit.best_validation_loss), m.fit.summary});

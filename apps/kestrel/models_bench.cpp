@@ -130,9 +130,11 @@ void run_train_bench(const TrainBenchArgs& args) {
     const double c = row.cpp.at("step_s").get<double>();
     const double p = row.python.at("step_s").get<double>();
     const double ms = row.cpp.at("inference_ms").get<double>();
+    // Both sides run the same LibTorch kernels; repeated runs on this VM differ by about 5%.
+    const double ratio = c / p;
+    const char* verdict = ratio < 0.95 ? "C++ faster" : ratio <= 1.05 ? "the same within 5%" : "C++ slower";
     fmt::print("{} {} seq {} {}: C++/Python step time {:.2f} ({}); universe inference {:.1f} ms ({} 50 ms)\n", row.model,
-               row.size, row.seq_len, row.allocator, c / p, c <= p ? "C++ not slower" : "C++ slower", ms,
-               ms < 50 ? "under" : "over");
+               row.size, row.seq_len, row.allocator, ratio, verdict, ms, ms < 50 ? "under" : "over");
   }
 }
 

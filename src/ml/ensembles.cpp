@@ -109,7 +109,9 @@ core::Result<FitReport> EnsembleAverage::fit_rows(const SampleSet& train, Rows t
     }
   }
   weights_.assign(members_.size(), 1.0 / static_cast<double>(members_.size()));
+  std::string basis = "equal: no validation set";
   if (!validation_rows.empty()) {
+    basis = "equal: no member's validation log loss beat the base rate";
     auto y = labels_of(train, train_rows);
     if (!y) return std::unexpected(y.error());
     double mean = 0;
@@ -121,6 +123,7 @@ core::Result<FitReport> EnsembleAverage::fit_rows(const SampleSet& train, Rows t
     for (std::size_t i = 0; i < members_.size(); ++i) total += skill[i] = std::max(0.0, base - losses[i]);
     if (total > 0) {
       for (std::size_t i = 0; i < members_.size(); ++i) weights_[i] = skill[i] / total;
+      basis = "validation log-loss gain over the base rate";
     }
   }
   auto report = one_shot_report(*this, train, train_rows, validation, validation_rows, start);
@@ -129,9 +132,7 @@ core::Result<FitReport> EnsembleAverage::fit_rows(const SampleSet& train, Rows t
   for (std::size_t i = 0; i < members_.size(); ++i) {
     weights += fmt::format("{}{} {:.3f}", i == 0 ? "" : ", ", config_.members[i], weights_[i]);
   }
-  report->summary = fmt::format("weights {} ({})", weights,
-                                validation_rows.empty() ? "equal: no validation set"
-                                                        : "validation log-loss gain over the base rate");
+  report->summary = fmt::format("weights {} ({})", weights, basis);
   return report;
 }
 

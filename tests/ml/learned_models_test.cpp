@@ -162,12 +162,23 @@ TEST(EnsembleAverage, WeightsFavourSkillAndSumToOne) {
   const auto train = market.views(SyntheticMarket::kTrain);
   const auto valid = market.views(SyntheticMarket::kValid);
   EnsembleAverage ensemble(small_config(market));
-  ASSERT_TRUE(ensemble.fit(train.set(), valid.set(), quiet()));
+  const auto report = ensemble.fit(train.set(), valid.set(), quiet());
+  ASSERT_TRUE(report) << report.error().message;
   const auto& w = ensemble.weights();
   ASSERT_EQ(w.size(), 3u);
   EXPECT_NEAR(w[0] + w[1] + w[2], 1.0, 1e-12);
   EXPECT_EQ(w[0], 0.0);  // always_up has no skill over the base rate
   EXPECT_GT(w[1], 0.0);
+  // The report says what the weights are and why.
+  EXPECT_EQ(report->summary.rfind("weights always_up 0.000, logistic_regression ", 0), 0u) << report->summary;
+  EXPECT_NE(report->summary.find("(validation log-loss gain over the base rate)"), std::string::npos) << report->summary;
+
+  // Without a validation set there is nothing to weigh by: equal weights, said so.
+  EnsembleAverage blind(small_config(market));
+  const auto blind_report = blind.fit(train.set(), {}, quiet());
+  ASSERT_TRUE(blind_report) << blind_report.error().message;
+  for (double weight : blind.weights()) EXPECT_NEAR(weight, 1.0 / 3, 1e-12);
+  EXPECT_NE(blind_report->summary.find("(equal: no validation set)"), std::string::npos) << blind_report->summary;
 }
 
 }  // namespace

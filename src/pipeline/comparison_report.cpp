@@ -105,17 +105,23 @@ Table training_table(const PipelineResult& r) {
 Table backtest_table(const PipelineResult& r) {
   Table t;
   t.header = {"model", "total return", "CAGR", "volatility", "Sharpe", "max drawdown", "trades",
-              fmt::format("{} CAGR", r.benchmark), fmt::format("{} Sharpe", r.benchmark), "verdict"};
+              "traded / capital", "costs / capital", fmt::format("{} CAGR", r.benchmark),
+              fmt::format("{} Sharpe", r.benchmark), "verdict"};
   for (const auto& m : r.models) {
     if (!m.backtest) {
-      t.rows.push_back({m.name, "—", "—", "—", "—", "—", "—", "—", "—", "backtest failed: " + m.backtest_error});
+      t.rows.push_back({m.name, "—", "—", "—", "—", "—", "—", "—", "—", "—", "—", "backtest failed: " + m.backtest_error});
       continue;
     }
+    // Costs: commissions as charged plus the fixed slippage on every traded dollar.
+    const double capital = r.initial_cash;
+    const double costs = m.commissions + m.traded_value * r.slippage_bps * 1e-4;
     const auto& s = m.backtest->strategy;
     const auto& b = m.backtest->benchmark;
     const bool loses = !(s.annual_return > b.annual_return);
     t.rows.push_back({m.name, pct(s.total_return), pct(s.annual_return), pct(s.annual_volatility), num(s.sharpe, 2),
-                      pct(s.max_drawdown), fmt::format("{}", m.trades), pct(b.annual_return), num(b.sharpe, 2),
+                      pct(s.max_drawdown), fmt::format("{}", m.trades),
+                      capital > 0 ? fmt::format("{:.1f}x", m.traded_value / capital) : "—",
+                      capital > 0 ? pct(costs / capital) : "—", pct(b.annual_return), num(b.sharpe, 2),
                       loses ? fmt::format("loses to buy-and-hold {}", r.benchmark)
                             : fmt::format("beats buy-and-hold {} (CAGR)", r.benchmark)});
   }
@@ -232,7 +238,10 @@ std::vector<Block> blocks(const PipelineResult& r) {
         "\"beats X on N% of stocks\" counts the stocks (at least 20 test samples) where the model's accuracy "
         "exceeds baseline X's.",
         "Backtests hold the top-k scored stocks long each day, after slippage and commissions; the verdict "
-        "compares CAGR with buy-and-hold of the benchmark over the same days.",
+        "compares CAGR with buy-and-hold of the benchmark over the same days. \"traded / capital\" is the value "
+        "bought and sold over the test period as a multiple of the initial capital; \"costs / capital\" is the "
+        "commissions plus the fixed slippage on that traded value, as a share of the initial capital: a daily "
+        "top-k rebalance pays it whatever the model's skill.",
         "A model that gives every stock the same score (always_up) cannot rank: its backtest holds an arbitrary "
         "fixed basket (the first top-k tickers), so its backtest says nothing about the model.",
         "The universe is the index's members at a later date, not point in time: survivorship bias flatters "

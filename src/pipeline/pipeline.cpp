@@ -97,6 +97,8 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
   result.seed = config.seed;
   result.config_hash = config.hash;
   result.benchmark = config.benchmark;
+  result.initial_cash = config.backtest.initial_cash;
+  result.slippage_bps = config.backtest.slippage_bps;
   result.models_planned = config.models.size();
 
   // Data.
@@ -273,6 +275,10 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
         return std::unexpected(files.error());
       }
       m.trades = bt->record.trades.size();
+      for (const auto& order : bt->record.orders) {
+        m.traded_value += std::fabs(order.filled_quantity * order.average_fill_price);
+        m.commissions += order.commission;
+      }
       m.backtest = std::move(*stats);
     }
     log(fmt::format("model {}: test accuracy {:.4f}, AUC {:.4f}, rank IC {:.4f}{}", name,

@@ -28,6 +28,8 @@ struct ModelResult {
   std::filesystem::path predictions;                  // date,ticker,score for the test segment
   std::optional<analysis::PerformanceStats> backtest;
   std::size_t trades = 0;
+  double traded_value = 0;  // sum of |filled quantity x fill price| over the backtest's orders
+  double commissions = 0;   // commissions and fees paid
   std::filesystem::path backtest_dir;
   std::string backtest_error;
 };
@@ -38,6 +40,8 @@ struct PipelineResult {
   std::string config_hash;
   std::string label;
   std::string benchmark;
+  double initial_cash = 0;   // of every backtest
+  double slippage_bps = 0;   // fixed slippage of every backtest
   core::Date first_date{}, last_date{};
   std::size_t tickers = 0;
   std::size_t features = 0;

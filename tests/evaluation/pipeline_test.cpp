@@ -1,6 +1,8 @@
 // The pipeline config's validation and the whole `kestrel pipeline` job on the sample data
 // with a tiny config (baselines and logistic regression).
 #include <algorithm>
+#include <sstream>
+#include <vector>
 #include <string>
 
 #include <fmt/format.h>
@@ -81,9 +83,33 @@ TEST(Pipeline, RunsEndToEndOnTheSampleData) {
   EXPECT_NE(report.find("## Training (fixed split)"), std::string::npos) << report;
   EXPECT_NE(report.find("walk-forward"), std::string::npos) << report;
   EXPECT_NE(report.find("buy-and-hold SPY"), std::string::npos) << report;
+  EXPECT_NE(report.find("| costs / capital |"), std::string::npos) << report;
   // The model's predictions were actually traded.
   const std::string trades = testing::read_file(out / "backtests/logistic_regression/trades.csv");
   EXPECT_GT(std::count(trades.begin(), trades.end(), '\n'), 10) << trades.substr(0, 200);
+  // Its costs in the report are those of its orders: commissions plus 5 bps on the traded value.
+  {
+    std::istringstream orders(testing::read_file(out / "backtests/logistic_regression/orders.csv"));
+    std::string line;
+    std::getline(orders, line);  // header: ...,filled_quantity,limit_price,stop_price,average_fill_price,commission,reason
+    double traded = 0, commissions = 0;
+    while (std::getline(orders, line)) {
+      std::vector<std::string> cells;
+      std::istringstream row(line);
+      for (std::string cell; std::getline(row, cell, ',');) cells.push_back(cell);
+      ASSERT_GE(cells.size(), 13u) << line;
+      traded += std::stod(cells[8]) * std::stod(cells[11]);
+      commissions += std::stod(cells[12]);
+    }
+    const double capital = 100'000;  // the default initial_cash
+    const std::string expected = fmt::format("| {:.1f}x | {:.2f}% |", traded / capital,
+                                             100 * (commissions + traded * 5e-4) / capital);
+    const auto row = report.find("| logistic_regression | ", report.find("## Backtests"));
+    ASSERT_NE(row, std::string::npos) << report;
+    const std::string row_text = report.substr(row, report.find('\n', row) - row);
+    EXPECT_NE(row_text.find(expected), std::string::npos) << row_text << "\nexpected " << expected;
+    EXPECT_GT(traded, capital);  // a daily top-5 rebalance trades more than its capital
+  }
   const std::string predictions = testing::read_file(out / "predictions/always_up.csv");
   EXPECT_EQ(predictions.rfind("date,ticker,score\n2018-01-02,", 0), 0u) << predictions.substr(0, 80);
 }

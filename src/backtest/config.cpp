@@ -6,7 +6,7 @@
 
 #include <toml++/toml.h>
 
-#include "config/toml_reader.hpp"
+#include "core/toml_reader.hpp"
 
 #include "core/checksum.hpp"
 #include "core/paths.hpp"
@@ -31,8 +31,8 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-using config::join;
-using config::TomlReader;
+using core::join;
+using core::TomlReader;
 
 core::Status apply_override(toml::table& root, const Override& o) {
   if (o.key.empty()) return core::fail("override '={}': empty key", o.value);

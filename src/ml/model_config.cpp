@@ -5,7 +5,7 @@
 #include <limits>
 #include <map>
 
-#include "config/toml_reader.hpp"
+#include "core/toml_reader.hpp"
 
 namespace kestrel::ml {
 
@@ -39,17 +39,17 @@ core::Result<ModelConfig> preset_config(std::string_view preset) {
 
 core::Result<ModelConfig> parse_model_config(const toml::table& table, std::string_view source,
                                              std::string_view path) {
-  config::TomlReader r{std::string(source)};
+  core::TomlReader r{std::string(source)};
   ModelConfig c;
   if (const toml::node* p = table.get("preset")) {
     std::string name;
-    r.text(*p, config::join(path, "preset"), name);
+    r.text(*p, core::join(path, "preset"), name);
     if (!name.empty()) {
       auto preset = preset_config(name);
       if (preset) {
         c = std::move(*preset);
       } else {
-        r.error(p, config::join(path, "preset"), preset.error().message);
+        r.error(p, core::join(path, "preset"), preset.error().message);
       }
     }
   }
@@ -133,10 +133,10 @@ core::Result<ModelConfig> parse_model_config(const toml::table& table, std::stri
   for (const auto& [key, node] : table) {
     const auto it = keys.find(key.str());
     if (it == keys.end()) {
-      r.error(&node, config::join(path, key.str()), "unknown key");
+      r.error(&node, core::join(path, key.str()), "unknown key");
       continue;
     }
-    it->second(node, config::join(path, key.str()));
+    it->second(node, core::join(path, key.str()));
   }
   if (c.d_model % c.heads != 0) {
     r.errors.push_back(fmt::format("{}: {}: d_model {} must be divisible by heads {}", source, path, c.d_model, c.heads));

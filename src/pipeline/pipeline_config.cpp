@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
-#include "config/toml_reader.hpp"
+#include "core/toml_reader.hpp"
 
 #include "core/checksum.hpp"
 #include "ml/model_factory.hpp"
@@ -15,8 +15,8 @@
 namespace kestrel::pipeline {
 namespace {
 
-using config::join;
-using config::TomlReader;
+using core::join;
+using core::TomlReader;
 
 void read_models(TomlReader& r, const toml::table& root, PipelineConfig& c) {
   r.strings(root, "models", "", c.models);

@@ -19,7 +19,7 @@
 
 #include "core/date.hpp"
 
-namespace kestrel::config {
+namespace kestrel::core {
 
 // "path.key", or "key" at the root.
 std::string join(std::string_view path, std::string_view key);
@@ -85,4 +85,4 @@ class TomlReader {
   std::filesystem::path base_;
 };
 
-}  // namespace kestrel::config
+}  // namespace kestrel::core

@@ -1,8 +1,8 @@
-#include "config/toml_reader.hpp"
+#include "core/toml_reader.hpp"
 
 #include <algorithm>
 
-namespace kestrel::config {
+namespace kestrel::core {
 
 std::string join(std::string_view path, std::string_view key) {
   return path.empty() ? std::string(key) : fmt::format("{}.{}", path, key);
@@ -126,4 +126,4 @@ void TomlReader::path_value(const toml::table& t, std::string_view key, std::str
   out = p.is_relative() ? base_ / p : p;
 }
 
-}  // namespace kestrel::config
+}  // namespace kestrel::core

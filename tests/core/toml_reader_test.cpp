@@ -2,9 +2,9 @@
 // file, line, column and dotted key, and bad values leave the default untouched.
 #include <gtest/gtest.h>
 
-#include "config/toml_reader.hpp"
+#include "core/toml_reader.hpp"
 
-namespace kestrel::config {
+namespace kestrel::core {
 namespace {
 
 TEST(TomlReader, ReadsTypedValuesAndKeepsDefaultsForAbsentKeys) {
@@ -78,4 +78,4 @@ sizes = [3, 0]
 }
 
 }  // namespace
-}  // namespace kestrel::config
+}  // namespace kestrel::core

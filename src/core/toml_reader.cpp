@@ -52,28 +52,31 @@ void TomlReader::text(const toml::node& n, std::string_view key, std::string& ou
   out = *v;
 }
 
-void TomlReader::strings(const toml::node& n, std::string_view key, std::vector<std::string>& out) {
+namespace {
+
+// Every element of an array as T, each passing `valid`; otherwise one error, `out` unchanged.
+template <class T, class Valid>
+void read_array(TomlReader& r, const toml::node& n, std::string_view key, std::vector<T>& out, Valid valid,
+                std::string_view expected) {
   const toml::array* a = n.as_array();
-  if (a == nullptr) return error(&n, key, "expected an array of strings");
-  std::vector<std::string> values;
+  if (a == nullptr) return r.error(&n, key, expected);
+  std::vector<T> values;
   for (const auto& item : *a) {
-    const auto s = item.value_exact<std::string>();
-    if (!s) return error(&item, key, "expected an array of strings");
-    values.push_back(*s);
+    const auto v = item.value_exact<T>();
+    if (!v || !valid(*v)) return r.error(&item, key, expected);
+    values.push_back(*v);
   }
   out = std::move(values);
 }
 
+}  // namespace
+
+void TomlReader::strings(const toml::node& n, std::string_view key, std::vector<std::string>& out) {
+  read_array(*this, n, key, out, [](const std::string&) { return true; }, "expected an array of strings");
+}
+
 void TomlReader::positive_integers(const toml::node& n, std::string_view key, std::vector<std::int64_t>& out) {
-  const toml::array* a = n.as_array();
-  if (a == nullptr) return error(&n, key, "expected an array of positive integers");
-  std::vector<std::int64_t> values;
-  for (const auto& item : *a) {
-    const auto v = item.value_exact<std::int64_t>();
-    if (!v || *v < 1) return error(&item, key, "expected an array of positive integers");
-    values.push_back(*v);
-  }
-  out = std::move(values);
+  read_array(*this, n, key, out, [](std::int64_t v) { return v >= 1; }, "expected an array of positive integers");
 }
 
 void TomlReader::date(const toml::node& n, std::string_view key, std::optional<core::Date>& out) {

@@ -103,14 +103,21 @@ core::Status LogisticRegression::save(const std::filesystem::path& dir) const {
 core::Status LogisticRegression::load(const std::filesystem::path& dir) {
   auto json = read_model_json(dir, name());
   if (!json) return std::unexpected(json.error());
-  auto config = config_from_json(json->at("config"));
-  if (!config) return std::unexpected(config.error());
-  auto scaler = FeatureScaler::from_json(json->at("normaliser").dump());
-  if (!scaler) return std::unexpected(scaler.error());
-  config_ = std::move(*config);
-  scaler_ = std::move(*scaler);
-  binary_ = json->value("binary", true);
-  coefficients_ = json->at("coefficients").get<std::vector<double>>();
+  auto state = normalised_model_from_json(*json, dir / "model.json");
+  if (!state) return std::unexpected(state.error());
+  const auto coefficients = json->find("coefficients");
+  if (coefficients == json->end() || !coefficients->is_array()) {
+    return core::fail("{}: coefficients: missing or not an array", (dir / "model.json").string());
+  }
+  std::vector<double> values;
+  for (const auto& c : *coefficients) {
+    if (!c.is_number()) return core::fail("{}: coefficients: expected numbers", (dir / "model.json").string());
+    values.push_back(c.get<double>());
+  }
+  config_ = std::move(state->config);
+  scaler_ = std::move(state->scaler);
+  binary_ = state->binary;
+  coefficients_ = std::move(values);
   return {};
 }
 

@@ -67,4 +67,17 @@ core::Result<ModelConfig> config_from_json(const nlohmann::json& json) {
   }
 }
 
+core::Result<NormalisedModelState> normalised_model_from_json(const nlohmann::json& json,
+                                                              const std::filesystem::path& file) {
+  try {
+    auto config = config_from_json(json.at("config"));
+    if (!config) return std::unexpected(config.error());
+    auto scaler = FeatureScaler::from_json(json.at("normaliser").dump());
+    if (!scaler) return std::unexpected(scaler.error());
+    return NormalisedModelState{std::move(*config), std::move(*scaler), json.value("binary", true)};
+  } catch (const nlohmann::json::exception& e) {
+    return core::fail("{}: {}", file.string(), e.what());
+  }
+}
+
 }  // namespace kestrel::ml

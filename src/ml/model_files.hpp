@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "ml/feature_scaler.hpp"
 #include "ml/model_config.hpp"
 
 namespace kestrel::ml {
@@ -18,5 +19,15 @@ core::Result<nlohmann::json> read_model_json(const std::filesystem::path& dir, s
 
 nlohmann::json config_to_json(const ModelConfig& config);
 core::Result<ModelConfig> config_from_json(const nlohmann::json& json);
+
+// What every normalised model keeps in model.json: its config, its fitted normaliser and
+// whether it predicts a probability. `file` names model.json in messages.
+struct NormalisedModelState {
+  ModelConfig config;
+  FeatureScaler scaler;
+  bool binary = true;
+};
+core::Result<NormalisedModelState> normalised_model_from_json(const nlohmann::json& json,
+                                                              const std::filesystem::path& file);
 
 }  // namespace kestrel::ml

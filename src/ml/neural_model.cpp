@@ -111,18 +111,12 @@ core::Status NeuralModel::save(const std::filesystem::path& dir) const {
 core::Status NeuralModel::load(const std::filesystem::path& dir) {
   auto json = read_model_json(dir, kind_);
   if (!json) return std::unexpected(json.error());
-  try {
-    auto config = config_from_json(json->at("config"));
-    if (!config) return std::unexpected(config.error());
-    auto scaler = FeatureScaler::from_json(json->at("normaliser").dump());
-    if (!scaler) return std::unexpected(scaler.error());
-    config_ = std::move(*config);
-    scaler_ = std::move(*scaler);
-    binary_ = json->value("binary", true);
-    threads_ = json->value("threads", 0);
-  } catch (const nlohmann::json::exception& e) {
-    return core::fail("{}: {}", (dir / "model.json").string(), e.what());
-  }
+  auto state = normalised_model_from_json(*json, dir / "model.json");
+  if (!state) return std::unexpected(state.error());
+  config_ = std::move(state->config);
+  scaler_ = std::move(state->scaler);
+  binary_ = state->binary;
+  threads_ = json->value("threads", 0);
   auto network = make_network(kind_, config_, static_cast<std::int64_t>(scaler_.num_features()));
   if (!network) return std::unexpected(network.error());
   try {

@@ -25,6 +25,19 @@ double learning_rate(const ModelConfig& c, int epoch) {
   return c.learning_rate;
 }
 
+// Every sample of `data` in order, in chunks of kEvalChunk (bounded memory).
+core::Status for_each_chunk(const TrainingData& data, const std::function<void(const TensorBatch&)>& use) {
+  std::vector<std::size_t> ids;
+  for (std::size_t first = 0; first < data.size; first += kEvalChunk) {
+    ids.resize(std::min(kEvalChunk, data.size - first));
+    std::iota(ids.begin(), ids.end(), first);
+    auto batch = data.fetch(ids);
+    if (!batch) return std::unexpected(batch.error());
+    use(*batch);
+  }
+  return {};
+}
+
 struct Evaluation {
   double loss = 0;
   double accuracy = 0;
@@ -35,14 +48,9 @@ core::Result<Evaluation> evaluate(Network& network, const TrainingData& data, co
   network.eval();
   double loss = 0;
   double hits = 0;
-  std::vector<std::size_t> ids;
-  for (std::size_t first = 0; first < data.size; first += kEvalChunk) {
-    ids.resize(std::min(kEvalChunk, data.size - first));
-    std::iota(ids.begin(), ids.end(), first);
-    auto batch = data.fetch(ids);
-    if (!batch) return std::unexpected(batch.error());
-    const auto x = batch->x.to(run.device);
-    const auto y = batch->y.to(run.device);
+  const auto status = for_each_chunk(data, [&](const TensorBatch& batch) {
+    const auto x = batch.x.to(run.device);
+    const auto y = batch.y.to(run.device);
     const auto out = network.forward(x);
     if (run.binary) {
       loss += torch::binary_cross_entropy_with_logits(out, y, {}, {}, at::Reduction::Sum).item<double>();
@@ -51,7 +59,8 @@ core::Result<Evaluation> evaluate(Network& network, const TrainingData& data, co
       loss += torch::mse_loss(out, y, at::Reduction::Sum).item<double>();
       hits += ((out > 0) == (y > 0)).sum().item<double>();
     }
-  }
+  });
+  if (!status) return std::unexpected(status.error());
   const double n = static_cast<double>(std::max<std::size_t>(1, data.size));
   return Evaluation{loss / n, hits / n};
 }
@@ -121,14 +130,8 @@ core::Result<FitReport> train_network(Network& network, const TrainingData& trai
   double w0 = 1, w1 = 1;
   if (run.binary && config.class_weights) {
     double ones = 0;
-    std::vector<std::size_t> ids;
-    for (std::size_t first = 0; first < train.size; first += kEvalChunk) {
-      ids.resize(std::min(kEvalChunk, train.size - first));
-      std::iota(ids.begin(), ids.end(), first);
-      auto batch = train.fetch(ids);
-      if (!batch) return std::unexpected(batch.error());
-      ones += batch->y.sum().item<double>();
-    }
+    const auto status = for_each_chunk(train, [&](const TensorBatch& batch) { ones += batch.y.sum().item<double>(); });
+    if (!status) return std::unexpected(status.error());
     const double n = static_cast<double>(train.size);
     if (ones > 0 && ones < n) {
       w1 = n / (2 * ones);

@@ -133,6 +133,36 @@ TEST(Models, SaveThenLoadGivesIdenticalPredictions) {
   }
 }
 
+TEST(Models, DamagedModelFileIsAClearErrorAndLeavesTheLoadedModelAsItWas) {
+  SyntheticMarket market;
+  const auto train = market.views(SyntheticMarket::kTrain);
+  const auto test = market.views(SyntheticMarket::kTest);
+  kestrel::testing::TempDir dir;
+  auto model = make_model("logistic_regression", config_for(market));
+  ASSERT_TRUE((*model)->fit(train.set(), {}, quiet()));
+  ASSERT_TRUE((*model)->save(dir.path() / "good"));
+  const auto before = (*model)->predict(test.set());
+  ASSERT_TRUE(before);
+
+  std::string text = kestrel::testing::read_file(dir.path() / "good" / "model.json");
+  const auto at = text.find('[', text.find("\"coefficients\""));
+  ASSERT_NE(at, std::string::npos) << text.substr(0, 200);
+  text.insert(at + 1, "\"x\",");
+  std::filesystem::create_directories(dir.path() / "bad");
+  kestrel::testing::write_file(dir.path() / "bad" / "model.json", text);
+  const auto loaded = (*model)->load(dir.path() / "bad");
+  ASSERT_FALSE(loaded);
+  EXPECT_NE(loaded.error().message.find("model.json: coefficients: expected numbers"), std::string::npos)
+      << loaded.error().message;
+  EXPECT_EQ(*(*model)->predict(test.set()), *before);  // nothing half-loaded
+
+  kestrel::testing::write_file(dir.path() / "bad" / "model.json", "{\"name\": \"logistic_regression\"}");
+  const auto no_config = (*model)->load(dir.path() / "bad");
+  ASSERT_FALSE(no_config);
+  EXPECT_NE(no_config.error().message.find("model.json"), std::string::npos) << no_config.error().message;
+  EXPECT_EQ(*(*model)->predict(test.set()), *before);
+}
+
 TEST(ModelConfig, ParsesPresetsAndReportsEveryProblem) {
   const auto good = parse_model_config(toml::parse("preset = 'transformer_plan'\nepochs = 3\n"), "cfg.toml");
   ASSERT_TRUE(good) << good.error().message;

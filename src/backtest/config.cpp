@@ -13,6 +13,7 @@
 #include "store/csv_folder.hpp"
 #include "store/snapshot.hpp"
 #include "store/text_file.hpp"
+#include "scoring/model_signal_strategy.hpp"
 #include "strategy/buy_and_hold.hpp"
 #include "strategy/predictions.hpp"
 
@@ -79,8 +80,10 @@ core::Status apply_override(toml::table& root, const Override& o) {
 }
 
 void read_strategy(TomlReader& r, const toml::table& t, StrategyConfig& s) {
-  const int type = r.choice(t, "type", "strategy", {"buy_and_hold", "sma_crossover", "momentum", "signal"});
-  if (t.get("type") == nullptr) r.error(&t, "strategy.type", "missing (buy_and_hold, sma_crossover, momentum or signal)");
+  const int type = r.choice(t, "type", "strategy", {"buy_and_hold", "sma_crossover", "momentum", "signal", "model"});
+  if (t.get("type") == nullptr) {
+    r.error(&t, "strategy.type", "missing (buy_and_hold, sma_crossover, momentum, signal or model)");
+  }
   switch (type) {
     case 0:
       s.type = "buy_and_hold";
@@ -114,6 +117,15 @@ void read_strategy(TomlReader& r, const toml::table& t, StrategyConfig& s) {
       r.boolean(t, "long_short", "strategy", s.signal.long_short);
       r.number(t, "gross", "strategy", s.signal.gross, 1e-6, 10);
       r.number(t, "min_confidence", "strategy", s.signal.min_confidence, -kInf, kInf);
+      break;
+    case 4:
+      s.type = "model";
+      r.only(t, "strategy", {"type", "model", "top_k", "long_short", "gross"});
+      r.path_value(t, "model", "strategy", s.model);
+      if (s.model.empty()) r.error(&t, "strategy.model", "missing: a model folder saved by `kestrel pipeline`");
+      r.count(t, "top_k", "strategy", s.signal.top_k, 1);
+      r.boolean(t, "long_short", "strategy", s.signal.long_short);
+      r.number(t, "gross", "strategy", s.signal.gross, 1e-6, 10);
       break;
     default:
       break;
@@ -207,7 +219,7 @@ core::Result<BacktestConfig> parse_backtest_config(std::string_view text, std::s
   }
   BacktestConfig c;
   TomlReader r{std::string(source), base_dir};
-  r.only(root, "", {"mode", "name", "seed", "data", "portfolio", "execution", "rules", "risk", "strategy"});
+  r.only(root, "", {"mode", "name", "seed", "data", "portfolio", "execution", "rules", "risk", "strategy", "node"});
   if (int mode = r.choice(root, "mode", "", {"backtest", "paper", "live"}); mode >= 0) c.mode = static_cast<Mode>(mode);
   r.text(root, "name", "", c.name);
   std::size_t seed = 0;
@@ -267,7 +279,9 @@ core::Result<BacktestConfig> parse_backtest_config(std::string_view text, std::s
   }
   if (const toml::table* t = r.table(root, "execution", "")) read_execution(r, *t, c);
   if (const toml::table* t = r.table(root, "rules", "")) {
-    r.only(*t, "rules", {"stop_loss", "breakeven_after", "trail", "time_stop_days", "max_positions", "min_position"});
+    r.only(*t, "rules",
+           {"stop_loss", "breakeven_after", "trail", "time_stop_days", "max_positions", "min_position", "attach_stop"});
+    r.boolean(*t, "attach_stop", "rules", c.rules.attach_stop);
     r.number(*t, "stop_loss", "rules", c.rules.stop_loss, 0, 0.99);
     r.number(*t, "breakeven_after", "rules", c.rules.breakeven_after, 0, 100);
     r.number(*t, "trail", "rules", c.rules.trail, 0, 0.99);
@@ -278,10 +292,20 @@ core::Result<BacktestConfig> parse_backtest_config(std::string_view text, std::s
     c.rules.min_position = core::Money::round(min_position);
   }
   if (const toml::table* t = r.table(root, "risk", "")) read_risk(r, *t, c.risk);
+  if (const toml::table* t = r.table(root, "node", "")) {
+    r.only(*t, "node", {"journal", "kill_file", "drop_dir", "execution", "poll_seconds", "close_delay_minutes", "start"});
+    r.path_value(*t, "journal", "node", c.node.journal);
+    r.path_value(*t, "kill_file", "node", c.node.kill_file);
+    r.path_value(*t, "drop_dir", "node", c.node.drop_dir);
+    if (r.choice(*t, "execution", "node", {"sim"}) == 0) c.node.execution = "sim";
+    r.count(*t, "poll_seconds", "node", c.node.poll_seconds, 1);
+    r.count(*t, "close_delay_minutes", "node", c.node.close_delay_minutes, 0);
+    r.date(*t, "start", "node", c.node.start);
+  }
   if (const toml::table* t = r.table(root, "strategy", "")) {
     read_strategy(r, *t, c.strategy);
   } else {
-    r.error(nullptr, "strategy", "missing table [strategy] (type = buy_and_hold, sma_crossover, momentum or signal)");
+    r.error(nullptr, "strategy", "missing table [strategy] (type = buy_and_hold, sma_crossover, momentum, signal or model)");
   }
   if (!r.errors.empty()) {
     std::string all;
@@ -365,6 +389,12 @@ core::Result<std::unique_ptr<strategy::Strategy>> make_strategy(const BacktestCo
     auto predictions = strategy::read_predictions(s.predictions, panel);
     if (!predictions) return std::unexpected(predictions.error());
     return std::make_unique<strategy::SignalStrategy>(std::move(*predictions), s.signal);
+  }
+  if (s.type == "model") {
+    auto saved = scoring::load_saved_model(s.model);
+    if (!saved) return std::unexpected(saved.error());
+    auto source = std::make_unique<scoring::ModelScores>(scoring::ModelScorer(std::move(*saved)), panel);
+    return std::make_unique<scoring::ModelSignalStrategy>(std::move(source), s.signal);
   }
   return core::fail("strategy.type: unknown strategy '{}'", s.type);
 }

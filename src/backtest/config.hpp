@@ -35,12 +35,24 @@ struct DataConfig {
 };
 
 struct StrategyConfig {
-  std::string type;  // buy_and_hold | sma_crossover | momentum | signal
+  std::string type;  // buy_and_hold | sma_crossover | momentum | signal | model
   std::vector<std::string> tickers;  // buy_and_hold
   strategy::SmaCrossoverParams sma;
   strategy::MomentumParams momentum;
   strategy::SignalParams signal;
   std::filesystem::path predictions;  // signal
+  std::filesystem::path model;        // model: a folder the pipeline saved (kestrel-model.json)
+};
+
+// [node]: how `kestrel trade` runs this config as a long-running node (ignored by backtests).
+struct NodeSettings {
+  std::filesystem::path journal;       // the journal (SQLite); default: --db, else data.db
+  std::filesystem::path kill_file;     // while this file exists the node stays halted
+  std::filesystem::path drop_dir;      // per-ticker CSVs imported into the store each cycle
+  std::string execution = "sim";       // the execution client: "sim" (paper trading on the simulated venue)
+  std::size_t poll_seconds = 30;       // how often a waiting node looks for data and controls
+  std::size_t close_delay_minutes = 30;  // after the close, before the day's bars are expected
+  std::optional<core::Date> start;     // first session (default: the newest day in the data)
 };
 
 struct BacktestConfig {
@@ -55,6 +67,7 @@ struct BacktestConfig {
   RiskSettings risk;  // [risk]
   execution::TimeInForce time_in_force = execution::TimeInForce::Day;
   StrategyConfig strategy;
+  NodeSettings node;
   std::string effective_text;  // the configuration after overrides, as TOML
   std::string hash;            // xxh64 of effective_text, hex
 };

@@ -17,6 +17,12 @@ inline constexpr UnixNanos kNanosPerDay = 86'400 * kNanosPerSecond;
 constexpr UnixNanos at_time_of_day(Date date, std::int64_t seconds) {
   return static_cast<UnixNanos>(date.days()) * kNanosPerDay + seconds * kNanosPerSecond;
 }
+// Nominal session times, seconds after midnight UTC of the trading day (09:30, 12:45 and 16:00
+// New York standard time). Daily bars carry no intraday time; these order the events of a day.
+inline constexpr std::int64_t kSessionOpenSecond = 14 * 3600 + 30 * 60;
+inline constexpr std::int64_t kSessionMiddaySecond = 17 * 3600 + 45 * 60;
+inline constexpr std::int64_t kSessionCloseSecond = 21 * 3600;
+
 constexpr Date date_of(UnixNanos t) {
   return Date::from_days(static_cast<std::int32_t>(t >= 0 ? t / kNanosPerDay : (t - kNanosPerDay + 1) / kNanosPerDay));
 }

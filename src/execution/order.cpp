@@ -22,6 +22,8 @@ std::string_view to_string(TimeInForce tif) { return tif == TimeInForce::Day ? "
 std::string_view to_string(OrderStatus status) {
   switch (status) {
     case OrderStatus::New: return "new";
+    case OrderStatus::Submitted: return "submitted";
+    case OrderStatus::PendingCancel: return "pending_cancel";
     case OrderStatus::Accepted: return "accepted";
     case OrderStatus::PartiallyFilled: return "partially_filled";
     case OrderStatus::Filled: return "filled";
@@ -46,19 +48,39 @@ std::string_view to_string(OrderTag tag) {
   return "?";
 }
 
+std::string_view to_string(OrderOrigin origin) {
+  switch (origin) {
+    case OrderOrigin::Strategy: return "strategy";
+    case OrderOrigin::Protective: return "protective";
+    case OrderOrigin::KillSwitch: return "kill_switch";
+  }
+  return "?";
+}
+
 bool is_open(OrderStatus status) {
-  return status == OrderStatus::Accepted || status == OrderStatus::PartiallyFilled;
+  return status != OrderStatus::Filled && status != OrderStatus::Cancelled && status != OrderStatus::Expired &&
+         status != OrderStatus::Rejected;
 }
 
 core::Status check_transition(OrderStatus from, OrderStatus to) {
   bool ok = false;
   switch (from) {
     case OrderStatus::New:
-      ok = to == OrderStatus::Accepted || to == OrderStatus::Rejected;
+      ok = to == OrderStatus::Submitted || to == OrderStatus::Accepted || to == OrderStatus::Cancelled ||
+           to == OrderStatus::Rejected;
+      break;
+    case OrderStatus::Submitted:
+      ok = to == OrderStatus::Accepted || to == OrderStatus::PartiallyFilled || to == OrderStatus::Filled ||
+           to == OrderStatus::PendingCancel || to == OrderStatus::Cancelled || to == OrderStatus::Expired ||
+           to == OrderStatus::Rejected;
       break;
     case OrderStatus::Accepted:
     case OrderStatus::PartiallyFilled:
-      ok = to == OrderStatus::PartiallyFilled || to == OrderStatus::Filled ||
+      ok = to == OrderStatus::PartiallyFilled || to == OrderStatus::Filled || to == OrderStatus::PendingCancel ||
+           to == OrderStatus::Cancelled || to == OrderStatus::Expired || to == OrderStatus::Rejected;
+      break;
+    case OrderStatus::PendingCancel:
+      ok = to == OrderStatus::Filled || to == OrderStatus::Accepted || to == OrderStatus::PartiallyFilled ||
            to == OrderStatus::Cancelled || to == OrderStatus::Expired;
       break;
     case OrderStatus::Filled:
@@ -71,12 +93,13 @@ core::Status check_transition(OrderStatus from, OrderStatus to) {
   return {};
 }
 
-core::Status transition(Order& order, OrderStatus to, core::Date date) {
+core::Status transition(Order& order, OrderStatus to, core::UnixNanos ts) {
   if (auto s = check_transition(order.status, to); !s) {
     return core::fail("order {} ({}): {}", order.id, order.request.client_order_id, s.error().message);
   }
   order.status = to;
-  order.last_update = date;
+  order.updated_ns = ts;
+  order.last_update = core::date_of(ts);
   return {};
 }
 
@@ -95,11 +118,12 @@ core::Status validate(const OrderRequest& r) {
   }
   if (r.bracket) {
     const auto& b = *r.bracket;
-    if (b.take_profit.raw() <= 0 || b.stop_loss.raw() <= 0) {
-      return core::fail("bracket: take_profit and stop_loss must be positive prices");
+    if (b.stop_loss.raw() <= 0 || b.take_profit.raw() < 0) {
+      return core::fail("bracket: stop_loss must be a positive price (and take_profit positive, or 0 for none)");
     }
     // A long bracket takes profit above and stops out below; a short one the other way round.
-    const bool ordered = r.side == Side::Buy ? b.stop_loss < b.take_profit : b.take_profit < b.stop_loss;
+    const bool ordered = b.take_profit.is_zero() ||
+                         (r.side == Side::Buy ? b.stop_loss < b.take_profit : b.take_profit < b.stop_loss);
     if (!ordered) {
       return core::fail("bracket: for a {} entry the stop_loss ({}) must be on the losing side of "
                         "take_profit ({})",

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/clock.hpp"
 #include "core/date.hpp"
 #include "core/error.hpp"
 #include "core/fixed_point.hpp"
@@ -33,13 +34,23 @@ enum class TimeInForce : std::uint8_t {
   Gtc,  // good till cancelled
 };
 enum class OrderStatus : std::uint8_t {
-  New,              // built, not yet acknowledged by the venue
+  New,              // in the local order store (and journal), not yet sent
+  Submitted,        // sent; the venue has not answered yet
   Accepted,         // working at the venue
   PartiallyFilled,  // some shares filled, the rest still working
+  PendingCancel,    // cancel requested, not confirmed: a fill may still arrive
   Filled,
   Cancelled,
   Expired,
   Rejected,
+};
+// Who placed an order, which decides whether the risk manager sees it: every order a
+// strategy places is checked, whatever its tag; the kernel's protective exits only reduce
+// risk and are not.
+enum class OrderOrigin : std::uint8_t {
+  Strategy,    // submit() or target weights
+  Protective,  // trade-rule stops and exits, bracket children
+  KillSwitch,  // flattening when the kill switch is engaged
 };
 // Why an order exists; a closed trade reports the tag of the order that closed it.
 enum class OrderTag : std::uint8_t {
@@ -58,11 +69,13 @@ std::string_view to_string(OrderType type);
 std::string_view to_string(TimeInForce tif);
 std::string_view to_string(OrderStatus status);
 std::string_view to_string(OrderTag tag);
+std::string_view to_string(OrderOrigin origin);
 
 // Take-profit (limit) and stop-loss (stop) children of a bracket: they become active once the
-// entry fills, for the filled quantity, and are one-cancels-the-other.
+// entry fills, for the filled quantity, and are one-cancels-the-other. Without a take-profit
+// (0) it is a one-triggers-other order: the entry and its protective stop.
 struct Bracket {
-  core::Price take_profit{};
+  core::Price take_profit{};  // 0: none
   core::Price stop_loss{};
 
   bool operator==(const Bracket&) const = default;
@@ -87,12 +100,15 @@ struct OrderRequest {
 struct Order {
   OrderId id = 0;
   OrderRequest request;
+  OrderOrigin origin = OrderOrigin::Strategy;
   OrderStatus status = OrderStatus::New;
   core::Quantity filled = 0;
   core::Money filled_value{};  // Σ price × shares, for the average price
   core::Money commission{};
-  core::Date submitted{};
-  core::Date last_update{};
+  core::Date submitted{};    // trading date the order was created (decided)
+  core::Date last_update{};  // trading date of its last event
+  core::UnixNanos created_ns = 0;
+  core::UnixNanos updated_ns = 0;
   std::string reason{};  // why rejected, cancelled or expired
   // Bracket links: the entry names its children; each child names its parent and sibling.
   OrderId parent = 0;
@@ -106,13 +122,17 @@ struct Order {
   }
 };
 
-bool is_open(OrderStatus status);  // accepted or partially filled
-// Valid moves: New → Accepted | Rejected; Accepted → PartiallyFilled | Filled | Cancelled |
-// Expired; PartiallyFilled → PartiallyFilled | Filled | Cancelled | Expired. Terminal states
-// never change. Anything else is an error naming both states.
+// Not in a final state: the order may still fill (New and PendingCancel included).
+bool is_open(OrderStatus status);
+// Valid moves (anything else is an error naming both states; final states never change):
+//   New → Submitted | Accepted | Cancelled | Rejected   (Cancelled: withdrawn before sending)
+//   Submitted → Accepted | PartiallyFilled | Filled | PendingCancel | Cancelled | Expired | Rejected
+//   Accepted, PartiallyFilled → PartiallyFilled | Filled | PendingCancel | Cancelled | Expired | Rejected
+//   PendingCancel → Filled (the late fill) | Accepted, PartiallyFilled (cancel refused) |
+//                   Cancelled | Expired; a partial late fill leaves it pending
 core::Status check_transition(OrderStatus from, OrderStatus to);
-// Applies check_transition and records the date.
-core::Status transition(Order& order, OrderStatus to, core::Date date);
+// Applies check_transition and records the time.
+core::Status transition(Order& order, OrderStatus to, core::UnixNanos ts);
 
 // Checks that a request is complete and consistent (quantity, prices for its type, bracket
 // prices on the right side). The message names the offending field.
@@ -120,12 +140,14 @@ core::Status validate(const OrderRequest& request);
 
 struct Fill {
   OrderId order = 0;
+  std::string execution_id;  // the venue's id of this fill
   InstrumentId instrument = 0;
   Side side = Side::Buy;
   core::Quantity quantity = 0;  // > 0
   core::Price price{};
   core::Money commission{};  // commission and fees
   core::Date date{};
+  core::UnixNanos ts = 0;
   OrderTag tag = OrderTag::Signal;
 };
 

@@ -14,12 +14,10 @@ core::Money round_up_cents(double dollars) {
 
 }  // namespace
 
-History history_before(const strategy::MarketView& view, strategy::InstrumentId id, std::size_t window) {
+History history_before(const store::Panel& panel, strategy::InstrumentId id, std::size_t t, std::size_t window) {
   History h;
-  const std::size_t t = view.today();
   if (t == 0) return h;
   const std::size_t begin = t > window ? t - window : 0;
-  const auto& panel = view.panel();
   const auto close = panel.series(store::Field::Close, id);
   const auto adj = panel.series(store::Field::AdjClose, id);
   const auto volume = panel.series(store::Field::Volume, id);
@@ -48,19 +46,19 @@ History history_before(const strategy::MarketView& view, strategy::InstrumentId 
   return h;
 }
 
-double slippage_fraction(const SlippageModel& model, const strategy::MarketView& view,
-                         strategy::InstrumentId id, double shares) {
+double slippage_fraction(const SlippageModel& model, const store::Panel& panel, strategy::InstrumentId id,
+                         std::size_t t, double shares) {
   switch (model.kind) {
     case SlippageModel::Kind::None:
       return 0.0;
     case SlippageModel::Kind::FixedBps:
       return model.bps * 1e-4;
     case SlippageModel::Kind::SpreadVolatility: {
-      const History h = history_before(view, id, model.window);
+      const History h = history_before(panel, id, t, model.window);
       return model.half_spread_bps * 1e-4 + model.volatility_multiplier * h.volatility;
     }
     case SlippageModel::Kind::SquareRootImpact: {
-      const History h = history_before(view, id, model.window);
+      const History h = history_before(panel, id, t, model.window);
       const double participation = h.average_volume > 0 ? shares / h.average_volume : 0.0;
       return model.half_spread_bps * 1e-4 + model.impact_coefficient * h.volatility * std::sqrt(participation);
     }

@@ -7,6 +7,7 @@
 
 #include "core/fixed_point.hpp"
 #include "execution/order.hpp"
+#include "store/panel.hpp"
 #include "strategy/market_view.hpp"
 
 namespace kestrel::sim {
@@ -44,16 +45,17 @@ struct CommissionModel {
 };
 
 // σ of adjusted close-to-close returns and the mean volume in adjusted shares over the
-// `window` bars before today (missing bars skipped).
+// `window` bars before bar t (missing bars skipped).
 struct History {
   double volatility = 0;    // 0 when fewer than 2 returns
   double average_volume = 0;  // adjusted shares; 0 when unknown
 };
-History history_before(const strategy::MarketView& view, strategy::InstrumentId id, std::size_t window);
+History history_before(const store::Panel& panel, strategy::InstrumentId id, std::size_t t, std::size_t window);
 
 // `shares` are adjusted shares (what the simulation trades).
-double slippage_fraction(const SlippageModel& model, const strategy::MarketView& view,
-                         strategy::InstrumentId id, double shares);
+// `t` is the fill bar's panel date index.
+double slippage_fraction(const SlippageModel& model, const store::Panel& panel, strategy::InstrumentId id,
+                         std::size_t t, double shares);
 
 // Commission and fees for one fill: `shares` as traded, `value` = |price × shares|; rounded up
 // to the cent as brokers and regulators do.

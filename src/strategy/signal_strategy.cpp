@@ -5,15 +5,38 @@
 
 namespace kestrel::strategy {
 
+core::Status check_signal_params(const SignalParams& params) {
+  if (params.top_k == 0) return core::fail("signal: top_k must be at least 1");
+  if (!(params.gross > 0)) return core::fail("signal: gross must be positive, got {}", params.gross);
+  return {};
+}
+
+void signal_targets(std::vector<Prediction>& today, const SignalParams& params, std::vector<TargetWeight>& targets) {
+  std::stable_sort(today.begin(), today.end(), [](const Prediction& a, const Prediction& b) {
+    return a.score != b.score ? a.score > b.score : a.instrument < b.instrument;
+  });
+  targets.clear();
+  const std::size_t k_long = std::min(params.top_k, today.size());
+  const double per_name = params.long_short ? params.gross / (2.0 * static_cast<double>(params.top_k))
+                                            : params.gross / static_cast<double>(params.top_k);
+  for (std::size_t j = 0; j < k_long; ++j) targets.push_back({today[j].instrument, per_name});
+  if (params.long_short) {
+    const std::size_t k_short = std::min(params.top_k, today.size() - k_long);
+    for (std::size_t j = 0; j < k_short; ++j) {
+      targets.push_back({today[today.size() - 1 - j].instrument, -per_name});
+    }
+  }
+}
+
 core::Status SignalStrategy::on_start(StrategyContext&) {
-  if (params_.top_k == 0) return core::fail("signal: top_k must be at least 1");
-  if (!(params_.gross > 0)) return core::fail("signal: gross must be positive, got {}", params_.gross);
+  if (auto s = check_signal_params(params_); !s) return s;
   cursor_ = 0;
   return {};
 }
 
 void SignalStrategy::on_bar(StrategyContext& context) {
   const MarketView& m = context.market();
+  if (m.before_first()) return;
   const core::Date today = m.date();
   // Everything dated after today stays unseen: this is what keeps the strategy point in time.
   std::size_t end = cursor_;
@@ -30,20 +53,7 @@ void SignalStrategy::on_bar(StrategyContext& context) {
   }
   cursor_ = end;
   if (today_.empty()) return;  // nothing usable: keep the positions
-  std::stable_sort(today_.begin(), today_.end(), [](const Prediction& a, const Prediction& b) {
-    return a.score != b.score ? a.score > b.score : a.instrument < b.instrument;
-  });
-  targets_.clear();
-  const std::size_t k_long = std::min(params_.top_k, today_.size());
-  const double per_name = params_.long_short ? params_.gross / (2.0 * static_cast<double>(params_.top_k))
-                                             : params_.gross / static_cast<double>(params_.top_k);
-  for (std::size_t j = 0; j < k_long; ++j) targets_.push_back({today_[j].instrument, per_name});
-  if (params_.long_short) {
-    const std::size_t k_short = std::min(params_.top_k, today_.size() - k_long);
-    for (std::size_t j = 0; j < k_short; ++j) {
-      targets_.push_back({today_[today_.size() - 1 - j].instrument, -per_name});
-    }
-  }
+  signal_targets(today_, params_, targets_);
   context.set_target_weights(targets_);
 }
 

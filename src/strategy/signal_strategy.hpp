@@ -20,6 +20,12 @@ struct SignalParams {
   double min_confidence = 0;  // applies only when the file has a confidence column
 };
 
+// Checks top_k and gross.
+core::Status check_signal_params(const SignalParams& params);
+// The target weights for one day's predictions (reordered: highest score first, ties by
+// instrument index so that reruns pick the same names).
+void signal_targets(std::vector<Prediction>& today, const SignalParams& params, std::vector<TargetWeight>& targets);
+
 class SignalStrategy final : public Strategy {
  public:
   SignalStrategy(std::vector<Prediction> predictions, SignalParams params)

@@ -1,8 +1,9 @@
 #pragma once
 // The Strategy API. The same strategy object runs in backtest, paper and live: it sees the
-// market only through the context (point in time: bars up to today's close) and acts by
+// market only through the context (point in time: bars up to the last close) and acts by
 // placing orders or by setting target weights. on_bar runs after each day's close, so every
-// order it places can fill no earlier than the next bar.
+// order it places can fill no earlier than the next bar. on_fill runs while a session is in
+// progress: the market view then still stands at the previous close.
 #include <cstddef>
 #include <span>
 #include <string_view>
@@ -34,6 +35,11 @@ class StrategyContext {
   virtual void set_target_weights(std::span<const TargetWeight> targets) = 0;
   // How many more positions the trade rules allow today (max positions − held − pending entries).
   virtual std::size_t open_slots() const = 0;
+  // An order as the local order store knows it (never the venue's view); null if unknown.
+  virtual const execution::Order* order(execution::OrderId id) const = 0;
+  // A failure the strategy cannot recover from (e.g. its model could not score the day):
+  // the run stops with this error instead of trading on without it.
+  virtual void report_error(core::Error error) = 0;
 };
 
 class Strategy {

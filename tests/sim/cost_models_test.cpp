@@ -51,8 +51,7 @@ TEST(Slippage, FixedSpreadVolatilityAndSquareRootImpact) {
   std::vector<double> closes;
   for (int k = 0; k < 21; ++k) closes.push_back(k % 2 == 0 ? 100.0 : 102.0);
   const auto panel = panel_with_closes(closes, 10000);
-  strategy::MarketView view(panel, 20);
-  const History h = history_before(view, 0, 20);
+  const History h = history_before(panel, 0, 20, 20);
   // Returns: +0.02, −0.0196078…, alternating (10 up, 9 down); σ with ddof = 1.
   std::vector<double> r;
   for (int k = 1; k < 20; ++k) r.push_back(closes[k] / closes[k - 1] - 1);
@@ -65,23 +64,22 @@ TEST(Slippage, FixedSpreadVolatilityAndSquareRootImpact) {
   EXPECT_NEAR(h.volatility, sigma, 1e-12);
   EXPECT_DOUBLE_EQ(h.average_volume, 10000.0);
 
-  EXPECT_DOUBLE_EQ(slippage_fraction({.kind = SlippageModel::Kind::FixedBps, .bps = 7}, view, 0, 100), 7e-4);
+  EXPECT_DOUBLE_EQ(slippage_fraction({.kind = SlippageModel::Kind::FixedBps, .bps = 7}, panel, 0, 20, 100), 7e-4);
   EXPECT_NEAR(slippage_fraction({.kind = SlippageModel::Kind::SpreadVolatility, .half_spread_bps = 2,
                                  .volatility_multiplier = 0.1},
-                                view, 0, 100),
+                                panel, 0, 20, 100),
               2e-4 + 0.1 * sigma, 1e-15);
   // 2,500 shares against 10,000 average: sqrt(0.25) = 0.5.
   EXPECT_NEAR(slippage_fraction({.kind = SlippageModel::Kind::SquareRootImpact, .half_spread_bps = 1,
                                  .impact_coefficient = 0.8},
-                                view, 0, 2500),
+                                panel, 0, 20, 2500),
               1e-4 + 0.8 * sigma * 0.5, 1e-15);
 }
 
 TEST(Slippage, AverageVolumeIsInAdjustedShares) {
   // Adjustment factor 0.5: 10,000 as-traded shares are 20,000 adjusted shares.
   const auto panel = panel_with_closes({50, 50, 50}, 10000, 0.5);
-  strategy::MarketView view(panel, 2);
-  EXPECT_DOUBLE_EQ(history_before(view, 0, 20).average_volume, 20000.0);
+  EXPECT_DOUBLE_EQ(history_before(panel, 0, 2, 20).average_volume, 20000.0);
 }
 
 }  // namespace

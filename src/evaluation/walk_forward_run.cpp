@@ -74,6 +74,14 @@ core::Result<ModelRun> run_model(const ModelMaker& make, const EvaluationData& d
                                  .forward_return = data.forward_returns->at(k.ticker, k.t)});
     }
     run.folds.push_back({fold, *fit, train->size(), keys.size()});
+    if (!options.save_dir.empty() && &fold == &folds.back()) {
+      std::error_code ec;
+      std::filesystem::create_directories(options.save_dir, ec);
+      if (ec) return core::fail("{}: cannot create the model folder: {}", options.save_dir.string(), ec.message());
+      if (auto s = (*model)->save(options.save_dir); !s) {
+        return core::fail("{}: saving the fitted model: {}", run.model, s.error().message);
+      }
+    }
   }
   return run;
 }

@@ -3,6 +3,7 @@
 // is out of sample: the model never saw the test dates, and the fold's purge and embargo
 // (dataset/splits.hpp) keep training labels from reaching into them.
 #include <cstddef>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <span>
@@ -30,6 +31,8 @@ struct RunOptions {
   std::size_t lookback = 30;  // sequence models' window
   dataset::NanPolicy nan_policy = dataset::NanPolicy::Zero;
   ml::FitOptions fit{};
+  // When set, the model fitted on the last fold is saved here (ml::Model::save), for trading.
+  std::filesystem::path save_dir{};
 };
 
 using ModelMaker = std::function<core::Result<std::unique_ptr<ml::Model>>()>;

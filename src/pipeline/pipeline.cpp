@@ -17,6 +17,7 @@
 #include "features/feature_pipeline.hpp"
 #include "ml/model_factory.hpp"
 #include "pipeline/comparison_report.hpp"
+#include "scoring/saved_model.hpp"
 #include "store/importer.hpp"
 #include "store/market_store.hpp"
 #include "store/snapshot.hpp"
@@ -51,7 +52,7 @@ core::Status write_predictions(const std::filesystem::path& path, std::span<cons
   if (!out) return core::fail("{}: cannot write the predictions file", path.string());
   out << "date,ticker,score\n";
   for (const auto& s : samples) {
-    out << matrix.dates[s.t].to_string() << ',' << matrix.tickers[s.ticker] << ',' << fmt::format("{:.6g}", s.score)
+    out << matrix.dates[s.t].to_string() << ',' << matrix.tickers[s.ticker] << ',' << fmt::format("{:.9g}", s.score)
         << '\n';
   }
   out.close();
@@ -233,8 +234,28 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
     const auto run_options = options_for(name);
     log(fmt::format("model {}: fixed split", name));
     const auto fit_started = std::chrono::steady_clock::now();
-    auto run = evaluation::run_model(maker, data, std::span(&*fixed, 1), run_options);
+    // The fixed split's model is saved with what trading needs to score it (kestrel trade).
+    auto fixed_options = run_options;
+    fixed_options.save_dir = out / "models" / name;
+    auto run = evaluation::run_model(maker, data, std::span(&*fixed, 1), fixed_options);
     if (!run) return std::unexpected(run.error());
+    {
+      const auto& mc = config.model_configs.at(name);
+      const scoring::ModelManifest manifest{
+          .model = name,
+          .features = ml::feature_names_for(matrix, all_columns),
+          .benchmark = config.benchmark,
+          .benchmark_sector = config.label.benchmark_sector,
+          .lookback = mc.lookback,
+          .nan_policy = config.nan_policy,
+          .label = labels->name,
+          .train_begin = matrix.dates[fixed->train.begin],
+          .train_end = matrix.dates[fixed->train.end - 1],
+          .config_hash = config.hash,
+          .seed = config.seed};
+      if (auto s = scoring::write_manifest(fixed_options.save_dir, manifest); !s) return std::unexpected(s.error());
+      m.model_dir = fixed_options.save_dir;
+    }
     m.train_seconds = seconds_since(fit_started);
     if (!run->folds.empty()) {
       m.train_samples = run->folds.front().train_samples;

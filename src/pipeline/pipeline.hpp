@@ -26,6 +26,7 @@ struct ModelResult {
   double train_seconds = 0;                           // fixed split: fit and test predictions
   ml::FitReport fit;                                  // fixed split
   std::filesystem::path predictions;                  // date,ticker,score for the test segment
+  std::filesystem::path model_dir;                    // the fixed split's model, saved for trading
   std::optional<analysis::PerformanceStats> backtest;
   std::size_t trades = 0;
   double traded_value = 0;  // sum of |filled quantity x fill price| over the backtest's orders

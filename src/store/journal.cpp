@@ -253,25 +253,25 @@ core::Result<std::optional<JournalRun>> Journal::latest_run() {
   return std::optional<JournalRun>{run_from(**stmt)};
 }
 
-core::Result<std::optional<JournalRun>> Journal::unfinished_run(const std::string& mode, const std::string& config_hash,
-                                                                core::Date first_date,
-                                                                std::optional<core::Date> last_date) {
+core::Result<std::optional<JournalRun>> Journal::unfinished_run(
+    const std::string& mode, const std::string& config_hash, std::optional<std::pair<core::Date, core::Date>> range) {
   auto stmt = statement(fmt::format(
-      "SELECT {} FROM runs WHERE finished = 0 AND mode = ? AND config_hash = ? AND first_date = ? AND "
-      "((last_date IS NULL AND ? IS NULL) OR last_date = ?) ORDER BY created_at DESC, rowid DESC LIMIT 1",
+      "SELECT {} FROM runs WHERE finished = 0 AND mode = ? AND config_hash = ? AND "
+      "((? = 0 AND last_date IS NULL) OR (? = 1 AND first_date = ? AND last_date = ?)) "
+      "ORDER BY created_at DESC, rowid DESC LIMIT 1",
       kRunColumns));
   if (!stmt) return std::unexpected(stmt.error());
   auto& s = **stmt;
-  s.bind(1, mode).bind(2, config_hash).bind(3, static_cast<std::int64_t>(first_date.days()));
-  if (last_date) {
-    s.bind(4, static_cast<std::int64_t>(last_date->days())).bind(5, static_cast<std::int64_t>(last_date->days()));
-  } else {
-    s.bind_null(4).bind_null(5);
-  }
+  const std::int64_t bounded = range ? 1 : 0;
+  s.bind(1, mode).bind(2, config_hash).bind(3, bounded).bind(4, bounded);
+  s.bind(5, static_cast<std::int64_t>(range ? range->first.days() : 0));
+  s.bind(6, static_cast<std::int64_t>(range ? range->second.days() : 0));
   auto row = s.step();
   if (!row) return std::unexpected(row.error());
   if (!*row) return std::optional<JournalRun>{};
-  return std::optional<JournalRun>{run_from(s)};
+  JournalRun found = run_from(s);
+  s.reset();
+  return std::optional<JournalRun>{std::move(found)};
 }
 
 core::Status Journal::mark_finished(const std::string& run_id) {

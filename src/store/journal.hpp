@@ -117,10 +117,12 @@ class Journal {
   // Runs.
   core::Status create_run(const JournalRun& run);
   core::Result<std::optional<JournalRun>> run(const std::string& run_id);
-  // The newest run, or the newest unfinished one with this mode and config hash (and range).
+  // The newest run.
   core::Result<std::optional<JournalRun>> latest_run();
+  // The newest unfinished run of this mode and config: a replay of exactly these sessions
+  // (`range` set), or an open-ended run (paper, live: `range` empty).
   core::Result<std::optional<JournalRun>> unfinished_run(const std::string& mode, const std::string& config_hash,
-                                                         core::Date first_date, std::optional<core::Date> last_date);
+                                                         std::optional<std::pair<core::Date, core::Date>> range);
   core::Status mark_finished(const std::string& run_id);
   // Process starts (wall clock, pid): the only rows a restart adds by itself.
   core::Status log_start(const std::string& run_id, const std::string& started_at, std::int64_t pid,

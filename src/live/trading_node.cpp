@@ -1,0 +1,393 @@
+#include "live/trading_node.hpp"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "live/live_clock.hpp"
+#include "scoring/model_signal_strategy.hpp"
+#include "store/importer.hpp"
+#include "store/market_store.hpp"
+#include "store/snapshot.hpp"
+#include "store/trading_calendar.hpp"
+#include "core/paths.hpp"
+
+namespace kestrel::live {
+
+std::string_view to_string(NodeMode mode) { return mode == NodeMode::Replay ? "replay" : "paper"; }
+
+std::string iso_time(core::UnixNanos t) {
+  const core::Date d = core::date_of(t);
+  const core::UnixNanos in_day = t - core::at_time_of_day(d, 0);
+  const std::int64_t s = in_day / core::kNanosPerSecond;
+  return fmt::format("{}T{:02}:{:02}:{:02}Z", d.to_string(), s / 3600, (s / 60) % 60, s % 60);
+}
+
+namespace {
+
+std::string new_run_id() {
+  std::random_device rd;
+  return fmt::format("{:08x}", static_cast<std::uint32_t>(rd()));
+}
+
+bool kill_file_says_flatten(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return text.find("flatten") != std::string::npos;
+}
+
+}  // namespace
+
+TradingNode::TradingNode(backtest::BacktestConfig config, NodeOptions options, store::Journal journal)
+    : config_(std::move(config)), options_(std::move(options)), journal_(std::move(journal)) {}
+
+TradingNode::~TradingNode() = default;
+
+core::Result<std::unique_ptr<TradingNode>> TradingNode::open(backtest::BacktestConfig config, NodeOptions options) {
+  if (config.node.execution != "sim") {
+    return core::fail_as(core::ErrorKind::Config, "node.execution = \"{}\": only \"sim\" (paper trading on the simulated venue) "
+                         "is available", config.node.execution);
+  }
+  if (options.journal.empty()) return core::fail_as(core::ErrorKind::Config, "trade: no journal (--db FILE or node.journal)");
+  if (options.mode == NodeMode::Paper && config.data.db.empty()) {
+    return core::fail_as(core::ErrorKind::Config,
+                         "trade run: data.db must name the market-data store (the node imports new bars into it)");
+  }
+  auto journal = store::Journal::open(options.journal, options.mode == NodeMode::Replay ? store::Journal::Durability::Normal
+                                                                                        : store::Journal::Durability::Full);
+  if (!journal) return std::unexpected(journal.error());
+  return std::unique_ptr<TradingNode>(new TradingNode(std::move(config), std::move(options), std::move(*journal)));
+}
+
+void TradingNode::log(const std::string& line) const {
+  if (options_.log) options_.log(line);
+}
+
+core::Status TradingNode::load_data() {
+  if (options_.mode == NodeMode::Paper) {
+    bool changed = false;
+    return refresh_data(changed);
+  }
+  auto panel = backtest::load_panel(config_.data);
+  if (!panel) return std::unexpected(panel.error());
+  panel_ = std::make_unique<store::Panel>(std::move(*panel));
+  return {};
+}
+
+// Paper: new CSVs from the drop folder go into the store; the panel is reloaded when the store
+// changed. The kernel, venue and scorer move to the new panel (same tickers, more dates).
+core::Status TradingNode::refresh_data(bool& changed) {
+  changed = false;
+  if (!config_.node.drop_dir.empty()) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(config_.node.drop_dir, ec)) {
+      auto market = store::MarketStore::open(config_.data.db, store::MarketStore::Access::ReadWrite);
+      if (!market) return std::unexpected(market.error());
+      auto report = store::import_paths(*market, {config_.node.drop_dir}, {.show_progress = false});
+      if (!report) return core::fail("importing {}: {}", config_.node.drop_dir.string(), report.error().message);
+    }
+  }
+  auto panel = store::open_research_panel(config_.data.db, core::default_snapshot_path(config_.data.db));
+  if (!panel) return std::unexpected(panel.error());
+  if (panel_ && panel->num_dates() == panel_->num_dates() && panel->store_data_version() == panel_->store_data_version()) {
+    return {};
+  }
+  auto next = std::make_unique<store::Panel>(std::move(*panel));
+  if (kernel_) {
+    if (auto s = kernel_->update_panel(*next); !s) {
+      return core::fail("{} — restart the node to trade the new data", s.error().message);
+    }
+    venue_->update_panel(*next);
+    writer_->set_panel(*next);
+    if (scores_ != nullptr) scores_->set_panel(*next);
+  }
+  if (panel_) retired_panels_.push_back(std::move(panel_));  // views into it may still be live this cycle
+  panel_ = std::move(next);
+  changed = true;
+  log(fmt::format("data: {} tickers, last date {}", panel_->num_tickers(),
+                  panel_->num_dates() > 0 ? panel_->dates().back().to_string() : "-"));
+  return {};
+}
+
+core::Status TradingNode::set_up(std::size_t first_session) {
+  if (options_.mode == NodeMode::Replay) {
+    auto sim = std::make_unique<core::SimClock>();
+    sim_clock_ = sim.get();
+    clock_ = std::move(sim);
+  } else {
+    clock_ = std::make_unique<LiveClock>();
+  }
+  recorder_ = std::make_unique<backtest::BacktestRecorder>(*panel_, config_.name, engine_.benchmark);
+  writer_ = std::make_unique<JournalWriter>(journal_, run_.run_id, *panel_, recorder_.get());
+  writer_->set_benchmark(engine_.benchmark);
+  if (options_.crash_after_commits) {
+    writer_->set_commit_hook([this] {
+      if (++commits_ >= *options_.crash_after_commits) {
+        std::fflush(nullptr);
+        ::kill(::getpid(), SIGKILL);
+      }
+    });
+  }
+  auto strategy = backtest::make_strategy(config_, *panel_);
+  if (!strategy) return std::unexpected(strategy.error());
+  strategy_ = std::move(*strategy);
+  if (auto* model = dynamic_cast<scoring::ModelSignalStrategy*>(strategy_.get())) {
+    auto journaled = std::make_unique<JournaledScores>(model->take_source(), config_.strategy.model.filename().string(),
+                                                       journal_, run_.run_id, *writer_, *panel_);
+    scores_ = journaled.get();
+    model->set_source(std::move(journaled));
+  }
+  trading::KernelConfig kernel_config = backtest::kernel_config(engine_);
+  kernel_config.order_id_prefix = run_.run_id;
+  kernel_ = std::make_unique<trading::TradingKernel>(*panel_, kernel_config, *strategy_, *clock_);
+  venue_ = std::make_unique<sim::SimulatedVenue>(*panel_, config_.broker, config_.portfolio, *clock_, *kernel_);
+  kernel_->connect(*venue_);
+  kernel_->set_observer(writer_.get());
+  writer_->attach(*kernel_);
+  recorder_->attach(*kernel_);
+  venue_->set_next_session(first_session);
+
+  auto decisions = journal_.decisions(run_.run_id);
+  if (!decisions) return std::unexpected(decisions.error());
+  for (auto& d : *decisions) {
+    if (d.kind.starts_with("control:")) journaled_controls_.push_back(std::move(d));
+  }
+  auto days = journal_.days(run_.run_id);
+  if (!days) return std::unexpected(days.error());
+  if (!days->empty()) last_journaled_day_ = days->back().date;
+
+  if (sim_clock_ != nullptr) {
+    (void)sim_clock_->advance_to(core::at_time_of_day(panel_->dates()[first_session], core::kSessionOpenSecond) - 1);
+  }
+  if (auto s = kernel_->start(first_session); !s) return s;
+  if (auto s = writer_->checkpoint(); !s) return s;
+  return fail_if_error();
+}
+
+core::Status TradingNode::fail_if_error() {
+  if (writer_ && writer_->error()) return core::fail("journal: {}", writer_->error()->message);
+  if (kernel_ && kernel_->error()) return std::unexpected(*kernel_->error());
+  return {};
+}
+
+core::Status TradingNode::run_day(std::size_t t) {
+  const core::Date date = panel_->dates()[t];
+  const bool rederiving = last_journaled_day_ && date <= *last_journaled_day_;
+  if (sim_clock_ != nullptr) (void)sim_clock_->advance_to(core::at_time_of_day(date, core::kSessionOpenSecond));
+  kernel_->begin_session(t);
+  if (auto s = writer_->checkpoint(); !s) return s;
+  venue_->process_session(t);
+  kernel_->process_events();
+  if (auto s = writer_->checkpoint(); !s) return s;
+  if (sim_clock_ != nullptr) (void)sim_clock_->advance_to(core::at_time_of_day(date, core::kSessionCloseSecond));
+  venue_->end_session(t);
+  kernel_->end_session(t);
+  if (auto s = writer_->checkpoint(); !s) return s;
+  if (auto s = fail_if_error(); !s) return s;
+  ++sessions_;
+  if (rederiving) ++rederived_;
+  last_session_ = t;
+  if (!rederiving) {
+    log(fmt::format("{}: equity {:.2f}, {} positions, {} open orders", date.to_string(),
+                    kernel_->portfolio().equity().to_double(), kernel_->portfolio().held().size(),
+                    kernel_->orders().open().size()));
+  }
+  if (auto s = replay_journaled_controls(date); !s) return s;
+  if (!rederiving || date == *last_journaled_day_) {
+    if (auto s = poll_controls(date); !s) return s;
+  }
+  return {};
+}
+
+core::Status TradingNode::apply_control(const std::string& action, const std::string& detail, core::Date date) {
+  writer_->decision(date, "control:" + action, detail);
+  if (action == "kill" || action == "kill_flatten") {
+    kernel_->engage_kill_switch(detail, action == "kill_flatten");
+    halted_ = true;
+    log(fmt::format("kill switch engaged ({}){}", detail, action == "kill_flatten" ? ": flattening at the next open" : ""));
+  } else if (action == "resume") {
+    kernel_->resume(detail);
+    halted_ = false;
+    log(fmt::format("resumed ({})", detail));
+  } else {
+    return core::fail("unknown control '{}'", action);
+  }
+  return {};
+}
+
+core::Status TradingNode::replay_journaled_controls(core::Date date) {
+  while (next_control_ < journaled_controls_.size() &&
+         journaled_controls_[next_control_].seq == writer_->next_decision_seq()) {
+    const auto& c = journaled_controls_[next_control_++];
+    if (c.date != date) {
+      return core::fail("journal: control {} of {} does not fall where the re-run is ({})", c.kind,
+                        c.date.to_string(), date.to_string());
+    }
+    if (auto s = apply_control(c.kind.substr(std::string_view("control:").size()), c.detail, c.date); !s) return s;
+    if (auto s = writer_->checkpoint(); !s) return s;
+  }
+  return fail_if_error();
+}
+
+core::Status TradingNode::poll_controls(core::Date date) {
+  auto pending = journal_.pending_controls(run_.run_id);
+  if (!pending) return std::unexpected(pending.error());
+  const bool kill_file = !config_.node.kill_file.empty() && std::filesystem::exists(config_.node.kill_file);
+  for (const auto& c : *pending) {
+    if (c.action == "resume" && kill_file) {
+      log(fmt::format("resume refused: the kill file {} is still there", config_.node.kill_file.string()));
+      if (auto s = journal_.consume_control(c.id, run_.run_id); !s) return s;
+      continue;
+    }
+    if (auto s = apply_control(c.action, fmt::format("requested at {} (kestrel trade)", c.requested_at), date); !s) return s;
+    if (auto s = journal_.consume_control(c.id, run_.run_id); !s) return s;  // in the same transaction
+    if (auto s = writer_->checkpoint(); !s) return s;
+  }
+  if (kill_file && !halted_) {
+    const bool flatten = kill_file_says_flatten(config_.node.kill_file);
+    if (auto s = apply_control(flatten ? "kill_flatten" : "kill", fmt::format("kill file {}", config_.node.kill_file.string()),
+                               date);
+        !s) {
+      return s;
+    }
+    if (auto s = writer_->checkpoint(); !s) return s;
+  }
+  return fail_if_error();
+}
+
+NodeSummary TradingNode::summary() {
+  NodeSummary s;
+  s.run_id = run_.run_id;
+  s.resumed = resumed_;
+  s.sessions = sessions_;
+  s.rederived = rederived_;
+  s.first = run_.first_date;
+  s.last = last_session_ ? panel_->dates()[*last_session_] : run_.first_date;
+  s.initial_cash = config_.portfolio.initial_cash.to_double();
+  s.equity = kernel_ ? kernel_->portfolio().equity().to_double() : s.initial_cash;
+  s.halted = halted_;
+  s.finished = run_.finished;
+  if (kernel_) {
+    s.orders = kernel_->orders().orders().size();
+    for (const auto& o : kernel_->orders().orders()) s.fills += o.filled > 0 ? 1 : 0;
+    kernel_->finish();
+    kernel_->set_observer(nullptr);
+    s.record = recorder_->finish();
+    s.record.config_text = config_.effective_text;
+    s.record.config_hash = config_.hash;
+    s.record.seed = config_.seed;
+  }
+  return s;
+}
+
+core::Result<NodeSummary> TradingNode::run() {
+  if (auto s = load_data(); !s) return std::unexpected(s.error());
+  if (panel_->num_dates() == 0) return core::fail("trade: the market data has no dates");
+  auto engine = backtest::make_engine_config(config_, *panel_);
+  if (!engine) return std::unexpected(engine.error());
+  engine_ = std::move(*engine);
+
+  const std::string mode(to_string(options_.mode));
+  std::size_t first = 0;
+  std::optional<std::size_t> last;
+  std::optional<store::JournalRun> existing;
+  if (options_.mode == NodeMode::Replay) {
+    auto range = backtest::day_range(*panel_, options_.from ? options_.from : config_.data.start,
+                                     options_.to ? options_.to : config_.data.end);
+    if (!range) return std::unexpected(range.error());
+    first = range->first;
+    last = range->last;
+    auto found = journal_.unfinished_run(mode, config_.hash, std::pair{panel_->dates()[first], panel_->dates()[*last]});
+    if (!found) return std::unexpected(found.error());
+    existing = *found;
+  } else {
+    auto found = journal_.unfinished_run(mode, config_.hash, std::nullopt);
+    if (!found) return std::unexpected(found.error());
+    existing = *found;
+    core::Date first_date = existing ? existing->first_date : panel_->dates().back();
+    if (!existing && config_.node.start) first_date = *config_.node.start;
+    const auto index = panel_->date_index(first_date);
+    if (!index) {
+      return core::fail("trade run: the first session {} is not in the market data (last date {})", first_date.to_string(),
+                        panel_->dates().back().to_string());
+    }
+    first = *index;
+  }
+  if (existing) {
+    run_ = *existing;
+    resumed_ = true;
+  } else {
+    const LiveClock wall;
+    run_ = store::JournalRun{.run_id = new_run_id(), .mode = mode, .name = config_.name, .config_hash = config_.hash,
+                             .config_text = config_.effective_text, .first_date = panel_->dates()[first],
+                             .last_date = last ? std::optional(panel_->dates()[*last]) : std::nullopt,
+                             .created_at = iso_time(wall.now()), .finished = false};
+    if (auto s = journal_.create_run(run_); !s) return std::unexpected(s.error());
+  }
+  {
+    const LiveClock wall;
+    if (auto s = journal_.log_start(run_.run_id, iso_time(wall.now()), ::getpid(), resumed_ ? "restart" : "start"); !s) {
+      return std::unexpected(s.error());
+    }
+  }
+  log(fmt::format("{} run {} ({}), from {}{}", resumed_ ? "resuming" : "starting", run_.run_id, mode,
+                  run_.first_date.to_string(), last ? " to " + panel_->dates()[*last].to_string() : ""));
+  if (auto s = set_up(first); !s) return std::unexpected(s.error());
+  if (resumed_ && last_journaled_day_) {
+    log(fmt::format("re-running the journal's {} .. {} to restore the node's state", run_.first_date.to_string(),
+                    last_journaled_day_->to_string()));
+  }
+
+  if (options_.mode == NodeMode::Replay) {
+    for (std::size_t t = first; t <= *last; ++t) {
+      if (auto s = run_day(t); !s) return std::unexpected(s.error());
+    }
+    if (auto s = journal_.mark_finished(run_.run_id); !s) return std::unexpected(s.error());
+    run_.finished = true;
+    return summary();
+  }
+
+  // Paper: the next session once its bars are in; otherwise wait (or stop when idle).
+  auto calendar = store::TradingCalendar::nyse();
+  if (!calendar) return std::unexpected(calendar.error());
+  std::size_t next = first;
+  for (;;) {
+    if (next < panel_->num_dates()) {
+      const core::Date date = panel_->dates()[next];
+      const bool closed = clock_->now() >= core::at_time_of_day(date, core::kSessionCloseSecond) +
+                                               static_cast<core::UnixNanos>(config_.node.close_delay_minutes) * 60 *
+                                                   core::kNanosPerSecond;
+      bool has_bars = false;
+      for (auto i : kernel_->universe()) has_bars = has_bars || panel_->has_bar(i, next);
+      if (closed && has_bars) {
+        if (auto s = run_day(next); !s) return std::unexpected(s.error());
+        ++next;
+        continue;
+      }
+    }
+    if (options_.exit_when_idle) break;
+    std::this_thread::sleep_for(std::chrono::seconds(config_.node.poll_seconds));
+    if (last_session_) {
+      if (auto s = poll_controls(panel_->dates()[*last_session_]); !s) return std::unexpected(s.error());
+    }
+    bool changed = false;
+    if (auto s = refresh_data(changed); !s) return std::unexpected(s.error());
+    // A date the calendar says is no session (a bar for a holiday) is not traded.
+    while (next < panel_->num_dates()) {
+      auto session = calendar->is_session(panel_->dates()[next]);
+      if (!session || *session) break;
+      ++next;
+    }
+  }
+  if (last_session_) {
+    if (auto s = poll_controls(panel_->dates()[*last_session_]); !s) return std::unexpected(s.error());
+  }
+  return summary();
+}
+
+}  // namespace kestrel::live

@@ -1,0 +1,120 @@
+#pragma once
+// The trading node: the composition root that runs a config's strategy as a bot. It picks the
+// clock, the market data and the execution client by mode, wires the trading kernel (the
+// same one `kestrel backtest` runs) to the simulated venue and the journal, and drives the
+// daily cycle:
+//   open     the kernel begins the session (risk day start; a due kill switch);
+//   session  the venue runs the day's session; the kernel books its events;
+//   close    marks, risk, trade rules, the strategy (scores from the saved model), orders for
+//            the next open — journaled before they are sent; the day's equity and positions.
+// Each step ends with a journal commit. Between days the node applies the operator's controls
+// (`kestrel trade kill|resume`, the kill file).
+//
+// Modes:
+//   replay  historical days from the config's data with a simulated clock, as fast as the
+//           machine allows; the same orders, fills and equity as `kestrel backtest`.
+//   paper   the NYSE calendar in real time: after each session's close (plus a delay) the node
+//           imports the drop folder's CSVs into the store, reloads the data, and runs the day
+//           once that day's bars are there; it waits (or, with exit_when_idle, stops) otherwise.
+//
+// Restart: a node that finds an unfinished run of the same config in its journal re-runs that
+// run from its first day — deterministically, the journal checking every re-derived row and
+// supplying the model's journaled predictions and the operator's journaled controls at the
+// points they happened — and carries on from where the journal ends. A decision or an order is
+// never made twice; a journal that disagrees with its re-run stops the node with the
+// difference.
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analysis/backtest_record.hpp"
+#include "backtest/config.hpp"
+#include "backtest/engine.hpp"
+#include "core/error.hpp"
+#include "live/journal_writer.hpp"
+#include "live/journaled_scores.hpp"
+#include "sim/simulated_venue.hpp"
+#include "store/journal.hpp"
+#include "store/panel.hpp"
+#include "trading/kernel.hpp"
+
+namespace kestrel::live {
+
+enum class NodeMode { Replay, Paper };
+std::string_view to_string(NodeMode mode);
+
+struct NodeOptions {
+  NodeMode mode = NodeMode::Replay;
+  std::filesystem::path journal;
+  std::optional<core::Date> from, to;  // replay: the sessions replayed
+  bool exit_when_idle = false;         // paper: stop when there is nothing to do instead of waiting
+  // Test hook: the process kills itself (SIGKILL) after this many journal commits.
+  std::optional<std::size_t> crash_after_commits;
+  std::function<void(const std::string&)> log;
+};
+
+struct NodeSummary {
+  std::string run_id;
+  bool resumed = false;       // continued an unfinished run from its journal
+  std::size_t sessions = 0;   // sessions the run has journaled
+  std::size_t rederived = 0;  // of which re-run from the journal at this start
+  core::Date first{}, last{};
+  double initial_cash = 0;
+  double equity = 0;
+  std::size_t orders = 0;
+  std::size_t fills = 0;
+  bool halted = false;
+  bool finished = false;             // a replay that reached its last day
+  analysis::BacktestRecord record;   // the run as a backtest record (reports, parity)
+};
+
+class TradingNode {
+ public:
+  static core::Result<std::unique_ptr<TradingNode>> open(backtest::BacktestConfig config, NodeOptions options);
+  ~TradingNode();
+  core::Result<NodeSummary> run();
+
+ private:
+  TradingNode(backtest::BacktestConfig config, NodeOptions options, store::Journal journal);
+  core::Status load_data();
+  core::Status refresh_data(bool& changed);
+  core::Status set_up(std::size_t first_session);
+  core::Status run_day(std::size_t t);
+  core::Status apply_control(const std::string& action, const std::string& detail, core::Date date);
+  core::Status replay_journaled_controls(core::Date date);
+  core::Status poll_controls(core::Date date);
+  core::Status fail_if_error();
+  NodeSummary summary();
+  void log(const std::string& line) const;
+
+  backtest::BacktestConfig config_;
+  NodeOptions options_;
+  store::Journal journal_;
+  std::unique_ptr<store::Panel> panel_;
+  std::vector<std::unique_ptr<store::Panel>> retired_panels_;
+  std::unique_ptr<core::Clock> clock_;
+  core::SimClock* sim_clock_ = nullptr;  // replay only
+  backtest::EngineConfig engine_;
+  store::JournalRun run_;
+  bool resumed_ = false;
+  std::unique_ptr<strategy::Strategy> strategy_;
+  JournaledScores* scores_ = nullptr;
+  std::unique_ptr<backtest::BacktestRecorder> recorder_;
+  std::unique_ptr<JournalWriter> writer_;
+  std::unique_ptr<trading::TradingKernel> kernel_;
+  std::unique_ptr<sim::SimulatedVenue> venue_;
+  std::vector<store::JournalDecision> journaled_controls_;
+  std::size_t next_control_ = 0;
+  std::optional<core::Date> last_journaled_day_;
+  std::size_t sessions_ = 0;
+  std::size_t rederived_ = 0;
+  std::size_t commits_ = 0;
+  bool halted_ = false;
+  std::optional<std::size_t> last_session_;
+};
+
+}  // namespace kestrel::live

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job on the sample data shipped in data/sample: installs dependencies, builds, and
-# runs the pipeline into out/sample (the store, its snapshot and reports).
+# The main job on the sample data shipped in data/sample: installs dependencies, builds, runs
+# the pipeline into out/sample (the store, its snapshot, reports and saved models), then
+# replays the paper-trading node on the saved model (out/sample/paper).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -14,3 +15,6 @@ db="$out/kestrel.db"
 # The end-to-end job: features, leak check, every model, controls, backtests, report.
 ./build/release/kestrel pipeline --config configs/sample.toml --out "$out"
 echo "report: $out/report.html (markdown: $out/report.md)"
+# The trading node paper-trades the saved logistic regression over the test years, with the
+# same kernel the backtests ran; its journal is out/sample/paper.db (kestrel trade status).
+./build/release/kestrel -q trade replay --config configs/paper-sample.toml --out "$out/paper"

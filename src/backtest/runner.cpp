@@ -5,9 +5,6 @@
 namespace kestrel::backtest {
 
 core::Result<RunOutput> run_backtest(const BacktestConfig& config, const store::Panel& panel) {
-  if (config.mode != Mode::Backtest) {
-    return core::fail("mode = \"{}\": this runs simulations only (mode = \"backtest\")", to_string(config.mode));
-  }
   auto engine_config = make_engine_config(config, panel);
   if (!engine_config) return std::unexpected(engine_config.error());
   auto strategy = make_strategy(config, panel);

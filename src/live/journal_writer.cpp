@@ -85,7 +85,17 @@ core::Status JournalWriter::before_send(std::span<const execution::OrderId> orde
 }
 
 void JournalWriter::on_order_event(const execution::Order& o, const execution::OrderEvent& e) {
-  if (e.kind == OrderEventKind::Submitted) ++orders_sent_today_;
+  switch (e.kind) {
+    case OrderEventKind::Submitted:
+      ++orders_sent_today_;
+      ++activity_.sent;
+      break;
+    case OrderEventKind::Fill: ++activity_.fills; break;
+    case OrderEventKind::Cancelled: ++activity_.cancelled; break;
+    case OrderEventKind::Expired: ++activity_.expired; break;
+    case OrderEventKind::Rejected: ++activity_.rejected; break;
+    default: break;
+  }
   if (open()) {
     const bool is_fill = e.kind == OrderEventKind::Fill;
     failed(journal_->put_event(

@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "core/error.hpp"
 #include "store/journal.hpp"
@@ -14,6 +15,11 @@
 #include "trading/kernel.hpp"
 
 namespace kestrel::live {
+
+// What happened to orders since the node last asked (for its log lines).
+struct OrderActivity {
+  int sent = 0, fills = 0, cancelled = 0, expired = 0, rejected = 0;
+};
 
 class JournalWriter final : public trading::KernelObserver {
  public:
@@ -34,6 +40,9 @@ class JournalWriter final : public trading::KernelObserver {
   void prediction(core::Date date, const std::string& ticker, const std::string& model, double score);
   void decision(core::Date date, const std::string& kind, const std::string& detail);
   std::int64_t next_decision_seq() const { return decision_seq_ + 1; }
+  std::int64_t events_written() const { return event_seq_; }
+  OrderActivity take_activity() { return std::exchange(activity_, OrderActivity{}); }
+  std::int64_t decisions_written() const { return decision_seq_; }
 
   // KernelObserver
   void on_order_created(const execution::Order& order) override;
@@ -61,6 +70,7 @@ class JournalWriter final : public trading::KernelObserver {
   std::int64_t event_seq_ = 0;
   std::int64_t decision_seq_ = 0;
   std::int64_t orders_sent_today_ = 0;
+  OrderActivity activity_;
   std::function<void()> commit_hook_;
   std::optional<core::Error> error_;
 };

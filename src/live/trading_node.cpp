@@ -157,9 +157,9 @@ core::Status TradingNode::set_up(std::size_t first_session) {
   for (auto& d : *decisions) {
     if (d.kind.starts_with("control:")) journaled_controls_.push_back(std::move(d));
   }
-  auto days = journal_.days(run_.run_id);
-  if (!days) return std::unexpected(days.error());
-  if (!days->empty()) last_journaled_day_ = days->back().date;
+  auto extent = journal_.extent(run_.run_id);
+  if (!extent) return std::unexpected(extent.error());
+  journaled_ = *extent;
 
   if (sim_clock_ != nullptr) {
     (void)sim_clock_->advance_to(core::at_time_of_day(panel_->dates()[first_session], core::kSessionOpenSecond) - 1);
@@ -175,30 +175,45 @@ core::Status TradingNode::fail_if_error() {
   return {};
 }
 
+bool TradingNode::caught_up() const {
+  return static_cast<std::int64_t>(sessions_) >= journaled_.days && writer_->events_written() >= journaled_.events &&
+         writer_->decisions_written() >= journaled_.decisions;
+}
+
 core::Status TradingNode::run_day(std::size_t t) {
   const core::Date date = panel_->dates()[t];
-  const bool rederiving = last_journaled_day_ && date <= *last_journaled_day_;
+  const bool rederiving = static_cast<std::int64_t>(sessions_) < journaled_.days;
   if (sim_clock_ != nullptr) (void)sim_clock_->advance_to(core::at_time_of_day(date, core::kSessionOpenSecond));
+  (void)writer_->take_activity();
   kernel_->begin_session(t);
   if (auto s = writer_->checkpoint(); !s) return s;
+  const OrderActivity open = writer_->take_activity();
+  const std::size_t working = kernel_->orders().open().size();
   venue_->process_session(t);
   kernel_->process_events();
   if (auto s = writer_->checkpoint(); !s) return s;
+  const OrderActivity session = writer_->take_activity();
   if (sim_clock_ != nullptr) (void)sim_clock_->advance_to(core::at_time_of_day(date, core::kSessionCloseSecond));
   venue_->end_session(t);
   kernel_->end_session(t);
   if (auto s = writer_->checkpoint(); !s) return s;
   if (auto s = fail_if_error(); !s) return s;
+  const OrderActivity close = writer_->take_activity();
   ++sessions_;
   if (rederiving) ++rederived_;
   last_session_ = t;
   if (!rederiving) {
-    log(fmt::format("{}: equity {:.2f}, {} positions, {} open orders", date.to_string(),
-                    kernel_->portfolio().equity().to_double(), kernel_->portfolio().held().size(),
-                    kernel_->orders().open().size()));
+    const auto& p = kernel_->portfolio();
+    log(fmt::format("{} open: {} orders working{}; session: {} fills, {} cancelled, {} expired, {} rejected; close: "
+                    "equity {:.2f}, cash {:.2f}, {} positions, {} orders sent for the next open",
+                    date.to_string(), working,
+                    open.sent > 0 ? fmt::format(" ({} sent by the kill switch)", open.sent) : "", session.fills,
+                    session.cancelled, session.expired, session.rejected, p.equity().to_double(), p.cash().to_double(),
+                    p.held().size(), close.sent));
   }
   if (auto s = replay_journaled_controls(date); !s) return s;
-  if (!rederiving || date == *last_journaled_day_) {
+  // New controls only once the journal's history is reproduced (they apply after it).
+  if (caught_up()) {
     if (auto s = poll_controls(date); !s) return s;
   }
   return {};
@@ -338,9 +353,9 @@ core::Result<NodeSummary> TradingNode::run() {
   log(fmt::format("{} run {} ({}), from {}{}", resumed_ ? "resuming" : "starting", run_.run_id, mode,
                   run_.first_date.to_string(), last ? " to " + panel_->dates()[*last].to_string() : ""));
   if (auto s = set_up(first); !s) return std::unexpected(s.error());
-  if (resumed_ && last_journaled_day_) {
-    log(fmt::format("re-running the journal's {} .. {} to restore the node's state", run_.first_date.to_string(),
-                    last_journaled_day_->to_string()));
+  if (resumed_ && journaled_.days > 0) {
+    log(fmt::format("re-running the journal's {} sessions from {} to restore the node's state", journaled_.days,
+                    run_.first_date.to_string()));
   }
 
   if (options_.mode == NodeMode::Replay) {
@@ -372,7 +387,7 @@ core::Result<NodeSummary> TradingNode::run() {
     }
     if (options_.exit_when_idle) break;
     std::this_thread::sleep_for(std::chrono::seconds(config_.node.poll_seconds));
-    if (last_session_) {
+    if (last_session_ && caught_up()) {
       if (auto s = poll_controls(panel_->dates()[*last_session_]); !s) return std::unexpected(s.error());
     }
     bool changed = false;
@@ -384,7 +399,7 @@ core::Result<NodeSummary> TradingNode::run() {
       ++next;
     }
   }
-  if (last_session_) {
+  if (last_session_ && caught_up()) {
     if (auto s = poll_controls(panel_->dates()[*last_session_]); !s) return std::unexpected(s.error());
   }
   return summary();

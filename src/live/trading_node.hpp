@@ -88,6 +88,8 @@ class TradingNode {
   core::Status replay_journaled_controls(core::Date date);
   core::Status poll_controls(core::Date date);
   core::Status fail_if_error();
+  // The re-run has reproduced everything the journal held: from here on rows are new.
+  bool caught_up() const;
   NodeSummary summary();
   void log(const std::string& line) const;
 
@@ -109,7 +111,7 @@ class TradingNode {
   std::unique_ptr<sim::SimulatedVenue> venue_;
   std::vector<store::JournalDecision> journaled_controls_;
   std::size_t next_control_ = 0;
-  std::optional<core::Date> last_journaled_day_;
+  store::Journal::Extent journaled_{};
   std::size_t sessions_ = 0;
   std::size_t rederived_ = 0;
   std::size_t commits_ = 0;

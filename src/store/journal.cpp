@@ -491,6 +491,19 @@ constexpr std::string_view kOrderColumns =
 
 }  // namespace
 
+core::Result<Journal::Extent> Journal::extent(const std::string& run_id) {
+  auto stmt = statement(
+      "SELECT (SELECT COALESCE(MAX(seq), 0) FROM order_events WHERE run_id = ?1), "
+      "(SELECT COALESCE(MAX(seq), 0) FROM decisions WHERE run_id = ?1), (SELECT COUNT(*) FROM days WHERE run_id = ?1)");
+  if (!stmt) return std::unexpected(stmt.error());
+  (*stmt)->bind(1, run_id);
+  auto row = (*stmt)->step();
+  if (!row) return std::unexpected(row.error());
+  Extent e{.events = (*stmt)->int64(0), .decisions = (*stmt)->int64(1), .days = (*stmt)->int64(2)};
+  (*stmt)->reset();
+  return e;
+}
+
 core::Result<std::vector<JournalOrder>> Journal::orders(const std::string& run_id) {
   auto stmt = statement(fmt::format("SELECT {} FROM orders WHERE run_id = ? ORDER BY order_id", kOrderColumns));
   if (stmt) (*stmt)->bind(1, run_id);

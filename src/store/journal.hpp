@@ -145,6 +145,14 @@ class Journal {
   core::Status put_prediction(const std::string& run_id, const std::string& model, const JournalPrediction& p);
   core::Status put_decision(const std::string& run_id, const JournalDecision& decision);
 
+  // How far a run's journal goes: what a re-run must reproduce before it makes anything new.
+  struct Extent {
+    std::int64_t events = 0;     // highest order-event seq
+    std::int64_t decisions = 0;  // highest decision seq
+    std::int64_t days = 0;       // sessions closed
+  };
+  core::Result<Extent> extent(const std::string& run_id);
+
   // Reading.
   core::Result<std::vector<JournalOrder>> orders(const std::string& run_id);
   core::Result<std::vector<JournalEvent>> events(const std::string& run_id);

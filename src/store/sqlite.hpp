@@ -61,6 +61,7 @@ class Statement {
   core::Status run();
   void reset() { sqlite3_reset(stmt_); sqlite3_clear_bindings(stmt_); }
 
+  int columns() const { return sqlite3_column_count(stmt_); }
   std::int64_t int64(int col) const { return sqlite3_column_int64(stmt_, col); }
   double real(int col) const { return sqlite3_column_double(stmt_, col); }
   bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }

@@ -72,14 +72,23 @@ TEST(BacktestConfig, OverridesAreTypedAndValidated) {
       << bad.error().message;
 }
 
-TEST(BacktestConfig, ModeIsConfigurationAndBacktestRunsOnlyBacktests) {
-  auto c = backtest::parse_backtest_config(kValid, "t.toml", ".", {{"mode", "paper"}});
-  ASSERT_TRUE(c) << c.error().message;
-  EXPECT_EQ(c->mode, backtest::Mode::Paper);
-  const auto panel = store::Panel::build({});
-  auto run = backtest::run_backtest(*c, panel);
-  ASSERT_FALSE(run);
-  EXPECT_NE(run.error().message.find("mode = \"paper\""), std::string::npos);
+TEST(BacktestConfig, ModeIsConfigurationAndABacktestSimulatesAnyMode) {
+  // A paper config backtests exactly as the same config in backtest mode: the mode only
+  // tells `kestrel trade` how to run it.
+  const backtest::Override sample{"data.csv_dir", KESTREL_SAMPLE_DATA};
+  auto paper = backtest::parse_backtest_config(kValid, "t.toml", ".", {{"mode", "paper"}, sample});
+  ASSERT_TRUE(paper) << paper.error().message;
+  EXPECT_EQ(paper->mode, backtest::Mode::Paper);
+  auto plain = backtest::parse_backtest_config(kValid, "t.toml", ".", {sample});
+  ASSERT_TRUE(plain) << plain.error().message;
+  auto panel = backtest::load_panel(plain->data);
+  ASSERT_TRUE(panel) << panel.error().message;
+  auto a = backtest::run_backtest(*paper, *panel);
+  auto b = backtest::run_backtest(*plain, *panel);
+  ASSERT_TRUE(a && b);
+  ASSERT_EQ(a->record.equity.size(), b->record.equity.size());
+  EXPECT_EQ(a->record.equity.back().equity, b->record.equity.back().equity);
+  EXPECT_EQ(a->record.orders.size(), b->record.orders.size());
 }
 
 TEST(BacktestCommand, WritesReportsAndSweepsIntoOneFolderPerRun) {

@@ -1,0 +1,316 @@
+// `kestrel trade` end to end, on the sample data with a model the pipeline trained and saved:
+// replay/backtest parity, restarts after SIGKILL at random points, the kill switch, status,
+// and paper trading as new bars arrive.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <random>
+#include <regex>
+#include <thread>
+
+#include "store/journal.hpp"
+#include "store/sqlite.hpp"
+#include "support/run_command.hpp"
+#include "support/temp_dir.hpp"
+
+namespace kestrel::testing {
+namespace {
+
+const std::string kExe = KESTREL_BINARY;
+
+// A logistic regression trained by `kestrel pipeline` on 2011-2017 (saved once per test run).
+const std::filesystem::path& trained_model() {
+  static TempDir dir;
+  static const std::filesystem::path model = [] {
+    write_file(dir / "mini.toml", std::string(R"(name = "mini"
+seed = 7
+models = ["logistic_regression"]
+[data]
+dir = ")") + KESTREL_SAMPLE_DATA + R"("
+benchmark = "SPY"
+[label]
+kind = "direction"
+horizon = 1
+[features]
+truncation_cuts = 0
+[evaluation.fixed]
+train_begin = "2011-01-03"
+valid_begin = "2016-01-01"
+test_begin = "2018-01-01"
+test_end = "2019-12-31"
+embargo = 5
+[evaluation.walk_forward]
+enabled = false
+[controls]
+enabled = false
+[model]
+max_train_samples = 10000
+)");
+    const auto r = run_command(kExe + " -q pipeline --config " + (dir / "mini.toml").string() + " --out " +
+                               (dir / "out").string());
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return dir / "out" / "models" / "logistic_regression";
+  }();
+  return model;
+}
+
+std::string paper_config(const std::filesystem::path& dir, const std::string& extra_node = "") {
+  return std::string(R"(mode = "paper"
+name = "paper-test"
+seed = 1
+[data]
+csv_dir = ")") + KESTREL_SAMPLE_DATA + R"("
+exclude = ["SPX", "SPY"]
+benchmark = "SPY"
+start = "2018-01-02"
+end = "2019-12-31"
+[execution]
+participation_cap = 0.05
+[execution.slippage]
+model = "fixed_bps"
+bps = 5
+[execution.commission]
+model = "per_share"
+[rules]
+attach_stop = true
+[strategy]
+type = "model"
+model = ")" + trained_model().string() + R"("
+top_k = 8
+gross = 0.78
+[node]
+kill_file = ")" + (dir / "KILL").string() + "\"\n" + extra_node;
+}
+
+std::string normalise_ids(const std::string& text) {
+  static const std::regex id(R"(\b(bt|[0-9a-f]{8})-([0-9]+))");
+  return std::regex_replace(text, id, "#$2");
+}
+
+std::string replay_cmd(const std::filesystem::path& config, const std::filesystem::path& journal,
+                       const std::string& more = "") {
+  return kExe + " -q trade replay --config " + config.string() + " --from 2018-01-02 --to 2019-12-31 --db " +
+         journal.string() + " " + more;
+}
+
+// Every journal table a run writes, as text with the run id taken out: what "the same
+// journal" means (process starts, with their wall-clock times and pids, are left out).
+std::string journal_text(const std::filesystem::path& path) {
+  auto db = store::sqlite::Database::open(path, store::sqlite::Database::Mode::ReadOnly);
+  EXPECT_TRUE(db);
+  std::string out;
+  for (const char* sql : {
+           "SELECT order_id, client_order_id, date, created_ns, ticker, side, type, tif, tag, origin, quantity, "
+           "limit_price, stop_price, parent FROM orders ORDER BY order_id",
+           "SELECT seq, order_id, client_order_id, kind, ts, execution_id, ticker, side, quantity, price, commission, "
+           "reason FROM order_events ORDER BY seq",
+           "SELECT date, equity, cash, market_value, gross_exposure, positions, benchmark, orders_sent FROM days ORDER BY date",
+           "SELECT date, ticker, quantity, average_cost, last_price, market_value, unrealized, entry_date, stop_level "
+           "FROM positions ORDER BY date, ticker",
+           "SELECT date, ticker, model, score FROM predictions ORDER BY date, ticker",
+           "SELECT seq, date, kind, detail FROM decisions ORDER BY seq",
+           "SELECT mode, name, config_hash, first_date, last_date, finished FROM runs"}) {
+    auto stmt = db->prepare(sql);
+    EXPECT_TRUE(stmt) << sql;
+    out += std::string(sql) + "\n";
+    for (;;) {
+      auto row = stmt->step();
+      if (!row || !*row) break;
+      for (int c = 0; c < stmt->columns(); ++c) out += stmt->text(c) + "|";
+      out += "\n";
+    }
+  }
+  return normalise_ids(out);
+}
+
+TEST(TradeCli, HelpListsTheNodeCommands) {
+  const auto r = run_command(kExe + " trade --help");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* sub : {"run", "replay", "status", "kill", "resume"}) {
+    EXPECT_NE(r.output.find(std::string("  ") + sub + " "), std::string::npos) << sub << "\n" << r.output;
+  }
+}
+
+TEST(TradeParity, ModelReplayEqualsBacktestOfTheSameConfig) {
+  TempDir dir;
+  write_file(dir / "paper.toml", paper_config(dir.path()));
+  const auto bt = run_command(kExe + " -q backtest --config " + (dir / "paper.toml").string() + " --out " +
+                              (dir / "bt").string());
+  ASSERT_EQ(bt.exit_code, 0) << bt.output;
+  const auto rp = run_command(replay_cmd(dir / "paper.toml", dir / "journal.db", "--out " + (dir / "rp").string()));
+  ASSERT_EQ(rp.exit_code, 0) << rp.output;
+  EXPECT_NE(rp.output.find("final equity"), std::string::npos) << rp.output;
+  EXPECT_NE(rp.output.find("503 sessions"), std::string::npos) << rp.output;
+  for (const char* file : {"orders.csv", "trades.csv", "equity.csv"}) {
+    const auto a = normalise_ids(read_file(dir / "bt" / file));
+    const auto b = normalise_ids(read_file(dir / "rp" / file));
+    EXPECT_GT(a.size(), 1000u) << file;
+    EXPECT_EQ(a, b) << file;
+  }
+  // The journal has every order and fill of the backtest, and its predictions.
+  auto journal = store::Journal::open(dir / "journal.db");
+  ASSERT_TRUE(journal);
+  const auto run = **journal->latest_run();
+  const auto orders_csv = read_file(dir / "bt" / "orders.csv");
+  EXPECT_EQ(journal->orders(run.run_id)->size(),
+            static_cast<std::size_t>(std::count(orders_csv.begin(), orders_csv.end(), '\n') - 1));
+  EXPECT_EQ(journal->predictions(run.run_id, core::Date::from_ymd(2018, 1, 2))->size(), 20u);
+  EXPECT_EQ(journal->days(run.run_id)->size(), 503u);
+}
+
+TEST(TradeRestart, KilledAtRandomPointsAndRestartedEndsWithTheSameJournal) {
+  TempDir dir;
+  write_file(dir / "paper.toml", paper_config(dir.path()));
+  const auto whole = run_command(replay_cmd(dir / "paper.toml", dir / "whole.db"));
+  ASSERT_EQ(whole.exit_code, 0) << whole.output;
+  const std::string expected = journal_text(dir / "whole.db");
+
+  // Kill points: journal commits drawn at random (the seed is printed to reproduce a failure),
+  // then external SIGKILLs after random delays, then a run to the end.
+  const auto seed = static_cast<unsigned>(std::random_device{}());
+  std::mt19937 rng(seed);
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::vector<int> points;
+  std::uniform_int_distribution<int> commit(2, 1500);
+  for (int k = 0; k < 4; ++k) points.push_back(commit(rng));
+  std::sort(points.begin(), points.end());
+  int killed = 0;
+  for (int point : points) {
+    const auto r = run_command(replay_cmd(dir / "paper.toml", dir / "restarted.db",
+                                          "--crash-after-commits " + std::to_string(point)));
+    if (r.exit_code != 0) ++killed;
+  }
+  EXPECT_GE(killed, 1);
+  std::uniform_int_distribution<int> delay_ms(300, 1500);
+  for (int k = 0; k < 2; ++k) {
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      const std::string cmd = replay_cmd(dir / "paper.toml", dir / "restarted.db") + " > /dev/null 2>&1";
+      execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+  }
+  const auto last = run_command(replay_cmd(dir / "paper.toml", dir / "restarted.db"));
+  ASSERT_EQ(last.exit_code, 0) << last.output;
+  EXPECT_NE(last.output.find("(resumed)"), std::string::npos) << last.output;
+  const std::string got = journal_text(dir / "restarted.db");
+  ASSERT_EQ(got.size(), expected.size());
+  EXPECT_TRUE(got == expected) << "the restarted run's journal differs from the uninterrupted one";
+  // One run, several starts.
+  auto db = store::sqlite::Database::open(dir / "restarted.db", store::sqlite::Database::Mode::ReadOnly);
+  auto starts = db->prepare("SELECT COUNT(*), COUNT(DISTINCT run_id) FROM run_starts");
+  ASSERT_TRUE(starts && *starts->step());
+  EXPECT_GE(starts->int64(0), 3);
+  EXPECT_EQ(starts->int64(1), 1);
+}
+
+TEST(TradeKillSwitch, KillFlattensAndStaysHaltedAcrossRestartsUntilResumed) {
+  TempDir dir;
+  write_file(dir / "paper.toml", paper_config(dir.path()));
+  // Stop the node part-way (as a crash would), ask for the kill switch, restart it.
+  const auto first = run_command(replay_cmd(dir / "paper.toml", dir / "j.db", "--crash-after-commits 600"));
+  ASSERT_NE(first.exit_code, 0);
+  const auto kill = run_command(kExe + " trade kill --flatten --db " + (dir / "j.db").string());
+  ASSERT_EQ(kill.exit_code, 0) << kill.output;
+  const auto halted = run_command(replay_cmd(dir / "paper.toml", dir / "j.db", "--crash-after-commits 680"));
+  ASSERT_NE(halted.exit_code, 0);
+  auto status = run_command(kExe + " trade status --db " + (dir / "j.db").string());
+  ASSERT_EQ(status.exit_code, 0) << status.output;
+  EXPECT_NE(status.output.find("risk: HALTED"), std::string::npos) << status.output;
+  EXPECT_NE(status.output.find("positions (0):"), std::string::npos) << status.output;
+  EXPECT_NE(status.output.find("open orders (0):"), std::string::npos) << status.output;
+  // A restart stays halted: still flat.
+  const auto again = run_command(replay_cmd(dir / "paper.toml", dir / "j.db", "--crash-after-commits 760"));
+  ASSERT_NE(again.exit_code, 0);
+  status = run_command(kExe + " trade status --db " + (dir / "j.db").string());
+  EXPECT_NE(status.output.find("risk: HALTED"), std::string::npos) << status.output;
+  EXPECT_NE(status.output.find("positions (0):"), std::string::npos) << status.output;
+  // Resume: the node trades again.
+  ASSERT_EQ(run_command(kExe + " trade resume --db " + (dir / "j.db").string()).exit_code, 0);
+  const auto done = run_command(replay_cmd(dir / "paper.toml", dir / "j.db"));
+  ASSERT_EQ(done.exit_code, 0) << done.output;
+  status = run_command(kExe + " trade status --db " + (dir / "j.db").string());
+  EXPECT_NE(status.output.find("risk: trading"), std::string::npos) << status.output;
+  auto journal = store::Journal::open(dir / "j.db");
+  const auto run = **journal->latest_run();
+  std::vector<std::string> controls;
+  const auto decisions = journal->decisions(run.run_id);
+  ASSERT_TRUE(decisions);
+  for (const auto& d : *decisions) {
+    if (d.kind.starts_with("control:")) controls.push_back(d.kind);
+  }
+  EXPECT_EQ(controls, (std::vector<std::string>{"control:kill_flatten", "control:resume"}));
+  // Orders after the resume: the strategy traded again.
+  const auto days = journal->days(run.run_id);
+  ASSERT_TRUE(days && !days->empty());
+  EXPECT_GT(days->back().positions, 0);
+}
+
+TEST(TradeKillSwitch, TheKillFileHaltsAndBlocksResume) {
+  TempDir dir;
+  write_file(dir / "paper.toml", paper_config(dir.path()));
+  write_file(dir / "KILL", "maintenance\n");
+  const auto r = run_command(replay_cmd(dir / "paper.toml", dir / "j.db"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("HALTED"), std::string::npos) << r.output;
+  auto journal = store::Journal::open(dir / "j.db");
+  const auto run = **journal->latest_run();
+  const auto days = journal->days(run.run_id);
+  ASSERT_TRUE(days);
+  for (const auto& d : *days) EXPECT_EQ(d.positions, 0) << d.date.to_string();  // halted after the first close
+}
+
+TEST(TradeRun, PaperTradesNewBarsAsTheyArriveAndMatchesTheReplay) {
+  TempDir dir;
+  // A store with the sample data up to 2019-11-29; the rest arrives later in a drop folder.
+  std::filesystem::create_directories(dir / "early");
+  for (const auto& entry : std::filesystem::directory_iterator(KESTREL_SAMPLE_DATA)) {
+    const auto name = entry.path().filename().string();
+    if (!name.ends_with(".csv.gz")) {
+      std::filesystem::copy(entry.path(), dir / "early" / name);
+      continue;
+    }
+    const auto r = run_command("gzip -dc " + entry.path().string() + " | awk -F, 'NR == 1 || $1 <= \"2019-11-29\"' > " +
+                               (dir / "early" / name.substr(0, name.size() - 3)).string());
+    ASSERT_EQ(r.exit_code, 0);
+  }
+  ASSERT_EQ(run_command(kExe + " -q data import --db " + (dir / "market.db").string() + " " + (dir / "early").string()).exit_code, 0);
+  auto config = paper_config(dir.path(), "start = \"2019-11-29\"\ndrop_dir = \"" + (dir / "drop").string() + "\"\n");
+  config = std::regex_replace(config, std::regex("csv_dir = \"[^\"]*\""), "db = \"" + (dir / "market.db").string() + "\"");
+  write_file(dir / "paper.toml", config);
+  const std::string run = kExe + " -q trade run --exit-when-idle --config " + (dir / "paper.toml").string() +
+                          " --db " + (dir / "j.db").string();
+  const auto first = run_command(run);
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_NE(first.output.find("1 sessions"), std::string::npos) << first.output;  // only 11-29 is there yet
+  // The rest of the data arrives; the node resumes its run and trades every new session.
+  std::filesystem::copy(KESTREL_SAMPLE_DATA, dir / "drop");
+  const auto second = run_command(run);
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_NE(second.output.find("(resumed)"), std::string::npos) << second.output;
+  EXPECT_NE(second.output.find("2019-11-29 .. 2019-12-31"), std::string::npos) << second.output;
+  // The same days replayed from the full data give the same equity.
+  auto replay_config = paper_config(dir.path());
+  write_file(dir / "replay.toml", replay_config);
+  const auto replayed = run_command(kExe + " -q trade replay --config " + (dir / "replay.toml").string() +
+                                    " --from 2019-11-29 --to 2019-12-31 --db " + (dir / "replay.db").string());
+  ASSERT_EQ(replayed.exit_code, 0) << replayed.output;
+  const std::regex equity("final equity ([0-9.]+)");
+  std::smatch a, b;
+  ASSERT_TRUE(std::regex_search(second.output, a, equity));
+  ASSERT_TRUE(std::regex_search(replayed.output, b, equity));
+  EXPECT_EQ(a[1], b[1]);
+}
+
+}  // namespace
+}  // namespace kestrel::testing

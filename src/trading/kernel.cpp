@@ -188,8 +188,10 @@ core::Result<OrderId> TradingKernel::create(OrderRequest request, OrderOrigin or
                                                    : reference * (1.0 + config_.rules.stop_loss);
     request.bracket = execution::Bracket{.take_profit = {}, .stop_loss = core::Price::round(level)};
   }
+  const std::size_t before = orders_.orders().size();
   auto id = orders_.create(std::move(request), origin, clock_->now());
   if (!id) return id;
+  unsent_ += orders_.orders().size() - before;  // the order and its bracket children
   const Order& o = *orders_.order(*id);
   if (observer_ != nullptr) {
     observer_->on_order_created(o);
@@ -245,7 +247,14 @@ void TradingKernel::request_cancel(OrderId id, const std::string& reason) {
   if (o == nullptr || !execution::is_open(o->status) || o->status == OrderStatus::PendingCancel) return;
   const bool sent = o->status != OrderStatus::New;
   apply(execution::status_event(OrderEventKind::CancelRequested, id, o->request.client_order_id, clock_->now(), reason));
-  if (!sent) return;  // withdrawn before it left
+  if (!sent) {
+    // Withdrawn before it left: so are its bracket children, which would have left with it.
+    const Order& withdrawn = *orders_.order(id);
+    for (OrderId c : {withdrawn.take_profit_child, withdrawn.stop_loss_child}) {
+      if (c != 0) request_cancel(c, reason);
+    }
+    return;
+  }
   if (auto s = venue_->cancel(*orders_.order(id)); !s) {
     fail(core::Error{fmt::format("cancel of {} at the venue failed: {}", o->request.client_order_id, s.error().message),
                      s.error().kind});
@@ -258,14 +267,15 @@ void TradingKernel::request_cancel(OrderId id, const std::string& reason) {
 void TradingKernel::on_order_event(OrderEvent event) {
   std::lock_guard lock(inbox_mutex_);
   inbox_.push_back(std::move(event));
+  inbox_pending_.store(true, std::memory_order_release);
 }
 
 void TradingKernel::process_events() {
-  for (;;) {
+  while (inbox_pending_.load(std::memory_order_acquire)) {
     {
       std::lock_guard lock(inbox_mutex_);
-      if (inbox_.empty()) break;
       batch_.swap(inbox_);
+      inbox_pending_.store(false, std::memory_order_release);
     }
     for (const OrderEvent& e : batch_) apply(e);
     batch_.clear();
@@ -279,6 +289,7 @@ void TradingKernel::apply(const OrderEvent& event) {
     return;
   }
   if (applied->duplicate || applied->ignored) return;
+  if (applied->before == OrderStatus::New && applied->after != OrderStatus::New) --unsent_;
   const OrderId id = applied->order;
   const Order& o = *orders_.order(id);
   const InstrumentId i = o.request.instrument;
@@ -357,6 +368,7 @@ bool TradingKernel::held(const Order& o) const {
 void TradingKernel::flush() {
   for (int round = 0; round < 16 && !error_; ++round) {
     process_events();
+    if (unsent_ == 0) break;
     sending_.clear();
     std::vector<OrderId> withdraw;
     for (OrderId id : orders_.open()) {

@@ -31,7 +31,7 @@
 // journal commit them first). Venue events only queue (on_order_event may be called from
 // any thread through the venue); the kernel applies them in process_events().
 #include <cstddef>
-#include <deque>
+#include <atomic>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -159,7 +159,9 @@ class TradingKernel final : public strategy::StrategyContext, public execution::
   bool kill_engaged_ = false;
   std::size_t session_ = 0;
   std::mutex inbox_mutex_;
+  std::atomic<bool> inbox_pending_{false};  // lets the daily loop skip the lock when nothing came
   std::vector<execution::OrderEvent> inbox_;
+  std::size_t unsent_ = 0;                  // orders in state New (flush has work)
   std::vector<execution::OrderEvent> batch_;
   std::vector<execution::OrderId> sending_;
   std::optional<core::Error> error_;

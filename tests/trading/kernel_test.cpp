@@ -176,6 +176,27 @@ TEST(KernelExits, AnAttachedStopProtectsFromTheEntrySession) {
   }
 }
 
+TEST(KernelExits, WithdrawingAnUnsentEntryWithdrawsItsAttachedStop) {
+  const auto panel = store::Panel::build({make_series("A", {flat(100), flat(100), flat(100)})});
+  Scripted s;
+  s.bar = [](strategy::StrategyContext& c, std::size_t t) {
+    if (t != 0) return;
+    auto id = c.submit(market(0, Side::Buy, 10));
+    ASSERT_TRUE(id);
+    ASSERT_TRUE(c.cancel(*id));  // changed its mind before the order left
+  };
+  auto config = plain_kernel_config();
+  config.rules.stop_loss = 0.05;
+  config.rules.attach_stop = true;
+  KernelHarness h(panel, config, s);
+  h.start();
+  for (std::size_t t = 0; t < panel.num_dates(); ++t) h.day(t);
+  ASSERT_EQ(h.kernel.orders().orders().size(), 2u);  // the entry and its stop
+  for (const auto& o : h.kernel.orders().orders()) EXPECT_EQ(o.status, OrderStatus::Cancelled) << o.request.client_order_id;
+  EXPECT_TRUE(h.kernel.orders().open().empty());
+  EXPECT_EQ(h.venue.submitted, 0);
+}
+
 TEST(KernelRisk, EveryStrategyOrderIsCheckedWhateverItsTag) {
   // 200 shares at 100 is 20% of the equity, above the 10% order limit. Tagging the order as a
   // stop used to skip the check.

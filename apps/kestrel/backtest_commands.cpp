@@ -203,6 +203,7 @@ void run_backtest_command(const GlobalOptions& global, const BacktestArgs& args)
                label, s.start.to_string(), s.end.to_string(), s.starting_equity, s.ending_equity,
                100 * s.strategy.total_return, 100 * s.strategy.annual_return, s.strategy.sharpe,
                100 * s.strategy.max_drawdown, r.trades, r.dir.string());
+    for (const auto& flag : r.record->flags) fmt::print("{}: FLAGGED: {}\n", label, flag);
   }
   if (configs.size() > 1) fmt::print("sweep summary -> {}\n", (out / "sweep.json").string());
   if (failed) throw CommandFailed{"some backtests failed (see above)"};

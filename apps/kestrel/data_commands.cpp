@@ -18,9 +18,11 @@ struct ImportArgs {
 
 void run_import(const GlobalOptions& global, const ImportArgs& args) {
   const auto db = resolve_db(global, args.db);
-  auto store = value_or_fail(store::MarketStore::open(db, store::MarketStore::Access::ReadWrite));
   std::vector<std::filesystem::path> paths(args.paths.begin(), args.paths.end());
-  const auto report = value_or_fail(store::import_paths(store, paths, {.show_progress = !global.quiet}));
+  // Every file is read and checked before the store is opened: bad input creates no store.
+  auto prepared = value_or_fail(store::prepare_import(paths, {.show_progress = !global.quiet}));
+  auto store = value_or_fail(store::MarketStore::open(db, store::MarketStore::Access::ReadWrite));
+  const auto report = value_or_fail(store::write_import(store, std::move(prepared)));
   const auto& w = report.written;
   fmt::print("imported {} file(s) ({} bar files, {} rows) into {}\n", report.files,
              report.bar_files, report.rows_read, db.string());
@@ -32,6 +34,7 @@ void run_import(const GlobalOptions& global, const ImportArgs& args) {
     fmt::print("  skipped {} 'null' rows (days the vendor has no prices for)\n",
                report.null_rows_skipped);
   }
+  for (const auto& warning : report.warnings) fmt::print("  warning: {}\n", warning);
 }
 
 struct UniverseArgs {

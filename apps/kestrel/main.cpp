@@ -12,6 +12,8 @@ int main(int argc, char** argv) {
   use_fast_allocator(argv);  // re-executes once with jemalloc (see fast_allocator.cpp)
   CLI::App app{"Kestrel: machine-learning trading research and execution for US stocks"};
   app.require_subcommand(1);
+  // The global options (--config, --quiet) may also follow a subcommand, as the help shows.
+  app.fallthrough();
   app.set_version_flag("--version", "kestrel 0.1.0");
   GlobalOptions global;
   app.add_option("--config", global.config_path, "Configuration file (TOML)")->check(CLI::ExistingFile);
@@ -34,8 +36,12 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);  // --help, --version
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // Usage mistakes look like every other failure: one line, then where to look.
+    fmt::print(stderr, "kestrel: error: {}\n(run `kestrel --help` or `kestrel <command> --help`)\n", e.what());
+    return e.get_exit_code() != 0 ? e.get_exit_code() : 1;
   } catch (const CommandFailed& e) {
     fmt::print(stderr, "kestrel: error: {}\n", e.message);
     return 1;

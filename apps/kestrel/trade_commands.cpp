@@ -58,9 +58,7 @@ void print_summary(const live::NodeSummary& s, const std::filesystem::path& jour
              s.rederived > 0 ? fmt::format(" ({} re-run from the journal)", s.rederived) : "", s.equity, change,
              s.initial_cash, s.orders, s.fills, s.halted ? "; HALTED (kill switch)" : "");
   fmt::print("journal: {}\n", journal.string());
-  if (s.fills == 0) {
-    fmt::print("warning: the run filled no order — nothing was traded (see `kestrel trade status`)\n");
-  }
+  for (const auto& flag : s.record.flags) fmt::print("FLAGGED: {}\n", flag);
 }
 
 void run_node(const GlobalOptions& global, const TradeArgs& args, live::NodeMode mode) {

@@ -65,6 +65,8 @@ struct BacktestRecord {
   std::vector<TradeRecord> trades;
   std::vector<OrderRecord> orders;
   std::optional<RiskSummary> risk;  // limits hit, VaR/CVaR, stress, Monte Carlo, Sharpe significance
+  std::int64_t orders_refused = 0;  // entries the trade rules refused (max_positions, min_position)
+  std::vector<std::string> flags;   // why the run did nothing useful (activity_flags.hpp); empty: none
 };
 
 }  // namespace kestrel::analysis

@@ -528,6 +528,13 @@ std::string backtest_report_html(const BacktestRecord& record, const Performance
       "</header>\n",
       escape(record.name), period);
   html += "<main>\n";
+  if (!record.flags.empty()) {
+    // Before any number: a run that did nothing useful must not look like a clean result.
+    html += "<section class=\"panel flags\" id=\"flags\"><h2>Flags<span class=\"note\">read these before the "
+            "figures</span></h2><ul>";
+    for (const auto& f : record.flags) html += fmt::format("<li>{}</li>", escape(f));
+    html += "</ul></section>\n";
+  }
   html += kpis(record, stats);
   html += chart_panel("equity", fmt::format("Equity vs {}", escape(record.benchmark)),
                       "benchmark rescaled to the starting capital");

@@ -101,6 +101,8 @@ nlohmann::json run_metadata_json(const BacktestRecord& record) {
       {"seed", record.seed},
       {"config_hash", record.config_hash},
       {"config", record.config_text},
+      {"flags", record.flags},
+      {"orders_refused", record.orders_refused},
   };
 }
 

@@ -92,7 +92,8 @@ void read_strategy(TomlReader& r, const toml::table& t, StrategyConfig& s) {
       break;
     case 1:
       s.type = "sma_crossover";
-      r.only(t, "strategy", {"type", "fast", "slow", "position_weight"});
+      r.only(t, "strategy", {"type", "fast", "slow", "position_weight", "max_gap"});
+      r.count(t, "max_gap", "strategy", s.sma.max_gap, 0);
       r.count(t, "fast", "strategy", s.sma.fast, 1);
       r.count(t, "slow", "strategy", s.sma.slow, 2);
       r.number(t, "position_weight", "strategy", s.sma.position_weight, 1e-6, 1);
@@ -221,7 +222,7 @@ core::Result<BacktestConfig> parse_backtest_config(std::string_view text, std::s
   TomlReader r{std::string(source), base_dir};
   r.only(root, "", {"mode", "name", "seed", "data", "portfolio", "execution", "rules", "risk", "strategy", "node"});
   if (int mode = r.choice(root, "mode", "", {"backtest", "paper", "live"}); mode >= 0) c.mode = static_cast<Mode>(mode);
-  r.text(root, "name", "", c.name);
+  r.plain_name(root, "name", "", c.name);
   std::size_t seed = 0;
   r.count(root, "seed", "", seed, 0);
   c.seed = seed;

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "analysis/activity_flags.hpp"
+
 namespace kestrel::backtest {
 
 using execution::Order;
@@ -70,6 +72,10 @@ void BacktestRecorder::on_risk_event(const risk::RiskEvent& e) {
   if (!record_.risk) record_.risk.emplace();
   record_.risk->events.push_back(
       analysis::RiskEventRecord{.date = e.date, .kind = risk::to_string(e.kind), .rule = e.rule, .message = e.message});
+}
+
+void BacktestRecorder::on_decision(std::string_view kind, const std::string&) {
+  if (kind == "refused") ++record_.orders_refused;
 }
 
 void BacktestRecorder::on_session_closed(std::size_t t) {
@@ -148,6 +154,7 @@ analysis::BacktestRecord BacktestRecorder::finish() {
                             {"flatten_on_kill", l.flatten_on_kill ? 1.0 : 0.0}};
     record_.risk->counters = risk->counters();
   }
+  record_.flags = analysis::activity_flags(record_);
   return std::move(record_);
 }
 
@@ -169,7 +176,12 @@ core::Result<analysis::BacktestRecord> BacktestEngine::run() {
 
   stats_ = {};
   stats_.days = t1 - t0 + 1;
+  // Bars of the tradable universe (all tickers when none is given).
   for (std::size_t i = 0; i < panel_->num_tickers(); ++i) {
+    if (!config_.universe.empty() &&
+        std::find(config_.universe.begin(), config_.universe.end(), static_cast<InstrumentId>(i)) == config_.universe.end()) {
+      continue;
+    }
     const auto close = panel_->series(store::Field::Close, i);
     for (std::size_t t = t0; t <= t1; ++t) stats_.bar_events += std::isnan(close[t]) ? 0 : 1;
   }

@@ -60,7 +60,7 @@ trading::KernelConfig kernel_config(const EngineConfig& config);
 
 struct RunStats {
   std::size_t days = 0;
-  std::size_t bar_events = 0;  // bars (ticker × day with data) replayed
+  std::size_t bar_events = 0;  // bars (universe ticker × day with data) replayed
 };
 
 // The first and last panel date index a run covers, from its start and end dates.
@@ -80,7 +80,9 @@ class BacktestRecorder final : public trading::KernelObserver {
   void on_round_trip(const portfolio::RoundTrip& trip, const execution::Fill& fill) override;
   void on_risk_event(const risk::RiskEvent& event) override;
   void on_session_closed(std::size_t t) override;
-  // Open positions become trades closed at their last mark; the orders come from the OMS.
+  void on_decision(std::string_view kind, const std::string& detail) override;
+  // Open positions become trades closed at their last mark; the orders come from the OMS; the
+  // flags say whether the run did anything useful (analysis/activity_flags.hpp).
   analysis::BacktestRecord finish();
 
  private:

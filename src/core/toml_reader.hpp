@@ -21,6 +21,8 @@
 
 namespace kestrel::core {
 
+bool is_plain_name(std::string_view name);
+
 // "path.key", or "key" at the root.
 std::string join(std::string_view path, std::string_view key);
 
@@ -60,6 +62,17 @@ class TomlReader {
   }
   void boolean(const toml::table& t, std::string_view key, std::string_view path, bool& out) {
     if (const auto* n = t.get(key)) boolean(*n, join(path, key), out);
+  }
+  // A name that becomes a file or folder name: letters, digits, '.', '_' and '-', not starting
+  // with '.', so that an output folder derived from it stays where it is put.
+  void plain_name(const toml::table& t, std::string_view key, std::string_view path, std::string& out) {
+    const auto* n = t.get(key);
+    if (n == nullptr) return;
+    text(*n, join(path, key), out);
+    if (!is_plain_name(out)) {
+      error(n, join(path, key),
+            "must be a plain name (letters, digits, '.', '_', '-'; not starting with '.'): it names output folders");
+    }
   }
   void text(const toml::table& t, std::string_view key, std::string_view path, std::string& out) {
     if (const auto* n = t.get(key)) text(*n, join(path, key), out);

@@ -4,12 +4,16 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <sstream>
+
+#include <toml++/toml.h>
 
 #include <fmt/format.h>
 
 #include "analysis/report.hpp"
 #include "backtest/config.hpp"
 #include "backtest/runner.hpp"
+#include "core/checksum.hpp"
 #include "core/paths.hpp"
 #include "core/progress.hpp"
 #include "dataset/leak_check.hpp"
@@ -60,23 +64,67 @@ core::Status write_predictions(const std::filesystem::path& path, std::span<cons
   return {};
 }
 
-// The signal strategy over the test segment, after costs, as a backtest config.
-std::string backtest_toml(const PipelineConfig& config, const std::string& model, const std::filesystem::path& db,
-                          const std::filesystem::path& predictions, const std::vector<std::string>& exclude,
-                          core::Date start, core::Date end) {
-  std::string excluded;
-  for (const auto& e : exclude) excluded += fmt::format("{}\"{}\"", excluded.empty() ? "" : ", ", e);
+// The signal strategy over the test segment, after costs: a backtest config built as a value.
+// Its TOML text is only written for the record (the report's "Run" section), never parsed.
+backtest::BacktestConfig backtest_config(const PipelineConfig& config, const std::string& model,
+                                         const std::filesystem::path& db, const std::filesystem::path& predictions,
+                                         const std::vector<std::string>& exclude, core::Date start, core::Date end) {
   const auto& b = config.backtest;
-  std::string rules = b.trade_rules ? "" : "stop_loss = 0\nbreakeven_after = 0\ntrail = 0\ntime_stop_days = 0\n";
-  return fmt::format(
-      "mode = \"backtest\"\nname = \"{}-{}\"\nseed = {}\n\n[data]\ndb = \"{}\"\nexclude = [{}]\nbenchmark = \"{}\"\n"
-      "start = \"{}\"\nend = \"{}\"\n\n[portfolio]\ninitial_cash = {:.2f}\nallow_short = false\n\n"
-      "[execution]\ntime_in_force = \"day\"\nparticipation_cap = 0.05\n\n[execution.slippage]\nmodel = \"fixed_bps\"\n"
-      "bps = {}\n\n[execution.commission]\nmodel = \"per_share\"\n\n[rules]\n{}max_positions = {}\n\n[strategy]\n"
-      "type = \"signal\"\npredictions = \"{}\"\ntop_k = {}\n\n[risk]\nenabled = {}\n",
-      config.name, model, config.seed, db.generic_string(), excluded, config.benchmark, start.to_string(),
-      end.to_string(), b.initial_cash, b.slippage_bps, rules, std::max<std::size_t>(b.top_k, 20),
-      predictions.generic_string(), b.top_k, b.risk_limits);
+  backtest::BacktestConfig c;
+  c.mode = backtest::Mode::Backtest;
+  c.name = fmt::format("{}-{}", config.name, model);
+  c.seed = config.seed;
+  c.data.db = db;
+  c.data.exclude = exclude;
+  c.data.benchmark = config.benchmark;
+  c.data.start = start;
+  c.data.end = end;
+  c.portfolio.initial_cash = core::Money::round(b.initial_cash);
+  c.portfolio.allow_short = false;
+  c.time_in_force = execution::TimeInForce::Day;
+  c.broker.participation_cap = 0.05;
+  c.broker.slippage = {.kind = sim::SlippageModel::Kind::FixedBps, .bps = b.slippage_bps};
+  c.broker.commission = {.kind = sim::CommissionModel::Kind::PerShare, .per_share = 0.005, .minimum = 1.0,
+                         .maximum_fraction = 0.01};
+  if (!b.trade_rules) {
+    c.rules.stop_loss = 0;
+    c.rules.breakeven_after = 0;
+    c.rules.trail = 0;
+    c.rules.time_stop_days = 0;
+  }
+  c.rules.max_positions = std::max<std::size_t>(b.top_k, 20);
+  c.risk.enabled = b.risk_limits;
+  c.strategy.type = "signal";
+  c.strategy.predictions = predictions;
+  c.strategy.signal.top_k = b.top_k;
+
+  toml::array excluded;
+  for (const auto& e : exclude) excluded.push_back(e);
+  toml::table text{
+      {"mode", "backtest"},
+      {"name", c.name},
+      {"seed", static_cast<std::int64_t>(c.seed)},
+      {"data", toml::table{{"db", db.generic_string()}, {"exclude", excluded}, {"benchmark", config.benchmark},
+                           {"start", start.to_string()}, {"end", end.to_string()}}},
+      {"portfolio", toml::table{{"initial_cash", b.initial_cash}, {"allow_short", false}}},
+      {"execution", toml::table{{"time_in_force", "day"},
+                                {"participation_cap", 0.05},
+                                {"slippage", toml::table{{"model", "fixed_bps"}, {"bps", b.slippage_bps}}},
+                                {"commission", toml::table{{"model", "per_share"}}}}},
+      {"rules", toml::table{{"stop_loss", c.rules.stop_loss},
+                            {"breakeven_after", c.rules.breakeven_after},
+                            {"trail", c.rules.trail},
+                            {"time_stop_days", static_cast<std::int64_t>(c.rules.time_stop_days)},
+                            {"max_positions", static_cast<std::int64_t>(c.rules.max_positions)}}},
+      {"strategy", toml::table{{"type", "signal"},
+                               {"predictions", predictions.generic_string()},
+                               {"top_k", static_cast<std::int64_t>(b.top_k)}}},
+      {"risk", toml::table{{"enabled", b.risk_limits}}}};
+  std::ostringstream out;
+  out << text;
+  c.effective_text = out.str();
+  c.hash = fmt::format("{:016x}", core::xxh64(std::as_bytes(std::span(c.effective_text.data(), c.effective_text.size()))));
+  return c;
 }
 
 }  // namespace
@@ -107,6 +155,11 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
   auto panel = import_data(config, out, options.show_progress);
   if (!panel) return std::unexpected(panel.error());
   if (panel->num_dates() == 0) return core::fail("{}: no bars imported", config.data_dir.string());
+  if (!panel->ticker_index(config.benchmark)) {
+    // Before hours of training: every backtest and the benchmark-relative features need it.
+    return core::fail_as(core::ErrorKind::Config, "data.benchmark '{}' is not in the data imported from {}",
+                         config.benchmark, config.data_dir.string());
+  }
   result.first_date = panel->dates().front();
   result.last_date = panel->dates().back();
   result.tickers = panel->num_tickers();
@@ -282,14 +335,14 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
     // Backtest of the test segment's predictions.
     const auto test_start = matrix.dates[fixed->test.begin];
     const auto test_end = matrix.dates[fixed->test.end - 1];
-    const auto text = backtest_toml(config, name, db, m.predictions, exclude, test_start, test_end);
+    const auto bt_config = backtest_config(config, name, db, m.predictions, exclude, test_start, test_end);
     m.backtest_dir = out / "backtests" / name;
-    auto bt_config = backtest::parse_backtest_config(text, fmt::format("<pipeline backtest of {}>", name), out);
-    if (!bt_config) return core::fail("backtest config for {}: {}", name, bt_config.error().message);
-    auto bt = backtest::run_backtest(*bt_config, *panel);
+    auto bt = backtest::run_backtest(bt_config, *panel);
     if (!bt) {
       m.backtest_error = bt.error().message;
+      result.flags.push_back(fmt::format("{}: the backtest failed: {}", name, m.backtest_error));
     } else {
+      for (const auto& flag : bt->record.flags) result.flags.push_back(fmt::format("{} backtest: {}", name, flag));
       auto stats = analysis::compute_performance_stats(bt->record);
       if (!stats) return std::unexpected(stats.error());
       if (auto files = analysis::write_backtest_report(bt->record, *stats, m.backtest_dir); !files) {

@@ -80,7 +80,7 @@ core::Result<PipelineConfig> parse_pipeline_config(std::string_view text, std::s
   TomlReader r(std::string(source), base_dir);
   r.only(root, "", {"name", "seed", "threads", "models", "data", "label", "features", "evaluation", "controls",
                     "model", "backtest"});
-  r.text(root, "name", "", c.name);
+  r.plain_name(root, "name", "", c.name);
   r.count(root, "seed", "", c.seed, 0);
   r.count(root, "threads", "", c.threads, 0);
 

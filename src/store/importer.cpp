@@ -2,7 +2,9 @@
 
 #include <tbb/parallel_for.h>
 
+#include <algorithm>
 #include <optional>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -10,9 +12,8 @@
 
 namespace kestrel::store {
 
-core::Result<ImportReport> import_paths(MarketStore& store,
-                                        const std::vector<std::filesystem::path>& paths,
-                                        const ImportOptions& options) {
+core::Result<PreparedImport> prepare_import(const std::vector<std::filesystem::path>& paths,
+                                           const ImportOptions& options) {
   auto files = expand_input_paths(paths);
   if (!files) return std::unexpected(files.error());
 
@@ -26,17 +27,26 @@ core::Result<ImportReport> import_paths(MarketStore& store,
   }
 
   std::vector<std::string> errors;
-  for (const auto& p : parsed) {
-    if (!p->has_value()) errors.push_back(p->error().message);
+  for (std::size_t i = 0; i < parsed.size(); ++i) {
+    const auto& p = parsed[i];
+    if (!p->has_value()) {
+      errors.push_back(p->error().message);
+    } else if (const auto* bars = std::get_if<BarFile>(&**p); bars != nullptr && bars->bars.empty()) {
+      // A price file without rows would create a ticker with no data.
+      errors.push_back(fmt::format("{}: no bars{}", (*files)[i].string(),
+                                   bars->skipped_null_rows > 0 ? fmt::format(" ({} null rows)", bars->skipped_null_rows)
+                                                               : std::string(" (header only)")));
+    }
   }
   if (!errors.empty()) {
     return core::fail("import rejected, store unchanged; {} bad file(s):\n  {}", errors.size(),
                       fmt::join(errors, "\n  "));
   }
 
-  ImportReport report;
+  PreparedImport prepared;
+  ImportReport& report = prepared.report;
   report.files = files->size();
-  StoreWrite batch;
+  StoreWrite& batch = prepared.batch;
   for (auto& p : parsed) {
     InputFile& file = **p;
     if (auto* bars = std::get_if<BarFile>(&file)) {
@@ -48,8 +58,10 @@ core::Result<ImportReport> import_paths(MarketStore& store,
       for (auto& t : universe->tickers) batch.tickers.push_back(std::move(t));
     } else if (auto* actions = std::get_if<CorporateActionsFile>(&file)) {
       for (auto& a : actions->actions) batch.actions.push_back(std::move(a));
+      for (auto& w : actions->where) prepared.action_where.push_back(std::move(w));
     } else if (auto* flags = std::get_if<QualityFlagsFile>(&file)) {
       for (auto& f : flags->flags) batch.flags.push_back(std::move(f));
+      for (auto& w : flags->where) prepared.flag_where.push_back(std::move(w));
     }
   }
   // Two files for the same ticker in one import would silently overwrite each other.
@@ -57,16 +69,57 @@ core::Result<ImportReport> import_paths(MarketStore& store,
   for (const BarFile& f : batch.bar_files) seen.push_back(f.ticker);
   std::sort(seen.begin(), seen.end());
   if (auto dup = std::adjacent_find(seen.begin(), seen.end()); dup != seen.end()) {
-    return core::fail("import rejected, store unchanged: ticker {} appears in more than one file",
-                      *dup);
+    return core::fail("import rejected, store unchanged: ticker {} appears in more than one file", *dup);
   }
+  return prepared;
+}
 
-  auto written = store.write(batch);
+core::Result<ImportReport> write_import(MarketStore& store, PreparedImport prepared) {
+  // Tickers with prices: in this import or already stored.
+  std::set<std::string> priced;
+  for (const BarFile& f : prepared.batch.bar_files) priced.insert(f.ticker);
+  if (!prepared.batch.actions.empty() || !prepared.batch.flags.empty()) {
+    auto universe = store.universe();
+    if (!universe) return std::unexpected(universe.error());
+    for (const auto& t : *universe) {
+      if (t.bar_count > 0) priced.insert(t.info.symbol);
+    }
+  }
+  std::vector<std::string> errors;
+  for (std::size_t k = 0; k < prepared.batch.actions.size(); ++k) {
+    const std::string& ticker = prepared.batch.actions[k].first;
+    if (!priced.contains(ticker)) {
+      errors.push_back(fmt::format("{}: field 'ticker': {} has no bars in this import or the store — import its "
+                                   "prices with its corporate actions",
+                                   prepared.action_where[k], ticker));
+    }
+  }
+  if (!errors.empty()) {
+    return core::fail("import rejected, store unchanged; {} corporate action(s) for tickers without prices:\n  {}",
+                      errors.size(), fmt::join(errors, "\n  "));
+  }
+  std::set<std::string> warned;
+  for (std::size_t k = 0; k < prepared.batch.flags.size(); ++k) {
+    const std::string& ticker = prepared.batch.flags[k].ticker;
+    if (!priced.contains(ticker) && warned.insert(ticker).second) {
+      prepared.report.warnings.push_back(fmt::format(
+          "{}: field 'ticker': {} has no bars: its quality flags are kept, the ticker has no data", prepared.flag_where[k],
+          ticker));
+    }
+  }
+  auto written = store.write(prepared.batch);
   if (!written) {
     return core::fail("import rejected, store unchanged: {}", written.error().message);
   }
-  report.written = *written;
-  return report;
+  prepared.report.written = *written;
+  return std::move(prepared.report);
+}
+
+core::Result<ImportReport> import_paths(MarketStore& store, const std::vector<std::filesystem::path>& paths,
+                                        const ImportOptions& options) {
+  auto prepared = prepare_import(paths, options);
+  if (!prepared) return std::unexpected(prepared.error());
+  return write_import(store, std::move(*prepared));
 }
 
 }  // namespace kestrel::store

@@ -1,12 +1,14 @@
 #pragma once
 // `kestrel data import`: reads every file first (in parallel), and only when all of them
 // parse writes them in one transaction. A single bad file rejects the whole import and the
-// store is left exactly as it was.
+// store is left exactly as it was. The reading needs no store, so a command can refuse bad
+// input before it creates a store file at all (prepare_import, then write_import).
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include "core/error.hpp"
+#include "store/input_file.hpp"
 #include "store/market_store.hpp"
 
 namespace kestrel::store {
@@ -21,11 +23,26 @@ struct ImportReport {
   std::size_t rows_read = 0;
   std::size_t null_rows_skipped = 0;
   WriteSummary written;
+  // Kept but worth knowing, one "file:line: field 'ticker': …" each (e.g. quality flags for a
+  // ticker the data excluded).
+  std::vector<std::string> warnings;
+};
+
+// Every file read and checked, ready to write.
+struct PreparedImport {
+  ImportReport report;
+  StoreWrite batch;
+  std::vector<std::string> action_where;  // file:line of each batch.actions entry
+  std::vector<std::string> flag_where;    // file:line of each batch.flags entry
 };
 
 // On failure the error lists every bad file (one "file:line:column: reason" per line).
-core::Result<ImportReport> import_paths(MarketStore& store,
-                                        const std::vector<std::filesystem::path>& paths,
+core::Result<PreparedImport> prepare_import(const std::vector<std::filesystem::path>& paths,
+                                           const ImportOptions& options = {});
+// Also refuses corporate actions for a ticker that has no bars in the import or the store (it
+// would create a ticker without data).
+core::Result<ImportReport> write_import(MarketStore& store, PreparedImport prepared);
+core::Result<ImportReport> import_paths(MarketStore& store, const std::vector<std::filesystem::path>& paths,
                                         const ImportOptions& options = {});
 
 }  // namespace kestrel::store

@@ -1,5 +1,8 @@
 #include "store/input_file.hpp"
 
+#include <cmath>
+#include <map>
+
 #include <algorithm>
 #include <array>
 
@@ -96,9 +99,16 @@ class RowReader {
   std::size_t field_count() const { return fields_.size(); }
 
   Result<Date> date(std::size_t i) const {
-    if (auto d = Date::parse(trim(fields_[i]))) return *d;
+    if (auto d = Date::parse(trim(fields_[i]))) {
+      if (*d < Date::from_ymd(kFirstInputYear, 1, 1) || *d > Date::from_ymd(kLastInputYear, 12, 31)) {
+        return error_at(i, fmt::format("date {} is outside {}..{}", d->to_string(), kFirstInputYear, kLastInputYear));
+      }
+      return *d;
+    }
     return error_at(i, fmt::format("'{}' is not a date (expected YYYY-MM-DD)", fields_[i]));
   }
+
+  std::string where() const { return fmt::format("{}:{}", source_, lines_.line_number()); }
 
   Result<double> number(std::size_t i) const {
     if (auto v = parse_double(fields_[i])) return *v;
@@ -152,8 +162,14 @@ Result<BarFile> parse_bars(RowReader& r, Kind kind, std::string ticker, ParseMod
     for (std::size_t i = 0; i < 6; ++i) {
       auto v = r.number(i + 1);
       if (!v) return std::unexpected(v.error());
-      if (mode == ParseMode::Strict && *v < 0) {
-        return r.error_at(i + 1, fmt::format("negative {} {}", i == 5 ? "volume" : "price", *v));
+      if (mode == ParseMode::Strict) {
+        const bool volume = i == 5;
+        if (!std::isfinite(*v)) return r.error_at(i + 1, fmt::format("{} is not a finite number", *v));
+        if (volume && *v < 0) return r.error_at(i + 1, fmt::format("negative volume {}", *v));
+        if (volume && *v > kMaxDailyVolume) {
+          return r.error_at(i + 1, fmt::format("volume {} is beyond any day's trading (at most {:g})", *v, kMaxDailyVolume));
+        }
+        if (!volume && *v <= 0) return r.error_at(i + 1, fmt::format("price must be positive, got {}", *v));
       }
       *targets[i] = *v;
     }
@@ -205,12 +221,16 @@ Result<std::string> ticker_field(const RowReader& r) {
 
 Result<UniverseFile> parse_universe(RowReader& r) {
   UniverseFile file;
+  std::map<std::string, std::size_t> line_of;
   for (;;) {
     auto more = r.next();
     if (!more) return std::unexpected(more.error());
     if (!*more) break;
     auto ticker = ticker_field(r);
     if (!ticker) return std::unexpected(ticker.error());
+    if (const auto [it, fresh] = line_of.emplace(*ticker, r.line_number()); !fresh) {
+      return r.error_at(0, fmt::format("duplicate ticker {} (also on line {})", *ticker, it->second));
+    }
     TickerInfo info{*ticker, trim(r.field(1)), trim(r.field(2)), ""};
     if (r.field_count() > 3) info.industry = trim(r.field(3));  // optional column
     file.tickers.push_back(std::move(info));
@@ -235,6 +255,7 @@ Result<CorporateActionsFile> parse_actions(RowReader& r) {
     if (*dividend < 0) return r.error_at(2, "negative dividend");
     if (*split <= 0) return r.error_at(3, "split coefficient must be > 0");
     file.actions.push_back({*ticker, {*date, *dividend, *split}});
+    file.where.push_back(r.where());
   }
   return file;
 }
@@ -255,6 +276,7 @@ Result<QualityFlagsFile> parse_flags(RowReader& r) {
     }
     if (flag.flag.empty()) return r.error_at(2, "empty flag");
     file.flags.push_back(std::move(flag));
+    file.where.push_back(r.where());
   }
   return file;
 }
@@ -332,7 +354,13 @@ Result<std::vector<std::filesystem::path>> expand_input_paths(
     if (fs::is_directory(p, ec)) {
       std::vector<fs::path> inside;
       for (const auto& entry : fs::directory_iterator(p, ec)) {
-        if (entry.is_regular_file() && is_csv(entry.path())) inside.push_back(entry.path());
+        if (!is_csv(entry.path())) continue;
+        std::error_code target;
+        if (entry.is_symlink() && !fs::exists(entry.path(), target)) {
+          return fail("{}: broken symbolic link (its target {} does not exist)", entry.path().string(),
+                      fs::read_symlink(entry.path(), target).string());
+        }
+        if (entry.is_regular_file()) inside.push_back(entry.path());
       }
       if (ec) return fail("{}: cannot list folder: {}", p.string(), ec.message());
       if (inside.empty()) return fail("{}: folder has no .csv or .csv.gz files", p.string());

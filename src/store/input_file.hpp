@@ -37,11 +37,20 @@ struct UniverseFile {
 
 struct CorporateActionsFile {
   std::vector<std::pair<std::string, CorporateAction>> actions;
+  std::vector<std::string> where;  // "file:line" of each action, for messages
 };
 
 struct QualityFlagsFile {
   std::vector<QualityFlag> flags;
+  std::vector<std::string> where;  // "file:line" of each flag
 };
+
+// The dates any input may carry: a year outside is a typo or a sentinel, not market data.
+inline constexpr int kFirstInputYear = 1900;
+inline constexpr int kLastInputYear = 2100;
+// No exchange ever traded this many shares of a stock in a day; larger values are corrupt
+// (1e308 made the volume-ratio features negative).
+inline constexpr double kMaxDailyVolume = 1e13;
 
 using InputFile = std::variant<BarFile, UniverseFile, CorporateActionsFile, QualityFlagsFile>;
 

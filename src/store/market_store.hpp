@@ -46,7 +46,7 @@ struct TickerSummary {
 class MarketStore {
  public:
   enum class Access { ReadOnly, ReadWrite };
-  // ReadWrite creates the file (and its folder) and applies pending schema migrations.
+  // ReadWrite creates the file (its folder must exist) and applies pending schema migrations.
   static core::Result<MarketStore> open(const std::filesystem::path& path, Access access);
 
   const std::filesystem::path& path() const { return db_.path(); }

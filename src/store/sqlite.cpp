@@ -8,9 +8,12 @@ core::Result<Database> Database::open(const std::filesystem::path& path, Mode mo
                       path.string());
   }
   if (mode == Mode::ReadWriteCreate && path.has_parent_path()) {
+    // A typo in --db must not create a tree of folders somewhere: the folder must exist.
     std::error_code ec;
-    std::filesystem::create_directories(path.parent_path(), ec);
-    if (ec) return core::fail("{}: cannot create folder: {}", path.parent_path().string(), ec.message());
+    if (!std::filesystem::is_directory(path.parent_path(), ec)) {
+      return core::fail_as(core::ErrorKind::Io, "{}: the folder {} does not exist (create it first)", path.string(),
+                           path.parent_path().string());
+    }
   }
   sqlite3* db = nullptr;
   const int flags = mode == Mode::ReadOnly ? SQLITE_OPEN_READONLY

@@ -1,6 +1,7 @@
 #include "strategy/predictions.hpp"
 
 #include <algorithm>
+#include <map>
 
 #include "store/csv.hpp"
 #include "store/text_file.hpp"
@@ -23,6 +24,7 @@ core::Result<std::vector<Prediction>> parse_predictions(std::string_view text, s
     return core::fail("{}:1: header must be date,ticker,score[,confidence], got '{}'", source, line);
   }
   std::vector<Prediction> out;
+  std::map<std::pair<std::int32_t, std::uint32_t>, std::size_t> line_of;  // (date, ticker) -> line
   // Column of field k (1-based) for messages.
   auto column = [&](std::size_t k) {
     return static_cast<std::size_t>(fields[k].data() - line.data()) + 1;
@@ -41,6 +43,11 @@ core::Result<std::vector<Prediction>> parse_predictions(std::string_view text, s
     const auto index = panel.ticker_index(ticker);
     if (!index) return core::fail("{}:{}:{}: ticker: '{}' is not in the market data", source, n, column(1), ticker);
     p.instrument = static_cast<std::uint32_t>(*index);
+    // Two scores for one stock on one day: which would the strategy trade? Refuse, naming both.
+    if (const auto [it, fresh] = line_of.emplace(std::pair{p.date.days(), p.instrument}, n); !fresh) {
+      return core::fail("{}:{}:{}: ticker: a second prediction for {} on {} (the first is on line {})", source, n,
+                        column(1), ticker, p.date.to_string(), it->second);
+    }
     const auto score = store::parse_double(store::trim(fields[2]));
     if (!score) return core::fail("{}:{}:{}: score: not a finite number: '{}'", source, n, column(2), fields[2]);
     p.score = *score;

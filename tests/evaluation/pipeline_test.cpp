@@ -112,6 +112,58 @@ TEST(Pipeline, RunsEndToEndOnTheSampleData) {
   }
   const std::string predictions = testing::read_file(out / "predictions/always_up.csv");
   EXPECT_EQ(predictions.rfind("date,ticker,score\n2018-01-02,", 0), 0u) << predictions.substr(0, 80);
+  // Scores at full float precision: 6 significant digits used to tie most of a day's scores.
+  const std::string lr = testing::read_file(out / "predictions/logistic_regression.csv");
+  const auto second_line = lr.find('\n') + 1;
+  const std::string first_row = lr.substr(second_line, lr.find('\n', second_line) - second_line);
+  const std::string score = first_row.substr(first_row.rfind(',') + 1);
+  EXPECT_GE(score.size(), 9u) << first_row;
+  // The benchmark's own row, and no verdict for a model that cannot rank the stocks.
+  EXPECT_NE(report.find("| buy-and-hold SPY | "), std::string::npos) << report;
+  const auto always_up = report.find("| always_up | ", report.find("## Backtests"));
+  ASSERT_NE(always_up, std::string::npos);
+  EXPECT_NE(report.substr(always_up, report.find('\n', always_up) - always_up).find("no verdict"), std::string::npos);
+  // The model each backtest traded is saved for trading, with its manifest.
+  EXPECT_TRUE(std::filesystem::exists(out / "models/logistic_regression/kestrel-model.json"));
+  EXPECT_TRUE(std::filesystem::exists(out / "models/logistic_regression/model.json"));
+}
+
+TEST(Pipeline, AnUnknownBenchmarkFailsBeforeAnyTraining) {
+  testing::TempDir dir;
+  std::string config = tiny_config();
+  config.replace(config.find("[data]\n"), 7, "[data]\nbenchmark = \"NOPE\\\" ]\\n[x]\"\n");
+  testing::write_file(dir / "tiny.toml", config);
+  const auto result = testing::run_command(std::string(KESTREL_BINARY) + " --quiet pipeline --config " +
+                                           (dir / "tiny.toml").string() + " --out " + (dir / "out").string());
+  EXPECT_NE(result.exit_code, 0) << result.output;
+  // The crafted string is a value: it names no ticker, it cannot add a table to a config.
+  EXPECT_NE(result.output.find("kestrel: error: data.benchmark 'NOPE\" ]\n[x]' is not in the data"), std::string::npos)
+      << result.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "out" / "predictions" / "always_up.csv"));
+}
+
+TEST(Pipeline, OutputPathsAreValuesNotConfigText) {
+  // A quote in --out used to break the generated backtest configs after all the training.
+  testing::TempDir dir;
+  std::string config = tiny_config();
+  config.replace(config.find("\"always_up\", \"momentum_sign\", \"logistic_regression\""),
+                 std::string("\"always_up\", \"momentum_sign\", \"logistic_regression\"").size(), "\"momentum_sign\"");
+  testing::write_file(dir / "tiny.toml", config);
+  const auto out = dir / "quoted\"out";
+  const auto result = testing::run_command(std::string(KESTREL_BINARY) + " --quiet pipeline --config " +
+                                           (dir / "tiny.toml").string() + " --out '" + out.string() + "'");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_TRUE(std::filesystem::exists(out / "backtests/momentum_sign/report.html")) << result.output;
+}
+
+TEST(PipelineConfig, NamesArePlainSoOutputStaysInItsFolder) {
+  for (const char* name : {"../escape", "/abs", ".hidden", "a b"}) {
+    std::string config = tiny_config();
+    config.replace(config.find("name = \"tiny\""), 13, fmt::format("name = \"{}\"", name));
+    const auto parsed = parse_pipeline_config(config, "tiny.toml", ".");
+    ASSERT_FALSE(parsed) << name;
+    EXPECT_NE(parsed.error().message.find("name: must be a plain name"), std::string::npos) << parsed.error().message;
+  }
 }
 
 // Same seed and thread count, two processes: byte-identical predictions, networks included;

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "support/run_command.hpp"
 #include "support/temp_dir.hpp"
 
 namespace kestrel::store {
@@ -85,7 +86,15 @@ TEST(Import, CorruptFileLeavesStoreByteForByteUnchanged) {
   } cases[] = {
       {"truncated line", kHeader + "2020-01-02,10,11,9,10,10,100\n2020-01-03,10,11", "BAD.csv:3:17: expected 7 fields"},
       {"text in a number", kHeader + "2020-01-02,10,11,9,ten,10,100\n", "BAD.csv:2:20: field 'close': 'ten' is not a number"},
-      {"negative price", kHeader + "2020-01-02,10,11,-9,10,10,100\n", "BAD.csv:2:18: field 'low': negative price"},
+      {"negative price", kHeader + "2020-01-02,10,11,-9,10,10,100\n",
+       "BAD.csv:2:18: field 'low': price must be positive, got -9"},
+      {"zero price", kHeader + "2020-01-02,10,11,9,0,10,100\n", "BAD.csv:2:20: field 'close': price must be positive, got 0"},
+      {"infinite price", kHeader + "2020-01-02,10,inf,9,10,10,100\n", "BAD.csv:2:15: field 'high': 'inf' is not a number"},
+      {"absurd volume", kHeader + "2020-01-02,10,11,9,10,10,1e308\n",
+       "BAD.csv:2:26: field 'volume': volume 1e+308 is beyond any day's trading"},
+      {"year 1", kHeader + "0001-01-02,10,11,9,10,10,100\n", "BAD.csv:2:1: field 'date': date 0001-01-02 is outside 1900..2100"},
+      {"year 9999", kHeader + "9999-12-31,10,11,9,10,10,100\n", "BAD.csv:2:1: field 'date': date 9999-12-31 is outside"},
+      {"header only", kHeader, "BAD.csv: no bars (header only)"},
       {"duplicate date", kHeader + "2020-01-02,10,11,9,10,10,100\n2020-01-02,10,11,9,10,10,100\n",
        "BAD.csv:3:1: field 'date': duplicate date 2020-01-02 (also on line 2)"},
   };
@@ -102,6 +111,68 @@ TEST(Import, CorruptFileLeavesStoreByteForByteUnchanged) {
     EXPECT_FALSE(store.last_date("AAA").value().has_value());
   }
   EXPECT_EQ(read_file(db), before);
+}
+
+TEST(Import, RefusesWhatWouldCreateATickerWithoutData) {
+  TempDir dir;
+  auto store = open_store(dir / "k.db");
+  write_file(dir / "in/AAA.csv", kHeader + "2020-01-02,10,11,9,10,10,100\n");
+  write_file(dir / "in/corporate_actions.csv", "ticker,date,dividend,split_coefficient\nAAA,2020-01-02,0.1,1\n"
+                                               "ZZZ,2020-01-02,0.5,1\n");
+  auto result = import_paths(store, {dir / "in"}, {.show_progress = false});
+  ASSERT_FALSE(result);
+  EXPECT_THAT(result.error().message, HasSubstr("corporate_actions.csv:3: field 'ticker': ZZZ has no bars"));
+  EXPECT_FALSE(store.last_date("AAA").value().has_value());
+  // Quality flags for a ticker the data excluded (us-daily flags BF.B) are kept, with a warning.
+  std::filesystem::remove(dir / "in/corporate_actions.csv");
+  write_file(dir / "in/quality_flags.csv", "ticker,date,flag,detail\nBF.B,,ticker_excluded,no prices\n");
+  auto kept = import_paths(store, {dir / "in"}, {.show_progress = false});
+  ASSERT_TRUE(kept) << kept.error().message;
+  ASSERT_EQ(kept->warnings.size(), 1u);
+  EXPECT_THAT(kept->warnings[0], HasSubstr("quality_flags.csv:2: field 'ticker': BF.B has no bars"));
+}
+
+TEST(Import, DuplicateUniverseRowsAndBrokenLinksAreErrors) {
+  TempDir dir;
+  auto store = open_store(dir / "k.db");
+  write_file(dir / "in/universe.csv", "ticker,name,sector\nAAA,A Inc,Tech\nBBB,B Inc,Energy\nAAA,A Corp,Tech\n");
+  auto dup = import_paths(store, {dir / "in/universe.csv"}, {.show_progress = false});
+  ASSERT_FALSE(dup);
+  EXPECT_THAT(dup.error().message, HasSubstr("universe.csv:4:1: field 'ticker': duplicate ticker AAA (also on line 2)"));
+  std::filesystem::remove(dir / "in/universe.csv");
+  write_file(dir / "in/AAA.csv", kHeader + "2020-01-02,10,11,9,10,10,100\n");
+  std::filesystem::create_symlink(dir / "gone.csv", dir / "in/BBB.csv");
+  auto broken = import_paths(store, {dir / "in"}, {.show_progress = false});
+  ASSERT_FALSE(broken);
+  EXPECT_THAT(broken.error().message, HasSubstr("BBB.csv: broken symbolic link"));
+}
+
+TEST(Import, ACreatedStoreNeedsAnExistingFolder) {
+  TempDir dir;
+  auto store = MarketStore::open(dir / "no/such/folder/k.db", MarketStore::Access::ReadWrite);
+  ASSERT_FALSE(store);
+  EXPECT_THAT(store.error().message, HasSubstr("does not exist"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "no"));
+}
+
+TEST(ImportCommand, ABadImportCreatesNoStoreFileAndErrorsFollowTheFormat) {
+  TempDir dir;
+  write_file(dir / "in/BAD.csv", kHeader + "2020-01-02,10,11,9,ten,10,100\n");
+  const auto r = testing::run_command(std::string(KESTREL_BINARY) + " -q data import --db " + (dir / "k.db").string() + " " +
+                             (dir / "in").string());
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.output, HasSubstr("kestrel: error: import rejected"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "k.db")) << "a failed import left a store file behind";
+  // Usage errors have the same shape, and the global --config may follow the subcommand.
+  const auto usage = testing::run_command(std::string(KESTREL_BINARY) + " data import --no-such-flag");
+  EXPECT_NE(usage.exit_code, 0);
+  EXPECT_EQ(usage.output.rfind("kestrel: error: ", 0), 0u) << usage.output;
+  write_file(dir / "c.toml", "[data]\ndb = \"" + (dir / "k.db").string() + "\"\n");
+  write_file(dir / "ok/AAA.csv", kHeader + "2020-01-02,10,11,9,10,10,100\n");
+  const auto after = testing::run_command(std::string(KESTREL_BINARY) + " -q data import " + (dir / "ok").string() +
+                                 " --config " + (dir / "c.toml").string());
+  EXPECT_EQ(after.exit_code, 0) << after.output;
+  EXPECT_TRUE(std::filesystem::exists(dir / "k.db"));
 }
 
 TEST(Import, ReadOnlyOpenOfMissingStoreExplains) {

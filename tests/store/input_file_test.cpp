@@ -86,7 +86,7 @@ TEST(InputFile, TextInANumberNamesField) {
 
 TEST(InputFile, NegativePriceRejectedInStrictModeOnly) {
   const std::string text = "date,open,high,low,close,adj_close,volume\n2019-12-30,10,11,-9,10,10,5\n";
-  EXPECT_THAT(parse_error(text), HasSubstr("t.csv:2:18: field 'low': negative price -9"));
+  EXPECT_THAT(parse_error(text), HasSubstr("t.csv:2:18: field 'low': price must be positive, got -9"));
   EXPECT_TRUE(parse_input_file(text, "t.csv", "T", ParseMode::Lenient).has_value());
 }
 

@@ -41,6 +41,9 @@ TEST(Predictions, ErrorsNameFileLineAndColumn) {
   auto bad_score = parse_predictions("date,ticker,score\n2024-01-02,A,high\n", "p.csv", panel);
   ASSERT_FALSE(bad_score);
   EXPECT_EQ(bad_score.error().message, "p.csv:2:14: score: not a finite number: 'high'");
+  auto twice = parse_predictions("date,ticker,score\n2024-01-02,A,1\n2024-01-02,B,2\n2024-01-02,A,0.5\n", "p.csv", panel);
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().message, "p.csv:4:12: ticker: a second prediction for A on 2024-01-02 (the first is on line 2)");
   auto bad_header = parse_predictions("day,ticker,score\n", "p.csv", panel);
   ASSERT_FALSE(bad_header);
   EXPECT_NE(bad_header.error().message.find("p.csv:1: header must be date,ticker,score[,confidence]"), std::string::npos);

@@ -51,7 +51,5 @@ void add_pipeline_commands(CLI::App& app, const GlobalOptions& global);
 void add_risk_benches(CLI::App& bench, const GlobalOptions& global);
 void add_models_bench(CLI::App& bench, const GlobalOptions& global);
 void add_trade_commands(CLI::App& app, const GlobalOptions& global);
-// Re-executes the process once with jemalloc preloaded (KESTREL_MALLOC=system opts out).
-void use_fast_allocator(char** argv);
 
 }  // namespace kestrel::app

@@ -9,7 +9,6 @@
 
 int main(int argc, char** argv) {
   using namespace kestrel::app;
-  use_fast_allocator(argv);  // re-executes once with jemalloc (see fast_allocator.cpp)
   CLI::App app{"Kestrel: machine-learning trading research and execution for US stocks"};
   app.require_subcommand(1);
   // The global options (--config, --quiet) may also follow a subcommand, as the help shows.

@@ -1,10 +1,9 @@
 // `kestrel bench train`: training-step time of the LSTM and the Transformer (batch 256,
 // 60-day windows, 95 features, random inputs) in C++ against the same models in Debian's
-// python3-torch, each with jemalloc and with glibc malloc, plus inference over a whole
-// universe (one window per ticker); then the same for the pipeline's CPU preset sizes, at
-// 60 days and at the preset's own lookback. Every configuration runs in its own child process so
-// the allocator is chosen per process: `kestrel bench train-step` is the C++ child,
-// bench/torch_step.py the Python one.
+// python3-torch, both with jemalloc (kestrel links it; Python gets it preloaded), plus inference
+// over a whole universe (one window per ticker); then the same for the pipeline's CPU preset
+// sizes, at 60 days and at the preset's own lookback. Every configuration runs in its own child
+// process: `kestrel bench train-step` is the C++ child, bench/torch_step.py the Python one.
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -29,7 +28,6 @@ constexpr const char* kJemallocConf = "dirty_decay_ms:-1,muzzy_decay_ms:-1";
 
 struct TrainBenchArgs {
   ml::StepBenchOptions step;
-  int system_steps = 10;  // timed steps with glibc malloc
   std::string script = "bench/torch_step.py";
   std::string python = "/usr/bin/python3";
 };
@@ -53,10 +51,8 @@ core::Result<nlohmann::json> run_json(const std::string& command) {
   }
 }
 
-std::string allocator_env(bool jemalloc) {
-  if (jemalloc) return fmt::format("env KESTREL_MALLOC=jemalloc LD_PRELOAD={} MALLOC_CONF={}", kJemalloc, kJemallocConf);
-  return "env -u LD_PRELOAD -u MALLOC_CONF KESTREL_MALLOC=system";
-}
+// The same allocator on both sides: kestrel links jemalloc with this configuration built in.
+std::string allocator_env() { return fmt::format("env LD_PRELOAD={} MALLOC_CONF={}", kJemalloc, kJemallocConf); }
 
 std::string step_flags(const ml::StepBenchOptions& s, int steps) {
   return fmt::format("--model {} --batch {} --seq-len {} --features {} --warmup {} --steps {} --threads {} "
@@ -85,13 +81,11 @@ struct Row {
   nlohmann::json cpp, python;
 };
 
-Row run_pair(const TrainBenchArgs& args, const std::string& self, const ml::StepBenchOptions& s, const std::string& size,
-             bool jemalloc) {
-  const int steps = jemalloc ? s.steps : args.system_steps;
-  Row row{s.model, size, jemalloc ? "jemalloc" : "glibc", s.seq_len, {}, {}};
-  row.cpp = value_or_fail(run_json(fmt::format("{} {} bench train-step {}", allocator_env(jemalloc), self, step_flags(s, steps))));
+Row run_pair(const TrainBenchArgs& args, const std::string& self, const ml::StepBenchOptions& s, const std::string& size) {
+  Row row{s.model, size, "jemalloc", s.seq_len, {}, {}};
+  row.cpp = value_or_fail(run_json(fmt::format("{} bench train-step {}", self, step_flags(s, s.steps))));
   row.python = value_or_fail(
-      run_json(fmt::format("{} {} {} {}", allocator_env(jemalloc), args.python, args.script, step_flags(s, steps))));
+      run_json(fmt::format("{} {} {} {}", allocator_env(), args.python, args.script, step_flags(s, s.steps))));
   fmt::print("{:<12} {:<10} {:>4} {:<9} {:>11.3f} {:>11.3f} {:>13.1f} {:>13.1f}\n", row.model, row.size, row.seq_len,
              row.allocator, row.cpp.at("step_s").get<double>(), row.python.at("step_s").get<double>(),
              row.cpp.at("inference_ms").get<double>(), row.python.at("inference_ms").get<double>());
@@ -108,7 +102,6 @@ void run_train_bench(const TrainBenchArgs& args) {
   const auto cpu = value_or_fail(ml::preset_config("cpu"));
   fmt::print("training step: batch {}, {} features, {} threads; inference: {} windows (one per ticker), forward only\n",
              args.step.batch, args.step.features, args.step.threads, args.step.universe);
-  fmt::print("BLAS: {}\n", resolved_blas());
   fmt::print("sizes: bench = LSTM 2 x 128, Transformer d_model 128 / 4 heads / 2 layers / ff 256; "
              "cpu = the pipeline's CPU preset, LSTM {} x {}, Transformer d_model {} / {} heads / {} layers / ff {}\n",
              cpu.lstm_layers, cpu.lstm_hidden, cpu.d_model, cpu.heads, cpu.layers, cpu.ff_dim);
@@ -118,14 +111,14 @@ void run_train_bench(const TrainBenchArgs& args) {
   for (const std::string model : {"lstm", "transformer"}) {
     ml::StepBenchOptions bench = args.step;
     bench.model = model;
-    for (const bool jemalloc : {true, false}) rows.push_back(run_pair(args, self, bench, "bench", jemalloc));
+    rows.push_back(run_pair(args, self, bench, "bench"));
     ml::StepBenchOptions preset = bench;
     preset.network = cpu;
-    rows.push_back(run_pair(args, self, preset, "cpu", true));
+    rows.push_back(run_pair(args, self, preset, "cpu"));
     preset.seq_len = static_cast<std::int64_t>(cpu.lookback);
-    rows.push_back(run_pair(args, self, preset, "cpu", true));
+    rows.push_back(run_pair(args, self, preset, "cpu"));
   }
-  fmt::print("\n");
+  fmt::print("\nBLAS (C++ child): {}\n", rows.front().cpp.value("blas", std::string("?")));
   for (const auto& row : rows) {
     const double c = row.cpp.at("step_s").get<double>();
     const double p = row.python.at("step_s").get<double>();
@@ -145,9 +138,8 @@ void add_models_bench(CLI::App& bench, const GlobalOptions&) {
   args->step.threads = 2;
   CLI::App* train = bench.add_subcommand(
       "train", "LSTM and Transformer training step and universe inference: C++ (LibTorch) vs python3-torch, "
-               "jemalloc vs glibc malloc");
-  train->add_option("--steps", args->step.steps, "Timed training steps per configuration (jemalloc)")->capture_default_str();
-  train->add_option("--system-steps", args->system_steps, "Timed training steps per configuration (glibc malloc)")->capture_default_str();
+               "both with jemalloc");
+  train->add_option("--steps", args->step.steps, "Timed training steps per configuration")->capture_default_str();
   train->add_option("--threads", args->step.threads, "Torch threads")->capture_default_str();
   train->add_option("--universe", args->step.universe, "Windows scored in one inference call")->capture_default_str();
   train->add_option("--script", args->script, "Python side of the benchmark")->capture_default_str();
@@ -173,7 +165,8 @@ void add_models_bench(CLI::App& bench, const GlobalOptions&) {
   child->callback([step] {
     const auto r = value_or_fail(ml::run_step_bench(*step));
     fmt::print("{}\n", nlohmann::json{{"model", step->model}, {"step_s", r.step_seconds},
-                                      {"inference_ms", r.inference_ms}, {"loss", r.final_loss}}
+                                      {"inference_ms", r.inference_ms}, {"loss", r.final_loss},
+                                      {"blas", resolved_blas()}}
                            .dump());
   });
 }

@@ -5,8 +5,7 @@
 #include "ml/baselines.hpp"
 #include "ml/ensembles.hpp"
 #include "ml/logistic_regression.hpp"
-#include "ml/neural_model.hpp"
-#include "ml/xgboost_model.hpp"
+#include "ml/model_backends.hpp"
 
 namespace kestrel::ml {
 namespace {
@@ -40,8 +39,7 @@ core::Result<std::unique_ptr<Model>> make_model(const std::string& name, const M
     return std::make_unique<SignBaseline>(name, feature, *column);
   }
   if (name == "logistic_regression") return std::make_unique<LogisticRegression>(config);
-  if (name == "xgboost") return std::make_unique<XGBoostModel>(config);
-  if (name == "mlp" || name == "lstm" || name == "transformer") return std::make_unique<NeuralModel>(name, config);
+  if (is_backend_model(name)) return make_backend_model(name, config);
   if (name == "ensemble_average") return std::make_unique<EnsembleAverage>(config);
   if (name == "stacking") return std::make_unique<Stacking>(config);
   std::string known;

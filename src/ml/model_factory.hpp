@@ -2,8 +2,8 @@
 // Makes a model by name; every model the pipeline and the evaluation know is listed here.
 //   always_up, yesterday_direction, momentum_sign      baselines (ml/baselines.hpp)
 //   logistic_regression                                 ml/logistic_regression.hpp
-//   xgboost                                             ml/xgboost_model.hpp
-//   mlp, lstm, transformer                              ml/neural_model.hpp (LibTorch)
+//   xgboost                                             ml_backends/xgboost_model.hpp  } loaded on first use
+//   mlp, lstm, transformer                              ml_backends/neural_model.hpp   } (ml/model_backends.hpp)
 //   ensemble_average, stacking                          ml/ensembles.hpp
 #include <memory>
 #include <span>

@@ -9,8 +9,8 @@
 #include "dataset/labels.hpp"
 #include "dataset/sequence_view.hpp"
 #include "dataset/tabular_view.hpp"
-#include "ml/dmatrix_export.hpp"
-#include "ml/tensor_export.hpp"
+#include "ml_backends/dmatrix_export.hpp"
+#include "ml_backends/tensor_export.hpp"
 #include "store/panel.hpp"
 
 namespace kestrel::ml {

@@ -2,7 +2,7 @@
 // what the whole encoder scores, and still read the whole window.
 #include <gtest/gtest.h>
 
-#include "ml/neural_networks.hpp"
+#include "ml_backends/neural_networks.hpp"
 
 namespace kestrel::ml {
 namespace {

@@ -1,27 +1,15 @@
-#include "ml/train_step_bench.hpp"
+#include "ml_backends/in_process.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <vector>
 
-#include "ml/neural_networks.hpp"
-#include "ml/trainer.hpp"
+#include "ml_backends/neural_networks.hpp"
+#include "ml_backends/trainer.hpp"
 
 namespace kestrel::ml {
 
-ModelConfig benchmark_networks() {
-  ModelConfig config;
-  config.lstm_hidden = 128;
-  config.lstm_layers = 2;
-  config.d_model = 128;
-  config.heads = 4;
-  config.layers = 2;
-  config.ff_dim = 256;
-  config.dropout = 0.1;
-  return config;
-}
-
-core::Result<StepBenchResult> run_step_bench(const StepBenchOptions& options) {
+core::Result<StepBenchResult> run_step_bench_in_process(const StepBenchOptions& options) {
   using Clock = std::chrono::steady_clock;
   torch::set_num_threads(torch_threads(options.threads));
   torch::manual_seed(options.seed);

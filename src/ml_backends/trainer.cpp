@@ -1,4 +1,4 @@
-#include "ml/trainer.hpp"
+#include "ml_backends/trainer.hpp"
 
 #include <chrono>
 #include <cmath>

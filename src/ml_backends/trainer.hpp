@@ -22,9 +22,9 @@
 #include "core/error.hpp"
 #include "ml/model.hpp"
 #include "ml/model_config.hpp"
-#include "ml/neural_networks.hpp"
+#include "ml_backends/neural_networks.hpp"
 #include "ml/sample_model.hpp"
-#include "ml/tensor_export.hpp"
+#include "ml_backends/tensor_export.hpp"
 
 namespace kestrel::ml {
 

@@ -1,4 +1,4 @@
-#include "ml/neural_networks.hpp"
+#include "ml_backends/neural_networks.hpp"
 
 #include <cmath>
 

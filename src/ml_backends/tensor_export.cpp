@@ -1,4 +1,4 @@
-#include "ml/tensor_export.hpp"
+#include "ml_backends/tensor_export.hpp"
 
 #include <cstdint>
 #include <memory>

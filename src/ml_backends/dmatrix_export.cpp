@@ -1,4 +1,4 @@
-#include "ml/dmatrix_export.hpp"
+#include "ml_backends/dmatrix_export.hpp"
 
 #include <limits>
 #include <utility>

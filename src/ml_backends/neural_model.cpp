@@ -1,10 +1,10 @@
-#include "ml/neural_model.hpp"
+#include "ml_backends/neural_model.hpp"
 
 #include <numeric>
 
 #include "ml/model_files.hpp"
-#include "ml/neural_networks.hpp"
-#include "ml/trainer.hpp"
+#include "ml_backends/neural_networks.hpp"
+#include "ml_backends/trainer.hpp"
 
 namespace kestrel::ml {
 namespace {

@@ -1,4 +1,4 @@
-#include "ml/xgboost_model.hpp"
+#include "ml_backends/xgboost_model.hpp"
 
 #include <chrono>
 #include <cstdlib>
@@ -10,7 +10,7 @@
 #include <xgboost/c_api.h>
 
 #include "core/progress.hpp"
-#include "ml/dmatrix_export.hpp"
+#include "ml_backends/dmatrix_export.hpp"
 #include "ml/model_files.hpp"
 
 namespace kestrel::ml {

@@ -9,6 +9,10 @@ find_package(nlohmann_json REQUIRED)
 find_package(TBB REQUIRED)
 find_package(Eigen3 REQUIRED NO_MODULE)
 find_package(PkgConfig REQUIRED)
+# Boost.Beast (header-only, Boost 1.81: libboost1.81-dev) for Alpaca's websocket stream, with
+# OpenSSL for wss://.
+find_package(Boost 1.81 REQUIRED)
+find_package(OpenSSL REQUIRED)
 # Debian ships cpp-httplib as a compiled library without a CMake config; pkg-config also
 # turns on its OpenSSL support.
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)

@@ -14,7 +14,7 @@ packages=(
   libxgboost-dev
   libeigen3-dev libtbb-dev
   libpqxx-dev postgresql
-  libcpp-httplib-dev libssl-dev
+  libcpp-httplib-dev libssl-dev libboost1.81-dev
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-pandas python3-torch

@@ -256,8 +256,15 @@ void TradingKernel::request_cancel(OrderId id, const std::string& reason) {
     return;
   }
   if (auto s = venue_->cancel(*orders_.order(id)); !s) {
-    fail(core::Error{fmt::format("cancel of {} at the venue failed: {}", o->request.client_order_id, s.error().message),
-                     s.error().kind});
+    const std::string line =
+        fmt::format("cancel of {} at the venue failed: {}", orders_.order(id)->request.client_order_id, s.error().message);
+    if (s.error().kind == core::ErrorKind::Unavailable || s.error().kind == core::ErrorKind::Throttled) {
+      // Unconfirmed, not lost: the order stays pending cancel until the venue's events or a
+      // sweep settle it (held exits wait for that).
+      if (observer_ != nullptr) observer_->on_decision("unconfirmed", line);
+    } else {
+      fail(core::Error{line, s.error().kind});
+    }
   }
 }
 
@@ -404,8 +411,10 @@ void TradingKernel::flush() {
       }
       if (auto s = venue_->submit(*orders_.order(id)); !s) {
         if (s.error().kind == core::ErrorKind::Unavailable) {
-          // Outcome unknown: it stays Submitted until the venue or a reconciliation says.
-          fail(core::Error{fmt::format("order {}: {}", o.request.client_order_id, s.error().message), s.error().kind});
+          // Outcome unknown: it stays Submitted until the venue's events or a sweep say.
+          if (observer_ != nullptr) {
+            observer_->on_decision("unconfirmed", fmt::format("order {}: {}", o.request.client_order_id, s.error().message));
+          }
         } else {
           apply(execution::status_event(OrderEventKind::Rejected, id, o.request.client_order_id, now, s.error().message));
         }

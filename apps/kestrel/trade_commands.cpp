@@ -25,7 +25,9 @@ struct TradeArgs {
   std::string run_id;
   bool flatten = false;
   bool exit_when_idle = false;
+  bool live = false;
   std::size_t crash_after = 0;
+  std::size_t crash_after_sends = 0;
 };
 
 core::Date parse_date_flag(const std::string& flag, const std::string& text) {
@@ -69,7 +71,9 @@ void run_node(const GlobalOptions& global, const TradeArgs& args, live::NodeMode
   if (!args.from.empty()) options.from = parse_date_flag("--from", args.from);
   if (!args.to.empty()) options.to = parse_date_flag("--to", args.to);
   options.exit_when_idle = args.exit_when_idle;
+  options.live_confirmed = args.live;
   if (args.crash_after > 0) options.crash_after_commits = args.crash_after;
+  if (args.crash_after_sends > 0) options.crash_after_sends = args.crash_after_sends;
   options.log = [quiet = global.quiet](const std::string& line) {
     if (quiet) return;
     fmt::print("{}\n", line);
@@ -158,11 +162,19 @@ void add_trade_commands(CLI::App& app, const GlobalOptions& global) {
   };
 
   CLI::App* run = trade->add_subcommand(
-      "run", "Paper-trade the config's strategy on the NYSE calendar: after each close import new bars (node.drop_dir), "
-             "score, decide, and fill at the next session on the simulated venue; journal everything. Runs until "
-             "stopped; a restart continues from the journal.");
+      "run", "Trade the config's strategy on the NYSE calendar: after each close import new bars (node.drop_dir), "
+             "score, decide, and send the orders for the next session — to the simulated venue (node.execution = "
+             "\"sim\") or to Alpaca (\"alpaca-paper\", \"alpaca-live\"); journal everything. Runs until stopped; a "
+             "restart continues from the journal and reconciles with the broker before it trades.");
   add_common(run, true);
   run->add_flag("--exit-when-idle", args->exit_when_idle, "Stop when no session is ready instead of waiting for one");
+  run->add_option("--crash-after-commits", args->crash_after, "Test hook: SIGKILL after this many journal commits")
+      ->group("");
+  run->add_option("--crash-after-sends", args->crash_after_sends,
+                  "Test hook: SIGKILL right after this many orders were sent to the broker")
+      ->group("");
+  run->add_flag("--live", args->live,
+                "Trade real money: required, with mode = \"live\" and node.execution = \"alpaca-live\" in the config");
   run->callback([&global, args] { run_node(global, *args, live::NodeMode::Paper); });
 
   CLI::App* replay = trade->add_subcommand(

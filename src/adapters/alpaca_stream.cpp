@@ -169,6 +169,8 @@ bool AlpacaStream::connect_once() {
     if (!e) return;
     try {
       std::rethrow_exception(e);
+    } catch (const boost::system::system_error& ex) {
+      error = ex.code().message();
     } catch (const std::exception& ex) {
       error = ex.what();
     }
@@ -198,6 +200,8 @@ bool AlpacaStream::connect_once() {
       net::co_spawn(ioc, session(ws, *endpoint, settings_, callbacks_, listening_, connections_), on_done);
       ioc.run();
     }
+  } catch (const boost::system::system_error& e) {
+    error = e.code().message();
   } catch (const std::exception& e) {
     error = e.what();
   }

@@ -294,11 +294,17 @@ core::Result<BacktestConfig> parse_backtest_config(std::string_view text, std::s
   }
   if (const toml::table* t = r.table(root, "risk", "")) read_risk(r, *t, c.risk);
   if (const toml::table* t = r.table(root, "node", "")) {
-    r.only(*t, "node", {"journal", "kill_file", "drop_dir", "execution", "poll_seconds", "close_delay_minutes", "start"});
+    r.only(*t, "node", {"journal", "kill_file", "drop_dir", "execution", "poll_seconds", "close_delay_minutes", "start",
+                        "alpaca_trading_url", "alpaca_stream_url", "alpaca_key_file"});
+    r.text(*t, "alpaca_trading_url", "node", c.node.alpaca_trading_url);
+    r.text(*t, "alpaca_stream_url", "node", c.node.alpaca_stream_url);
+    r.path_value(*t, "alpaca_key_file", "node", c.node.alpaca_key_file);
     r.path_value(*t, "journal", "node", c.node.journal);
     r.path_value(*t, "kill_file", "node", c.node.kill_file);
     r.path_value(*t, "drop_dir", "node", c.node.drop_dir);
-    if (r.choice(*t, "execution", "node", {"sim"}) == 0) c.node.execution = "sim";
+    if (const int e = r.choice(*t, "execution", "node", {"sim", "alpaca-paper", "alpaca-live"}); e >= 0) {
+      c.node.execution = e == 0 ? "sim" : e == 1 ? "alpaca-paper" : "alpaca-live";
+    }
     r.count(*t, "poll_seconds", "node", c.node.poll_seconds, 1);
     r.count(*t, "close_delay_minutes", "node", c.node.close_delay_minutes, 0);
     r.date(*t, "start", "node", c.node.start);

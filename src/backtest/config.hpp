@@ -49,7 +49,12 @@ struct NodeSettings {
   std::filesystem::path journal;       // the journal (SQLite); default: --db, else data.db
   std::filesystem::path kill_file;     // while this file exists the node stays halted
   std::filesystem::path drop_dir;      // per-ticker CSVs imported into the store each cycle
-  std::string execution = "sim";       // the execution client: "sim" (paper trading on the simulated venue)
+  // The execution client: "sim" (paper trading on the simulated venue), "alpaca-paper" (Alpaca's
+  // paper account) or "alpaca-live" (real money: needs mode = "live" and `--live`).
+  std::string execution = "sim";
+  std::string alpaca_trading_url;      // default: Alpaca's paper or live endpoint
+  std::string alpaca_stream_url;
+  std::filesystem::path alpaca_key_file;  // APCA_API_KEY_ID=… / APCA_API_SECRET_KEY=… lines, outside the repo
   std::size_t poll_seconds = 30;       // how often a waiting node looks for data and controls
   std::size_t close_delay_minutes = 30;  // after the close, before the day's bars are expected
   std::optional<core::Date> start;     // first session (default: the newest day in the data)

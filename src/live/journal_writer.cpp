@@ -107,6 +107,7 @@ void JournalWriter::on_order_event(const execution::Order& o, const execution::O
                   .price = is_fill ? e.price.to_double() : 0.0, .commission = is_fill ? e.commission.to_double() : 0.0,
                   .reason = e.reason}));
   }
+  if (event_hook_) event_hook_();
   if (next_ != nullptr) next_->on_order_event(o, e);
 }
 
@@ -141,7 +142,9 @@ void JournalWriter::on_session_closed(std::size_t t) {
                                        .market_value = p.market_value().to_double(),
                                        .gross_exposure = equity != 0 ? p.gross_value().to_double() / equity : 0.0,
                                        .positions = static_cast<std::int64_t>(p.held().size()),
-                                       .benchmark = last_benchmark_, .orders_sent = orders_sent_today_}));
+                                       .benchmark = last_benchmark_, .orders_sent = orders_sent_today_,
+                                       .last_event_seq = event_seq_}));
+    ++days_written_;
     for (std::uint32_t i : p.held()) {
       const portfolio::Position& pos = p.position(i);
       double stop = 0;

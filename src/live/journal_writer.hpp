@@ -30,6 +30,9 @@ class JournalWriter final : public trading::KernelObserver {
   void set_benchmark(std::optional<std::uint32_t> benchmark) { benchmark_ = benchmark; }
   // Called after every commit (the node's crash hook for tests).
   void set_commit_hook(std::function<void()> hook) { commit_hook_ = std::move(hook); }
+  // Called after every order event written (a re-run with a broker hands over the next
+  // journaled events from here: recovering_venue.hpp).
+  void set_event_hook(std::function<void()> hook) { event_hook_ = std::move(hook); }
 
   // Commits what was written since the last checkpoint (nothing open: nothing to do).
   core::Status checkpoint();
@@ -41,6 +44,7 @@ class JournalWriter final : public trading::KernelObserver {
   void decision(core::Date date, const std::string& kind, const std::string& detail);
   std::int64_t next_decision_seq() const { return decision_seq_ + 1; }
   std::int64_t events_written() const { return event_seq_; }
+  std::int64_t days_written() const { return days_written_; }
   OrderActivity take_activity() { return std::exchange(activity_, OrderActivity{}); }
   std::int64_t decisions_written() const { return decision_seq_; }
 
@@ -72,6 +76,8 @@ class JournalWriter final : public trading::KernelObserver {
   std::int64_t orders_sent_today_ = 0;
   OrderActivity activity_;
   std::function<void()> commit_hook_;
+  std::function<void()> event_hook_;
+  std::int64_t days_written_ = 0;
   std::optional<core::Error> error_;
 };
 

@@ -93,7 +93,8 @@ core::Result<NodeStatus> read_status(store::Journal& journal, const std::string&
   auto decisions = journal.decisions(id);
   if (!decisions) return std::unexpected(decisions.error());
   for (const auto& d : *decisions) {
-    if (d.kind == "control:kill" || d.kind == "control:kill_flatten" || d.kind == "risk:drawdown_halt") {
+    if (d.kind == "control:kill" || d.kind == "control:kill_flatten" || d.kind == "risk:drawdown_halt" ||
+        d.kind == "reconcile:mismatch") {
       status.halted = true;
       status.halt_reason = fmt::format("{} on {}: {}", d.kind, d.date.to_string(), d.detail);
     } else if (d.kind == "control:resume" || d.kind == "risk:resumed") {

@@ -3,6 +3,10 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cmath>
+#include <cstdlib>
+#include <map>
+#include <set>
 #include <fstream>
 #include <random>
 #include <thread>
@@ -30,6 +34,39 @@ std::string iso_time(core::UnixNanos t) {
 
 namespace {
 
+// Keys from the environment (Alpaca's own variable names) or a file outside the repository.
+core::Result<adapters::AlpacaSettings> alpaca_settings(const backtest::BacktestConfig& config) {
+  adapters::AlpacaSettings s;
+  const bool live = config.node.execution == "alpaca-live";
+  s.trading_url = !config.node.alpaca_trading_url.empty() ? config.node.alpaca_trading_url
+                  : live                                  ? "https://api.alpaca.markets"
+                                                          : "https://paper-api.alpaca.markets";
+  s.stream_url = !config.node.alpaca_stream_url.empty() ? config.node.alpaca_stream_url
+                 : live                                 ? "wss://api.alpaca.markets/stream"
+                                                        : "wss://paper-api.alpaca.markets/stream";
+  if (const char* key = std::getenv("APCA_API_KEY_ID")) s.key_id = key;
+  if (const char* secret = std::getenv("APCA_API_SECRET_KEY")) s.secret_key = secret;
+  if ((s.key_id.empty() || s.secret_key.empty()) && !config.node.alpaca_key_file.empty()) {
+    std::ifstream in(config.node.alpaca_key_file);
+    if (!in) return core::fail_as(core::ErrorKind::Config, "{}: cannot read the Alpaca key file", config.node.alpaca_key_file.string());
+    for (std::string line; std::getline(in, line);) {
+      const auto eq = line.find('=');
+      if (eq == std::string::npos) continue;
+      const std::string name = line.substr(0, eq);
+      std::string value = line.substr(eq + 1);
+      while (!value.empty() && (value.back() == '\r' || value.back() == ' ')) value.pop_back();
+      if (name == "APCA_API_KEY_ID") s.key_id = value;
+      if (name == "APCA_API_SECRET_KEY") s.secret_key = value;
+    }
+  }
+  if (s.key_id.empty() || s.secret_key.empty()) {
+    return core::fail_as(core::ErrorKind::Config,
+                         "{}: no Alpaca keys: set APCA_API_KEY_ID and APCA_API_SECRET_KEY, or node.alpaca_key_file",
+                         config.node.execution);
+  }
+  return s;
+}
+
 std::string new_run_id() {
   std::random_device rd;
   return fmt::format("{:08x}", static_cast<std::uint32_t>(rd()));
@@ -49,9 +86,20 @@ TradingNode::TradingNode(backtest::BacktestConfig config, NodeOptions options, s
 TradingNode::~TradingNode() = default;
 
 core::Result<std::unique_ptr<TradingNode>> TradingNode::open(backtest::BacktestConfig config, NodeOptions options) {
-  if (config.node.execution != "sim") {
-    return core::fail_as(core::ErrorKind::Config, "node.execution = \"{}\": only \"sim\" (paper trading on the simulated venue) "
-                         "is available", config.node.execution);
+  // Real money needs two deliberate acts: mode = "live" in the config and --live on the command line.
+  const bool live_broker = config.node.execution == "alpaca-live";
+  if (live_broker || config.mode == backtest::Mode::Live) {
+    if (!(live_broker && config.mode == backtest::Mode::Live && options.live_confirmed)) {
+      return core::fail_as(core::ErrorKind::Config,
+                           "live trading refused: it needs mode = \"live\" and node.execution = \"alpaca-live\" in the "
+                           "config and --live on the command line (this config has mode = \"{}\", execution \"{}\"{})",
+                           backtest::to_string(config.mode), config.node.execution,
+                           options.live_confirmed ? ", --live given" : ", no --live");
+    }
+  }
+  if (options.mode == NodeMode::Replay && config.node.execution != "sim") {
+    // The past can only be replayed on the simulated venue.
+    config.node.execution = "sim";
   }
   if (options.journal.empty()) return core::fail_as(core::ErrorKind::Config, "trade: no journal (--db FILE or node.journal)");
   if (options.mode == NodeMode::Paper && config.data.db.empty()) {
@@ -102,7 +150,7 @@ core::Status TradingNode::refresh_data(bool& changed) {
     if (auto s = kernel_->update_panel(*next); !s) {
       return core::fail("{} — restart the node to trade the new data", s.error().message);
     }
-    venue_->update_panel(*next);
+    if (venue_) venue_->update_panel(*next);
     writer_->set_panel(*next);
     if (scores_ != nullptr) scores_->set_panel(*next);
   }
@@ -145,12 +193,37 @@ core::Status TradingNode::set_up(std::size_t first_session) {
   trading::KernelConfig kernel_config = backtest::kernel_config(engine_);
   kernel_config.order_id_prefix = run_.run_id;
   kernel_ = std::make_unique<trading::TradingKernel>(*panel_, kernel_config, *strategy_, *clock_);
-  venue_ = std::make_unique<sim::SimulatedVenue>(*panel_, config_.broker, config_.portfolio, *clock_, *kernel_);
-  kernel_->connect(*venue_);
+  if (config_.node.execution == "sim") {
+    venue_ = std::make_unique<sim::SimulatedVenue>(*panel_, config_.broker, config_.portfolio, *clock_, *kernel_);
+    venue_->set_next_session(first_session);
+    kernel_->connect(*venue_);
+  } else {
+    auto settings = alpaca_settings(config_);
+    if (!settings) return std::unexpected(settings.error());
+    sleep_ = std::make_unique<adapters::SteadySleepClock>();
+    broker_ = std::make_unique<adapters::AlpacaBroker>(*settings, panel_->tickers(), *kernel_, *sleep_, *clock_,
+                                                       [this](std::string_view line) { log(std::string(line)); });
+    auto journaled = journal_.events(run_.run_id);
+    if (!journaled) return std::unexpected(journaled.error());
+    auto days = journal_.days(run_.run_id);
+    if (!days) return std::unexpected(days.error());
+    std::vector<std::int64_t> day_limits;
+    for (const auto& d : *days) day_limits.push_back(d.last_event_seq);
+    recovering_ = std::make_unique<RecoveringVenue>(*broker_, std::move(*journaled), std::move(day_limits), *kernel_, *writer_);
+    writer_->set_event_hook([this] { recovering_->pump(); });
+    if (options_.crash_after_sends) {
+      recovering_->set_send_hook([this, sends = std::size_t{0}]() mutable {
+        if (++sends >= *options_.crash_after_sends) {
+          std::fflush(nullptr);
+          ::kill(::getpid(), SIGKILL);  // sent, before the broker's answer is journaled
+        }
+      });
+    }
+    kernel_->connect(*recovering_);
+  }
   kernel_->set_observer(writer_.get());
   writer_->attach(*kernel_);
   recorder_->attach(*kernel_);
-  venue_->set_next_session(first_session);
 
   auto decisions = journal_.decisions(run_.run_id);
   if (!decisions) return std::unexpected(decisions.error());
@@ -166,7 +239,90 @@ core::Status TradingNode::set_up(std::size_t first_session) {
   }
   if (auto s = kernel_->start(first_session); !s) return s;
   if (auto s = writer_->checkpoint(); !s) return s;
+  if (recovering_ && !recovering_->replaying()) {
+    if (auto s = take_over_from_journal(); !s) return s;
+  }
   return fail_if_error();
+}
+
+void TradingNode::pump_and_process() {
+  if (recovering_ && recovering_->replaying()) recovering_->pump();
+  kernel_->process_events();
+}
+
+core::Status TradingNode::finish_recovery() {
+  if (!recovering_ || taken_over_) return {};
+  // What the journal holds after the last re-run close: events between cycles, sweeps.
+  pump_and_process();
+  if (auto s = writer_->checkpoint(); !s) return s;
+  if (last_session_) {
+    if (auto s = replay_journaled_controls(panel_->dates()[*last_session_]); !s) return s;
+  }
+  if (!caught_up()) {
+    return core::fail("journal: the re-run stopped short of the journal's end ({} of {} order events, {} of {} "
+                      "decisions): the journal holds what this node cannot reproduce; not trading",
+                      writer_->events_written(), journaled_.events, writer_->decisions_written(), journaled_.decisions);
+  }
+  return take_over_from_journal();
+}
+
+core::Status TradingNode::take_over_from_journal() {
+  taken_over_ = true;
+  if (auto s = recovering_->finish_replay([this](const std::string& cid) { return kernel_->orders().find(cid); }); !s) {
+    return core::fail("handing the journal's held-back orders to {}: {}", broker_->name(), s.error().message);
+  }
+  // Orders the broker holds for this run: their events must be recognised.
+  for (execution::OrderId id : kernel_->orders().open()) {
+    const execution::Order& o = *kernel_->orders().order(id);
+    if (o.status != execution::OrderStatus::New) broker_->track(o, o.filled, o.filled_value);
+  }
+  broker_->start_stream();
+  // What happened while the node was away: the stream does not replay it.
+  if (auto s = broker_->sweep(); !s) return core::fail("sweeping {}: {}", broker_->name(), s.error().message);
+  kernel_->process_events();
+  if (auto s = writer_->checkpoint(); !s) return s;
+  log(fmt::format("{}: connected; {} open orders tracked", broker_->name(), kernel_->orders().open().size()));
+  return reconcile();
+}
+
+// The node's book against the broker's: the union of instruments, quantity by quantity, and
+// the cash. A difference halts trading (journaled, so a restart stays halted) — the node never
+// trades on a book it cannot vouch for. A failed query is an error, never "flat".
+core::Status TradingNode::reconcile() {
+  auto positions = broker_->positions();
+  if (!positions) return core::fail("reconciliation: the broker's positions: {}", positions.error().message);
+  auto account = broker_->account();
+  if (!account) return core::fail("reconciliation: the broker's account: {}", account.error().message);
+  std::map<std::uint32_t, core::Quantity> at_broker;
+  for (const auto& p : *positions) at_broker[p.instrument] = p.quantity;
+  std::vector<std::string> differences;
+  const portfolio::Portfolio& book = kernel_->portfolio();
+  std::set<std::uint32_t> instruments(book.held().begin(), book.held().end());
+  for (const auto& [i, q] : at_broker) instruments.insert(i);
+  for (std::uint32_t i : instruments) {
+    const core::Quantity ours = book.position(i).quantity;
+    const core::Quantity theirs = at_broker.contains(i) ? at_broker[i] : 0;
+    if (ours != theirs) differences.push_back(fmt::format("{}: journal {} shares, broker {}", panel_->tickers()[i], ours, theirs));
+  }
+  const double cash_gap = std::fabs(book.cash().to_double() - account->cash.to_double());
+  if (cash_gap > 0.01) {
+    differences.push_back(fmt::format("cash: journal {:.2f}, broker {:.2f}", book.cash().to_double(), account->cash.to_double()));
+  }
+  if (differences.empty()) {
+    log(fmt::format("reconciled with {}: {} positions and the cash agree", broker_->name(), instruments.size()));
+    return {};
+  }
+  std::string list;
+  for (const auto& d : differences) list += (list.empty() ? "" : "; ") + d;
+  const core::Date date = panel_->dates()[kernel_->session()];
+  writer_->decision(date, "reconcile:mismatch", list);
+  kernel_->engage_kill_switch("reconciliation: " + list, false);
+  halted_ = true;
+  if (auto s = writer_->checkpoint(); !s) return s;
+  return core::fail_as(core::ErrorKind::Internal,
+                       "reconciliation with {} failed — trading halted: {}. Find the cause (an order placed by hand, a "
+                       "fill the journal missed), then adopt the broker's state deliberately.",
+                       broker_->name(), list);
 }
 
 core::Status TradingNode::fail_if_error() {
@@ -185,23 +341,37 @@ core::Status TradingNode::run_day(std::size_t t) {
   const bool rederiving = static_cast<std::int64_t>(sessions_) < journaled_.days;
   if (sim_clock_ != nullptr) (void)sim_clock_->advance_to(core::at_time_of_day(date, core::kSessionOpenSecond));
   (void)writer_->take_activity();
+  if (!simulated()) pump_and_process();
   kernel_->begin_session(t);
   if (auto s = writer_->checkpoint(); !s) return s;
   const OrderActivity open = writer_->take_activity();
   const std::size_t working = kernel_->orders().open().size();
-  venue_->process_session(t);
-  kernel_->process_events();
+  if (simulated()) {
+    venue_->process_session(t);
+    kernel_->process_events();
+  } else {
+    pump_and_process();  // what the broker reported for the session
+  }
   if (auto s = writer_->checkpoint(); !s) return s;
   const OrderActivity session = writer_->take_activity();
   if (sim_clock_ != nullptr) (void)sim_clock_->advance_to(core::at_time_of_day(date, core::kSessionCloseSecond));
-  venue_->end_session(t);
+  if (simulated()) {
+    venue_->end_session(t);
+  } else if (recovering_->replaying()) {
+    recovering_->pump();
+  }
   kernel_->end_session(t);
   if (auto s = writer_->checkpoint(); !s) return s;
+  if (!simulated()) {
+    pump_and_process();
+    if (auto s = writer_->checkpoint(); !s) return s;
+  }
   if (auto s = fail_if_error(); !s) return s;
   const OrderActivity close = writer_->take_activity();
   ++sessions_;
   if (rederiving) ++rederived_;
   last_session_ = t;
+
   if (!rederiving) {
     const auto& p = kernel_->portfolio();
     log(fmt::format("{} open: {} orders working{}; session: {} fills, {} cancelled, {} expired, {} rejected; close: "
@@ -212,6 +382,9 @@ core::Status TradingNode::run_day(std::size_t t) {
                     p.held().size(), close.sent));
   }
   if (auto s = replay_journaled_controls(date); !s) return s;
+  if (recovering_ && !taken_over_ && caught_up()) {
+    if (auto s = take_over_from_journal(); !s) return s;
+  }
   // New controls only once the journal's history is reproduced (they apply after it).
   if (caught_up()) {
     if (auto s = poll_controls(date); !s) return s;
@@ -220,6 +393,7 @@ core::Status TradingNode::run_day(std::size_t t) {
 }
 
 core::Status TradingNode::apply_control(const std::string& action, const std::string& detail, core::Date date) {
+  if (!simulated()) pump_and_process();
   writer_->decision(date, "control:" + action, detail);
   if (action == "kill" || action == "kill_flatten") {
     kernel_->engage_kill_switch(detail, action == "kill_flatten");
@@ -276,6 +450,7 @@ core::Status TradingNode::poll_controls(core::Date date) {
 }
 
 NodeSummary TradingNode::summary() {
+  if (broker_) broker_->stop_stream();
   NodeSummary s;
   s.run_id = run_.run_id;
   s.resumed = resumed_;
@@ -385,6 +560,9 @@ core::Result<NodeSummary> TradingNode::run() {
         continue;
       }
     }
+    // No day is ready: whatever the journal holds beyond the last re-run day is replayed now,
+    // and the broker takes over (or the node stops: it cannot reproduce its journal).
+    if (auto s = finish_recovery(); !s) return std::unexpected(s.error());
     if (options_.exit_when_idle) break;
     std::this_thread::sleep_for(std::chrono::seconds(config_.node.poll_seconds));
     if (last_session_ && caught_up()) {

@@ -35,8 +35,10 @@
 #include "backtest/config.hpp"
 #include "backtest/engine.hpp"
 #include "core/error.hpp"
+#include "adapters/alpaca_broker.hpp"
 #include "live/journal_writer.hpp"
 #include "live/journaled_scores.hpp"
+#include "live/recovering_venue.hpp"
 #include "sim/simulated_venue.hpp"
 #include "store/journal.hpp"
 #include "store/panel.hpp"
@@ -54,6 +56,9 @@ struct NodeOptions {
   bool exit_when_idle = false;         // paper: stop when there is nothing to do instead of waiting
   // Test hook: the process kills itself (SIGKILL) after this many journal commits.
   std::optional<std::size_t> crash_after_commits;
+  // Test hook: … or right after this many orders were handed to a broker (sent, not yet answered).
+  std::optional<std::size_t> crash_after_sends;
+  bool live_confirmed = false;  // --live: with mode = "live" in the config, real money may trade
   std::function<void(const std::string&)> log;
 };
 
@@ -88,6 +93,15 @@ class TradingNode {
   core::Status replay_journaled_controls(core::Date date);
   core::Status poll_controls(core::Date date);
   core::Status fail_if_error();
+  bool simulated() const { return venue_ != nullptr; }
+  // A broker: the journal's events, then the broker's, and the day's events applied.
+  void pump_and_process();
+  // The re-run reached the journal's end: the broker takes over (held-back orders sent, open
+  // orders tracked, stream started and swept) and the node's book is reconciled with it.
+  core::Status take_over_from_journal();
+  // After the last journaled day: the journal's remaining events, then the broker takes over.
+  core::Status finish_recovery();
+  core::Status reconcile();
   // The re-run has reproduced everything the journal held: from here on rows are new.
   bool caught_up() const;
   NodeSummary summary();
@@ -108,7 +122,11 @@ class TradingNode {
   std::unique_ptr<backtest::BacktestRecorder> recorder_;
   std::unique_ptr<JournalWriter> writer_;
   std::unique_ptr<trading::TradingKernel> kernel_;
-  std::unique_ptr<sim::SimulatedVenue> venue_;
+  std::unique_ptr<sim::SimulatedVenue> venue_;         // execution "sim"
+  std::unique_ptr<adapters::SteadySleepClock> sleep_;
+  std::unique_ptr<adapters::AlpacaBroker> broker_;     // execution "alpaca-paper" / "alpaca-live"
+  std::unique_ptr<RecoveringVenue> recovering_;
+  bool taken_over_ = false;
   std::vector<store::JournalDecision> journaled_controls_;
   std::size_t next_control_ = 0;
   store::Journal::Extent journaled_{};

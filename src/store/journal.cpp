@@ -58,6 +58,7 @@ CREATE TABLE days(
   date INTEGER NOT NULL,
   equity REAL NOT NULL, cash REAL NOT NULL, market_value REAL NOT NULL, gross_exposure REAL NOT NULL,
   positions INTEGER NOT NULL, benchmark REAL NOT NULL, orders_sent INTEGER NOT NULL,
+  last_event_seq INTEGER NOT NULL,
   fingerprint TEXT NOT NULL,
   PRIMARY KEY(run_id, date)) WITHOUT ROWID;
 CREATE TABLE positions(
@@ -408,12 +409,12 @@ core::Status Journal::put_day(const std::string& run_id, const JournalDay& d) {
   }
   auto stmt = statement(
       "INSERT INTO days(run_id, date, equity, cash, market_value, gross_exposure, positions, benchmark, orders_sent, "
-      "fingerprint) VALUES(?,?,?,?,?,?,?,?,?,?)");
+      "last_event_seq, fingerprint) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
   if (!stmt) return std::unexpected(stmt.error());
   auto& s = **stmt;
   s.bind(1, run_id).bind(2, static_cast<std::int64_t>(d.date.days())).bind(3, d.equity).bind(4, d.cash);
   s.bind(5, d.market_value).bind(6, d.gross_exposure).bind(7, d.positions).bind(8, d.benchmark).bind(9, d.orders_sent);
-  s.bind(10, fp);
+  s.bind(10, d.last_event_seq).bind(11, fp);
   return s.run();
 }
 
@@ -524,13 +525,13 @@ core::Result<std::vector<JournalEvent>> Journal::events(const std::string& run_i
 
 core::Result<std::vector<JournalDay>> Journal::days(const std::string& run_id) {
   auto stmt = statement(
-      "SELECT date, equity, cash, market_value, gross_exposure, positions, benchmark, orders_sent FROM days "
-      "WHERE run_id = ? ORDER BY date");
+      "SELECT date, equity, cash, market_value, gross_exposure, positions, benchmark, orders_sent, last_event_seq "
+      "FROM days WHERE run_id = ? ORDER BY date");
   if (stmt) (*stmt)->bind(1, run_id);
   return read_all<JournalDay>(stmt, [](const sqlite::Statement& s) {
     return JournalDay{.date = day_of(s.int64(0)), .equity = s.real(1), .cash = s.real(2), .market_value = s.real(3),
                       .gross_exposure = s.real(4), .positions = s.int64(5), .benchmark = s.real(6),
-                      .orders_sent = s.int64(7)};
+                      .orders_sent = s.int64(7), .last_event_seq = s.int64(8)};
   });
 }
 

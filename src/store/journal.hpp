@@ -69,6 +69,9 @@ struct JournalDay {
   std::int64_t positions = 0;
   double benchmark = 0;      // the benchmark's adjusted close (0 when none)
   std::int64_t orders_sent = 0;
+  // The last order event applied before the day closed: where a re-run with a broker behind
+  // it stops handing over journaled events until the day's close is re-derived.
+  std::int64_t last_event_seq = 0;
 };
 
 struct JournalPosition {

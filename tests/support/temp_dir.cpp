@@ -15,6 +15,8 @@ TempDir::TempDir() {
 }
 
 TempDir::~TempDir() {
+  // KESTREL_KEEP_TEST_DIRS=1 keeps them for a post-mortem.
+  if (std::getenv("KESTREL_KEEP_TEST_DIRS") != nullptr) return;
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
 }

@@ -1,0 +1,274 @@
+// The trading node against Alpaca (the fake server on 127.0.0.1): a scripted fortnight of paper
+// trading end to end, then the same fortnight with the node killed by SIGKILL at random points —
+// after journal commits, right after an order was sent and before Alpaca's answer was
+// journaled, and at random moments — and restarted each time. At the end: no order placed twice,
+// no fill lost, and the node's book equal to Alpaca's (the node reconciles before it trades and
+// refuses to go on otherwise).
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <map>
+#include <random>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include "store/journal.hpp"
+#include "store/sqlite.hpp"
+#include "support/fake_alpaca.hpp"
+#include "support/run_command.hpp"
+#include "support/temp_dir.hpp"
+
+namespace kestrel::testing {
+namespace {
+
+const std::string kExe = KESTREL_BINARY;
+constexpr const char* kKey = "PKFAKEKEY0000000000";
+constexpr const char* kSecret = "fake-secret-not-for-logs";
+
+const std::vector<std::string>& sample_symbols() {
+  static const std::vector<std::string> symbols = [] {
+    std::vector<std::string> out;
+    for (const auto& entry : std::filesystem::directory_iterator(KESTREL_SAMPLE_DATA)) {
+      const auto name = entry.path().filename().string();
+      if (name.ends_with(".csv.gz")) out.push_back(name.substr(0, name.size() - 7));
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }();
+  return symbols;
+}
+
+// The sample's bars up to `last` (inclusive) as plain CSVs in `folder`, plus universe.csv.
+void write_sample_until(const std::filesystem::path& folder, const std::string& last) {
+  std::filesystem::create_directories(folder);
+  std::filesystem::copy_file(std::filesystem::path(KESTREL_SAMPLE_DATA) / "universe.csv", folder / "universe.csv",
+                             std::filesystem::copy_options::overwrite_existing);
+  for (const auto& symbol : sample_symbols()) {
+    const auto r = run_command("gzip -dc " + std::string(KESTREL_SAMPLE_DATA) + "/" + symbol + ".csv.gz | awk -F, 'NR == 1 || $1 <= \"" +
+                               last + "\"' > " + (folder / (symbol + ".csv")).string());
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+}
+
+// Open prices (adjusted) of every symbol on `date`, from the sample.
+std::map<std::string, double> opens_on(const std::string& date) {
+  std::map<std::string, double> out;
+  for (const auto& symbol : sample_symbols()) {
+    const auto r = run_command("gzip -dc " + std::string(KESTREL_SAMPLE_DATA) + "/" + symbol + ".csv.gz | awk -F, '$1 == \"" +
+                               date + "\" { printf \"%.6f\", $2 * $6 / $5 }'");
+    if (!r.output.empty()) out[symbol] = std::stod(r.output);
+  }
+  return out;
+}
+
+// A logistic regression trained by the pipeline (once per process).
+const std::filesystem::path& trained_model() {
+  static TempDir dir;
+  static const std::filesystem::path model = [] {
+    write_file(dir / "mini.toml", std::string("name = \"mini\"\nseed = 7\nmodels = [\"logistic_regression\"]\n[data]\ndir = \"") +
+                                      KESTREL_SAMPLE_DATA +
+                                      "\"\n[features]\ntruncation_cuts = 0\n[evaluation.fixed]\ntrain_begin = \"2011-01-03\"\n"
+                                      "valid_begin = \"2016-01-01\"\ntest_begin = \"2018-01-01\"\ntest_end = \"2019-12-31\"\n"
+                                      "[evaluation.walk_forward]\nenabled = false\n[controls]\nenabled = false\n"
+                                      "[model]\nmax_train_samples = 10000\n");
+    const auto r = run_command(kExe + " -q pipeline --config " + (dir / "mini.toml").string() + " --out " + (dir / "out").string());
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return dir / "out" / "models" / "logistic_regression";
+  }();
+  return model;
+}
+
+const std::vector<std::string> kDays{"2019-11-15", "2019-11-18", "2019-11-19", "2019-11-20", "2019-11-21",
+                                     "2019-11-22", "2019-11-25", "2019-11-26", "2019-11-27", "2019-11-29"};
+
+struct Session {
+  TempDir dir;
+  FakeAlpaca alpaca{kKey, kSecret, sample_symbols(), 100'000};
+
+  Session() {
+    write_sample_until(dir / "early", kDays.front());
+    const auto r = run_command(kExe + " -q data import --db " + (dir / "market.db").string() + " " + (dir / "early").string());
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    write_file(dir / "paper.toml", std::string(R"(mode = "paper"
+name = "alpaca-test"
+[data]
+db = ")") + (dir / "market.db").string() + R"("
+exclude = ["SPX", "SPY"]
+benchmark = "SPY"
+[rules]
+stop_loss = 0
+breakeven_after = 0
+trail = 0
+time_stop_days = 0
+[strategy]
+type = "model"
+model = ")" + trained_model().string() + R"("
+top_k = 8
+gross = 0.78
+[node]
+execution = "alpaca-paper"
+alpaca_trading_url = ")" + alpaca.trading_url() + R"("
+alpaca_stream_url = ")" + alpaca.stream_url() + R"("
+drop_dir = ")" + (dir / "drop").string() + R"("
+start = ")" + kDays.front() + R"("
+close_delay_minutes = 0
+)");
+  }
+  std::string node(const std::string& more = "", bool quiet = true) const {
+    return std::string("env APCA_API_KEY_ID=") + kKey + " APCA_API_SECRET_KEY=" + kSecret + " " + kExe +
+           (quiet ? " -q" : "") + " trade run --exit-when-idle --config " + (dir / "paper.toml").string() + " --db " +
+           (dir / "journal.db").string() + " " + more;
+  }
+  // The market opens on `day`: Alpaca fills yesterday's market orders at today's opens; then
+  // the day's bars arrive for the node.
+  void open_market(std::size_t k) {
+    for (const auto& [symbol, price] : opens_on(kDays[k])) alpaca.set_price(symbol, price);
+    alpaca.fill_market_orders();
+    write_sample_until(dir / "drop", kDays[k]);
+  }
+};
+
+// What the journal says was filled, per client order id.
+std::map<std::string, double> journal_fills(const std::filesystem::path& journal) {
+  auto db = store::sqlite::Database::open(journal, store::sqlite::Database::Mode::ReadOnly);
+  EXPECT_TRUE(db);
+  std::map<std::string, double> out;
+  auto stmt = db->prepare("SELECT client_order_id, SUM(quantity) FROM order_events WHERE kind = 'fill' GROUP BY client_order_id");
+  for (;;) {
+    auto row = stmt->step();
+    if (!row || !*row) break;
+    out[stmt->text(0)] = stmt->real(1);
+  }
+  return out;
+}
+
+std::set<std::string> journal_sent(const std::filesystem::path& journal) {
+  auto db = store::sqlite::Database::open(journal, store::sqlite::Database::Mode::ReadOnly);
+  std::set<std::string> out;
+  auto stmt = db->prepare("SELECT DISTINCT client_order_id FROM order_events WHERE kind = 'submitted'");
+  for (;;) {
+    auto row = stmt->step();
+    if (!row || !*row) break;
+    out.insert(stmt->text(0));
+  }
+  return out;
+}
+
+// Every order at Alpaca is one the journal sent, once; every fill Alpaca made is in the journal.
+void expect_journal_matches_alpaca(const Session& s) {
+  const auto fills = journal_fills(s.dir / "journal.db");
+  const auto sent = journal_sent(s.dir / "journal.db");
+  std::map<std::string, int> seen;
+  for (const auto& o : s.alpaca.orders()) {
+    if (!o.parent.empty()) continue;
+    ++seen[o.client_order_id];
+    EXPECT_TRUE(sent.contains(o.client_order_id)) << o.client_order_id << " is at Alpaca but the journal never sent it";
+    const double journaled = fills.contains(o.client_order_id) ? fills.at(o.client_order_id) : 0.0;
+    EXPECT_EQ(journaled, static_cast<double>(o.filled_qty)) << o.client_order_id << ": a fill was lost or booked twice";
+  }
+  for (const auto& [cid, n] : seen) EXPECT_EQ(n, 1) << cid << " was placed " << n << " times";
+}
+
+TEST(AlpacaNode, PaperTradesAScriptedFortnightEndToEnd) {
+  Session s;
+  for (std::size_t k = 0; k < kDays.size(); ++k) {
+    if (k > 0) s.open_market(k);
+    const auto r = run_command(s.node());
+    ASSERT_EQ(r.exit_code, 0) << kDays[k] << "\n" << r.output;
+  }
+  s.alpaca.fill_market_orders();  // the last orders fill; the node learns it on its next start
+  const auto last = run_command(s.node());
+  ASSERT_EQ(last.exit_code, 0) << last.output;  // it reconciles before it goes on
+  EXPECT_NE(last.output.find(std::to_string(kDays.size()) + " sessions"), std::string::npos) << last.output;
+  expect_journal_matches_alpaca(s);
+  EXPECT_GT(s.alpaca.orders().size(), 20u);
+  EXPECT_FALSE(s.alpaca.positions().empty());
+  auto status = run_command(kExe + " trade status --db " + (s.dir / "journal.db").string());
+  EXPECT_EQ(status.exit_code, 0) << status.output;
+}
+
+TEST(AlpacaNode, APositionChangedOutsideTheBotHaltsTrading) {
+  Session s;
+  ASSERT_EQ(run_command(s.node()).exit_code, 0);
+  s.alpaca.set_position("SPY", 3, 300.0);  // someone traded by hand (the bot never trades SPY)
+  s.open_market(1);
+  const auto r = run_command(s.node());
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("reconciliation with alpaca failed"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("SPY: journal 0 shares, broker 3"), std::string::npos) << r.output;
+  auto status = run_command(kExe + " trade status --db " + (s.dir / "journal.db").string());
+  EXPECT_NE(status.output.find("risk: HALTED"), std::string::npos) << status.output;
+}
+
+TEST(AlpacaNode, LiveTradingNeedsTheConfigAndTheFlag) {
+  Session s;
+  auto config = read_file(s.dir / "paper.toml");
+  config.replace(config.find("alpaca-paper"), 12, "alpaca-live");
+  write_file(s.dir / "live.toml", config);
+  const std::string env = std::string("env APCA_API_KEY_ID=") + kKey + " APCA_API_SECRET_KEY=" + kSecret + " ";
+  auto r = run_command(env + kExe + " trade run --exit-when-idle --live --config " + (s.dir / "live.toml").string());
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("live trading refused"), std::string::npos) << r.output;  // mode is still "paper"
+  config.replace(config.find("mode = \"paper\""), 14, "mode = \"live\"");
+  write_file(s.dir / "live.toml", config);
+  r = run_command(env + kExe + " trade run --exit-when-idle --config " + (s.dir / "live.toml").string());
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("no --live"), std::string::npos) << r.output;
+  EXPECT_TRUE(s.alpaca.orders().empty());
+}
+
+TEST(AlpacaCrash, KilledAtRandomPointsNoDuplicateOrdersNoLostFillsBooksReconciled) {
+  // 24 kills in the suite; KESTREL_CRASH_KILLS=100 for the full run (docs/benchmarks.md).
+  const int wanted = std::getenv("KESTREL_CRASH_KILLS") != nullptr ? std::atoi(std::getenv("KESTREL_CRASH_KILLS")) : 24;
+  Session s;
+  const auto seed = static_cast<unsigned>(std::random_device{}());
+  std::mt19937 rng(seed);
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  int kills = 0;
+  const int per_day = std::max(1, (wanted + static_cast<int>(kDays.size()) - 1) / static_cast<int>(kDays.size()));
+  for (std::size_t k = 0; k < kDays.size(); ++k) {
+    if (k > 0) s.open_market(k);
+    const int day_target = std::min(wanted, per_day * static_cast<int>(k + 1));
+    for (int attempt = 0; kills < day_target && attempt < 6 * per_day; ++attempt) {
+      // One of three kinds of kill point.
+      const int kind = std::uniform_int_distribution<int>(0, 2)(rng);
+      if (kind == 0) {
+        const int commits = std::uniform_int_distribution<int>(1, 12)(rng);
+        if (run_command(s.node("--crash-after-commits " + std::to_string(commits))).exit_code != 0) ++kills;
+      } else if (kind == 1) {
+        const int sends = std::uniform_int_distribution<int>(1, 10)(rng);
+        if (run_command(s.node("--crash-after-sends " + std::to_string(sends))).exit_code != 0) ++kills;
+      } else {
+        const pid_t pid = fork();
+        ASSERT_GE(pid, 0);
+        if (pid == 0) {
+          execl("/bin/sh", "sh", "-c", ("exec " + s.node() + " > /dev/null 2>&1").c_str(), static_cast<char*>(nullptr));
+          _exit(127);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(5, 150)(rng)));
+        ::kill(pid, SIGKILL);
+        int status = 0;
+        waitpid(pid, &status, 0);
+        if (WIFSIGNALED(status)) ++kills;
+      }
+    }
+    const auto r = run_command(s.node());  // the day completes
+    if (r.exit_code != 0) std::printf("journal kept in %s\n", s.dir.path().c_str());
+    ASSERT_EQ(r.exit_code, 0) << kDays[k] << "\n" << r.output;
+  }
+  s.alpaca.fill_market_orders();
+  const auto last = run_command(s.node());
+  ASSERT_EQ(last.exit_code, 0) << last.output;  // reconciled: positions and cash equal Alpaca's
+  EXPECT_GE(kills, wanted * 9 / 10) << "too few runs were actually killed";
+  expect_journal_matches_alpaca(s);
+  std::printf("AlpacaCrash: %d kills over %zu sessions, %zu orders at Alpaca; seed %u\n", kills, kDays.size(),
+              s.alpaca.orders().size(), seed);
+}
+
+}  // namespace
+}  // namespace kestrel::testing

@@ -177,11 +177,26 @@ void read_execution(TomlReader& r, const toml::table& t, BacktestConfig& c) {
 }
 
 void read_risk(TomlReader& r, const toml::table& t, RiskSettings& risk) {
-  r.only(t, "risk", {"enabled", "max_order_fraction", "max_position_fraction", "max_sector_fraction",
+  r.only(t, "risk", {"enabled", "preset", "max_order_fraction", "max_position_fraction", "max_sector_fraction",
                      "max_gross_exposure", "min_cash_fraction", "max_positions", "min_position_value",
                      "daily_loss_limit", "losing_streak_length", "losing_streak_size_factor", "max_drawdown",
-                     "flatten_on_kill", "kill_switch_date"});
+                     "flatten_on_kill", "kill_switch_date", "max_capital", "max_order_value", "min_open_confidence"});
   risk::RiskLimits& l = risk.limits;
+  // A preset first; keys written beside it override its values.
+  std::string preset;
+  r.text(t, "preset", "risk", preset);
+  if (!preset.empty()) {
+    if (auto p = risk::risk_preset(preset)) {
+      l = *p;
+    } else {
+      std::string known;
+      for (const auto& n : risk::risk_preset_names()) known += (known.empty() ? "" : ", ") + n;
+      r.error(t.get("preset"), "risk.preset", fmt::format("unknown preset '{}' (known: {})", preset, known));
+    }
+  }
+  r.number(t, "max_capital", "risk", l.max_capital, -kInf, kInf);
+  r.number(t, "max_order_value", "risk", l.max_order_value, -kInf, kInf);
+  r.number(t, "min_open_confidence", "risk", l.min_open_confidence, -kInf, kInf);
   r.boolean(t, "enabled", "risk", risk.enabled);
   // Types here; ranges all at once by the risk manager's own validation below.
   r.number(t, "max_order_fraction", "risk", l.max_order_fraction, -kInf, kInf);
@@ -400,8 +415,9 @@ core::Result<std::unique_ptr<strategy::Strategy>> make_strategy(const BacktestCo
   if (s.type == "model") {
     auto saved = scoring::load_saved_model(s.model);
     if (!saved) return std::unexpected(saved.error());
+    const bool probabilities = saved->manifest.predicts_probability();
     auto source = std::make_unique<scoring::ModelScores>(scoring::ModelScorer(std::move(*saved)), panel);
-    return std::make_unique<scoring::ModelSignalStrategy>(std::move(source), s.signal);
+    return std::make_unique<scoring::ModelSignalStrategy>(std::move(source), s.signal, probabilities);
   }
   return core::fail("strategy.type: unknown strategy '{}'", s.type);
 }

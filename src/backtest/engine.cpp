@@ -152,6 +152,10 @@ analysis::BacktestRecord BacktestRecorder::finish() {
                             {"losing_streak_size_factor", l.losing_streak_size_factor},
                             {"max_drawdown", l.max_drawdown},
                             {"flatten_on_kill", l.flatten_on_kill ? 1.0 : 0.0}};
+    // The dollar caps only where set: 0 means "none", not a $0 cap.
+    if (l.max_capital > 0) record_.risk->limits["max_capital"] = l.max_capital;
+    if (l.max_order_value > 0) record_.risk->limits["max_order_value"] = l.max_order_value;
+    if (l.min_open_confidence > 0) record_.risk->limits["min_open_confidence"] = l.min_open_confidence;
     record_.risk->counters = risk->counters();
   }
   record_.flags = analysis::activity_flags(record_);

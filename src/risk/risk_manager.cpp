@@ -40,6 +40,11 @@ core::Status RiskManager::validate(const RiskLimits& l) {
   if (!(l.min_cash_fraction >= 0 && l.min_cash_fraction < 1)) problems.push_back(fmt::format("min_cash_fraction must be in [0, 1), got {}", l.min_cash_fraction));
   if (l.max_positions < 1) problems.push_back(fmt::format("max_positions must be >= 1, got {}", l.max_positions));
   if (l.min_position_value < 0) problems.push_back(fmt::format("min_position_value must be >= 0, got {}", l.min_position_value));
+  if (!(l.max_capital >= 0)) problems.push_back(fmt::format("max_capital must be >= 0 (0: none), got {}", l.max_capital));
+  if (!(l.max_order_value >= 0)) problems.push_back(fmt::format("max_order_value must be >= 0 (0: none), got {}", l.max_order_value));
+  if (!(l.min_open_confidence >= 0 && l.min_open_confidence <= 1)) {
+    problems.push_back(fmt::format("min_open_confidence must be in [0, 1], got {}", l.min_open_confidence));
+  }
   if (l.losing_streak_length < 1) problems.push_back(fmt::format("losing_streak_length must be >= 1, got {}", l.losing_streak_length));
   if (!problems.empty()) return core::fail("risk limits: {}", fmt::join(problems, "; "));
   return {};
@@ -62,22 +67,32 @@ void RiskManager::on_session_start(core::Date date, core::Money equity) {
   peak_equity_ = std::max(peak_equity_, session_open_equity_);
 }
 
+double RiskManager::at_stake(double equity) const {
+  return limits_.max_capital > 0 ? std::min(equity, limits_.max_capital) : equity;
+}
+
 void RiskManager::on_equity(core::Date date, core::Money equity_money) {
   const double equity = equity_money.to_double();
   if (date != session_) on_session_start(date, equity_money);
   peak_equity_ = std::max(peak_equity_, equity);
-  if (!daily_loss_hit_ && session_open_equity_ > 0 &&
-      equity <= session_open_equity_ * (1 - limits_.daily_loss_limit)) {
+  // Losses are measured against the capital at stake: with a capital cap, 5% of a $1,000
+  // allocation is $50, however large the account.
+  const double session_base = at_stake(session_open_equity_);
+  if (!daily_loss_hit_ && session_base > 0 && session_open_equity_ - equity >= session_base * limits_.daily_loss_limit) {
     daily_loss_hit_ = true;
     emit(date, RiskEventKind::DailyLossLimit, "daily_loss",
-         fmt::format("equity {:.2f} is {:.2f}% below the session open {:.2f}: no new risk until the next session",
-                     equity, 100 * (1 - equity / session_open_equity_), session_open_equity_));
+         fmt::format("equity {:.2f} is {:.2f} below the session open {:.2f} ({:.2f}% of {:.2f} at stake): no new risk "
+                     "until the next session",
+                     equity, session_open_equity_ - equity, session_open_equity_,
+                     100 * (session_open_equity_ - equity) / session_base, session_base));
   }
-  if (!halted_ && peak_equity_ > 0 && equity <= peak_equity_ * (1 - limits_.max_drawdown)) {
+  const double peak_base = at_stake(peak_equity_);
+  if (!halted_ && peak_base > 0 && peak_equity_ - equity >= peak_base * limits_.max_drawdown) {
     halted_ = true;
     emit(date, RiskEventKind::DrawdownHalt, "max_drawdown",
-         fmt::format("ALERT: drawdown {:.2f}% from the peak {:.2f} reached the {:.0f}% limit: trading halted until resumed",
-                     100 * (1 - equity / peak_equity_), peak_equity_, 100 * limits_.max_drawdown));
+         fmt::format("ALERT: drawdown {:.2f}% of {:.2f} at stake from the peak {:.2f} reached the {:.0f}% limit: trading "
+                     "halted until resumed",
+                     100 * (peak_equity_ - equity) / peak_base, peak_base, peak_equity_, 100 * limits_.max_drawdown));
   }
 }
 
@@ -135,10 +150,34 @@ RiskDecision RiskManager::check(core::Date date, const OrderIntent& order, const
     decision.shares = reduced;
   }
   const double price = order.reference_price.to_double();
+  const double position_before = std::abs(book.position(order.instrument).market_value().to_double());
+  // Dollar caps trim an order to fit rather than refuse it: "$100 a trade" means the trade is
+  // made at $100. Nothing left after trimming is a denial.
+  auto trim_to = [&](double max_value, const char* rule, const std::string& why) -> bool {
+    const auto most = static_cast<core::Quantity>(std::floor(std::max(0.0, max_value) / price + 1e-9));
+    if (std::llabs(decision.shares) <= most) return true;
+    if (most == 0) return false;
+    const core::Quantity trimmed = decision.shares > 0 ? most : -most;
+    emit(date, RiskEventKind::SizeReduced, rule, fmt::format("{} shares trimmed to {}: {}", decision.shares, trimmed, why));
+    decision.shares = trimmed;
+    return true;
+  };
+  if (limits_.max_order_value > 0 &&
+      !trim_to(limits_.max_order_value, "max_order_value", fmt::format("the {:.2f} per-trade limit", limits_.max_order_value))) {
+    return deny(date, "max_order_value", fmt::format("one share at {:.2f} exceeds the {:.2f} per-trade limit", price,
+                                                     limits_.max_order_value));
+  }
+  // The order grows the position (reductions returned above), so the room is the cap less
+  // everything else and less what this position already holds.
+  if (limits_.max_capital > 0 &&
+      !trim_to(limits_.max_capital - gross, "max_capital", fmt::format("the {:.2f} capital cap", limits_.max_capital))) {
+    return deny(date, "max_capital", fmt::format("positions are worth {:.2f}: no room under the {:.2f} capital cap for a share "
+                                                 "at {:.2f}",
+                                                 gross, limits_.max_capital, price));
+  }
   const double order_value = std::abs(static_cast<double>(decision.shares) * price);
   const double position_after = std::abs(static_cast<double>(held + decision.shares) * price);
   const std::string sector = order.instrument < sectors_.size() ? sectors_[order.instrument] : "";
-  const double position_before = std::abs(book.position(order.instrument).market_value().to_double());
   const double sector_after = sector_gross[sector] - position_before + position_after;
   const double gross_after = gross - position_before + position_after;
   const double cash_after = cash - static_cast<double>(decision.shares) * price;
@@ -164,6 +203,14 @@ RiskDecision RiskManager::check(core::Date date, const OrderIntent& order, const
                                                   cash_after, 100 * limits_.min_cash_fraction,
                                                   limits_.min_cash_fraction * equity));
   }
+  if (opens_new && limits_.min_open_confidence > 0 && !(order.confidence >= limits_.min_open_confidence)) {
+    return deny(date, "min_confidence",
+                std::isnan(order.confidence)
+                    ? fmt::format("opening a position needs a model confidence of at least {:.2f}; the order has none",
+                                  limits_.min_open_confidence)
+                    : fmt::format("model confidence {:.3f} is below the {:.2f} needed to open a position", order.confidence,
+                                  limits_.min_open_confidence));
+  }
   if (opens_new && open_positions >= limits_.max_positions) {
     return deny(date, "max_positions", fmt::format("already {} positions (limit {})", open_positions, limits_.max_positions));
   }
@@ -173,6 +220,29 @@ RiskDecision RiskManager::check(core::Date date, const OrderIntent& order, const
   }
   return decision;
 }
+
+std::optional<RiskLimits> risk_preset(std::string_view name) {
+  // Each stage keeps the plan's fractions and adds dollar caps that only a track record lifts.
+  auto stage = [](double capital, double per_trade, int positions, double confidence) {
+    RiskLimits l;
+    l.max_capital = capital;
+    l.max_order_value = per_trade;
+    l.max_positions = positions;
+    l.daily_loss_limit = 0.05;
+    l.min_position_value = per_trade / 5;  // a $100 trade in a $37 stock buys $74
+    l.min_open_confidence = confidence;
+    // The dollar caps bind first; the fractions stay as a second line.
+    l.max_order_fraction = 1.0;
+    l.max_position_fraction = 1.0;
+    return l;
+  };
+  if (name == "first_live") return stage(1'000, 100, 5, 0.8);
+  if (name == "live_5k") return stage(5'000, 500, 8, 0.7);
+  if (name == "live_10k") return stage(10'000, 1'000, 10, 0.6);
+  return std::nullopt;
+}
+
+std::vector<std::string> risk_preset_names() { return {"first_live", "live_5k", "live_10k"}; }
 
 KillSwitchActions RiskManager::engage_kill_switch(core::Date date, const std::string& reason) {
   halted_ = true;

@@ -15,7 +15,10 @@
 // stamped with the simulated or live date; nothing here reads the clock.
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -39,7 +42,18 @@ struct RiskLimits {
   double losing_streak_size_factor = 0.5;
   double max_drawdown = 0.15;
   bool flatten_on_kill = true;
+  // The plan's first live weeks (presets below; 0 = off): dollars, not fractions, so that a
+  // growing account does not grow the risk with it.
+  double max_capital = 0;          // gross value of all positions after the order
+  double max_order_value = 0;      // one order's value
+  double min_open_confidence = 0;  // an order that opens a position needs this model confidence
 };
+
+// Named limit sets for going live in stages ([risk] preset = "…"): "first_live" (capital cap
+// $1,000, $100 a trade, 5 positions, 5% daily loss, confidence ≥ 0.8 to open), then "live_5k"
+// and "live_10k". nullopt for an unknown name.
+std::optional<RiskLimits> risk_preset(std::string_view name);
+std::vector<std::string> risk_preset_names();
 
 // A proposed order as the risk manager sees it: signed shares at a reference price (the
 // last close in a backtest, the quote in live trading).
@@ -47,6 +61,9 @@ struct OrderIntent {
   portfolio::InstrumentId instrument = 0;
   core::Quantity shares = 0;  // + buy, - sell
   core::Price reference_price{};
+  // The model's confidence in the trade (e.g. its probability of an up move), NaN when the
+  // strategy gives none.
+  double confidence = std::numeric_limits<double>::quiet_NaN();
 };
 
 enum class RiskEventKind { Denied, SizeReduced, DailyLossLimit, LosingStreak, StreakEnded, DrawdownHalt, KillSwitch, Resumed };
@@ -104,6 +121,7 @@ class RiskManager {
   const RiskLimits& limits() const { return limits_; }
 
  private:
+  double at_stake(double equity) const;  // equity, or the capital cap when lower
   RiskDecision deny(core::Date date, const std::string& rule, std::string reason);
   void emit(core::Date date, RiskEventKind kind, const std::string& rule, std::string message);
 

@@ -21,6 +21,7 @@ void ModelSignalStrategy::on_bar(strategy::StrategyContext& context) {
   for (const auto& p : *scores) {
     if (!std::isnan(p.confidence) && p.confidence < params_.min_confidence) continue;
     today_.push_back(p);
+    if (probabilities_ && std::isnan(p.confidence)) today_.back().confidence = p.score;
   }
   if (today_.empty()) return;  // nothing usable: keep the positions
   strategy::signal_targets(today_, params_, targets_);

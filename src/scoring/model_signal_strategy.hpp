@@ -40,8 +40,10 @@ class ModelScores final : public ScoreSource {
 
 class ModelSignalStrategy final : public strategy::Strategy {
  public:
-  ModelSignalStrategy(std::unique_ptr<ScoreSource> source, strategy::SignalParams params)
-      : source_(std::move(source)), params_(params) {}
+  // scores_are_probabilities: the score is the model's probability of an up move, passed on
+  // as the confidence of long targets (risk's min_open_confidence).
+  ModelSignalStrategy(std::unique_ptr<ScoreSource> source, strategy::SignalParams params, bool scores_are_probabilities)
+      : source_(std::move(source)), params_(params), probabilities_(scores_are_probabilities) {}
   std::string_view name() const override { return "model"; }
   core::Status on_start(strategy::StrategyContext& context) override;
   void on_bar(strategy::StrategyContext& context) override;
@@ -53,6 +55,7 @@ class ModelSignalStrategy final : public strategy::Strategy {
  private:
   std::unique_ptr<ScoreSource> source_;
   strategy::SignalParams params_;
+  bool probabilities_;
   std::vector<strategy::Prediction> today_;
   std::vector<strategy::TargetWeight> targets_;
 };

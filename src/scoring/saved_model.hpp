@@ -27,6 +27,10 @@ struct ModelManifest {
   core::Date train_begin{}, train_end{};   // the training window (last label date included)
   std::string config_hash;                 // the pipeline config that trained it
   std::uint64_t seed = 0;
+
+  // Direction and outperformance models score a probability of "up"; fwd_return models an
+  // expected return.
+  bool predicts_probability() const { return !label.starts_with("fwd_return"); }
 };
 
 inline constexpr std::string_view kManifestFile = "kestrel-model.json";

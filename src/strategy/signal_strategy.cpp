@@ -19,11 +19,14 @@ void signal_targets(std::vector<Prediction>& today, const SignalParams& params, 
   const std::size_t k_long = std::min(params.top_k, today.size());
   const double per_name = params.long_short ? params.gross / (2.0 * static_cast<double>(params.top_k))
                                             : params.gross / static_cast<double>(params.top_k);
-  for (std::size_t j = 0; j < k_long; ++j) targets.push_back({today[j].instrument, per_name});
+  for (std::size_t j = 0; j < k_long; ++j) {
+    targets.push_back({.instrument = today[j].instrument, .weight = per_name, .confidence = today[j].confidence});
+  }
   if (params.long_short) {
     const std::size_t k_short = std::min(params.top_k, today.size() - k_long);
     for (std::size_t j = 0; j < k_short; ++j) {
-      targets.push_back({today[today.size() - 1 - j].instrument, -per_name});
+      // A short carries no confidence: the column says how sure an up call is, not a down call.
+      targets.push_back({.instrument = today[today.size() - 1 - j].instrument, .weight = -per_name});
     }
   }
 }

@@ -5,6 +5,7 @@
 // order it places can fill no earlier than the next bar. on_fill runs while a session is in
 // progress: the market view then still stands at the previous close.
 #include <cstddef>
+#include <limits>
 #include <span>
 #include <string_view>
 
@@ -19,6 +20,9 @@ namespace kestrel::strategy {
 struct TargetWeight {
   InstrumentId instrument = 0;
   double weight = 0;  // fraction of equity, negative = short
+  // The model's probability that a long target goes up (risk's min_open_confidence reads it);
+  // NaN when the strategy has none.
+  double confidence = std::numeric_limits<double>::quiet_NaN();
 };
 
 class StrategyContext {

@@ -137,7 +137,7 @@ core::Result<OrderId> TradingKernel::submit(OrderRequest request) {
   return create(std::move(*checked), OrderOrigin::Strategy);
 }
 
-core::Result<OrderRequest> TradingKernel::check_risk(OrderRequest request) {
+core::Result<OrderRequest> TradingKernel::check_risk(OrderRequest request, double confidence) {
   const InstrumentId i = request.instrument;
   if (!risk_) {
     // Without a risk manager the kill switch still holds: only reductions pass.
@@ -162,7 +162,7 @@ core::Result<OrderRequest> TradingKernel::check_risk(OrderRequest request) {
   const core::Quantity shares = execution::signed_quantity(request.side, request.quantity);
   const core::Date date = session_date();
   const risk::RiskDecision decision =
-      risk_->check(date, risk::OrderIntent{.instrument = i, .shares = shares, .reference_price = reference}, *projected_);
+      risk_->check(date, risk::OrderIntent{.instrument = i, .shares = shares, .reference_price = reference, .confidence = confidence}, *projected_);
   if (!decision.approved) {
     return core::fail_as(core::ErrorKind::Denied, "order for {} denied by the risk manager ({}): {}", panel_->tickers()[i],
                          decision.rule, decision.reason);

@@ -32,6 +32,7 @@
 // any thread through the venue); the kernel applies them in process_events().
 #include <cstddef>
 #include <atomic>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -120,7 +121,9 @@ class TradingKernel final : public strategy::StrategyContext, public execution::
   // A New order in the OMS (strategy orders must have passed gating and risk first).
   core::Result<execution::OrderId> create(execution::OrderRequest request, execution::OrderOrigin origin);
   // Strategy orders: the risk manager's approved (maybe resized) request, or the denial.
-  core::Result<execution::OrderRequest> check_risk(execution::OrderRequest request);
+  // confidence: the target's model confidence (NaN: none), for risk's min_open_confidence.
+  core::Result<execution::OrderRequest> check_risk(execution::OrderRequest request,
+                                                   double confidence = std::numeric_limits<double>::quiet_NaN());
   void request_cancel(execution::OrderId id, const std::string& reason);
   void apply(const execution::OrderEvent& event);
   void book_fill(const execution::Fill& fill);

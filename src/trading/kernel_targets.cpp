@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -28,8 +30,12 @@ core::Status TradingKernel::construct_portfolio() {
   }
   const std::size_t t = view_.today();
   std::vector<InstrumentId> names;
+  std::vector<double> confidences;
   for (const auto& target : targets_) {
-    if (target.weight > 0 && view_.has_bar(target.instrument)) names.push_back(target.instrument);
+    if (target.weight > 0 && view_.has_bar(target.instrument)) {
+      names.push_back(target.instrument);
+      confidences.push_back(target.confidence);
+    }
   }
   targets_.clear();
   if (names.empty()) return {};
@@ -68,7 +74,7 @@ core::Status TradingKernel::construct_portfolio() {
   }
   for (std::size_t k = 0; k < names.size(); ++k) {
     const double w = allocated->weights(static_cast<Eigen::Index>(k));
-    if (w > 0) targets_.push_back({.instrument = names[k], .weight = w});
+    if (w > 0) targets_.push_back({.instrument = names[k], .weight = w, .confidence = confidences[k]});
   }
   return {};
 }
@@ -87,6 +93,7 @@ void TradingKernel::set_target_weights(std::span<const strategy::TargetWeight> t
   for (std::size_t k = 0; k < targets_.size(); ++k) {
     if (n > 0 && targets_[n - 1].instrument == targets_[k].instrument) {
       targets_[n - 1].weight += targets_[k].weight;
+      targets_[n - 1].confidence = std::fmax(targets_[n - 1].confidence, targets_[k].confidence);  // NaN-blind
     } else {
       targets_[n++] = targets_[k];
     }
@@ -134,14 +141,22 @@ void TradingKernel::set_target_weights(std::span<const strategy::TargetWeight> t
   }
   for (OrderId id : superseded) request_cancel(id, "superseded by new target weights");
 
-  const double equity = portfolio_.equity().to_double();
-  std::vector<OrderRequest> sells, buys;
+  // Weights are fractions of the capital the strategy may use: the equity, or the risk
+  // manager's capital cap when that is lower (the first live weeks trade $1,000 of a larger
+  // account).
+  double equity = portfolio_.equity().to_double();
+  if (risk_ && risk_->limits().max_capital > 0) equity = std::min(equity, risk_->limits().max_capital);
+  std::vector<std::pair<OrderRequest, double>> sells, buys;  // with the target's confidence
   std::size_t k = 0;
   for (InstrumentId i : instruments) {
     touched_[i] = 0;
     double weight = 0;
+    double confidence = std::numeric_limits<double>::quiet_NaN();
     while (k < targets_.size() && targets_[k].instrument < i) ++k;
-    if (k < targets_.size() && targets_[k].instrument == i) weight = targets_[k].weight;
+    if (k < targets_.size() && targets_[k].instrument == i) {
+      weight = targets_[k].weight;
+      confidence = targets_[k].confidence;
+    }
     if (!view_.has_bar(i)) continue;  // cannot be priced today: leave it
     const double close = view_.close(i);
     auto desired = static_cast<core::Quantity>(std::trunc(weight * equity / close));
@@ -150,12 +165,12 @@ void TradingKernel::set_target_weights(std::span<const strategy::TargetWeight> t
     if (delta == 0) continue;
     OrderRequest request{.instrument = i, .side = delta > 0 ? Side::Buy : Side::Sell, .quantity = std::llabs(delta),
                          .type = OrderType::Market, .tif = config_.rebalance_tif, .tag = OrderTag::Rebalance};
-    (delta > 0 ? buys : sells).push_back(std::move(request));
+    (delta > 0 ? buys : sells).emplace_back(std::move(request), confidence);
   }
   // Sells first: they fill first at the open and free the cash the buys need.
   for (auto* side : {&sells, &buys}) {
-    for (auto& request : *side) {
-      if (auto checked = check_risk(std::move(request))) (void)create(std::move(*checked), OrderOrigin::Strategy);
+    for (auto& [request, confidence] : *side) {
+      if (auto checked = check_risk(std::move(request), confidence)) (void)create(std::move(*checked), OrderOrigin::Strategy);
     }
   }
 }

@@ -72,6 +72,22 @@ TEST(BacktestConfig, OverridesAreTypedAndValidated) {
       << bad.error().message;
 }
 
+TEST(BacktestConfig, RiskPresetsAreOverriddenByKeysBesideThem) {
+  auto c = backtest::parse_backtest_config(std::string(kValid) + "[risk]\npreset = \"first_live\"\nmax_positions = 3\n",
+                                           "t.toml", ".");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->risk.limits.max_capital, 1000.0);
+  EXPECT_EQ(c->risk.limits.max_order_value, 100.0);
+  EXPECT_EQ(c->risk.limits.min_open_confidence, 0.8);
+  EXPECT_EQ(c->risk.limits.max_positions, 3);
+  auto bad = backtest::parse_backtest_config(std::string(kValid) + "[risk]\npreset = \"yolo\"\n", "t.toml", ".");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("t.toml:14:10: risk.preset: unknown preset 'yolo' (known: first_live, live_5k, "
+                                     "live_10k)"),
+            std::string::npos)
+      << bad.error().message;
+}
+
 TEST(BacktestConfig, ModeIsConfigurationAndABacktestSimulatesAnyMode) {
   // A paper config backtests exactly as the same config in backtest mode: the mode only
   // tells `kestrel trade` how to run it.

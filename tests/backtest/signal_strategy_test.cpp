@@ -1,7 +1,11 @@
 // The signal strategy trades a predictions file and never acts before the next bar.
+#include <map>
+#include <string>
+
 #include <gtest/gtest.h>
 
 #include "backtest/engine.hpp"
+#include "risk/risk_manager.hpp"
 #include "scenario.hpp"
 #include "strategy/predictions.hpp"
 #include "strategy/signal_strategy.hpp"
@@ -70,6 +74,44 @@ TEST(SignalStrategy, LongShortTakesBothEnds) {
   EXPECT_EQ(record->orders[0].side, "sell");
   EXPECT_EQ(record->orders[1].ticker, "A");
   EXPECT_EQ(record->orders[1].side, "buy");
+}
+
+TEST(SignalStrategy, FirstLivePresetTradesACappedSliceOnlyOnConfidentCalls) {
+  // Three names on a $100,000 account under the first_live preset: weights are fractions of
+  // the $1,000 cap, each trade at most $100, and B (confidence 0.6) is never opened.
+  std::vector<std::optional<BarSpec>> a, b, c;
+  for (int k = 0; k < 8; ++k) {
+    a.push_back(flat(40));
+    b.push_back(flat(30));
+    c.push_back(flat(20));
+  }
+  const auto panel = store::Panel::build({make_series("A", a), make_series("B", b), make_series("C", c)});
+  std::string csv = "date,ticker,score,confidence\n";
+  for (int k = 0; k < 6; ++k) {
+    const std::string d = day(k).to_string();
+    csv += d + ",A,0.9,0.9\n" + d + ",B,0.8,0.6\n" + d + ",C,0.7,0.85\n";
+  }
+  auto predictions = strategy::parse_predictions(csv, "p.csv", panel);
+  ASSERT_TRUE(predictions) << predictions.error().message;
+  strategy::SignalStrategy signal(*predictions, {.top_k = 3, .long_short = false, .gross = 0.9});
+  auto config = bare_config();
+  config.risk.enabled = true;
+  config.risk.limits = *risk::risk_preset("first_live");
+  backtest::BacktestEngine engine(panel, config, signal);
+  auto record = engine.run();
+  ASSERT_TRUE(record) << record.error().message;
+  std::map<std::string, double> bought;
+  for (const auto& o : record->orders) {
+    EXPECT_NE(o.ticker, "B") << "confidence 0.6 is below the preset's 0.8";
+    EXPECT_LE(o.filled_quantity * o.average_fill_price, 100.0 + 1e-9) << o.ticker << " on " << o.submitted.to_string();
+    if (o.side == "buy") bought[o.ticker] += o.filled_quantity * o.average_fill_price;
+  }
+  // Each target is 30% of the $1,000 cap: $300, reached $100 a day.
+  EXPECT_DOUBLE_EQ(bought["A"], 280.0);  // 7 shares at $40: 2 + 2 + 2 + 1, $100 trades of whole shares
+  EXPECT_DOUBLE_EQ(bought["C"], 300.0);  // 15 shares at $20: 5 + 5 + 5
+  ASSERT_TRUE(record->risk.has_value());
+  EXPECT_GT(record->risk->counters.at("min_confidence"), 0);
+  EXPECT_EQ(record->risk->limits.at("max_capital"), 1000.0);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "risk/risk_manager.hpp"
 
+#include <limits>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -26,8 +28,9 @@ struct Fixture {
     ASSERT_TRUE(book.apply_fill(id, shares, Price::round(price), Money{}, kDay, 0, closed).has_value());
     book.mark(id, Price::round(price), 0);
   }
-  RiskDecision check(portfolio::InstrumentId id, core::Quantity shares, double price) {
-    return manager.check(kDay, {id, shares, Price::round(price)}, book);
+  RiskDecision check(portfolio::InstrumentId id, core::Quantity shares, double price,
+                     double confidence = std::numeric_limits<double>::quiet_NaN()) {
+    return manager.check(kDay, {id, shares, Price::round(price), confidence}, book);
   }
 };
 
@@ -138,16 +141,85 @@ TEST(RiskManager, KillSwitchActionsFollowConfig) {
   EXPECT_TRUE(f.manager.halted());
 }
 
+TEST(RiskManager, FirstLivePresetCapsDollarsPositionsAndConfidence) {
+  const auto preset = risk_preset("first_live");
+  ASSERT_TRUE(preset.has_value());
+  EXPECT_EQ(preset->max_capital, 1'000);
+  EXPECT_EQ(preset->max_order_value, 100);
+  EXPECT_EQ(preset->max_positions, 5);
+  EXPECT_EQ(preset->daily_loss_limit, 0.05);
+  EXPECT_EQ(preset->min_open_confidence, 0.8);
+  EXPECT_TRUE(RiskManager::validate(*preset).has_value());
+  EXPECT_FALSE(risk_preset("yolo").has_value());
+  EXPECT_THAT(risk_preset_names(), ::testing::ElementsAre("first_live", "live_5k", "live_10k"));
+
+  Fixture f(*preset);  // a $100,000 account: the dollar caps bind, not the fractions
+  auto d = f.check(0, 10, 10, 0.8);  // $100 at 0.80: both at the boundary
+  EXPECT_TRUE(d.approved);
+  EXPECT_EQ(d.shares, 10);
+  d = f.check(0, 15, 10, 0.9);  // $150: trimmed to the $100 a trade, not refused
+  EXPECT_TRUE(d.approved);
+  EXPECT_EQ(d.shares, 10);
+  EXPECT_EQ(f.events.back().kind, RiskEventKind::SizeReduced);
+  EXPECT_THAT(f.events.back().message, ::testing::HasSubstr("15 shares trimmed to 10"));
+  d = f.check(0, 1, 100.01, 0.9);
+  EXPECT_EQ(d.rule, "max_order_value") << "not even one share fits";
+  EXPECT_EQ(f.check(0, 10, 10, 0.79).rule, "min_confidence");
+  d = f.check(0, 10, 10);
+  EXPECT_EQ(d.rule, "min_confidence");
+  EXPECT_THAT(d.reason, ::testing::HasSubstr("has none"));
+  EXPECT_EQ(f.check(0, 1, 10, 0.9).rule, "min_position") << "the preset's minimum position is a fifth of a trade, $20";
+  EXPECT_TRUE(f.check(0, 2, 10, 0.9).approved);
+  // $950 held across four names.
+  f.buy(0, 25, 10);
+  f.buy(1, 25, 10);
+  f.buy(2, 25, 10);
+  f.buy(3, 20, 10);
+  d = f.check(3, 8, 10);  // would make $1,030
+  EXPECT_TRUE(d.approved) << "adding to a held name needs no confidence";
+  EXPECT_EQ(d.shares, 5) << "trimmed to the $50 left under the $1,000 cap";
+  f.buy(3, 5, 10);
+  EXPECT_EQ(f.check(3, 1, 10).rule, "max_capital");
+  EXPECT_TRUE(f.check(0, -25, 10).approved) << "closing needs neither confidence nor room";
+}
+
+TEST(RiskManager, LossLimitsAreMeasuredOnTheCapitalAtStake) {
+  RiskLimits capped = *risk_preset("first_live");
+  Fixture f(capped);  // $100,000 account, $1,000 at stake: 5% is $50, not $5,000
+  f.manager.on_equity(kDay, Money::dollars(99'951));
+  EXPECT_FALSE(f.manager.new_risk_blocked_today());
+  f.manager.on_equity(kDay, Money::dollars(99'950));
+  EXPECT_TRUE(f.manager.new_risk_blocked_today());
+  EXPECT_THAT(f.events.back().message, ::testing::HasSubstr("5.00% of 1000.00 at stake"));
+  f.manager.on_session_start(kDay + 1, Money::dollars(99'950));
+  f.manager.on_equity(kDay + 1, Money::dollars(99'851));  // $149 from the $100,000 peak: 14.9%
+  EXPECT_FALSE(f.manager.halted());
+  f.manager.on_session_start(kDay + 2, Money::dollars(99'851));
+  f.manager.on_equity(kDay + 2, Money::dollars(99'850));  // $150: 15% of $1,000
+  EXPECT_TRUE(f.manager.halted());
+
+  Fixture small(capped);  // an account below the cap: its own equity is at stake
+  small.manager.on_session_start(kDay, Money::dollars(800));
+  small.manager.on_equity(kDay, Money::dollars(761));
+  EXPECT_FALSE(small.manager.new_risk_blocked_today());
+  small.manager.on_equity(kDay, Money::dollars(760));  // 5% of $800
+  EXPECT_TRUE(small.manager.new_risk_blocked_today());
+}
+
 TEST(RiskManager, ValidateReportsEveryProblem) {
   RiskLimits bad;
   bad.max_drawdown = 0;
   bad.max_positions = 0;
   bad.min_cash_fraction = 1.5;
+  bad.max_capital = -1;
+  bad.min_open_confidence = 1.2;
   const auto s = RiskManager::validate(bad);
   ASSERT_FALSE(s.has_value());
   EXPECT_THAT(s.error().message, ::testing::HasSubstr("max_drawdown"));
   EXPECT_THAT(s.error().message, ::testing::HasSubstr("max_positions"));
   EXPECT_THAT(s.error().message, ::testing::HasSubstr("min_cash_fraction"));
+  EXPECT_THAT(s.error().message, ::testing::HasSubstr("max_capital"));
+  EXPECT_THAT(s.error().message, ::testing::HasSubstr("min_open_confidence"));
   EXPECT_TRUE(RiskManager::validate(RiskLimits{}).has_value());
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -291,13 +292,21 @@ core::Result<execution::VenueAccount> AlpacaBroker::account() {
   return execution::VenueAccount{.cash = core::Money::round(a->cash), .equity = core::Money::round(a->equity)};
 }
 
-core::Status AlpacaBroker::cancel_all(bool flatten) {
-  std::lock_guard lock(mutex_);
-  if (auto s = rest_.cancel_all_orders(); !s) return s;
-  if (flatten) {
-    if (auto s = rest_.close_all_positions(); !s) return s;
+core::Status AlpacaBroker::cancel_all_and_verify(std::chrono::milliseconds verify_for) {
+  if (auto s = rest_.cancel_all_orders(); !s) return core::fail_as(s.error().kind, "kill switch at Alpaca: {}", s.error().message);
+  const auto deadline = std::chrono::steady_clock::now() + verify_for;
+  for (;;) {
+    auto open = rest_.orders("open");
+    // A failed query proves nothing: never read it as "all cancelled".
+    if (!open) return core::fail_as(open.error().kind, "kill switch at Alpaca: cannot verify: {}", open.error().message);
+    if (open->empty()) return {};
+    if (std::chrono::steady_clock::now() >= deadline) {
+      std::string list;
+      for (const auto& o : *open) list += fmt::format("{}{} {} ({})", list.empty() ? "" : ", ", o.symbol, o.client_order_id, o.status);
+      return core::fail("kill switch at Alpaca: {} order(s) still open after cancelling all: {}", open->size(), list);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
-  return {};
 }
 
 }  // namespace kestrel::adapters

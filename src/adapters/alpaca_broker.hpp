@@ -15,6 +15,7 @@
 //
 // Bracket and one-triggers-other orders: Alpaca names the legs itself; they are matched to the
 // kernel's children by type (the limit leg is the take-profit, the stop leg the stop-loss).
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -54,9 +55,12 @@ class AlpacaBroker final : public execution::ExecutionClient {
   // Tells the broker about an order it did not send in this process (a restarted node's open
   // orders), so that its events are recognised.
   void track(const execution::Order& order, core::Quantity filled, core::Money filled_value);
-  // The kill switch at the broker: cancel every open order there; with `flatten`, close every
-  // position too.
-  core::Status cancel_all(bool flatten);
+  // The kill switch at the broker: cancel every open order in the account — the node's and any
+  // placed outside it (DELETE /v2/orders) — then check that none is left open, asking again
+  // for up to `verify_for` while Alpaca works through the cancellations. Fails, naming them,
+  // when some stay open. The kernel's own flattening orders go out after this, so they are
+  // not caught by it.
+  core::Status cancel_all_and_verify(std::chrono::milliseconds verify_for = std::chrono::seconds(10));
 
  private:
   struct Tracked {

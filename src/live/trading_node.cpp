@@ -392,10 +392,21 @@ core::Status TradingNode::run_day(std::size_t t) {
   return {};
 }
 
-core::Status TradingNode::apply_control(const std::string& action, const std::string& detail, core::Date date) {
+core::Status TradingNode::apply_control(const std::string& action, const std::string& detail, core::Date date,
+                                        bool replaying) {
   if (!simulated()) pump_and_process();
   writer_->decision(date, "control:" + action, detail);
   if (action == "kill" || action == "kill_flatten") {
+    if (broker_ && !replaying) {
+      // At the broker first, before the kernel's flattening orders exist: every open order in
+      // the account goes, the node's and any placed by hand, and none may be left.
+      if (auto s = broker_->cancel_all_and_verify(); !s) {
+        log(fmt::format("ALERT: {} — check the account in Alpaca's dashboard", s.error().message));
+      } else {
+        log("kill switch at Alpaca: all open orders cancelled (verified: none open)");
+      }
+      pump_and_process();  // the cancellations the stream has brought so far
+    }
     kernel_->engage_kill_switch(detail, action == "kill_flatten");
     halted_ = true;
     log(fmt::format("kill switch engaged ({}){}", detail, action == "kill_flatten" ? ": flattening at the next open" : ""));
@@ -417,7 +428,7 @@ core::Status TradingNode::replay_journaled_controls(core::Date date) {
       return core::fail("journal: control {} of {} does not fall where the re-run is ({})", c.kind,
                         c.date.to_string(), date.to_string());
     }
-    if (auto s = apply_control(c.kind.substr(std::string_view("control:").size()), c.detail, c.date); !s) return s;
+    if (auto s = apply_control(c.kind.substr(std::string_view("control:").size()), c.detail, c.date, true); !s) return s;
     if (auto s = writer_->checkpoint(); !s) return s;
   }
   return fail_if_error();
@@ -433,14 +444,16 @@ core::Status TradingNode::poll_controls(core::Date date) {
       if (auto s = journal_.consume_control(c.id, run_.run_id); !s) return s;
       continue;
     }
-    if (auto s = apply_control(c.action, fmt::format("requested at {} (kestrel trade)", c.requested_at), date); !s) return s;
+    if (auto s = apply_control(c.action, fmt::format("requested at {} (kestrel trade)", c.requested_at), date, false); !s) {
+      return s;
+    }
     if (auto s = journal_.consume_control(c.id, run_.run_id); !s) return s;  // in the same transaction
     if (auto s = writer_->checkpoint(); !s) return s;
   }
   if (kill_file && !halted_) {
     const bool flatten = kill_file_says_flatten(config_.node.kill_file);
     if (auto s = apply_control(flatten ? "kill_flatten" : "kill", fmt::format("kill file {}", config_.node.kill_file.string()),
-                               date);
+                               date, false);
         !s) {
       return s;
     }

@@ -89,7 +89,8 @@ class TradingNode {
   core::Status refresh_data(bool& changed);
   core::Status set_up(std::size_t first_session);
   core::Status run_day(std::size_t t);
-  core::Status apply_control(const std::string& action, const std::string& detail, core::Date date);
+  // replaying: the control is re-run from the journal (what it did at the broker is done).
+  core::Status apply_control(const std::string& action, const std::string& detail, core::Date date, bool replaying);
   core::Status replay_journaled_controls(core::Date date);
   core::Status poll_controls(core::Date date);
   core::Status fail_if_error();

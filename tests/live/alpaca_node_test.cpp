@@ -205,6 +205,40 @@ TEST(AlpacaNode, APositionChangedOutsideTheBotHaltsTrading) {
   EXPECT_NE(status.output.find("risk: HALTED"), std::string::npos) << status.output;
 }
 
+TEST(AlpacaNode, KillSwitchCancelsEveryOrderAtTheBrokerThenFlattens) {
+  Session s;
+  ASSERT_EQ(run_command(s.node()).exit_code, 0);
+  s.open_market(1);
+  ASSERT_EQ(run_command(s.node()).exit_code, 0);
+  ASSERT_FALSE(s.alpaca.positions().empty());
+  const std::string by_hand = s.alpaca.place_by_hand("AAPL", "buy", 5, 1.00);  // not the bot's
+  const auto kill = run_command(kExe + " trade kill --flatten --db " + (s.dir / "journal.db").string());
+  ASSERT_EQ(kill.exit_code, 0) << kill.output;
+  const auto r = run_command(s.node("", false));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("kill switch at Alpaca: all open orders cancelled (verified: none open)"), std::string::npos)
+      << r.output;
+  // Everything open now is the kernel's flattening: one sell per position, nothing else.
+  std::size_t open_sells = 0;
+  for (const auto& o : s.alpaca.orders()) {
+    if (o.client_order_id == by_hand) {
+      EXPECT_EQ(o.status, "canceled");
+    }
+    if (o.status == "new" || o.status == "accepted") {
+      EXPECT_EQ(o.side, "sell") << o.client_order_id;
+      EXPECT_EQ(o.type, "market") << o.client_order_id;
+      ++open_sells;
+    }
+  }
+  EXPECT_EQ(open_sells, s.alpaca.positions().size());
+  s.open_market(2);  // the flattening fills at the open
+  EXPECT_TRUE(s.alpaca.positions().empty());
+  const auto after = run_command(s.node());
+  ASSERT_EQ(after.exit_code, 0) << after.output;  // the journal agrees: flat, cash reconciled
+  auto status = run_command(kExe + " trade status --db " + (s.dir / "journal.db").string());
+  EXPECT_NE(status.output.find("risk: HALTED"), std::string::npos) << status.output;
+}
+
 TEST(AlpacaNode, LiveTradingNeedsTheConfigAndTheFlag) {
   Session s;
   auto config = read_file(s.dir / "paper.toml");

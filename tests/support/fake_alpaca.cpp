@@ -43,7 +43,7 @@ json error(int code, const std::string& message) { return {{"code", code}, {"mes
 
 bool is_open(const std::string& status) {
   return status == "new" || status == "accepted" || status == "partially_filled" || status == "pending_new" ||
-         status == "held";
+         status == "held" || status == "pending_cancel";
 }
 
 }  // namespace
@@ -429,6 +429,15 @@ void FakeAlpaca::serve_rest() {
   rest_->Get("/v2/orders", [this](const httplib::Request& req, httplib::Response& res) {
     std::lock_guard lock(mutex_);
     const std::string status = req.has_param("status") ? req.get_param_value("status") : "open";
+    // Cancel-all is asynchronous at Alpaca: its pending cancels finish two listings later.
+    if (cancels_finish_in_ > 0 && --cancels_finish_in_ == 0) {
+      for (auto& o : orders_) {
+        if (o.status != "pending_cancel") continue;
+        o.status = "canceled";
+        o.updated_ns = now_ns();
+        send_event("canceled", o);
+      }
+    }
     json list = json::array();
     for (const auto& o : orders_) {
       if (!o.parent.empty()) continue;  // legs are nested under their parent
@@ -461,12 +470,13 @@ void FakeAlpaca::serve_rest() {
     std::lock_guard lock(mutex_);
     json list = json::array();
     for (auto& o : orders_) {
-      if (!is_open(o.status)) continue;
-      o.status = "canceled";
+      if (!is_open(o.status) || o.status == "pending_cancel") continue;
+      o.status = "pending_cancel";
       o.updated_ns = now_ns();
-      send_event("canceled", o);
+      send_event("pending_cancel", o);
       list.push_back({{"id", o.id}, {"status", 200}});
     }
+    if (!list.empty()) cancels_finish_in_ = 2;
     res.status = 207;
     res.set_content(list.dump(), "application/json");
   });
@@ -592,6 +602,26 @@ void FakeAlpaca::expire(const std::string& client_order_id) {
     o->updated_ns = now_ns();
     send_event("expired", *o);
   }
+}
+
+std::string FakeAlpaca::place_by_hand(const std::string& symbol, const std::string& side, std::int64_t qty,
+                                      double limit_price) {
+  std::lock_guard lock(mutex_);
+  FakeAlpacaOrder o;
+  o.id = next_id();
+  o.client_order_id = "by-hand-" + o.id;
+  o.symbol = symbol;
+  o.side = side;
+  o.type = "limit";
+  o.time_in_force = "gtc";
+  o.order_class = "";
+  o.status = "new";
+  o.qty = qty;
+  o.limit_price = limit_price;
+  o.created_ns = o.updated_ns = now_ns();
+  orders_.push_back(o);
+  send_event("new", o);
+  return o.client_order_id;
 }
 
 void FakeAlpaca::set_position(const std::string& symbol, std::int64_t qty, double average_price) {

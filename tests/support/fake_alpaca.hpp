@@ -53,6 +53,8 @@ class FakeAlpaca {
   void fill_market_orders();
   void expire(const std::string& client_order_id);
   void set_position(const std::string& symbol, std::int64_t qty, double average_price);  // outside the bot
+  // A GTC limit order placed in the dashboard, not by the bot; returns its client order id.
+  std::string place_by_hand(const std::string& symbol, const std::string& side, std::int64_t qty, double limit_price);
 
   // Faults, each for the next order POST only.
   void fail_next_order(int status, bool accept_it);      // 500/503 after (or instead of) accepting
@@ -99,6 +101,7 @@ class FakeAlpaca {
   bool holding_ = false;
   std::vector<std::string> held_;
   int throttle_reset_after_ = 1;
+  int cancels_finish_in_ = 0;  // order listings until a cancel-all's pending cancels are done
   std::vector<std::string> requests_;
   std::unique_ptr<httplib::Server> rest_;
   std::thread rest_thread_;

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   add_backtest_commands(app, global);
   add_pipeline_commands(app, global);
   add_trade_commands(app, global);
+  add_db_commands(app, global);
   add_risk_benches(bench, global);
   add_models_bench(bench, global);
 

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
-"""The 20 core indicators of `kestrel bench features` in pandas, for a side-by-side figure.
+"""The 20 indicators of `kestrel bench features --set pandas20`, in pandas, for a like-for-like figure.
 
-Usage: /usr/bin/python3 bench/pandas_features.py ../shared/data/us-daily
+Usage: bash bench/features_vs_pandas.sh (runs both back to back and prints the ratio), or
+       /usr/bin/python3 bench/pandas_features.py ../shared/data/us-daily
 
 Loads every <TICKER>.csv.gz of the folder into wide (date x ticker) frames of adjusted
 open/high/low/close and split-adjusted volume (as kestrel's Panel does), then times computing:

@@ -15,6 +15,7 @@
 #include "cli_support.hpp"
 #include "core/paths.hpp"
 #include "features/feature_pipeline.hpp"
+#include "pandas_indicator_set.hpp"
 #include "store/csv_folder.hpp"
 #include "store/snapshot.hpp"
 
@@ -39,6 +40,7 @@ double process_cpu_seconds() {
 struct FeaturesBenchArgs {
   std::string data;
   std::string db;
+  std::string set = "all";
   int threads = 0;
   int repeat = 3;
 };
@@ -68,9 +70,19 @@ void run_features_bench(const GlobalOptions& global, const FeaturesBenchArgs& ar
   std::size_t present = 0;
   std::size_t cells = 0;
   std::size_t num_features = 0;
+  const bool pandas_set = args.set == "pandas20";
   for (int i = 0; i < args.repeat; ++i) {
     const double cpu_start = process_cpu_seconds();
     const auto start = Clock::now();
+    if (pandas_set) {
+      std::vector<float> values;
+      present = compute_pandas_indicators(*panel, values);
+      times.push_back(seconds_since(start));
+      cpu_times.push_back(process_cpu_seconds() - cpu_start);
+      num_features = pandas_indicator_names().size();
+      cells = values.size();
+      continue;
+    }
     const auto matrix = features::compute_features(*panel, {.show_progress = !global.quiet && i == 0});
     times.push_back(seconds_since(start));
     cpu_times.push_back(process_cpu_seconds() - cpu_start);
@@ -81,7 +93,8 @@ void run_features_bench(const GlobalOptions& global, const FeaturesBenchArgs& ar
   }
   std::ranges::sort(times);
   std::ranges::sort(cpu_times);
-  fmt::print("  {} features = {} values ({} present, {:.1f} MB as float32)\n", num_features, cells, present,
+  fmt::print("  {} {} = {} values ({} present, {:.1f} MB as float32)\n", num_features,
+             pandas_set ? "indicators (the pandas script's set)" : "features", cells, present,
              static_cast<double>(cells) * sizeof(float) / 1e6);
   fmt::print("  compute best {:.2f} s  median {:.2f} s  (of {} runs; excludes load)\n", times.front(),
              times[times.size() / 2], times.size());
@@ -98,6 +111,10 @@ void add_features_bench(CLI::App& bench, const GlobalOptions& global) {
   command->add_option("--data", args->data, "Folder of per-ticker CSV files (e.g. ../shared/data/us-daily)")
       ->check(CLI::ExistingDirectory);
   add_db_option(*command, args->db);
+  command->add_option("--set", args->set,
+                      "all: every feature of the registry; pandas20: the 20 indicators of bench/pandas_features.py")
+      ->check(CLI::IsMember({"all", "pandas20"}))
+      ->capture_default_str();
   command->add_option("--threads", args->threads, "Worker threads (default: all cores)")
       ->check(CLI::NonNegativeNumber);
   command->add_option("--repeat", args->repeat, "Timed runs")->check(CLI::PositiveNumber);

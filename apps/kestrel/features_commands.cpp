@@ -1,12 +1,16 @@
-// `kestrel features …`: build (compute, leak-check and write the feature snapshot) and
-// describe (coverage and summary statistics per feature).
+// `kestrel features …`: build (compute, leak-check, record the result and optionally export
+// the values) and describe (coverage and summary statistics per feature).
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <fstream>
 #include <memory>
+#include <numeric>
 #include <string>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <tbb/parallel_for.h>
 
 #include "cli_support.hpp"
 #include "core/paths.hpp"
@@ -20,10 +24,16 @@
 namespace kestrel::app {
 namespace {
 
-std::filesystem::path default_feature_path(const std::filesystem::path& db) {
+std::filesystem::path default_record_path(const std::filesystem::path& db) {
   std::filesystem::path out = db;
-  out += ".features";
+  out += ".features.json";
   return out;
+}
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
 store::Panel load_panel(const GlobalOptions& global, const std::string& db_flag) {
@@ -33,7 +43,8 @@ store::Panel load_panel(const GlobalOptions& global, const std::string& db_flag)
 
 struct BuildArgs {
   std::string db;
-  std::string out;
+  std::string record;
+  std::string export_to;
   std::string label = "direction";
   std::size_t horizon = 1;
   std::size_t truncation_cuts = 2;
@@ -47,15 +58,17 @@ dataset::LabelKind parse_label(const std::string& text) {
   throw CommandFailed{fmt::format("--label: unknown label '{}' (direction, fwd_return, outperform)", text)};
 }
 
-// Runs both leak checks; throws CommandFailed naming every flagged feature.
-void run_leak_check(const store::Panel& panel, const features::FeatureMatrix& matrix,
-                    const BuildArgs& args) {
+// Runs both leak checks; throws CommandFailed naming every flagged feature. Returns what was
+// checked, for the build record.
+nlohmann::json run_leak_check(const store::Panel& panel, const features::FeatureMatrix& matrix,
+                              const BuildArgs& args) {
   const auto labels = value_or_fail(dataset::make_labels(panel, {.kind = parse_label(args.label), .horizon = args.horizon}));
   const auto association = value_or_fail(dataset::check_label_association(matrix, labels));
   std::vector<std::string> problems;
   for (const auto& f : association.features) {
     if (f.flagged) problems.push_back(fmt::format("{}: {}", f.name, f.reason));
   }
+  nlohmann::json cuts = nlohmann::json::array();
   if (args.truncation_cuts > 0) {
     const features::FeatureOptions options{.show_progress = false};
     const auto truncation = value_or_fail(dataset::check_truncation(
@@ -63,6 +76,7 @@ void run_leak_check(const store::Panel& panel, const features::FeatureMatrix& ma
           return features::compute_features(p, options);
         },
         {.cut_points = args.truncation_cuts}));
+    for (core::Date cut : truncation.cuts) cuts.push_back(cut.to_string());
     for (const auto& c : truncation.changes) {
       problems.push_back(fmt::format("{}: value for {} on {} changes from {} to {} when data after {} is removed",
                                      c.feature, c.ticker, c.date.to_string(), c.full, c.truncated, c.cut.to_string()));
@@ -80,33 +94,108 @@ void run_leak_check(const store::Panel& panel, const features::FeatureMatrix& ma
     if (strongest == nullptr || std::fabs(f.rank_correlation) > std::fabs(strongest->rank_correlation)) strongest = &f;
   }
   fmt::print("leak check: passed ({} features against {}, {} truncation cut(s)); strongest rank correlation {:.3f} ({})\n",
-             matrix.num_features(), labels.name, args.truncation_cuts,
+             matrix.num_features(), labels.name, cuts.size(),
              strongest ? strongest->rank_correlation : 0.0, strongest ? strongest->name : "-");
+  return {{"passed", true},
+          {"label", labels.name},
+          {"truncation_cuts", cuts},
+          {"strongest_feature", strongest ? strongest->name : ""},
+          {"strongest_rank_correlation", strongest ? strongest->rank_correlation : 0.0}};
 }
 
+// Values present per feature (finite), counted in parallel over the matrix.
+std::vector<std::size_t> present_counts(const features::FeatureMatrix& matrix) {
+  std::vector<std::size_t> counts(matrix.num_features(), 0);
+  const std::size_t cells = matrix.num_tickers() * matrix.num_dates();
+  tbb::parallel_for(std::size_t{0}, matrix.num_features(), [&](std::size_t f) {
+    const float* v = matrix.values.data() + f * cells;
+    std::size_t n = 0;
+    for (std::size_t j = 0; j < cells; ++j) n += std::isfinite(v[j]) ? 1 : 0;
+    counts[f] = n;
+  });
+  return counts;
+}
+
+// Writes `text` to `path` through a temporary file renamed over it.
+void write_atomically(const std::filesystem::path& path, const std::string& text) {
+  std::filesystem::path temp = path;
+  temp += ".tmp";
+  {
+    std::ofstream out(temp, std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) throw CommandFailed{fmt::format("{}: cannot write", temp.string())};
+  }
+  std::error_code ec;
+  std::filesystem::rename(temp, path, ec);
+  if (ec) throw CommandFailed{fmt::format("{}: cannot rename {} over it: {}", path.string(), temp.string(), ec.message())};
+}
+
+// Features are recomputed where they are used (pipeline, scoring, describe): computing all of
+// them for us-daily takes about a second, less than writing or reading them would. `build`
+// is the check: it computes them, runs the leak check and records the outcome next to the
+// store; --export writes the values for use outside Kestrel.
 void run_build(const GlobalOptions& global, const BuildArgs& args) {
+  const auto start = Clock::now();
   const auto db = resolve_db(global, args.db);
   const store::Panel panel = load_panel(global, args.db);
-  const features::FeatureMatrix matrix = features::compute_features(panel, {.show_progress = !global.quiet});
-  run_leak_check(panel, matrix, args);
-  const std::filesystem::path out = args.out.empty() ? default_feature_path(db) : std::filesystem::path(args.out);
-  check(dataset::write_feature_file(matrix, out));
+  const double load_s = seconds_since(start);
 
-  const auto stats = dataset::summarise_features(matrix);
-  std::size_t finite = 0;
-  for (const auto& s : stats) finite += s.count;
-  const double cells = static_cast<double>(matrix.values.size());
-  fmt::print("wrote {}: {} features x {} tickers x {} dates ({}..{}), {:.1f}% of values present\n", out.string(),
-             matrix.num_features(), matrix.num_tickers(), matrix.num_dates(),
-             matrix.dates.empty() ? "-" : matrix.dates.front().to_string(),
-             matrix.dates.empty() ? "-" : matrix.dates.back().to_string(),
-             cells > 0 ? 100.0 * static_cast<double>(finite) / cells : 0.0);
-  auto sparse = stats;
-  std::sort(sparse.begin(), sparse.end(), [](const auto& a, const auto& b) { return a.nan_share > b.nan_share; });
-  sparse.resize(std::min<std::size_t>(5, sparse.size()));
-  fmt::print("least covered:");
-  for (const auto& s : sparse) fmt::print(" {} ({:.1f}% missing)", s.name, 100.0 * s.nan_share);
+  auto step = Clock::now();
+  const features::FeatureMatrix matrix = features::compute_features(panel, {.show_progress = !global.quiet});
+  const double compute_s = seconds_since(step);
+  fmt::print("computed {} features x {} tickers x {} dates ({}..{}) in {:.2f} s\n", matrix.num_features(),
+             matrix.num_tickers(), matrix.num_dates(), matrix.dates.empty() ? "-" : matrix.dates.front().to_string(),
+             matrix.dates.empty() ? "-" : matrix.dates.back().to_string(), compute_s);
+
+  step = Clock::now();
+  nlohmann::json leak = run_leak_check(panel, matrix, args);
+  const double leak_s = seconds_since(step);
+
+  const auto counts = present_counts(matrix);
+  const std::size_t cells = matrix.num_tickers() * matrix.num_dates();
+  std::size_t present = 0;
+  for (std::size_t c : counts) present += c;
+  const double total = static_cast<double>(cells * matrix.num_features());
+  fmt::print("{:.1f}% of values present; least covered:", total > 0 ? 100.0 * static_cast<double>(present) / total : 0.0);
+  std::vector<std::size_t> order(counts.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return counts[a] < counts[b]; });
+  for (std::size_t k = 0; k < std::min<std::size_t>(5, order.size()); ++k) {
+    const double missing = cells > 0 ? 1.0 - static_cast<double>(counts[order[k]]) / static_cast<double>(cells) : 0.0;
+    fmt::print(" {} ({:.1f}% missing)", matrix.names[order[k]], 100.0 * missing);
+  }
   fmt::print("\n");
+
+  double export_s = 0;
+  if (!args.export_to.empty()) {
+    step = Clock::now();
+    check(dataset::write_feature_file(matrix, args.export_to));
+    export_s = seconds_since(step);
+    fmt::print("exported the values to {} ({:.1f} MB) in {:.2f} s\n", args.export_to,
+               static_cast<double>(std::filesystem::file_size(args.export_to)) / 1e6, export_s);
+  }
+
+  nlohmann::json features = nlohmann::json::array();
+  for (std::size_t f = 0; f < matrix.num_features(); ++f) {
+    features.push_back({{"name", matrix.names[f]}, {"present", counts[f]}});
+  }
+  const nlohmann::json record = {
+      {"store", db.string()},
+      {"store_data_version", panel.store_data_version()},
+      {"tickers", matrix.num_tickers()},
+      {"dates", matrix.num_dates()},
+      {"first_date", matrix.dates.empty() ? "" : matrix.dates.front().to_string()},
+      {"last_date", matrix.dates.empty() ? "" : matrix.dates.back().to_string()},
+      {"leak_check", leak},
+      {"features", features},
+      {"export", args.export_to},
+      {"seconds", {{"load", load_s}, {"compute", compute_s}, {"leak_check", leak_s}, {"export", export_s}}}};
+  const std::filesystem::path record_path = args.record.empty() ? default_record_path(db) : std::filesystem::path(args.record);
+  write_atomically(record_path, record.dump(2) + "\n");
+  fmt::print("recorded the check in {}; {:.2f} s in all (load {:.2f}, compute {:.2f}, leak check {:.2f}{})\n",
+             record_path.string(), seconds_since(start), load_s, compute_s, leak_s,
+             args.export_to.empty() ? "" : fmt::format(", export {:.2f}", export_s));
 }
 
 struct DescribeArgs {
@@ -147,17 +236,21 @@ void run_describe(const GlobalOptions& global, const DescribeArgs& args) {
 }  // namespace
 
 void add_features_commands(CLI::App& app, const GlobalOptions& global) {
-  CLI::App* group = app.add_subcommand("features", "Feature matrix: build the snapshot, describe coverage");
+  CLI::App* group = app.add_subcommand("features", "Feature matrix: check (and export) it, describe coverage");
   group->require_subcommand(1);
 
   auto build_args = std::make_shared<BuildArgs>();
   CLI::App* build = group->add_subcommand(
       "build",
       "Compute every feature for the research panel, run the look-ahead check (label association "
-      "and truncation at sampled dates) and write the feature snapshot. Fails, writing nothing, "
-      "if a feature looks ahead.");
+      "and truncation at sampled dates) and record the outcome; --export also writes the values. "
+      "Fails, writing nothing, if a feature looks ahead.");
   add_db_option(*build, build_args->db);
-  build->add_option("--out", build_args->out, "Feature snapshot file (default: <db>.features next to the store)");
+  build->add_option("--record", build_args->record,
+                    "Where to record the check's outcome, as JSON (default: <db>.features.json next to the store)");
+  build->add_option("--export", build_args->export_to,
+                    "Also write the feature values to this file (each ticker's own dates only; "
+                    "read by `features describe --features` and dataset::read_feature_file)");
   build->add_option("--label", build_args->label, "Label the leak check tests against: direction, fwd_return, outperform")
       ->capture_default_str();
   build->add_option("--horizon", build_args->horizon, "Label horizon in trading days")->capture_default_str()->check(CLI::PositiveNumber);
@@ -170,7 +263,7 @@ void add_features_commands(CLI::App& app, const GlobalOptions& global) {
   CLI::App* describe = group->add_subcommand(
       "describe", "Coverage and summary statistics per feature (count, NaN share, mean, std, min, p1, p50, p99, max)");
   add_db_option(*describe, describe_args->db);
-  describe->add_option("--features", describe_args->features, "Read a feature snapshot instead of computing from the store")
+  describe->add_option("--features", describe_args->features, "Read a file written by `features build --export` instead of computing from the store")
       ->check(CLI::ExistingFile);
   describe->add_flag("--json", describe_args->json, "Print JSON instead of a table");
   describe->callback([&global, describe_args] { run_describe(global, *describe_args); });

@@ -6,12 +6,17 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <fstream>
+#include <limits>
+#include <span>
 #include <string>
 #include <vector>
 
-#include <zlib.h>
+#include <tbb/parallel_for.h>
+
+#include "core/checksum.hpp"
 
 namespace kestrel::dataset {
 namespace {
@@ -35,8 +40,44 @@ struct Header {
 };
 static_assert(sizeof(Header) == kHeaderSize);
 
-std::uint64_t crc(const unsigned char* data, std::size_t size, std::uint64_t seed = 0) {
-  return crc32_z(static_cast<uLong>(seed), data, size);
+// Each ticker's stored span of dates: from the first to the last date on which any of its
+// features has a value. Outside it every value is NaN and is not stored.
+struct StoredRange {
+  std::uint32_t first = 0;
+  std::uint32_t count = 0;
+};
+
+std::vector<StoredRange> stored_ranges(const features::FeatureMatrix& m) {
+  std::vector<StoredRange> ranges(m.num_tickers());
+  tbb::parallel_for(std::size_t{0}, m.num_tickers(), [&](std::size_t i) {
+    std::size_t first = m.num_dates();
+    std::size_t end = 0;
+    for (std::size_t f = 0; f < m.num_features(); ++f) {
+      const auto row = m.series(f, i);
+      std::size_t a = 0;
+      while (a < first && std::isnan(row[a])) ++a;
+      first = std::min(first, a);
+      std::size_t b = row.size();
+      while (b > end && std::isnan(row[b - 1])) --b;
+      end = std::max(end, b);
+    }
+    if (first < end) ranges[i] = {static_cast<std::uint32_t>(first), static_cast<std::uint32_t>(end - first)};
+  });
+  return ranges;
+}
+
+// The checksum: XXH64 of the metadata after the checksum field followed by the XXH64 of each
+// (feature, ticker) slice of values, so slices are hashed in parallel and never copied.
+std::uint64_t file_checksum(std::span<const unsigned char> metadata, std::size_t num_features,
+                            const std::vector<StoredRange>& ranges, const auto& slice) {
+  std::vector<std::uint64_t> digests(num_features * ranges.size());
+  tbb::parallel_for(std::size_t{0}, num_features, [&](std::size_t f) {
+    for (std::size_t i = 0; i < ranges.size(); ++i) digests[f * ranges.size() + i] = core::xxh64(std::as_bytes(slice(f, i)));
+  });
+  std::vector<std::byte> all(metadata.size() + digests.size() * sizeof(std::uint64_t));
+  std::memcpy(all.data(), metadata.data(), metadata.size());
+  if (!digests.empty()) std::memcpy(all.data() + metadata.size(), digests.data(), digests.size() * sizeof(std::uint64_t));
+  return core::xxh64(all);
 }
 
 void append_string(std::vector<unsigned char>& out, const std::string& s) {
@@ -82,18 +123,25 @@ core::Status write_feature_file(const features::FeatureMatrix& m, const std::fil
     return core::fail("{}: feature matrix holds {} values, expected {}", path.string(), m.values.size(),
                       m.num_features() * m.num_tickers() * m.num_dates());
   }
+  const auto ranges = stored_ranges(m);
   std::vector<unsigned char> head(kHeaderSize, 0);
-  for (core::Date d : m.dates) {
-    const std::int32_t days = d.days();
-    const auto* p = reinterpret_cast<const unsigned char*>(&days);
-    head.insert(head.end(), p, p + sizeof(days));
+  auto append = [&head](const auto& value) {
+    const auto* p = reinterpret_cast<const unsigned char*>(&value);
+    head.insert(head.end(), p, p + sizeof(value));
+  };
+  for (core::Date d : m.dates) append(static_cast<std::int32_t>(d.days()));
+  for (const StoredRange& r : ranges) {
+    append(r.first);
+    append(r.count);
   }
   const std::uint64_t strings_offset = head.size();
   for (const auto& name : m.names) append_string(head, name);
   for (const auto& ticker : m.tickers) append_string(head, ticker);
   head.resize((head.size() + 63) / 64 * 64, 0);
   const std::uint64_t values_offset = head.size();
-  const std::size_t values_bytes = m.values.size() * sizeof(float);
+  std::uint64_t stored = 0;
+  for (const StoredRange& r : ranges) stored += r.count;
+  const std::uint64_t values_bytes = stored * m.num_features() * sizeof(float);
 
   Header h{};
   std::memcpy(h.magic, kMagic, sizeof(kMagic));
@@ -106,8 +154,8 @@ core::Status write_feature_file(const features::FeatureMatrix& m, const std::fil
   h.values_offset = values_offset;
   h.file_size = values_offset + values_bytes;
   std::memcpy(head.data(), &h, sizeof(h));
-  std::uint64_t checksum = crc(head.data() + kChecksumEnd, head.size() - kChecksumEnd);
-  checksum = crc(reinterpret_cast<const unsigned char*>(m.values.data()), values_bytes, checksum);
+  auto slice = [&](std::size_t f, std::size_t i) { return m.series(f, i).subspan(ranges[i].first, ranges[i].count); };
+  const std::uint64_t checksum = file_checksum(std::span(head).subspan(kChecksumEnd), m.num_features(), ranges, slice);
   std::memcpy(head.data() + 8, &checksum, sizeof(checksum));
 
   std::filesystem::path temp = path;
@@ -116,9 +164,18 @@ core::Status write_feature_file(const features::FeatureMatrix& m, const std::fil
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);
     if (!out) return core::fail("{}: cannot create", temp.string());
     out.write(reinterpret_cast<const char*>(head.data()), static_cast<std::streamsize>(head.size()));
-    out.write(reinterpret_cast<const char*>(m.values.data()), static_cast<std::streamsize>(values_bytes));
+    for (std::size_t f = 0; f < m.num_features(); ++f) {
+      for (std::size_t i = 0; i < m.num_tickers(); ++i) {
+        const auto values = slice(f, i);
+        out.write(reinterpret_cast<const char*>(values.data()), static_cast<std::streamsize>(values.size_bytes()));
+      }
+    }
     out.flush();
-    if (!out) return core::fail("{}: write failed (disk full?)", temp.string());
+    if (!out) {
+      out.close();
+      std::filesystem::remove(temp);
+      return core::fail("{}: write failed (disk full?)", temp.string());
+    }
   }
   std::error_code ec;
   std::filesystem::rename(temp, path, ec);
@@ -139,14 +196,37 @@ core::Result<features::FeatureMatrix> read_feature_file(const std::filesystem::p
     return core::fail("{}: feature file format {} (this build reads {}); rebuild it with `kestrel features build`",
                       name, h.version, kFeatureFileVersion);
   }
-  const std::uint64_t values_bytes =
-      static_cast<std::uint64_t>(h.num_features) * h.num_tickers * h.num_dates * sizeof(float);
-  if (h.file_size != map.size() || h.values_offset + values_bytes != h.file_size ||
-      h.strings_offset != kHeaderSize + std::uint64_t{h.num_dates} * 4 || h.strings_offset > h.values_offset) {
+  const std::uint64_t ranges_offset = kHeaderSize + std::uint64_t{h.num_dates} * 4;
+  if (h.strings_offset != ranges_offset + std::uint64_t{h.num_tickers} * sizeof(StoredRange) ||
+      h.strings_offset > h.values_offset || h.values_offset > map.size()) {
     return core::fail("{}: truncated or inconsistent (header says {} bytes, file has {})", name, h.file_size,
                       map.size());
   }
-  const std::uint64_t checksum = crc(map.data() + kChecksumEnd, map.size() - kChecksumEnd);
+  std::vector<StoredRange> ranges(h.num_tickers);
+  if (!ranges.empty()) std::memcpy(ranges.data(), map.data() + ranges_offset, ranges.size() * sizeof(StoredRange));
+  std::uint64_t stored = 0;
+  for (const StoredRange& r : ranges) {
+    if (std::uint64_t{r.first} + r.count > h.num_dates) return core::fail("{}: a ticker's stored dates run past the dates", name);
+    stored += r.count;
+  }
+  const std::uint64_t values_bytes = stored * h.num_features * sizeof(float);
+  if (h.file_size != map.size() || h.values_offset + values_bytes != h.file_size) {
+    return core::fail("{}: truncated or inconsistent (header says {} bytes, file has {})", name, h.file_size,
+                      map.size());
+  }
+  // Start of each (feature, ticker) slice, in the order they were written.
+  std::vector<std::uint64_t> ticker_start(h.num_tickers);
+  std::uint64_t running = 0;
+  for (std::size_t i = 0; i < ranges.size(); ++i) {
+    ticker_start[i] = running;
+    running += ranges[i].count;
+  }
+  auto slice = [&](std::size_t f, std::size_t i) {
+    const auto* base = reinterpret_cast<const float*>(map.data() + h.values_offset);
+    return std::span<const float>(base + f * stored + ticker_start[i], ranges[i].count);
+  };
+  const std::uint64_t checksum =
+      file_checksum(std::span(map.data() + kChecksumEnd, h.values_offset - kChecksumEnd), h.num_features, ranges, slice);
   if (checksum != h.checksum) return core::fail("{}: checksum mismatch: the file is corrupt", name);
 
   features::FeatureMatrix m;
@@ -175,8 +255,17 @@ core::Result<features::FeatureMatrix> read_feature_file(const std::filesystem::p
   for (auto& s : m.tickers) {
     if (!read_string(s)) return core::fail("{}: tickers run past the values section", name);
   }
-  m.values.resize(values_bytes / sizeof(float));
-  std::memcpy(m.values.data(), map.data() + h.values_offset, values_bytes);
+  m.values.resize(std::size_t{h.num_features} * h.num_tickers * h.num_dates);
+  tbb::parallel_for(std::size_t{0}, m.num_features(), [&](std::size_t f) {
+    for (std::size_t i = 0; i < m.num_tickers(); ++i) {
+      auto row = m.series(f, i);
+      const auto stored_values = slice(f, i);
+      const auto first = row.begin() + ranges[i].first;
+      std::fill(row.begin(), first, std::numeric_limits<float>::quiet_NaN());
+      std::copy(stored_values.begin(), stored_values.end(), first);
+      std::fill(first + ranges[i].count, row.end(), std::numeric_limits<float>::quiet_NaN());
+    }
+  });
   return m;
 }
 

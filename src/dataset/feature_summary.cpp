@@ -9,11 +9,18 @@
 namespace kestrel::dataset {
 namespace {
 
-double quantile_sorted(const std::vector<float>& v, double q) {
+// The q-quantile with linear interpolation between order statistics, as on the sorted
+// values, but found by selection (O(n)): the summary of the full universe sorts nothing.
+// Reorders `v`.
+double quantile(std::vector<float>& v, double q) {
   const double pos = q * static_cast<double>(v.size() - 1);
   const auto lo = static_cast<std::size_t>(pos);
-  if (lo + 1 >= v.size()) return v[lo];
-  return v[lo] + (pos - static_cast<double>(lo)) * (static_cast<double>(v[lo + 1]) - v[lo]);
+  const auto at = v.begin() + static_cast<std::ptrdiff_t>(lo);
+  std::nth_element(v.begin(), at, v.end());
+  const float below = *at;
+  if (lo + 1 >= v.size()) return below;
+  const float above = *std::min_element(at + 1, v.end());
+  return below + (pos - static_cast<double>(lo)) * (static_cast<double>(above) - below);
 }
 
 }  // namespace
@@ -45,12 +52,12 @@ std::vector<FeatureStats> summarise_features(const features::FeatureMatrix& m) {
     const double n = static_cast<double>(v.size());
     s.mean = sum / n;
     s.std = std::sqrt(std::max(0.0, sum_sq / n - s.mean * s.mean));
-    std::sort(v.begin(), v.end());
-    s.min = v.front();
-    s.max = v.back();
-    s.p1 = quantile_sorted(v, 0.01);
-    s.p50 = quantile_sorted(v, 0.50);
-    s.p99 = quantile_sorted(v, 0.99);
+    const auto [lowest, highest] = std::minmax_element(v.begin(), v.end());
+    s.min = *lowest;
+    s.max = *highest;
+    s.p50 = quantile(v, 0.50);
+    s.p1 = quantile(v, 0.01);
+    s.p99 = quantile(v, 0.99);
   });
   return out;
 }

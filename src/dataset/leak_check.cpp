@@ -9,6 +9,7 @@
 #include <tbb/parallel_for.h>
 
 #include "dataset/panel_truncation.hpp"
+#include "features/value_sort.hpp"
 
 namespace kestrel::dataset {
 namespace {
@@ -17,15 +18,16 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // Average ranks (1-based; ties share their mean rank).
 std::vector<double> average_ranks(const std::vector<float>& v) {
-  std::vector<std::size_t> order(v.size());
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return v[a] < v[b]; });
+  std::vector<std::uint64_t> keys(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) keys[i] = features::value_key(v[i], i);
+  std::vector<std::uint64_t> scratch;
+  features::sort_by_value(keys, scratch);
   std::vector<double> ranks(v.size());
-  for (std::size_t i = 0; i < order.size();) {
+  for (std::size_t i = 0; i < keys.size();) {
     std::size_t j = i;
-    while (j + 1 < order.size() && v[order[j + 1]] == v[order[i]]) ++j;
+    while (j + 1 < keys.size() && features::same_value(keys[j + 1], keys[i])) ++j;
     const double rank = 0.5 * static_cast<double>(i + j) + 1.0;
-    for (std::size_t m = i; m <= j; ++m) ranks[order[m]] = rank;
+    for (std::size_t m = i; m <= j; ++m) ranks[features::key_index(keys[m])] = rank;
     i = j + 1;
   }
   return ranks;

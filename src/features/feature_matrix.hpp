@@ -13,14 +13,18 @@
 #include <vector>
 
 #include "core/date.hpp"
+#include "core/large_array_allocator.hpp"
 
 namespace kestrel::features {
+
+// Uninitialised on resize, huge pages for the full universe (see core/large_array_allocator.hpp).
+using FeatureValues = std::vector<float, core::LargeArrayAllocator<float>>;
 
 struct FeatureMatrix {
   std::vector<std::string> names;    // feature names (see docs/features.md)
   std::vector<core::Date> dates;     // the panel's dates
   std::vector<std::string> tickers;  // the panel's tickers
-  std::vector<float> values;
+  FeatureValues values;
 
   std::size_t num_features() const { return names.size(); }
   std::size_t num_tickers() const { return tickers.size(); }

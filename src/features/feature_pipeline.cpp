@@ -1,5 +1,6 @@
 #include "features/feature_pipeline.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -18,12 +19,17 @@ namespace {
 
 constexpr float kNaNf = std::numeric_limits<float>::quiet_NaN();
 
-// Writes a ticker's per-bar time-series values into the matrix rows, which are NaN already.
-void scatter(const TickerBars& bars, std::span<const double> values, FeatureMatrix& matrix, std::size_t ticker) {
+// Writes every row of one ticker: its per-bar time-series values on the dates it has a bar,
+// NaN elsewhere and in the rows later steps fill (market and cross-sectional features). The
+// matrix is allocated uninitialised, so this is the only pass over most of its memory, and it
+// runs in the per-ticker tasks, in parallel.
+void write_ticker_rows(const TickerBars& bars, std::span<const double> values, FeatureMatrix& matrix,
+                       std::size_t ticker) {
   const std::size_t m = bars.size();
   for (const FeatureSpec& spec : feature_specs()) {
-    if (spec.kind != FeatureKind::TimeSeries) continue;
     auto row = matrix.series(spec.id, ticker);
+    std::fill(row.begin(), row.end(), kNaNf);
+    if (spec.kind != FeatureKind::TimeSeries) continue;
     const double* v = values.data() + spec.id * m;
     for (std::size_t k = 0; k < m; ++k) {
       row[bars.date_index[k]] = std::isfinite(v[k]) ? static_cast<float>(v[k]) : kNaNf;
@@ -49,9 +55,8 @@ FeatureMatrix compute_features(const store::Panel& panel, const FeatureOptions& 
   for (const FeatureSpec& spec : feature_specs()) matrix.names.emplace_back(spec.name);
   matrix.dates.assign(panel.dates().begin(), panel.dates().end());
   matrix.tickers = panel.tickers();
-  // 2 GB for the full universe; filling it is a good part of the run, so it is done once and
-  // every later step writes only values.
-  matrix.values.assign(kFeatureCount * num_tickers * num_dates, kNaNf);
+  // 2 GB for the full universe, left uninitialised: the per-ticker tasks write every row.
+  matrix.values.resize(kFeatureCount * num_tickers * num_dates);
 
   const auto benchmark = panel.ticker_index(options.benchmark);
   std::vector<bool> universe_flags(num_tickers);
@@ -76,7 +81,7 @@ FeatureMatrix compute_features(const store::Panel& panel, const FeatureOptions& 
                         const TickerBars bars = extract_bars(panel, i, benchmark);
                         values.assign(kFeatureCount * bars.size(), std::numeric_limits<double>::quiet_NaN());
                         compute_time_series(bars, panel.dates(), options.max_gap, values);
-                        scatter(bars, values, matrix, i);
+                        write_ticker_rows(bars, values, matrix, i);
                         progress.advance();
                       }
                     });

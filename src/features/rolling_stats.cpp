@@ -5,6 +5,7 @@
 #include <cmath>
 #include <deque>
 #include <limits>
+#include <vector>
 
 namespace kestrel::features {
 namespace {
@@ -153,19 +154,49 @@ void rolling_min(std::span<const double> x, std::size_t window, std::span<double
 }
 
 void rolling_max_drawdown(std::span<const double> log_price, std::size_t window, std::span<double> out) {
-  assert(out.size() == log_price.size());
+  assert(out.size() == log_price.size() && window >= 1);
+  // The window [i - w + 1, i] is the suffix S of one block of w values and the prefix P of
+  // the next (blocks start at multiples of w), and
+  //   drawdown(S then P) = max(drawdown(S), drawdown(P), max(S) - min(P)).
+  // Suffix drawdowns and maxima are built backwards within each block, prefix drawdowns and
+  // minima forwards, so every window costs O(1). Each term is a difference of two of the
+  // window's values, so the result equals the direct O(w) scan exactly.
+  const std::size_t n = log_price.size();
+  const double* x = log_price.data();
+  std::vector<double> suffix_max(n), suffix_dd(n), prefix_min(n), prefix_dd(n);
+  for (std::size_t b = 0; b < n; b += window) {
+    const std::size_t e = std::min(n, b + window);
+    double lo = x[b], dd = 0, peak = x[b];
+    for (std::size_t j = b; j < e; ++j) {  // forwards: drawdown of x[b..j], min of x[b..j]
+      peak = std::max(peak, x[j]);
+      dd = std::max(dd, peak - x[j]);
+      lo = std::min(lo, x[j]);
+      prefix_dd[j] = dd;
+      prefix_min[j] = lo;
+    }
+    double hi = x[e - 1], trough = x[e - 1];
+    dd = 0;
+    for (std::size_t j = e; j-- > b;) {  // backwards: drawdown of x[j..e-1], max of x[j..e-1]
+      trough = std::min(trough, x[j]);
+      dd = std::max(dd, x[j] - trough);
+      hi = std::max(hi, x[j]);
+      suffix_dd[j] = dd;
+      suffix_max[j] = hi;
+    }
+  }
   std::size_t clean_run = 0;  // consecutive finite values ending at i
-  for (std::size_t i = 0; i < log_price.size(); ++i) {
-    clean_run = std::isnan(log_price[i]) ? 0 : clean_run + 1;
+  for (std::size_t i = 0; i < n; ++i) {
+    clean_run = std::isnan(x[i]) ? 0 : clean_run + 1;
     if (clean_run < window) {
       out[i] = kNaN;
       continue;
     }
-    double peak = log_price[i + 1 - window];
+    const std::size_t first = i + 1 - window;
     double worst = 0;
-    for (std::size_t j = i + 2 - window; j <= i; ++j) {
-      peak = std::max(peak, log_price[j]);
-      worst = std::max(worst, peak - log_price[j]);
+    if (first % window == 0) {
+      worst = prefix_dd[i];  // the window is one whole block
+    } else {
+      worst = std::max({suffix_dd[first], prefix_dd[i], suffix_max[first] - prefix_min[i]});
     }
     out[i] = 1.0 - std::exp(-worst);
   }

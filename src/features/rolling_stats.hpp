@@ -20,7 +20,7 @@ void rolling_skew_kurt(std::span<const double> x, std::size_t window, std::span<
 void rolling_max(std::span<const double> x, std::size_t window, std::span<double> out);
 void rolling_min(std::span<const double> x, std::size_t window, std::span<double> out);
 // Largest peak-to-trough fall inside the last `window` values of a log price, as a fraction
-// of the peak (0 … 1). O(n × window).
+// of the peak (0 … 1). O(n).
 void rolling_max_drawdown(std::span<const double> log_price, std::size_t window, std::span<double> out);
 // Regression of y on x over the window: beta = cov(x, y) / var(x), correlation, and the
 // window's residual standard deviation (of y - beta x - alpha, population).

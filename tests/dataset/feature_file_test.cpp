@@ -1,6 +1,9 @@
 #include "dataset/feature_file.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <vector>
 #include <fstream>
 #include <limits>
 
@@ -55,6 +58,41 @@ TEST(FeatureFile, DetectsCorruptionTruncationAndForeignFiles) {
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("not a Kestrel feature file"), std::string::npos);
   EXPECT_FALSE(read_feature_file(dir / "missing.kfeat"));
+}
+
+// Each ticker stores only its own span of dates: a late starter, an early leaver, a ticker
+// with a hole inside its span and one with no value at all come back exactly, NaN outside.
+TEST(FeatureFile, StoresEachTickersOwnDatesOnlyAndExpandsThemBack) {
+  const auto panel = testing::panel_from_closes({std::vector<double>(40, 1.0), std::vector<double>(40, 2.0),
+                                                 std::vector<double>(40, 3.0), std::vector<double>(40, 4.0)});
+  auto m = testing::indexed_matrix(panel, 3);
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  for (std::size_t f = 0; f < 3; ++f) {
+    auto late = m.series(f, 0);
+    std::fill(late.begin(), late.begin() + 30, nan);  // ticker 0: dates 30..39
+    auto early = m.series(f, 1);
+    std::fill(early.begin() + 5, early.end(), nan);  // ticker 1: dates 0..4
+    m.series(f, 2)[17] = nan;                        // ticker 2: all dates, one hole
+    auto none = m.series(f, 3);
+    std::fill(none.begin(), none.end(), nan);  // ticker 3: nothing
+  }
+  m.series(2, 0)[28] = 7.0f;  // one feature starting earlier widens the ticker's span
+  kestrel::testing::TempDir dir;
+  const auto path = dir / "f.kfeat";
+  ASSERT_TRUE(write_feature_file(m, path));
+  // Stored: (12 + 5 + 40 + 0) dates x 3 features, not 4 x 40 x 3.
+  const auto header_and_names = std::filesystem::file_size(path) - 57 * 3 * sizeof(float);
+  EXPECT_LT(header_and_names, 64u + 40u * 4 + 4 * 8 + 64 + 64);
+  const auto back = read_feature_file(path);
+  ASSERT_TRUE(back) << back.error().message;
+  ASSERT_EQ(back->values.size(), m.values.size());
+  for (std::size_t j = 0; j < m.values.size(); ++j) {
+    if (std::isnan(m.values[j])) {
+      EXPECT_TRUE(std::isnan(back->values[j])) << j;
+    } else {
+      EXPECT_EQ(back->values[j], m.values[j]) << j;
+    }
+  }
 }
 
 }  // namespace

@@ -110,5 +110,28 @@ TEST(RollingStats, MatchNaiveWindowsAndPropagateMissingValues) {
   EXPECT_GT(checked, 250u);
 }
 
+// The block decomposition must give exactly the direct scan's value for every window length,
+// including windows that start on a block boundary, span a missing value or exceed the data.
+TEST(RollingStats, MaxDrawdownEqualsTheDirectScanExactly) {
+  const auto x = walk(11, 300);
+  for (std::size_t w : {1u, 2u, 3u, 20u, 57u, 60u, 120u, 299u, 300u, 301u}) {
+    std::vector<double> dd(x.size());
+    rolling_max_drawdown(x, w, dd);
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      const auto v = window(x, i, w);
+      if (v.empty()) {
+        EXPECT_TRUE(std::isnan(dd[i])) << "w=" << w << " i=" << i;
+        continue;
+      }
+      double peak = v[0], worst = 0;
+      for (double a : v) {
+        peak = std::max(peak, a);
+        worst = std::max(worst, peak - a);
+      }
+      EXPECT_EQ(dd[i], 1 - std::exp(-worst)) << "w=" << w << " i=" << i;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace kestrel::features

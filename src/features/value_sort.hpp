@@ -1,0 +1,24 @@
+#pragma once
+// Sorting float values with their positions attached, for ranks: a value and its index packed
+// into one uint64 key whose upper 32 bits order like the float, sorted by an LSD radix sort on
+// those bits. Used by the per-date cross-sectional ranks (a few hundred values, 10^5 sorts) and
+// the leak check's Spearman ranks (10^5 values per feature) — several times faster than
+// std::sort with a comparator. Values must not be NaN.
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace kestrel::features {
+
+// The key of `value` at position `index` (< 2^32). -0 and +0 get the same key, as they compare
+// equal; the index sits in the low bits.
+std::uint64_t value_key(float value, std::size_t index);
+// The position a key was made with.
+inline std::size_t key_index(std::uint64_t key) { return static_cast<std::size_t>(key & 0xffffffffu); }
+// Whether two keys hold equal values.
+inline bool same_value(std::uint64_t a, std::uint64_t b) { return (a >> 32) == (b >> 32); }
+
+// Sorts keys by value, keeping the order of equal values (stable). `scratch` is reused memory.
+void sort_by_value(std::vector<std::uint64_t>& keys, std::vector<std::uint64_t>& scratch);
+
+}  // namespace kestrel::features

@@ -28,12 +28,20 @@ void write_ticker_rows(const TickerBars& bars, std::span<const double> values, F
   const std::size_t m = bars.size();
   for (const FeatureSpec& spec : feature_specs()) {
     auto row = matrix.series(spec.id, ticker);
-    std::fill(row.begin(), row.end(), kNaNf);
-    if (spec.kind != FeatureKind::TimeSeries) continue;
-    const double* v = values.data() + spec.id * m;
-    for (std::size_t k = 0; k < m; ++k) {
-      row[bars.date_index[k]] = std::isfinite(v[k]) ? static_cast<float>(v[k]) : kNaNf;
+    if (spec.kind != FeatureKind::TimeSeries) {
+      std::fill(row.begin(), row.end(), kNaNf);
+      continue;
     }
+    // Each cell written once: NaN up to a bar's date, then the bar's value.
+    const double* v = values.data() + spec.id * m;
+    std::size_t t = 0;
+    for (std::size_t k = 0; k < m; ++k) {
+      const std::size_t d = bars.date_index[k];
+      for (; t < d; ++t) row[t] = kNaNf;
+      row[d] = std::isfinite(v[k]) ? static_cast<float>(v[k]) : kNaNf;
+      t = d + 1;
+    }
+    for (; t < row.size(); ++t) row[t] = kNaNf;
   }
 }
 

@@ -48,6 +48,7 @@ struct BuildArgs {
   std::string label = "direction";
   std::size_t horizon = 1;
   std::size_t truncation_cuts = 2;
+  std::size_t truncation_tickers = 100;
 };
 
 dataset::LabelKind parse_label(const std::string& text) {
@@ -69,13 +70,17 @@ nlohmann::json run_leak_check(const store::Panel& panel, const features::Feature
     if (f.flagged) problems.push_back(fmt::format("{}: {}", f.name, f.reason));
   }
   nlohmann::json cuts = nlohmann::json::array();
+  std::size_t tickers_checked = 0;
   if (args.truncation_cuts > 0) {
     const features::FeatureOptions options{.show_progress = false};
     const auto truncation = value_or_fail(dataset::check_truncation(
         panel, matrix, [&](const store::Panel& p) -> core::Result<features::FeatureMatrix> {
           return features::compute_features(p, options);
         },
-        {.cut_points = args.truncation_cuts}));
+        {.cut_points = args.truncation_cuts,
+         .max_tickers = args.truncation_tickers,
+         .always_include = {options.benchmark}}));
+    tickers_checked = truncation.tickers_checked;
     for (core::Date cut : truncation.cuts) cuts.push_back(cut.to_string());
     for (const auto& c : truncation.changes) {
       problems.push_back(fmt::format("{}: value for {} on {} changes from {} to {} when data after {} is removed",
@@ -93,12 +98,14 @@ nlohmann::json run_leak_check(const store::Panel& panel, const features::Feature
     if (std::isnan(f.rank_correlation)) continue;
     if (strongest == nullptr || std::fabs(f.rank_correlation) > std::fabs(strongest->rank_correlation)) strongest = &f;
   }
-  fmt::print("leak check: passed ({} features against {}, {} truncation cut(s)); strongest rank correlation {:.3f} ({})\n",
-             matrix.num_features(), labels.name, cuts.size(),
+  fmt::print("leak check: passed ({} features against {}, {} truncation cut(s) on {} of {} tickers); strongest rank "
+             "correlation {:.3f} ({})\n",
+             matrix.num_features(), labels.name, cuts.size(), tickers_checked, matrix.num_tickers(),
              strongest ? strongest->rank_correlation : 0.0, strongest ? strongest->name : "-");
   return {{"passed", true},
           {"label", labels.name},
           {"truncation_cuts", cuts},
+          {"truncation_tickers", tickers_checked},
           {"strongest_feature", strongest ? strongest->name : ""},
           {"strongest_rank_correlation", strongest ? strongest->rank_correlation : 0.0}};
 }
@@ -256,6 +263,10 @@ void add_features_commands(CLI::App& app, const GlobalOptions& global) {
   build->add_option("--horizon", build_args->horizon, "Label horizon in trading days")->capture_default_str()->check(CLI::PositiveNumber);
   build->add_option("--truncation-cuts", build_args->truncation_cuts,
                     "Dates at which features are recomputed on truncated data (0: skip)")
+      ->capture_default_str();
+  build->add_option("--truncation-tickers", build_args->truncation_tickers,
+                    "Tickers the truncation check recomputes: a seeded sample of this many, the benchmark "
+                    "included (0: all)")
       ->capture_default_str();
   build->callback([&global, build_args] { run_build(global, *build_args); });
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <optional>
 
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
@@ -143,25 +144,66 @@ core::Result<AssociationReport> check_label_association(const features::FeatureM
   return report;
 }
 
-core::Result<TruncationReport> check_truncation(const store::Panel& panel, const features::FeatureMatrix& full,
+core::Result<TruncationReport> check_truncation(const store::Panel& whole_panel,
+                                                const features::FeatureMatrix& whole_features,
                                                 const FeatureFunction& compute,
                                                 const TruncationOptions& options) {
-  const std::size_t n = panel.num_dates();
-  if (full.num_dates() != n || full.num_tickers() != panel.num_tickers()) {
+  if (whole_features.num_dates() != whole_panel.num_dates() ||
+      whole_features.num_tickers() != whole_panel.num_tickers()) {
     return core::fail("truncation check: the feature matrix does not match the panel's axes");
   }
   TruncationReport report;
-  if (n < 4) return report;
-  const auto lo = std::min(n - 2, static_cast<std::size_t>(options.first_cut_fraction * static_cast<double>(n)));
   std::uint64_t state = options.seed;
+
+  // A large universe is checked on a seeded sample of its tickers, with its own reference.
+  std::optional<store::Panel> sampled_panel;
+  std::optional<features::FeatureMatrix> sampled_features;
+  if (options.max_tickers > 0 && whole_panel.num_tickers() > options.max_tickers) {
+    const auto& tickers = whole_panel.tickers();
+    std::vector<bool> chosen(tickers.size(), false);
+    std::size_t count = 0;
+    for (std::size_t i = 0; i < tickers.size(); ++i) {
+      if (std::find(options.always_include.begin(), options.always_include.end(), tickers[i]) !=
+          options.always_include.end()) {
+        chosen[i] = true;
+        ++count;
+      }
+    }
+    while (count < options.max_tickers) {
+      const std::size_t i = splitmix64(state) % tickers.size();
+      if (!chosen[i]) {
+        chosen[i] = true;
+        ++count;
+      }
+    }
+    std::vector<std::size_t> sample;
+    for (std::size_t i = 0; i < tickers.size(); ++i) {
+      if (chosen[i]) sample.push_back(i);
+    }
+    sampled_panel = select_panel(whole_panel, sample, whole_panel.num_dates() - 1);
+    auto reference = compute(*sampled_panel);
+    if (!reference) return std::unexpected(reference.error());
+    sampled_features = std::move(*reference);
+  }
+  const store::Panel& panel = sampled_panel ? *sampled_panel : whole_panel;
+  const features::FeatureMatrix& full = sampled_features ? *sampled_features : whole_features;
+  report.tickers_checked = panel.num_tickers();
+  // The sample's dates are those its tickers have (an index from 1982 may not be in it).
+  const std::size_t n = panel.num_dates();
+  if (n < 4) return report;
+
+  const auto lo = std::min(n - 2, static_cast<std::size_t>(options.first_cut_fraction * static_cast<double>(n)));
   std::vector<std::size_t> cuts;
   for (std::size_t k = 0; k < options.cut_points; ++k) cuts.push_back(lo + splitmix64(state) % (n - 1 - lo));
   std::sort(cuts.begin(), cuts.end());
   cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
 
+  for (std::size_t cut : cuts) report.cuts.push_back(panel.dates()[cut]);
   std::vector<bool> changed(full.num_features(), false);
-  for (std::size_t cut : cuts) {
-    report.cuts.push_back(panel.dates()[cut]);
+  // Latest cut first: each later (smaller) truncated panel and matrix then fits in the memory
+  // the previous one freed, which the allocator keeps, instead of faulting in gigabytes anew.
+  for (auto it = cuts.rbegin(); it != cuts.rend(); ++it) {
+    const std::size_t cut = *it;
     auto truncated = compute(truncate_panel(panel, cut));
     if (!truncated) return std::unexpected(truncated.error());
     if (truncated->names != full.names || truncated->num_dates() != cut + 1 ||
@@ -169,18 +211,24 @@ core::Result<TruncationReport> check_truncation(const store::Panel& panel, const
       return core::fail("truncation check: features computed on the panel cut at {} have other axes",
                         panel.dates()[cut].to_string());
     }
-    for (std::size_t f = 0; f < full.num_features(); ++f) {
-      if (changed[f]) continue;
-      for (std::size_t i = 0; i < full.num_tickers() && !changed[f]; ++i) {
+    // Features are compared in parallel; each keeps its first change, reported in feature order.
+    std::vector<std::optional<TruncationChange>> found(full.num_features());
+    tbb::parallel_for(std::size_t{0}, full.num_features(), [&](std::size_t f) {
+      if (changed[f]) return;
+      for (std::size_t i = 0; i < full.num_tickers(); ++i) {
         const auto a = full.series(f, i);
         const auto b = truncated->series(f, i);
         for (std::size_t t = 0; t <= cut; ++t) {
           if (same_value(a[t], b[t], options.tolerance)) continue;
-          changed[f] = true;
-          report.changes.push_back({full.names[f], full.tickers[i], panel.dates()[cut], panel.dates()[t], a[t], b[t]});
-          break;
+          found[f] = TruncationChange{full.names[f], full.tickers[i], panel.dates()[cut], panel.dates()[t], a[t], b[t]};
+          return;
         }
       }
+    });
+    for (std::size_t f = 0; f < found.size(); ++f) {
+      if (!found[f]) continue;
+      changed[f] = true;
+      report.changes.push_back(std::move(*found[f]));
     }
   }
   return report;

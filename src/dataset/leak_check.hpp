@@ -61,6 +61,12 @@ struct TruncationOptions {
   // Relative tolerance: truncation rebuilds split factors from ratios, which may move a
   // split-adjusted volume in its last bits.
   double tolerance = 1e-5;
+  // A panel with more tickers is checked on a seeded sample of this many (0: all): the
+  // `always_include` tickers (the benchmark, which market features read) and random others.
+  // The features of the sampled panel are computed with and without the future rows, so a
+  // look-ahead shows as on the full universe, in a fraction of the time and memory.
+  std::size_t max_tickers = 0;
+  std::vector<std::string> always_include = {};
 };
 
 struct TruncationChange {
@@ -73,8 +79,9 @@ struct TruncationChange {
 };
 
 struct TruncationReport {
+  std::size_t tickers_checked = 0;
   std::vector<core::Date> cuts;
-  std::vector<TruncationChange> changes;  // at most one per feature, the first cut that shows it
+  std::vector<TruncationChange> changes;  // at most one per feature, from the latest cut that shows it
   std::vector<std::string> flagged() const;
 };
 

@@ -2,16 +2,25 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
+#include <vector>
 
 namespace kestrel::dataset {
 
 store::Panel truncate_panel(const store::Panel& panel, std::size_t last) {
+  std::vector<std::size_t> all(panel.num_tickers());
+  std::iota(all.begin(), all.end(), std::size_t{0});
+  return select_panel(panel, all, last);
+}
+
+store::Panel select_panel(const store::Panel& panel, std::span<const std::size_t> tickers, std::size_t last) {
   using store::Field;
   const auto dates = panel.dates();
   const std::size_t end = std::min(last + 1, panel.num_dates());
-  std::vector<store::TickerSeries> series(panel.num_tickers());
-  for (std::size_t i = 0; i < panel.num_tickers(); ++i) {
-    store::TickerSeries& s = series[i];
+  std::vector<store::TickerSeries> series(tickers.size());
+  for (std::size_t k = 0; k < tickers.size(); ++k) {
+    const std::size_t i = tickers[k];
+    store::TickerSeries& s = series[k];
     s.symbol = panel.tickers()[i];
     s.sector = i < panel.sectors().size() ? panel.sectors()[i] : std::string();
     const auto split_factor = panel.series(Field::SplitFactor, i);

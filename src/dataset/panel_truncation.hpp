@@ -5,11 +5,16 @@
 // bits); as-of-`last` vendor adjustments in adj_close are not undone, which is harmless for
 // the truncation check (it compares the same prices with and without the future rows).
 #include <cstddef>
+#include <span>
 
 #include "store/panel.hpp"
 
 namespace kestrel::dataset {
 
 store::Panel truncate_panel(const store::Panel& panel, std::size_t last);
+
+// The panel of only `tickers` (indices into `panel`, ascending), rebuilt the same way and cut
+// at `last`: the truncation check runs on a sample of a large universe.
+store::Panel select_panel(const store::Panel& panel, std::span<const std::size_t> tickers, std::size_t last);
 
 }  // namespace kestrel::dataset

@@ -71,6 +71,26 @@ TEST_F(LeakCheck, TruncationCatchesTheLeakAndPassesRealFeatures) {
   EXPECT_TRUE(std::isnan(change.truncated));
 }
 
+// On a sample of the universe (the benchmark always in it) the check still finds the leak,
+// passes the real features — market and cross-sectional ones included, recomputed on the
+// sample — and says how many tickers it recomputed.
+TEST_F(LeakCheck, TruncationOnASampleOfTickersCatchesTheLeakAndPassesRealFeatures) {
+  const auto report = check_truncation(*panel_, *matrix_, features_with_leak,
+                                       {.cut_points = 2, .max_tickers = 6, .always_include = {"SPY"}});
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_EQ(report->tickers_checked, 6u);
+  EXPECT_EQ(report->cuts.size(), 2u);
+  EXPECT_EQ(report->flagged(), std::vector<std::string>{kLeak});
+  std::size_t with_benchmark = 0;
+  const auto sampled = [&](const store::Panel& p) -> core::Result<features::FeatureMatrix> {
+    if (std::ranges::find(p.tickers(), "SPY") != p.tickers().end()) ++with_benchmark;
+    EXPECT_EQ(p.num_tickers(), 6u);
+    return features_with_leak(p);
+  };
+  ASSERT_TRUE(check_truncation(*panel_, *matrix_, sampled, {.cut_points = 2, .max_tickers = 6, .always_include = {"SPY"}}));
+  EXPECT_EQ(with_benchmark, 3u);  // the sample's reference and both cuts
+}
+
 TEST(PanelTruncation, KeepsThePastExactlyIncludingSplitAdjustedVolume) {
   const auto panel = testing::sample_panel();
   const std::size_t cut = panel.num_dates() / 2;

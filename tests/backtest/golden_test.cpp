@@ -314,6 +314,52 @@ TEST(GoldenBacktest, SlippageAndCommissionByHand) {
   EXPECT_DOUBLE_EQ(out.record.equity.back().equity, 100000.0 - 12.0);
 }
 
+// Bars that move: every open differs from the previous close and the ranges are wide, so a
+// fill at the wrong price (the previous close, this bar's close), on the wrong day, or with a
+// wrong slippage or fee sign shows in the cash, to the cent. Worked by hand:
+//   t0 close: buy 300 at market   -> t1 open 105 + 20 bps = 105.21, fee 300 x $0.01 = $3.00
+//   t1 close: sell 120 at market  -> t2 open 107 - 20 bps = 106.786, fee $1.20
+//   t2 close: buy 50 market-on-close -> t3 close 102 + 20 bps = 102.204, fee $0.50 -> $1 minimum
+TEST(GoldenBacktest, MovingBarsWithSlippageAndCommissionToTheCent) {
+  const auto panel = store::Panel::build({make_series(
+      "A", {BarSpec{100, 104, 98, 102}, BarSpec{105, 110, 103, 108}, BarSpec{107, 109, 100, 101},
+            BarSpec{99, 103, 97, 102}})});
+  auto config = bare_config();
+  config.broker.slippage = {.kind = sim::SlippageModel::Kind::FixedBps, .bps = 20};
+  config.broker.commission = {.kind = sim::CommissionModel::Kind::PerShare, .per_share = 0.01, .minimum = 1.0,
+                              .maximum_fraction = 0.01};
+  Scripted s;
+  s.bar = [](strategy::StrategyContext& c, std::size_t t) {
+    if (t == 0) {
+      ASSERT_TRUE(c.submit(market(0, Side::Buy, 300)));
+    }
+    if (t == 1) {
+      ASSERT_TRUE(c.submit(market(0, Side::Sell, 120)));
+    }
+    if (t == 2) {
+      ASSERT_TRUE(c.submit({.instrument = 0, .side = Side::Buy, .quantity = 50, .type = OrderType::MarketOnClose}));
+    }
+  };
+  const auto out = run(panel, s, config);
+  ASSERT_EQ(out.fills.size(), 3u);
+  EXPECT_EQ(out.fills[0].date, day(1));
+  EXPECT_EQ(out.fills[0].price, px(105.21));
+  EXPECT_EQ(out.fills[0].commission, core::Money::dollars(3));
+  EXPECT_EQ(out.fills[1].date, day(2));
+  EXPECT_EQ(out.fills[1].price, px(106.786));
+  EXPECT_EQ(out.fills[1].commission, core::Money::round(1.20));
+  EXPECT_EQ(out.fills[2].date, day(3));
+  EXPECT_EQ(out.fills[2].price, px(102.204));
+  EXPECT_EQ(out.fills[2].commission, core::Money::dollars(1));
+  ASSERT_EQ(out.record.equity.size(), 4u);
+  const double cash[] = {100000.00, 68434.00, 81247.12, 76135.92};
+  const double equity[] = {100000.00, 100834.00, 99427.12, 99595.92};  // cash + shares x close
+  for (std::size_t t = 0; t < 4; ++t) {
+    EXPECT_NEAR(out.record.equity[t].cash, cash[t], 0.005) << "day " << t;
+    EXPECT_NEAR(out.record.equity[t].equity, equity[t], 0.005) << "day " << t;
+  }
+}
+
 TEST(GoldenBacktest, NothingFillsBeforeTheNextBar) {
   const auto panel = store::Panel::build({make_series("A", {flat(100), BarSpec{101, 101, 101, 101}})});
   Scripted s;

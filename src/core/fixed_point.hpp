@@ -3,13 +3,13 @@
 // micro-dollars (1 unit = 1e-6 USD): fine enough for split-adjusted prices of a few cents
 // (0.000001 relative error at $1), and wide enough for ±9.2 trillion dollars. Quantities are
 // whole shares (int64). Conversions from floating point are checked and return errors;
-// arithmetic overflow means the numbers are far outside any real account, so it is treated
-// as a programmer error and aborts with a message.
+// arithmetic overflow (or rounding a NaN) means the numbers are far outside any real account,
+// a programmer error: it throws std::overflow_error, which the CLI reports as an error and a
+// test reports as a failure of that test — never an abort of the whole process.
 #include <cmath>
 #include <compare>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
+#include <stdexcept>
 #include <string>
 
 #include "core/error.hpp"
@@ -20,8 +20,7 @@ inline constexpr std::int64_t kFixedScale = 1'000'000;  // units per dollar
 using Quantity = std::int64_t;                           // shares, negative = short/sell
 
 [[noreturn]] inline void fixed_point_overflow(const char* what) {
-  std::fprintf(stderr, "kestrel: fixed-point overflow in %s\n", what);
-  std::abort();
+  throw std::overflow_error(std::string("fixed-point overflow in ") + what);
 }
 
 inline std::int64_t checked_add(std::int64_t a, std::int64_t b) {

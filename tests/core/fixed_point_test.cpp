@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <limits>
+#include <stdexcept>
+#include <string>
 
 #include "core/clock.hpp"
 #include "core/fixed_point.hpp"
@@ -27,8 +30,16 @@ TEST(FixedPoint, ArithmeticIsExact) {
   EXPECT_EQ(Money::round(-2.5).abs(), Money::round(2.5));
 }
 
-TEST(FixedPointDeathTest, OverflowAborts) {
-  EXPECT_DEATH((void)notional(Price::dollars(1'000'000), 1'000'000'000), "fixed-point overflow");
+// An overflow or a NaN is an error the caller sees (a failed test, a CLI error), not an abort.
+TEST(FixedPoint, OverflowAndNaNThrowInsteadOfAborting) {
+  EXPECT_THROW((void)notional(Price::dollars(1'000'000), 1'000'000'000), std::overflow_error);
+  EXPECT_THROW((void)Price::round(std::nan("")), std::overflow_error);
+  try {
+    (void)(Money::dollars(9'000'000'000'000) + Money::dollars(9'000'000'000'000));
+    ADD_FAILURE() << "no exception";
+  } catch (const std::overflow_error& e) {
+    EXPECT_NE(std::string(e.what()).find("fixed-point overflow in add"), std::string::npos);
+  }
 }
 
 TEST(SimClock, OnlyMovesForward) {

@@ -32,7 +32,8 @@ struct CollectArgs {
   int max_retries = 4;
   double initial_backoff_s = 2;
   double max_backoff_s = 60;
-  double timeout_s = 30;
+  double timeout_s = 60;
+  double max_reply_mib = 64;
   std::string datatype = "json";
   std::string api_key_file;
 };
@@ -72,15 +73,18 @@ VendorStack make_vendor(const CollectArgs& args, std::string_view name, const st
       !base_url.empty() ? base_url
                         : std::string(alpha ? adapters::kAlphaVantageBaseUrl : adapters::kYahooBaseUrl);
   auto base = value_or_fail(adapters::parse_base_url(url));
-  adapters::HttpTimeouts timeouts{std::min(millis(args.timeout_s), std::chrono::milliseconds(10'000)),
-                                  millis(args.timeout_s)};
+  // --timeout bounds the whole request (a server trickling bytes never trips a read timeout);
+  // connecting and each silence between reads get no longer than that either.
+  const auto deadline = millis(args.timeout_s);
+  adapters::HttpTimeouts timeouts{std::min(deadline, std::chrono::milliseconds(10'000)), deadline, deadline};
+  const auto max_reply_bytes = static_cast<std::size_t>(args.max_reply_mib * 1024 * 1024);
   adapters::FetcherSettings settings;
   settings.retry = {args.max_retries + 1, millis(args.initial_backoff_s), millis(args.max_backoff_s)};
   settings.calls_per_minute = calls_per_minute;
   if (!key.empty()) settings.secrets.push_back(key);
   VendorStack stack;
   stack.fetcher = std::make_unique<adapters::Fetcher>(
-      adapters::HttpClient(std::move(base), timeouts), std::move(settings), clock, log);
+      adapters::HttpClient(std::move(base), timeouts, max_reply_bytes), std::move(settings), clock, log);
   if (alpha) {
     adapters::AlphaVantageOptions options;
     options.api_key = key;
@@ -187,9 +191,15 @@ void add_collect_command(CLI::App& data, const GlobalOptions& global) {
   collect->add_option("--max-backoff", args->max_backoff_s, "Cap on the wait between retries (s)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
-  collect->add_option("--timeout", args->timeout_s, "Read timeout per call (s); connect timeout is at most 10 s")
+  collect->add_option("--timeout", args->timeout_s,
+                      "Deadline for each request, from connecting to the last byte of the reply (s); "
+                      "connect timeout is at most 10 s")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  collect->add_option("--max-reply-mib", args->max_reply_mib,
+                      "Largest reply body accepted (MiB); a larger one fails the ticker")
+      ->capture_default_str()
+      ->check(CLI::Range(0.001, 4096.0));
   collect->add_option("--datatype", args->datatype, "Alpha Vantage reply format")
       ->capture_default_str()
       ->check(CLI::IsMember({"json", "csv"}));

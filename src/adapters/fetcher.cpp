@@ -51,6 +51,11 @@ VendorResult<std::string> Fetcher::get(const std::string& path_and_query, const 
     limiter_.acquire();
     auto response = http_.get(path_and_query);
     if (!response) {
+      // A reply over the size cap would be as large next time.
+      if (response.error().kind == core::ErrorKind::Rejected) {
+        return std::unexpected(VendorError{
+            VendorError::Kind::Rejected, scrub(fmt::format("{}: {} (GET {})", what, response.error().message, url))});
+      }
       last = {VendorError::Kind::Unavailable, response.error().message};
       continue;
     }

@@ -1,9 +1,9 @@
 #pragma once
 // One vendor call with the policies every vendor shares: pacing through a RateLimiter,
 // retries with exponential backoff on 5xx, 408/429, transport failures (timeouts, refused
-// connections) and throttle notices inside a 200 body; no retry on other 4xx or on a body the
-// vendor marks as an error. Every URL and message is scrubbed of secrets before it is logged
-// or returned.
+// connections, the request deadline) and throttle notices inside a 200 body; no retry on other
+// 4xx, on a reply over the size cap, or on a body the vendor marks as an error. Every URL and
+// message is scrubbed of secrets before it is logged or returned.
 #include <expected>
 #include <functional>
 #include <string>

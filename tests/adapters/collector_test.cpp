@@ -31,6 +31,8 @@ struct VendorSetup {
   double calls_per_minute = 0;
   milliseconds read_timeout{5000};
   int compact_max_gap_days = 120;
+  milliseconds deadline{10'000};
+  std::size_t max_reply_bytes = kDefaultMaxReplyBytes;
 };
 
 class CollectorTest : public ::testing::Test {
@@ -51,7 +53,8 @@ class CollectorTest : public ::testing::Test {
     settings.secrets = {kKey};
     auto base = parse_base_url(server_.base_url());
     fetchers_.push_back(std::make_unique<Fetcher>(
-        HttpClient(*base, {milliseconds(2000), setup.read_timeout}), settings, clock_,
+        HttpClient(*base, {milliseconds(2000), setup.read_timeout, setup.deadline}, setup.max_reply_bytes),
+        settings, clock_,
         [this](std::string_view line) { log_.emplace_back(line); }));
     return *fetchers_.back();
   }
@@ -189,6 +192,31 @@ TEST_F(CollectorTest, RetriesSlowReplyBeyondReadTimeout) {
   ASSERT_EQ(log_.size(), 1u);
   EXPECT_NE(log_[0].find("timed out"), std::string::npos) << log_[0];
   expect_store_matches("AAA");
+}
+
+TEST_F(CollectorTest, TrickledReplyIsCutAtTheDeadlineAndRetried) {
+  server_.inject("AAA", Fault::Trickle, 1);
+  const auto report = collect(alpha({.max_attempts = 2, .deadline = milliseconds(1000)}), {"AAA"});
+  EXPECT_EQ(outcome(report, "AAA").status, Status::Updated) << outcome(report, "AAA").message;
+  EXPECT_EQ(server_.request_count("AAA"), 2u);
+  ASSERT_EQ(log_.size(), 1u);
+  EXPECT_NE(log_[0].find("alphavantage AAA: attempt 1/2 failed (reply from " + server_.base_url() +
+                         " exceeded the 1 s deadline)"),
+            std::string::npos)
+      << log_[0];
+  expect_store_matches("AAA");
+}
+
+TEST_F(CollectorTest, OversizedReplyFailsTheTickerWithoutRetry) {
+  server_.inject("AAA", Fault::Oversized, -1);
+  const auto report = collect(alpha({.max_attempts = 3, .max_reply_bytes = std::size_t{1} << 20}), {"AAA", "BBB"});
+  const auto& a = outcome(report, "AAA");
+  EXPECT_EQ(a.status, Status::Failed);
+  EXPECT_NE(a.message.find("alphavantage AAA: reply from " + server_.base_url() + " is larger than 1 MiB (GET "),
+            std::string::npos)
+      << a.message;
+  EXPECT_EQ(server_.request_count("AAA"), 1u);
+  EXPECT_EQ(outcome(report, "BBB").status, Status::Updated);  // a big reply stops nothing else
 }
 
 TEST_F(CollectorTest, GivesUpAfterMaxAttemptsWithClearError) {

@@ -1,5 +1,6 @@
 #include "fake_vendor_server.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <stdexcept>
@@ -32,6 +33,7 @@ std::vector<FakeDay> make_history(int index, int days) {
 
 struct FakeVendorServer::State {
   mutable std::mutex mutex;
+  std::atomic<bool> stopping{false};  // ends trickling replies so the server stops at once
   std::string api_key;
   FakeSleepClock* clock = nullptr;
   std::map<std::string, std::vector<FakeDay>> histories;
@@ -108,8 +110,36 @@ std::string full_url(const httplib::Request& req) {
 }
 
 // Applies a fault that does not depend on the format; true when the reply is complete.
-bool apply_fault(Fault fault, const httplib::Request& req, httplib::Response& res) {
+bool apply_fault(Fault fault, const httplib::Request& req, httplib::Response& res,
+                 const std::atomic<bool>& stopping) {
+  constexpr std::size_t kOversize = std::size_t{2} << 20;
   switch (fault) {
+    case Fault::Stall:
+      std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+      return false;
+    case Fault::Trickle:
+      res.set_chunked_content_provider("application/json", [&stopping](std::size_t offset, httplib::DataSink& sink) {
+        if (stopping || offset >= 100) {
+          sink.done();
+          return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        return sink.write(" ", 1);  // false once the client has hung up
+      });
+      return true;
+    case Fault::Oversized:
+      res.set_content(std::string(kOversize, ' '), "application/json");
+      return true;
+    case Fault::OversizedChunked:
+      res.set_chunked_content_provider("application/json", [&stopping](std::size_t offset, httplib::DataSink& sink) {
+        if (stopping || offset >= kOversize) {
+          sink.done();
+          return true;
+        }
+        const std::string block(64 << 10, ' ');
+        return sink.write(block.data(), block.size());
+      });
+      return true;
     case Fault::ServerError:
       res.status = 503;
       res.set_content("Service Unavailable", "text/plain");
@@ -161,13 +191,13 @@ FakeVendorServer::FakeVendorServer(std::string api_key, FakeSleepClock* clock)
       known = st.histories.contains(symbol);
       if (known) days = st.visible(symbol);
     }
-    if (fault && apply_fault(*fault, req, res)) return;
+    if (fault && apply_fault(*fault, req, res, st.stopping)) return;
     if (req.get_param_value("apikey") != st.api_key) {
       res.set_content(R"({"Error Message": "the parameter apikey is invalid or missing."})", "application/json");
       return;
     }
     if (req.get_param_value("function") != "TIME_SERIES_DAILY_ADJUSTED" || !known) {
-      apply_fault(Fault::ErrorMessage, req, res);
+      apply_fault(Fault::ErrorMessage, req, res, st.stopping);
       return;
     }
     const bool compact = req.get_param_value("outputsize") != "full";
@@ -203,7 +233,7 @@ FakeVendorServer::FakeVendorServer(std::string api_key, FakeSleepClock* clock)
       if (known) days = st.visible(symbol);
       nulls = st.yahoo_null_rows;
     }
-    if (fault && apply_fault(*fault, req, res)) return;
+    if (fault && apply_fault(*fault, req, res, st.stopping)) return;
     if (!known) {
       res.status = 404;
       res.set_content("404 Not Found: No data found, symbol may be delisted", "text/plain");
@@ -235,6 +265,7 @@ FakeVendorServer::FakeVendorServer(std::string api_key, FakeSleepClock* clock)
 }
 
 FakeVendorServer::~FakeVendorServer() {
+  state_->stopping = true;
   server_->stop();
   if (thread_.joinable()) thread_.join();
 }

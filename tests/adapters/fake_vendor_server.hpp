@@ -2,8 +2,8 @@
 // A fake market-data vendor on 127.0.0.1 for collector tests. It serves a generated daily
 // history in Alpha Vantage's TIME_SERIES_DAILY_ADJUSTED formats (GET /query, JSON or CSV) and
 // the Yahoo-style CSV download (GET /v7/finance/download/TICKER), and injects faults per
-// ticker: 5xx, replies slower than the client's read timeout, throttle notices, malformed
-// bodies and vendor error messages.
+// ticker: 5xx, replies slower than the client's read timeout, bodies trickled byte by byte,
+// oversized bodies, throttle notices, malformed bodies and vendor error messages.
 #include <functional>
 #include <map>
 #include <memory>
@@ -43,6 +43,10 @@ enum class Fault {
   TextInNumber,  // 200 with "abc" in a close price
   ErrorMessage,  // 200 {"Error Message": "Invalid API call…"}
   EchoRequest,   // 200 {"Error Message": "…<the full request URL, apikey included>"}
+  Stall,         // replies after 1.5 s: under a generous read timeout, over a 1 s deadline
+  Trickle,       // 200, chunked, one byte every 100 ms for up to 10 s
+  Oversized,     // 200 with a 2 MiB body and its Content-Length
+  OversizedChunked,  // 200 with a 2 MiB body, chunked (no Content-Length)
 };
 
 struct SeenRequest {

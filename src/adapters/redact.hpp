@@ -9,8 +9,10 @@ namespace kestrel::adapters {
 
 inline constexpr std::string_view kRedacted = "***";
 
-// Replaces the value of every apikey=/api_key=/token= parameter (case-insensitive) and every
-// literal occurrence of a known secret with "***".
+// Replaces every occurrence of a known secret with "***" — as it is, URL-encoded (%XX in either
+// case, '+' for a space) or JSON-escaped, so a key containing '&' or a space goes whole — and
+// then the value of every apikey=/api_key=/token= parameter (case-insensitive), up to the
+// next '&', quote, bracket or space.
 std::string redact(std::string_view text, const std::vector<std::string>& secrets = {});
 
 }  // namespace kestrel::adapters

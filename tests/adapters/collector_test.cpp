@@ -355,6 +355,34 @@ TEST_F(CollectorTest, ApiKeyNeverAppearsInErrorsOrLogs) {
   EXPECT_NE(outcome(report, "AAA").message.find("Invalid API call for /query"), std::string::npos);
 }
 
+// A key containing '&', a space and '+' travels URL-encoded and comes back decoded in the
+// vendor's echo; neither form, nor any part of the key after those characters, may leak.
+TEST(CollectorSecrets, KeyWithAmpersandAndSpaceNeverLeaks) {
+  const std::string key = "Q7x&Zk9 Wm2+Pv4";
+  testing::FakeSleepClock clock;
+  testing::FakeVendorServer server(key, &clock);
+  server.set_history("AAA", testing::make_history(0, 20));
+  server.inject("AAA", Fault::ServerError, 1);
+  server.inject("AAA", Fault::EchoRequest, 1);
+  std::vector<std::string> texts;
+  FetcherSettings settings;
+  settings.retry = {2, milliseconds(5), milliseconds(5)};
+  settings.secrets = {key};
+  Fetcher fetcher(HttpClient(*parse_base_url(server.base_url()), {}), settings, clock,
+                  [&](std::string_view line) { texts.emplace_back(line); });
+  AlphaVantageClient vendor(fetcher, {.api_key = key});
+  const auto result = vendor.fetch_daily({"AAA", std::nullopt, core::Date::from_ymd(2024, 2, 1)});
+  ASSERT_FALSE(result.has_value());
+  texts.push_back(result.error().message);
+  EXPECT_NE(result.error().message.find("Invalid API call for /query"), std::string::npos);
+  EXPECT_NE(result.error().message.find("apikey=***"), std::string::npos) << result.error().message;
+  for (const auto& text : texts) {
+    for (const char* part : {"Q7x", "Zk9", "Wm2", "Pv4"}) {
+      EXPECT_EQ(text.find(part), std::string::npos) << part << " in: " << text;
+    }
+  }
+}
+
 TEST_F(CollectorTest, ResumesAfterFailureMidRunWithoutDuplicatesOrGaps) {
   server_.inject("CCC", Fault::ServerError, -1);  // ticker 3 of 5 fails
   const auto first = collect(alpha({.max_attempts = 2}), kTickers);

@@ -51,6 +51,23 @@ TEST(Redact, ScrubsKeyParametersAndKnownSecrets) {
   EXPECT_EQ(redact("(GET /query?apikey=ABC123)"), "(GET /query?apikey=***)");
 }
 
+TEST(Redact, KnownSecretsWithAmpersandOrSpaceGoWholeInEveryEncoding) {
+  const std::vector<std::string> secrets = {"Q7x&Zk9 Wm2+Pv4"};
+  // As with_query sends it, and with the other encodings servers and libraries use.
+  EXPECT_EQ(redact("GET http://h/query?symbol=IBM&apikey=Q7x%26Zk9%20Wm2%2BPv4&datatype=csv", secrets),
+            "GET http://h/query?symbol=IBM&apikey=***&datatype=csv");
+  EXPECT_EQ(redact("apikey=Q7x%26zk9+Wm2%2bPv4&x=1", {"Q7x&zk9 Wm2+Pv4"}), "apikey=***&x=1");
+  // Echoed decoded by a vendor: the '&' and the space would end the parameter's value.
+  EXPECT_EQ(redact("Invalid API call for /query?apikey=Q7x&Zk9 Wm2+Pv4&symbol=IBM", secrets),
+            "Invalid API call for /query?apikey=***&symbol=IBM");
+  EXPECT_EQ(redact("the key Q7x&Zk9 Wm2+Pv4 is invalid", secrets), "the key *** is invalid");
+  // Inside JSON, escaped.
+  EXPECT_EQ(redact(R"({"echo": "Q7x&Zk9 Wm2+Pv4"})", secrets), R"({"echo": "***"})");
+  EXPECT_EQ(redact(R"({"echo": "a\"b c"})", {"a\"b c"}), R"({"echo": "***"})");
+  // Neither half alone is the secret.
+  EXPECT_EQ(redact("Q7x and Wm2", secrets), "Q7x and Wm2");
+}
+
 TEST(RetryPolicy, DoublesUpToTheCap) {
   const RetryPolicy policy{10, milliseconds(5), milliseconds(20)};
   EXPECT_EQ(policy.backoff(1), milliseconds(5));

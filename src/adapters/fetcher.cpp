@@ -76,6 +76,14 @@ VendorResult<std::string> Fetcher::get(const std::string& path_and_query, const 
       case BodyCheck::Verdict::Throttled:
         last = {VendorError::Kind::Throttled, fmt::format("throttled: {}", verdict.detail)};
         continue;
+      case BodyCheck::Verdict::QuotaExhausted:
+        return std::unexpected(VendorError{
+            VendorError::Kind::QuotaExhausted,
+            scrub(fmt::format("{}: quota used up: {} (GET {})", what, verdict.detail, url))});
+      case BodyCheck::Verdict::NotEntitled:
+        return std::unexpected(VendorError{
+            VendorError::Kind::NotEntitled,
+            scrub(fmt::format("{}: not covered by the key's plan: {} (GET {})", what, verdict.detail, url))});
       case BodyCheck::Verdict::Rejected:
         return std::unexpected(VendorError{
             VendorError::Kind::Rejected,

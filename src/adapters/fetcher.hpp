@@ -2,8 +2,9 @@
 // One vendor call with the policies every vendor shares: pacing through a RateLimiter,
 // retries with exponential backoff on 5xx, 408/429, transport failures (timeouts, refused
 // connections, the request deadline) and throttle notices inside a 200 body; no retry on other
-// 4xx, on a reply over the size cap, or on a body the vendor marks as an error. Every URL and
-// message is scrubbed of secrets before it is logged or returned.
+// 4xx, on a reply over the size cap, on a body the vendor marks as an error, or on a notice
+// that the key's quota for the day is used up. Every URL and message is scrubbed of secrets
+// before it is logged or returned.
 #include <expected>
 #include <functional>
 #include <string>
@@ -20,7 +21,12 @@ namespace kestrel::adapters {
 struct VendorError {
   enum class Kind {
     Unavailable,  // transport failures or 5xx until retries ran out
-    Throttled,    // the vendor kept answering with throttle notices (quota exhausted?)
+    Throttled,    // the vendor kept answering with throttle notices or 429 until retries ran out
+    QuotaExhausted,  // the vendor said the key's quota is used up for today: asking again
+                     // before it resets only burns requests, so it is not retried
+    NotEntitled,  // the vendor refuses this key or session (a premium-only endpoint or option, a
+                  // session handshake that fails): every ticker would get the same answer, so
+                  // the vendor is done for the run
     Rejected,     // a 4xx or an error body: retrying the same request will not help
     Malformed,    // a 200 body that does not parse as the documented format
   };
@@ -36,9 +42,9 @@ using LogSink = std::function<void(std::string_view)>;
 
 // What a vendor reads into a 2xx body before parsing it.
 struct BodyCheck {
-  enum class Verdict { Accept, Throttled, Rejected };
+  enum class Verdict { Accept, Throttled, QuotaExhausted, NotEntitled, Rejected };
   Verdict verdict = Verdict::Accept;
-  std::string detail;  // the vendor's own words for Throttled/Rejected
+  std::string detail;  // the vendor's own words, when not Accept
 };
 using BodyChecker = std::function<BodyCheck(std::string_view body)>;
 

@@ -263,6 +263,7 @@ TEST_F(CollectorTest, PersistentThrottlingStopsTheRun) {
   EXPECT_EQ(outcome(report, "BBB").status, Status::Failed);
   EXPECT_NE(outcome(report, "BBB").message.find("throttled"), std::string::npos);
   EXPECT_EQ(outcome(report, "CCC").status, Status::NotRun);
+  EXPECT_EQ(outcome(report, "CCC").message, "skipped: alphavantage is throttling this run");
   EXPECT_EQ(server_.request_count("CCC"), 0u);  // no quota burnt on it
 }
 
@@ -471,6 +472,46 @@ TEST_F(CollectorTest, ChangedAdjustmentsRewriteTheHistory) {
   EXPECT_EQ(outcome(report, "AAA").status, Status::Readjusted);
   EXPECT_EQ(outcome(report, "AAA").new_rows, 5);
   expect_store_matches("AAA");
+}
+
+// Requests for `ticker` that went to one vendor's path.
+std::size_t requests_to(const testing::FakeVendorServer& server, const std::string& ticker, std::string_view path) {
+  std::size_t n = 0;
+  for (const auto& r : server.requests()) n += r.symbol == ticker && r.path.starts_with(path);
+  return n;
+}
+
+TEST_F(CollectorTest, ThrottledFallbackStopsOnlyTheFallback) {
+  server_.inject("BBB", Fault::ErrorMessage, 1);     // Alpha Vantage refuses BBB…
+  server_.inject("BBB", Fault::TooManyRequests, 2);  // …and Yahoo throttles it through every retry
+  server_.inject("DDD", Fault::ErrorMessage, 1);
+  const auto report = collect(alpha({.max_attempts = 2}), {"AAA", "BBB", "CCC", "DDD"}, &yahoo({.max_attempts = 2}));
+  EXPECT_EQ(outcome(report, "AAA").vendor, "alphavantage");
+  const auto& b = outcome(report, "BBB");
+  EXPECT_EQ(b.status, Status::Failed);
+  EXPECT_NE(b.message.find("alphavantage BBB: vendor error: Invalid API call"), std::string::npos) << b.message;
+  EXPECT_NE(b.message.find("; fallback: yahoo BBB: gave up after 2 attempt(s): HTTP 429"), std::string::npos)
+      << b.message;
+  // Alpha Vantage was never throttled: it carries on with the rest of the run…
+  EXPECT_EQ(outcome(report, "CCC").status, Status::Updated) << outcome(report, "CCC").message;
+  EXPECT_EQ(outcome(report, "CCC").vendor, "alphavantage");
+  // …and when it fails for a ticker, the stopped fallback is not asked, and the message says so.
+  const auto& d = outcome(report, "DDD");
+  EXPECT_EQ(d.status, Status::Failed);
+  EXPECT_NE(d.message.find("alphavantage DDD: vendor error: Invalid API call"), std::string::npos) << d.message;
+  EXPECT_NE(d.message.find("; fallback yahoo not asked: yahoo is throttling this run"), std::string::npos)
+      << d.message;
+  EXPECT_EQ(requests_to(server_, "DDD", "/v"), 0u);
+  ASSERT_FALSE(log_.empty());
+  EXPECT_NE(std::find(log_.begin(), log_.end(),
+                      "yahoo is throttling this run; not asking yahoo again in this run (alphavantage carries on)"),
+            log_.end());
+  for (const auto& t : report.tickers) EXPECT_EQ(t.message.find("the vendor"), std::string::npos) << t.message;
+
+  // The stop lasts for the run only: the next run asks Yahoo again.
+  server_.inject("EEE", Fault::ErrorMessage, 1);
+  const auto again = collect(alpha(), {"EEE"}, &yahoo());
+  EXPECT_EQ(outcome(again, "EEE").vendor, "yahoo");
 }
 
 TEST_F(CollectorTest, FallsBackToYahooWhenAlphaVantageFails) {

@@ -114,6 +114,10 @@ bool apply_fault(Fault fault, const httplib::Request& req, httplib::Response& re
                  const std::atomic<bool>& stopping) {
   constexpr std::size_t kOversize = std::size_t{2} << 20;
   switch (fault) {
+    case Fault::TooManyRequests:
+      res.status = 429;
+      res.set_content("Edge: Too Many Requests", "text/plain");
+      return true;
     case Fault::Stall:
       std::this_thread::sleep_for(std::chrono::milliseconds(1500));
       return false;

@@ -43,6 +43,7 @@ enum class Fault {
   TextInNumber,  // 200 with "abc" in a close price
   ErrorMessage,  // 200 {"Error Message": "Invalid API call…"}
   EchoRequest,   // 200 {"Error Message": "…<the full request URL, apikey included>"}
+  TooManyRequests,  // HTTP 429 "Edge: Too Many Requests" (Yahoo's throttling)
   Stall,         // replies after 1.5 s: under a generous read timeout, over a 1 s deadline
   Trickle,       // 200, chunked, one byte every 100 ms for up to 10 s
   Oversized,     // 200 with a 2 MiB body and its Content-Length

@@ -35,12 +35,15 @@ struct CollectArgs {
   double timeout_s = 60;
   double max_reply_mib = 64;
   std::string datatype = "json";
+  std::string av_function = "daily";
   std::string api_key_file;
 };
 
-// Free-tier defaults: Alpha Vantage allows 5 calls a minute; Yahoo publishes no limit, so
-// stay polite.
-double default_calls_per_minute(std::string_view vendor) { return vendor == "alphavantage" ? 5 : 30; }
+// Alpha Vantage's free keys get 25 requests a day and at most one a second (bursts are
+// answered with a notice); one every 2 s stays clear of that with room for jitter, and the
+// daily quota is reported by the vendor when reached. Yahoo publishes no limit, so stay polite.
+constexpr int kAlphaVantageFreeRequestsPerDay = 25;
+constexpr double kDefaultCallsPerMinute = 30;
 
 std::chrono::milliseconds millis(double seconds) {
   return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
@@ -90,6 +93,8 @@ VendorStack make_vendor(const CollectArgs& args, std::string_view name, const st
     options.api_key = key;
     options.datatype = args.datatype == "csv" ? adapters::AlphaVantageOptions::DataType::Csv
                                               : adapters::AlphaVantageOptions::DataType::Json;
+    options.function = args.av_function == "daily_adjusted" ? adapters::AlphaVantageOptions::Function::DailyAdjusted
+                                                            : adapters::AlphaVantageOptions::Function::Daily;
     stack.vendor = std::make_unique<adapters::AlphaVantageClient>(*stack.fetcher, std::move(options));
   } else {
     stack.vendor = std::make_unique<adapters::YahooClient>(*stack.fetcher);
@@ -105,7 +110,7 @@ void run_collect(const GlobalOptions& global, const CollectArgs& args) {
   adapters::SteadySleepClock clock;
   const adapters::LogSink log = [](std::string_view line) { spdlog::warn("{}", line); };
   auto primary = make_vendor(args, args.vendor, args.base_url,
-                             args.calls_per_minute.value_or(default_calls_per_minute(args.vendor)),
+                             args.calls_per_minute.value_or(kDefaultCallsPerMinute),
                              clock, log);
   std::optional<VendorStack> fallback;
   if (!args.fallback.empty()) {
@@ -113,7 +118,7 @@ void run_collect(const GlobalOptions& global, const CollectArgs& args) {
       throw CommandFailed{fmt::format("--fallback {} is the same vendor as --vendor", args.fallback)};
     }
     fallback = make_vendor(args, args.fallback, args.fallback_base_url,
-                           default_calls_per_minute(args.fallback), clock, log);
+                           kDefaultCallsPerMinute, clock, log);
   }
 
   const auto db = resolve_db(global, args.db);
@@ -133,6 +138,14 @@ void run_collect(const GlobalOptions& global, const CollectArgs& args) {
     if (tickers.empty()) throw CommandFailed{"no tickers: pass --tickers A,B,… or --universe"};
   }
 
+  const bool alpha_daily = args.av_function == "daily" &&
+                          (args.vendor == "alphavantage" || args.fallback == "alphavantage");
+  if (alpha_daily && tickers.size() > static_cast<std::size_t>(kAlphaVantageFreeRequestsPerDay)) {
+    log(fmt::format("{} tickers: a free Alpha Vantage key allows {} requests a day; when the vendor says the "
+                    "quota is used up the run stops using it (rerun tomorrow to resume{})",
+                    tickers.size(), kAlphaVantageFreeRequestsPerDay,
+                    args.fallback.empty() ? ", or add --fallback yahoo" : ""));
+  }
   adapters::Collector collector(store, *primary.vendor, fallback ? fallback->vendor.get() : nullptr,
                                 {.today = today_utc(), .show_progress = !global.quiet, .log = log});
   const auto report = value_or_fail(collector.run(tickers));
@@ -177,8 +190,8 @@ void add_collect_command(CLI::App& data, const GlobalOptions& global) {
                       "Vendor endpoint (default https://www.alphavantage.co or "
                       "https://query1.finance.yahoo.com)");
   collect->add_option("--calls-per-minute", args->calls_per_minute,
-                      "Pacing of vendor calls, retries included (default 5 for alphavantage, "
-                      "30 for yahoo)")
+                      "Pacing of vendor calls, retries included (default 30: one every 2 s, under "
+                      "Alpha Vantage's 1 request per second burst limit)")
       ->check(CLI::PositiveNumber);
   collect->add_option("--max-retries", args->max_retries,
                       "Retries per call on 5xx, timeouts and throttle notices")
@@ -200,6 +213,12 @@ void add_collect_command(CLI::App& data, const GlobalOptions& global) {
                       "Largest reply body accepted (MiB); a larger one fails the ticker")
       ->capture_default_str()
       ->check(CLI::Range(0.001, 4096.0));
+  collect->add_option("--av-function", args->av_function,
+                      "Alpha Vantage series: daily (TIME_SERIES_DAILY, free keys: the latest 100 sessions, "
+                      "unadjusted, no dividends or splits) or daily_adjusted (TIME_SERIES_DAILY_ADJUSTED, "
+                      "premium keys: full history, adjusted closes, dividends and splits)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"daily", "daily_adjusted"}));
   collect->add_option("--datatype", args->datatype, "Alpha Vantage reply format")
       ->capture_default_str()
       ->check(CLI::IsMember({"json", "csv"}));

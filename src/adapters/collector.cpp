@@ -142,7 +142,9 @@ core::Result<TickerOutcome> Collector::collect_one(const std::string& ticker) {
     const auto overlap = std::find_if(file.bars.begin(), file.bars.end(),
                                       [&](const store::Bar& b) { return b.date == **last; });
     bool readjust = false;
-    if (overlap != file.bars.end()) {
+    // Only a vendor's own adjusted closes can show a re-basing; unadjusted bars (adj_close =
+    // close) are appended as they are.
+    if (overlap != file.bars.end() && vendor->adjusted()) {
       auto stored = store_.bars(ticker, **last, **last);
       if (!stored) return std::unexpected(stored.error());
       readjust = !stored->empty() && adjustments_changed(stored->front(), *overlap);

@@ -33,6 +33,8 @@ struct VendorSetup {
   int compact_max_gap_days = 120;
   milliseconds deadline{10'000};
   std::size_t max_reply_bytes = kDefaultMaxReplyBytes;
+  // The premium function by default: most tests check adjusted closes and corporate actions.
+  AlphaVantageOptions::Function function = AlphaVantageOptions::Function::DailyAdjusted;
 };
 
 class CollectorTest : public ::testing::Test {
@@ -60,7 +62,7 @@ class CollectorTest : public ::testing::Test {
   }
 
   AlphaVantageClient& alpha(const VendorSetup& setup = {}) {
-    AlphaVantageOptions options{kKey, setup.datatype, setup.compact_max_gap_days};
+    AlphaVantageOptions options{kKey, setup.datatype, setup.compact_max_gap_days, setup.function};
     vendors_.push_back(std::make_unique<AlphaVantageClient>(make_fetcher(setup), options));
     return static_cast<AlphaVantageClient&>(*vendors_.back());
   }
@@ -254,6 +256,99 @@ TEST_F(CollectorTest, ThrottleNoticesInA200BodyAreRetried) {
   ASSERT_EQ(log_.size(), 2u);
   EXPECT_NE(log_[0].find("throttled: Thank you for using Alpha Vantage"), std::string::npos) << log_[0];
   expect_store_matches("AAA");
+}
+
+TEST_F(CollectorTest, DailyQuotaNoticeStopsTheRunWithoutRetry) {
+  server_.inject("BBB", Fault::DailyLimit, -1);
+  const auto report = collect(alpha({.max_attempts = 4}), {"AAA", "BBB", "CCC"});
+  EXPECT_EQ(outcome(report, "AAA").status, Status::Updated);
+  const auto& b = outcome(report, "BBB");
+  EXPECT_EQ(b.status, Status::Failed);
+  EXPECT_NE(b.message.find("alphavantage BBB: quota used up: Thank you for using Alpha Vantage! Our standard "
+                           "API rate limit is 25 requests per day."),
+            std::string::npos)
+      << b.message;
+  EXPECT_EQ(server_.request_count("BBB"), 1u);  // asking again today only burns requests
+  EXPECT_EQ(outcome(report, "CCC").status, Status::NotRun);
+  EXPECT_EQ(server_.request_count("CCC"), 0u);
+  // No retry to log, only why Alpha Vantage is not asked again.
+  EXPECT_EQ(log_, std::vector<std::string>{
+                      "alphavantage's request quota for today is used up; not asking alphavantage again in this run"});
+}
+
+TEST_F(CollectorTest, FreeKeyCollectsTheUnadjustedCompactSeries) {
+  server_.set_premium(false);
+  const auto report = collect(alpha({.function = AlphaVantageOptions::Function::Daily}), {"AAA", "BBB"});
+  for (const auto& ticker : {"AAA", "BBB"}) {
+    const auto& t = outcome(report, ticker);
+    EXPECT_EQ(t.status, Status::Updated) << t.message;
+    EXPECT_EQ(t.new_rows, 100);  // compact: the latest 100 sessions are all a free key gets
+    const auto& history = server_.history(ticker);
+    const auto bars = *store_->bars(ticker);
+    ASSERT_EQ(bars.size(), 100u);
+    for (std::size_t i = 0; i < bars.size(); ++i) {
+      const store::Bar& want = history[history.size() - 100 + i].bar;
+      ASSERT_EQ(bars[i].date, want.date);
+      EXPECT_EQ(bars[i].open, want.open);
+      EXPECT_EQ(bars[i].close, want.close);
+      EXPECT_EQ(bars[i].adj_close, want.close);  // as traded: no adjustment in this function
+      EXPECT_EQ(bars[i].volume, want.volume);
+    }
+    EXPECT_TRUE(store_->corporate_actions(ticker)->empty());
+  }
+  for (const auto& r : server_.requests()) {
+    EXPECT_EQ(r.function, "TIME_SERIES_DAILY");
+    EXPECT_EQ(r.outputsize, "compact");
+  }
+}
+
+TEST_F(CollectorTest, FreeKeyAppendsNewDaysInBothFormats) {
+  server_.set_premium(false);
+  const core::Date earlier = server_.history("AAA")[kHistoryDays - 11].bar.date;
+  server_.set_visible_until(earlier);
+  collect(alpha({.function = AlphaVantageOptions::Function::Daily}), {"AAA"}, nullptr, earlier);
+  server_.set_visible_until(std::nullopt);
+  const auto report = collect(
+      alpha({.datatype = AlphaVantageOptions::DataType::Csv, .function = AlphaVantageOptions::Function::Daily}),
+      {"AAA"});
+  EXPECT_EQ(outcome(report, "AAA").status, Status::Updated) << outcome(report, "AAA").message;
+  EXPECT_EQ(outcome(report, "AAA").new_rows, 10);
+  EXPECT_EQ(stored_rows("AAA"), 110u);
+  EXPECT_EQ(store_->bars("AAA")->back().adj_close, server_.history("AAA").back().bar.close);
+  EXPECT_EQ(server_.requests().back().datatype, "csv");
+}
+
+TEST_F(CollectorTest, FreeKeyGapBeyondTheCompactWindowFailsClearly) {
+  server_.set_premium(false);
+  const core::Date early = server_.history("AAA")[20].bar.date;
+  server_.set_visible_until(early);
+  collect(alpha({.function = AlphaVantageOptions::Function::Daily}), {"AAA"}, nullptr, early);
+  ASSERT_EQ(stored_rows("AAA"), 21u);
+  server_.set_visible_until(std::nullopt);
+  const auto report = collect(alpha({.function = AlphaVantageOptions::Function::Daily}), {"AAA"});
+  const auto& a = outcome(report, "AAA");
+  EXPECT_EQ(a.status, Status::Failed);
+  EXPECT_NE(a.message.find("alphavantage AAA: TIME_SERIES_DAILY with outputsize=compact (the free tier) "
+                           "reaches back only to " + server_.history("AAA")[60].bar.date.to_string() +
+                           ", and the last stored day is " + early.to_string()),
+            std::string::npos)
+      << a.message;
+  EXPECT_EQ(stored_rows("AAA"), 21u);  // no gap written
+  EXPECT_EQ(server_.requests().back().outputsize, "compact");  // "full" would get a premium notice
+}
+
+TEST_F(CollectorTest, FreeKeyOnThePremiumFunctionStopsAtTheFirstNotice) {
+  server_.set_premium(false);
+  const auto report = collect(alpha({.max_attempts = 4}), {"AAA", "BBB"});
+  const auto& a = outcome(report, "AAA");
+  EXPECT_EQ(a.status, Status::Failed);
+  EXPECT_NE(a.message.find("alphavantage AAA: not covered by the key's plan: Thank you for using Alpha "
+                           "Vantage! This is a premium endpoint."),
+            std::string::npos)
+      << a.message;
+  EXPECT_EQ(server_.request_count("AAA"), 1u);  // not retried as throttling
+  EXPECT_EQ(outcome(report, "BBB").status, Status::NotRun);  // BBB would get the same answer
+  EXPECT_EQ(server_.request_count("BBB"), 0u);
 }
 
 TEST_F(CollectorTest, PersistentThrottlingStopsTheRun) {
@@ -512,6 +607,36 @@ TEST_F(CollectorTest, ThrottledFallbackStopsOnlyTheFallback) {
   server_.inject("EEE", Fault::ErrorMessage, 1);
   const auto again = collect(alpha(), {"EEE"}, &yahoo());
   EXPECT_EQ(outcome(again, "EEE").vendor, "yahoo");
+}
+
+TEST_F(CollectorTest, PrimaryOutOfQuotaHandsTheRestToTheFallback) {
+  server_.inject("BBB", Fault::DailyLimit, 1);
+  const auto report = collect(alpha(), {"AAA", "BBB", "CCC"}, &yahoo());
+  EXPECT_EQ(outcome(report, "AAA").vendor, "alphavantage");
+  for (const auto& ticker : {"BBB", "CCC"}) {
+    EXPECT_EQ(outcome(report, ticker).status, Status::Updated) << outcome(report, ticker).message;
+    EXPECT_EQ(outcome(report, ticker).vendor, "yahoo");
+  }
+  EXPECT_EQ(requests_to(server_, "CCC", "/query"), 0u);  // Alpha Vantage not asked again
+  EXPECT_NE(std::find(log_.begin(), log_.end(),
+                      "alphavantage's request quota for today is used up; not asking alphavantage again in "
+                      "this run (yahoo carries on)"),
+            log_.end());
+}
+
+TEST_F(CollectorTest, BothVendorsStoppedNamesEach) {
+  server_.inject("AAA", Fault::DailyLimit, 1);
+  server_.inject("AAA", Fault::TooManyRequests, 2);
+  const auto report = collect(alpha(), {"AAA", "BBB"}, &yahoo({.max_attempts = 2}));
+  const auto& a = outcome(report, "AAA");
+  EXPECT_EQ(a.status, Status::Failed);
+  EXPECT_NE(a.message.find("alphavantage AAA: quota used up"), std::string::npos) << a.message;
+  EXPECT_NE(a.message.find("fallback: yahoo AAA: gave up after 2 attempt(s): HTTP 429"), std::string::npos) << a.message;
+  const auto& b = outcome(report, "BBB");
+  EXPECT_EQ(b.status, Status::NotRun);
+  EXPECT_EQ(b.message,
+            "skipped: alphavantage's request quota for today is used up; yahoo is throttling this run");
+  EXPECT_EQ(server_.request_count("BBB"), 0u);
 }
 
 TEST_F(CollectorTest, FallsBackToYahooWhenAlphaVantageFails) {

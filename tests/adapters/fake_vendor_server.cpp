@@ -41,6 +41,7 @@ struct FakeVendorServer::State {
   std::map<std::string, std::deque<Fault>> faults;
   std::map<std::string, Fault> permanent_faults;
   std::vector<core::Date> yahoo_null_rows;
+  bool premium = true;
   std::vector<SeenRequest> seen;
 
   std::optional<Fault> take_fault(const std::string& symbol) {
@@ -65,9 +66,28 @@ namespace {
 
 std::string price(double v) { return fmt::format("{:.4f}", v); }
 
-std::string av_json(const std::string& symbol, const std::vector<FakeDay>& days, bool compact) {
+// Alpha Vantage's notices, word for word as the vendor sends them (2024-2025).
+constexpr const char* kBurstNotice =
+    "Thank you for using Alpha Vantage! Please consider spreading out your free API requests more "
+    "sparingly (1 request per second). You may subscribe to any of the premium plans at "
+    "https://www.alphavantage.co/premium/ to lift the free key rate limit (25 requests per day) and "
+    "instantly unlock all premium endpoints";
+constexpr const char* kDailyLimitNotice =
+    "Thank you for using Alpha Vantage! Our standard API rate limit is 25 requests per day. Please "
+    "subscribe to any of the premium plans at https://www.alphavantage.co/premium/ to instantly "
+    "remove all daily rate limits.";
+constexpr const char* kPremiumEndpointNotice =
+    "Thank you for using Alpha Vantage! This is a premium endpoint. You may subscribe to any of the "
+    "premium plans at https://www.alphavantage.co/premium/ to instantly unlock all premium endpoints";
+constexpr const char* kFullIsPremiumNotice =
+    "Thank you for using Alpha Vantage! The outputsize=full parameter value is a premium feature for "
+    "the TIME_SERIES_DAILY endpoint. You may subscribe to any of the premium plans at "
+    "https://www.alphavantage.co/premium/ to instantly unlock all premium features";
+
+std::string av_json(const std::string& symbol, const std::vector<FakeDay>& days, bool compact, bool adjusted) {
   nlohmann::ordered_json doc;
-  doc["Meta Data"] = {{"1. Information", "Daily Time Series with Splits and Dividend Events"},
+  doc["Meta Data"] = {{"1. Information", adjusted ? "Daily Time Series with Splits and Dividend Events"
+                                                  : "Daily Prices (open, high, low, close) and Volumes"},
                       {"2. Symbol", symbol},
                       {"3. Last Refreshed", days.empty() ? "" : days.back().bar.date.to_string()},
                       {"4. Output Size", compact ? "Compact" : "Full size"},
@@ -75,6 +95,14 @@ std::string av_json(const std::string& symbol, const std::vector<FakeDay>& days,
   nlohmann::ordered_json series = nlohmann::ordered_json::object();
   for (auto it = days.rbegin(); it != days.rend(); ++it) {  // newest first, as the vendor does
     const store::Bar& b = it->bar;
+    if (!adjusted) {
+      series[b.date.to_string()] = {{"1. open", price(b.open)},
+                                    {"2. high", price(b.high)},
+                                    {"3. low", price(b.low)},
+                                    {"4. close", price(b.close)},
+                                    {"5. volume", fmt::format("{:.0f}", b.volume)}};
+      continue;
+    }
     series[b.date.to_string()] = {{"1. open", price(b.open)},
                                   {"2. high", price(b.high)},
                                   {"3. low", price(b.low)},
@@ -88,7 +116,16 @@ std::string av_json(const std::string& symbol, const std::vector<FakeDay>& days,
   return doc.dump(4);
 }
 
-std::string av_csv(const std::vector<FakeDay>& days) {
+std::string av_csv(const std::vector<FakeDay>& days, bool adjusted) {
+  if (!adjusted) {
+    std::string out = "timestamp,open,high,low,close,volume\r\n";
+    for (auto it = days.rbegin(); it != days.rend(); ++it) {
+      const store::Bar& b = it->bar;
+      out += fmt::format("{},{},{},{},{},{:.0f}\r\n", b.date.to_string(), price(b.open), price(b.high),
+                         price(b.low), price(b.close), b.volume);
+    }
+    return out;
+  }
   std::string out = "timestamp,open,high,low,close,adjusted_close,volume,dividend_amount,split_coefficient\r\n";
   for (auto it = days.rbegin(); it != days.rend(); ++it) {
     const store::Bar& b = it->bar;
@@ -156,8 +193,13 @@ bool apply_fault(Fault fault, const httplib::Request& req, httplib::Response& re
                       "application/json");
       return true;
     case Fault::Information:
-      res.set_content(R"({"Information": "Thank you for using Alpha Vantage! Please consider spreading out your free API requests more sparingly (1 request per second)."})",
-                      "application/json");
+      res.set_content(nlohmann::json{{"Information", kBurstNotice}}.dump(), "application/json");
+      return true;
+    case Fault::DailyLimit:
+      res.set_content(nlohmann::json{{"Information", kDailyLimitNotice}}.dump(), "application/json");
+      return true;
+    case Fault::PremiumEndpoint:
+      res.set_content(nlohmann::json{{"Information", kPremiumEndpointNotice}}.dump(), "application/json");
       return true;
     case Fault::ErrorMessage:
       res.set_content(R"({"Error Message": "Invalid API call. Please retry or visit the documentation (https://www.alphavantage.co/documentation/) for TIME_SERIES_DAILY_ADJUSTED."})",
@@ -187,10 +229,12 @@ FakeVendorServer::FakeVendorServer(std::string api_key, FakeSleepClock* clock)
     std::optional<Fault> fault;
     std::vector<FakeDay> days;
     bool known = false;
+    bool premium = true;
     {
       std::lock_guard lock(st.mutex);
-      st.seen.push_back({req.path, symbol, req.get_param_value("outputsize"),
-                         req.get_param_value("datatype"), "", st.clock ? st.clock->elapsed_ms() : -1});
+      st.seen.push_back({req.path, symbol, req.get_param_value("outputsize"), req.get_param_value("datatype"),
+                         req.get_param_value("function"), "", st.clock ? st.clock->elapsed_ms() : -1});
+      premium = st.premium;
       fault = st.take_fault(symbol);
       known = st.histories.contains(symbol);
       if (known) days = st.visible(symbol);
@@ -200,14 +244,25 @@ FakeVendorServer::FakeVendorServer(std::string api_key, FakeSleepClock* clock)
       res.set_content(R"({"Error Message": "the parameter apikey is invalid or missing."})", "application/json");
       return;
     }
-    if (req.get_param_value("function") != "TIME_SERIES_DAILY_ADJUSTED" || !known) {
+    const std::string function = req.get_param_value("function");
+    const bool compact = req.get_param_value("outputsize") != "full";
+    const bool adjusted = function == "TIME_SERIES_DAILY_ADJUSTED";
+    // The vendor checks the plan before the symbol.
+    if (adjusted && !premium) {
+      apply_fault(Fault::PremiumEndpoint, req, res, st.stopping);
+      return;
+    }
+    if (function == "TIME_SERIES_DAILY" && !compact && !premium) {
+      res.set_content(nlohmann::json{{"Information", kFullIsPremiumNotice}}.dump(), "application/json");
+      return;
+    }
+    if ((!adjusted && function != "TIME_SERIES_DAILY") || !known) {
       apply_fault(Fault::ErrorMessage, req, res, st.stopping);
       return;
     }
-    const bool compact = req.get_param_value("outputsize") != "full";
     if (compact && days.size() > 100) days.erase(days.begin(), days.end() - 100);
     const bool csv = req.get_param_value("datatype") == "csv";
-    std::string body = csv ? av_csv(days) : av_json(symbol, days, compact);
+    std::string body = csv ? av_csv(days, adjusted) : av_json(symbol, days, compact, adjusted);
     if (fault == Fault::TruncatedJson) body.resize(body.size() / 2);
     if (fault == Fault::TextInNumber) {  // corrupt the close of the newest day
       if (csv) {
@@ -230,7 +285,7 @@ FakeVendorServer::FakeVendorServer(std::string api_key, FakeSleepClock* clock)
     bool known = false;
     {
       std::lock_guard lock(st.mutex);
-      st.seen.push_back({req.path, symbol, "", "", req.get_param_value("period1"),
+      st.seen.push_back({req.path, symbol, "", "", "", req.get_param_value("period1"),
                          st.clock ? st.clock->elapsed_ms() : -1});
       fault = st.take_fault(symbol);
       known = st.histories.contains(symbol);
@@ -309,6 +364,11 @@ void FakeVendorServer::clear_faults() {
   std::lock_guard lock(state_->mutex);
   state_->faults.clear();
   state_->permanent_faults.clear();
+}
+
+void FakeVendorServer::set_premium(bool premium) {
+  std::lock_guard lock(state_->mutex);
+  state_->premium = premium;
 }
 
 void FakeVendorServer::add_yahoo_null_row(core::Date date) {

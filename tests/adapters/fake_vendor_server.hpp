@@ -1,6 +1,8 @@
 #pragma once
 // A fake market-data vendor on 127.0.0.1 for collector tests. It serves a generated daily
-// history in Alpha Vantage's TIME_SERIES_DAILY_ADJUSTED formats (GET /query, JSON or CSV) and
+// history in Alpha Vantage's TIME_SERIES_DAILY and TIME_SERIES_DAILY_ADJUSTED formats (GET
+// /query, JSON or CSV; a free key gets the vendor's premium notices, word for word, for the
+// adjusted function and for outputsize=full) and
 // the Yahoo-style CSV download (GET /v7/finance/download/TICKER), and injects faults per
 // ticker: 5xx, replies slower than the client's read timeout, bodies trickled byte by byte,
 // oversized bodies, throttle notices, malformed bodies and vendor error messages.
@@ -37,8 +39,10 @@ std::vector<FakeDay> make_history(int index, int days);
 enum class Fault {
   ServerError,   // HTTP 503
   Slow,          // replies after 600 ms
-  Note,          // 200 {"Note": "…call frequency…"}
-  Information,   // 200 {"Information": "…rate limit…"}
+  Note,          // 200 {"Note": "…call frequency is 5 calls per minute…"} (the older burst notice)
+  Information,   // 200 {"Information": "…spreading out … (1 request per second)…"}: burst limit
+  DailyLimit,    // 200 {"Information": "…standard API rate limit is 25 requests per day…"}
+  PremiumEndpoint,  // 200 {"Information": "…This is a premium endpoint…"}
   TruncatedJson, // 200 with the JSON body cut in half
   TextInNumber,  // 200 with "abc" in a close price
   ErrorMessage,  // 200 {"Error Message": "Invalid API call…"}
@@ -55,6 +59,7 @@ struct SeenRequest {
   std::string symbol;
   std::string outputsize;  // Alpha Vantage
   std::string datatype;    // Alpha Vantage
+  std::string function;    // Alpha Vantage
   std::string period1;     // Yahoo
   std::int64_t clock_ms = -1;  // the injected clock's time when the request arrived
 };
@@ -75,6 +80,9 @@ class FakeVendorServer {
   // The next `times` requests for `ticker` get `fault` (times < 0: every request).
   void inject(const std::string& ticker, Fault fault, int times = 1);
   void clear_faults();
+  // A premium Alpha Vantage key (the default) may use TIME_SERIES_DAILY_ADJUSTED and
+  // outputsize=full; a free one gets the vendor's notices instead.
+  void set_premium(bool premium);
   // Yahoo's download answers this day with a "null" row.
   void add_yahoo_null_row(core::Date date);
 

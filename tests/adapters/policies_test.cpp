@@ -2,6 +2,8 @@
 // recognition and API key lookup.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "adapters/alpha_vantage.hpp"
 #include "adapters/api_key.hpp"
 #include "adapters/rate_limiter.hpp"
@@ -78,7 +80,7 @@ TEST(RetryPolicy, DoublesUpToTheCap) {
 
 TEST(RateLimiter, SpacesCallsByTheInterval) {
   testing::FakeSleepClock clock;
-  RateLimiter limiter(5, clock);  // Alpha Vantage free tier
+  RateLimiter limiter(5, clock);
   EXPECT_EQ(limiter.interval(), milliseconds(12'000));
   limiter.acquire();  // the first call never waits
   EXPECT_EQ(clock.elapsed_ms(), 0);
@@ -103,12 +105,82 @@ TEST(AlphaVantageBody, RecognisesNoticesAndErrors) {
   using V = BodyCheck::Verdict;
   EXPECT_EQ(check_alpha_vantage_body(R"({"Note": "Thank you for using Alpha Vantage!"})").verdict, V::Throttled);
   EXPECT_EQ(check_alpha_vantage_body(R"({"Information": "spread out your requests"})").verdict, V::Throttled);
-  EXPECT_EQ(check_alpha_vantage_body(R"({"Information": "This is a premium endpoint."})").verdict, V::Rejected);
+  EXPECT_EQ(check_alpha_vantage_body(R"({"Information": "This is a premium endpoint."})").verdict, V::NotEntitled);
   const auto error = check_alpha_vantage_body(R"({"Error Message": "Invalid API call."})");
   EXPECT_EQ(error.verdict, V::Rejected);
   EXPECT_EQ(error.detail, "Invalid API call.");
   EXPECT_EQ(check_alpha_vantage_body("timestamp,open\n").verdict, V::Accept);
   EXPECT_EQ(check_alpha_vantage_body(R"j({"Meta Data": {}, "Time Series (Daily)": {}})j").verdict, V::Accept);
+}
+
+// The vendor's notices word for word (2024-2025). The burst notice mentions both "premium
+// endpoints" and "25 requests per day"; it must still read as a burst to wait out.
+TEST(AlphaVantageBody, ClassifiesTheVendorsRealNotices) {
+  using V = BodyCheck::Verdict;
+  const auto verdict = [](const std::string& key, const std::string& text) {
+    return check_alpha_vantage_body(nlohmann::json{{key, text}}.dump()).verdict;
+  };
+  EXPECT_EQ(verdict("Information",
+                    "Thank you for using Alpha Vantage! Please consider spreading out your free API requests "
+                    "more sparingly (1 request per second). You may subscribe to any of the premium plans at "
+                    "https://www.alphavantage.co/premium/ to lift the free key rate limit (25 requests per "
+                    "day) and instantly unlock all premium endpoints"),
+            V::Throttled);
+  EXPECT_EQ(verdict("Information",
+                    "Thank you for using Alpha Vantage! Please consider spreading out your free API requests "
+                    "more sparingly (1 request per second). You may subscribe to any of the premium plans at "
+                    "https://www.alphavantage.co/premium/ to lift the free key rate limit (25 requests per "
+                    "day), raise the per-second burst limit, and instantly unlock all premium endpoints."),
+            V::Throttled);
+  EXPECT_EQ(verdict("Information",
+                    "Thank you for using Alpha Vantage! Please consider spreading out your free API requests "
+                    "more sparingly. You may subscribe to any of the premium plans at "
+                    "https://www.alphavantage.co/premium/ to lift the free key rate limit (25 requests per "
+                    "day) and instantly unlock all premium endpoints"),
+            V::Throttled);
+  EXPECT_EQ(verdict("Note",
+                    "Thank you for using Alpha Vantage! Our standard API call frequency is 5 calls per minute "
+                    "and 500 calls per day. Please visit https://www.alphavantage.co/premium/ if you would "
+                    "like to target a higher API call frequency."),
+            V::Throttled);
+  EXPECT_EQ(verdict("Information",
+                    "Thank you for using Alpha Vantage! Our standard API rate limit is 25 requests per day. "
+                    "Please subscribe to any of the premium plans at https://www.alphavantage.co/premium/ to "
+                    "instantly remove all daily rate limits."),
+            V::QuotaExhausted);
+  EXPECT_EQ(verdict("Information",
+                    "Thank you for using Alpha Vantage! This is a premium endpoint. You may subscribe to any "
+                    "of the premium plans at https://www.alphavantage.co/premium/ to instantly unlock all "
+                    "premium endpoints"),
+            V::NotEntitled);
+  EXPECT_EQ(verdict("Information",
+                    "Thank you for using Alpha Vantage! The outputsize=full parameter value is a premium "
+                    "feature for the TIME_SERIES_DAILY endpoint. You may subscribe to any of the premium "
+                    "plans at https://www.alphavantage.co/premium/ to instantly unlock all premium features"),
+            V::NotEntitled);
+}
+
+TEST(AlphaVantageJson, ParsesTheFreeDailySeriesUnadjusted) {
+  auto file = parse_alpha_vantage_json(
+      R"j({"Meta Data": {"2. Symbol": "IBM"}, "Time Series (Daily)": {
+            "2024-06-07": {"1. open": "168.18", "2. high": "171.305", "3. low": "168.06", "4. close": "170.01", "5. volume": "3475495"},
+            "2024-06-06": {"1. open": "167.38", "2. high": "168.44", "3. low": "166.8", "4. close": "168.2", "5. volume": "2207263"}}})j",
+      "IBM", AlphaVantageOptions::Function::Daily);
+  ASSERT_TRUE(file.has_value()) << file.error().message;
+  ASSERT_EQ(file->bars.size(), 2u);
+  EXPECT_EQ(file->bars[0].date, core::Date::from_ymd(2024, 6, 6));
+  EXPECT_EQ(file->bars[1].close, 170.01);
+  EXPECT_EQ(file->bars[1].adj_close, 170.01);
+  EXPECT_EQ(file->bars[1].volume, 3475495);
+  EXPECT_TRUE(file->actions.empty());
+  auto csv = parse_alpha_vantage_csv("timestamp,open,high,low,close,volume\r\n2024-06-07,168.18,171.305,168.06,170.01,3475495\r\n",
+                                     "IBM", AlphaVantageOptions::Function::Daily);
+  ASSERT_TRUE(csv.has_value()) << csv.error().message;
+  EXPECT_EQ(csv->bars.at(0).adj_close, 170.01);
+  auto bad = parse_alpha_vantage_csv("timestamp,open,high,low,close,volume\n2024-06-07,1,2,0.5,x,10\n", "IBM",
+                                     AlphaVantageOptions::Function::Daily);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().message, "alphavantage IBM (csv):2: field 'close': 'x' is not a number");
 }
 
 TEST(AlphaVantageJson, ReportsMissingSeriesAndWrongSymbol) {

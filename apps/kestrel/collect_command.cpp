@@ -1,5 +1,5 @@
-// `kestrel data collect`: bring tickers up to date from Alpha Vantage or a Yahoo-style CSV
-// vendor, with pacing, retries and an optional fallback vendor.
+// `kestrel data collect`: bring tickers up to date from Alpha Vantage or Yahoo's chart API,
+// with pacing, retries, request deadlines and an optional fallback vendor.
 #include <chrono>
 #include <cstdlib>
 #include <memory>
@@ -59,6 +59,7 @@ core::Date today_utc() {
 // One vendor with its own HTTP client, pacing and retry state.
 struct VendorStack {
   std::unique_ptr<adapters::Fetcher> fetcher;
+  std::unique_ptr<adapters::Fetcher> cookie_fetcher;  // Yahoo's session cookie, on its own host
   std::unique_ptr<adapters::DailyBarVendor> vendor;
 };
 
@@ -86,6 +87,14 @@ VendorStack make_vendor(const CollectArgs& args, std::string_view name, const st
   settings.calls_per_minute = calls_per_minute;
   if (!key.empty()) settings.secrets.push_back(key);
   VendorStack stack;
+  // Yahoo's own endpoint takes its session cookie from fc.yahoo.com; any other base URL (a
+  // mirror, a test server) is asked for it itself.
+  if (!alpha && base_url.empty()) {
+    stack.cookie_fetcher = std::make_unique<adapters::Fetcher>(
+        adapters::HttpClient(value_or_fail(adapters::parse_base_url(adapters::kYahooCookieUrl)), timeouts,
+                             max_reply_bytes),
+        settings, clock, log);
+  }
   stack.fetcher = std::make_unique<adapters::Fetcher>(
       adapters::HttpClient(std::move(base), timeouts, max_reply_bytes), std::move(settings), clock, log);
   if (alpha) {
@@ -97,7 +106,8 @@ VendorStack make_vendor(const CollectArgs& args, std::string_view name, const st
                                                             : adapters::AlphaVantageOptions::Function::Daily;
     stack.vendor = std::make_unique<adapters::AlphaVantageClient>(*stack.fetcher, std::move(options));
   } else {
-    stack.vendor = std::make_unique<adapters::YahooClient>(*stack.fetcher);
+    stack.vendor = std::make_unique<adapters::YahooClient>(
+        *stack.fetcher, stack.cookie_fetcher ? *stack.cookie_fetcher : *stack.fetcher);
   }
   return stack;
 }
@@ -177,9 +187,11 @@ void add_collect_command(CLI::App& data, const GlobalOptions& global) {
       "collect",
       "Download daily bars from a vendor and append the days the store lacks (resumes from each "
       "ticker's last stored date; one transaction per ticker). Alpha Vantage needs an API key in "
-      "$ALPHAVANTAGE_API_KEY or --api-key-file.");
+      "$ALPHAVANTAGE_API_KEY or --api-key-file; Yahoo's chart API is unofficial (see docs/data.md).");
   add_db_option(*collect, args->db);
-  collect->add_option("--vendor", args->vendor, "Data vendor")
+  collect->add_option("--vendor", args->vendor,
+                      "Data vendor: alphavantage, or yahoo (Yahoo's chart API: unofficial, can change or "
+                      "close without notice)")
       ->required()
       ->check(CLI::IsMember({"alphavantage", "yahoo"}));
   auto* tickers = collect->add_option("--tickers", args->tickers, "Tickers, comma-separated")

@@ -7,6 +7,7 @@
 // before it is logged or returned.
 #include <expected>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,6 +49,11 @@ struct BodyCheck {
 };
 using BodyChecker = std::function<BodyCheck(std::string_view body)>;
 
+// What a vendor reads into any reply, whatever its status, before the Fetcher's status rules
+// (2xx accepted, 5xx/408/429 retried, other statuses rejected). nullopt: apply those rules;
+// Accept: hand the reply to the caller as it is, whatever its status.
+using ReplyChecker = std::function<std::optional<BodyCheck>(const HttpResponse& reply)>;
+
 struct FetcherSettings {
   RetryPolicy retry;
   double calls_per_minute = 0;      // <= 0: no pacing
@@ -61,8 +67,15 @@ class Fetcher {
   // GET path_and_query; `what` names the request in messages ("alphavantage AAPL").
   VendorResult<std::string> get(const std::string& path_and_query, const BodyChecker& check,
                                 std::string_view what);
+  // The same with request headers, `check` seeing every reply, and the whole reply returned.
+  VendorResult<HttpResponse> exchange(const std::string& path_and_query, const HttpHeaders& headers,
+                                      const ReplyChecker& check, std::string_view what);
 
+  // A secret learnt during the run (a session cookie, a crumb): scrubbed from then on.
+  void add_secret(std::string secret);
   std::string scrub(std::string_view text) const;
+  // The URL of a request, scrubbed, for messages.
+  std::string url_for(const std::string& path_and_query) const;
 
  private:
   HttpClient http_;

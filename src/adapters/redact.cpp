@@ -92,7 +92,7 @@ std::string redact_secrets(std::string_view text, const std::vector<std::string>
 }  // namespace
 
 std::string redact(std::string_view text, const std::vector<std::string>& secrets) {
-  static constexpr std::array<std::string_view, 3> params = {"apikey=", "api_key=", "token="};
+  static constexpr std::array<std::string_view, 4> params = {"apikey=", "api_key=", "token=", "crumb="};
   const std::string scrubbed = redact_secrets(text, secrets);
   const std::string_view in = scrubbed;
   std::string out;

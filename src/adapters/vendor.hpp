@@ -1,5 +1,5 @@
 #pragma once
-// A source of daily bars for one ticker at a time (Alpha Vantage, Yahoo-style CSV, …).
+// A source of daily bars for one ticker at a time (Alpha Vantage, Yahoo chart, …).
 // Vendors fetch and parse; the Collector decides what is new and writes it.
 #include <optional>
 #include <string>

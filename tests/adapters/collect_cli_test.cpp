@@ -69,6 +69,17 @@ TEST_F(CollectCliTest, TimeoutBoundsTheWholeRequest) {
   EXPECT_NE(result.output.find("3 ticker(s): 2 updated"), std::string::npos) << result.output;
 }
 
+TEST_F(CollectCliTest, YahooChartWithItsSession) {
+  const auto result = testing::run_command(fmt::format(
+      "env -u ALPHAVANTAGE_API_KEY '{}' --quiet data collect --db '{}' --vendor yahoo --tickers T0,T1 "
+      "--base-url {} --calls-per-minute 6000",
+      KESTREL_BINARY, (dir_ / "store.db").string(), server_.base_url()));
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("2 ticker(s): 2 updated"), std::string::npos) << result.output;
+  ASSERT_FALSE(server_.requests().empty());
+  EXPECT_EQ(server_.requests().front().path, "/");  // the cookie, from --base-url itself
+}
+
 TEST_F(CollectCliTest, MissingKeyFailsBeforeTouchingTheStore) {
   const auto result = testing::run_command(fmt::format(
       "env -u ALPHAVANTAGE_API_KEY '{}' data collect --db '{}' --vendor alphavantage --tickers T0 "

@@ -90,9 +90,8 @@ class CollectorTest : public ::testing::Test {
   }
 
   // The store holds exactly the vendor's history for `ticker` (up to `until`): every day,
-  // once, with identical values, plus the dividends and splits when `with_actions`.
-  void expect_store_matches(const std::string& ticker, std::optional<core::Date> until = {},
-                            bool with_actions = true) {
+  // once, with identical values, and its dividends and splits.
+  void expect_store_matches(const std::string& ticker, std::optional<core::Date> until = {}) {
     std::vector<FakeDay> expected;
     for (const FakeDay& d : server_.history(ticker)) {
       if (!until || d.bar.date <= *until) expected.push_back(d);
@@ -111,7 +110,6 @@ class CollectorTest : public ::testing::Test {
       EXPECT_EQ(got.adj_close, want.adj_close);
       EXPECT_EQ(got.volume, want.volume);
     }
-    if (!with_actions) return;
     auto actions = store_->corporate_actions(ticker);
     ASSERT_TRUE(actions.has_value());
     std::vector<store::CorporateAction> want;
@@ -164,14 +162,94 @@ TEST_F(CollectorTest, AlphaVantageCsvHappyPath) {
   EXPECT_EQ(server_.requests().front().datatype, "csv");
 }
 
-TEST_F(CollectorTest, YahooHappyPathSkipsNullRows) {
-  server_.add_yahoo_null_row(core::Date::from_ymd(2024, 1, 15));  // a holiday as Yahoo shows it
-  const auto report = collect(yahoo(), {"AAA", "CCC"});
-  for (const auto& ticker : {"AAA", "CCC"}) {
-    EXPECT_EQ(outcome(report, ticker).status, Status::Updated) << outcome(report, ticker).message;
-    expect_store_matches(ticker, std::nullopt, /*with_actions=*/false);
+// Requests that went to a path starting with `path`, in order.
+std::vector<testing::SeenRequest> requests_under(const testing::FakeVendorServer& server, std::string_view path) {
+  std::vector<testing::SeenRequest> out;
+  for (const auto& r : server.requests()) {
+    if (r.path.starts_with(path)) out.push_back(r);
   }
-  EXPECT_EQ(server_.requests().front().period1, "0");
+  return out;
+}
+
+TEST_F(CollectorTest, YahooChartHappyPathWithSessionEventsAndNullDays) {
+  server_.add_yahoo_null_row(core::Date::from_ymd(2024, 1, 13));  // a day of nulls, as Yahoo shows some
+  const auto report = collect(yahoo(), {"AAA", "BBB"});
+  for (const auto& ticker : {"AAA", "BBB"}) {
+    EXPECT_EQ(outcome(report, ticker).status, Status::Updated) << outcome(report, ticker).message;
+    EXPECT_EQ(outcome(report, ticker).vendor, "yahoo");
+    expect_store_matches(ticker);  // bars, adjusted closes, dividends and BBB's 2:1 split
+  }
+  EXPECT_FALSE(store_->corporate_actions("BBB")->empty());
+  // One session for the run: the cookie page, one crumb, then the chart for each ticker.
+  const auto seen = server_.requests();
+  ASSERT_EQ(seen.size(), 4u);
+  EXPECT_EQ(seen[0].path, "/");
+  EXPECT_EQ(seen[1].path, "/v1/test/getcrumb");
+  EXPECT_EQ(seen[2].path, "/v8/finance/chart/AAA");
+  EXPECT_EQ(seen[2].period1, "-2208988800");  // nothing stored: from 1900, as Yahoo's "max" does
+  EXPECT_EQ(seen[3].path, "/v8/finance/chart/BBB");
+  EXPECT_EQ(server_.yahoo_crumbs_issued(), 1);
+  EXPECT_TRUE(requests_under(server_, "/v7").empty());  // the closed CSV download is never asked
+}
+
+TEST_F(CollectorTest, YahooStaleCrumbGetsOneFreshSession) {
+  server_.inject("AAA", Fault::StaleCrumb, 1);
+  const auto report = collect(yahoo({.max_attempts = 1}), {"AAA", "BBB"});
+  EXPECT_EQ(outcome(report, "AAA").status, Status::Updated) << outcome(report, "AAA").message;
+  EXPECT_EQ(outcome(report, "BBB").status, Status::Updated) << outcome(report, "BBB").message;
+  EXPECT_EQ(server_.yahoo_crumbs_issued(), 2);
+  EXPECT_EQ(requests_under(server_, "/v8/finance/chart/AAA").size(), 2u);
+  const auto seen = server_.requests();
+  EXPECT_EQ(std::count_if(seen.begin(), seen.end(), [](const auto& r) { return r.path == "/"; }), 2);  // 2 cookies
+  expect_store_matches("AAA");
+}
+
+TEST_F(CollectorTest, YahooRefusingFreshSessionsStopsYahooForTheRun) {
+  server_.inject("AAA", Fault::StaleCrumb, -1);
+  const auto report = collect(yahoo(), {"AAA", "BBB"});
+  const auto& a = outcome(report, "AAA");
+  EXPECT_EQ(a.status, Status::Failed);
+  EXPECT_NE(a.message.find("yahoo AAA: Yahoo refused the session (HTTP 401: Unauthorized: Invalid Crumb) again "
+                           "with a fresh cookie and crumb (GET "),
+            std::string::npos)
+      << a.message;
+  EXPECT_NE(a.message.find("crumb=***"), std::string::npos) << a.message;
+  EXPECT_EQ(a.message.find("Xq7.kT"), std::string::npos) << a.message;  // the crumb is a secret too
+  EXPECT_EQ(requests_under(server_, "/v8/finance/chart/AAA").size(), 2u);
+  EXPECT_EQ(outcome(report, "BBB").status, Status::NotRun);
+  EXPECT_EQ(outcome(report, "BBB").message,
+            "skipped: yahoo refused access for this run (the key's plan or the session)");
+}
+
+TEST_F(CollectorTest, YahooWithoutACookieSaysSo) {
+  server_.withhold_yahoo_cookie(true);
+  const auto report = collect(yahoo(), {"AAA"});
+  const auto& a = outcome(report, "AAA");
+  EXPECT_EQ(a.status, Status::Failed);
+  EXPECT_NE(a.message.find("yahoo AAA: " + server_.base_url() + "/ set no cookie (HTTP 404)"), std::string::npos)
+      << a.message;
+  EXPECT_TRUE(requests_under(server_, "/v1/test/getcrumb").empty());
+}
+
+TEST_F(CollectorTest, YahooAdjustmentChangeRewritesTheHistory) {
+  const core::Date earlier = server_.history("AAA")[kHistoryDays - 6].bar.date;
+  server_.set_visible_until(earlier);
+  collect(yahoo(), {"AAA"}, nullptr, earlier);
+  server_.set_visible_until(std::nullopt);
+  server_.shift_adjusted_closes("AAA", -0.5);
+  const auto report = collect(yahoo(), {"AAA"});
+  EXPECT_EQ(outcome(report, "AAA").status, Status::Readjusted) << outcome(report, "AAA").message;
+  expect_store_matches("AAA");
+}
+
+TEST(FakeYahoo, ClosedDownloadAnswersAsYahooDoes) {
+  testing::FakeVendorServer server("unused");
+  HttpClient http(*parse_base_url(server.base_url()), {});
+  const auto reply = http.get("/v7/finance/download/AAPL?period1=0&period2=86400&interval=1d&events=history");
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->status, 401);
+  EXPECT_EQ(reply->body,
+            R"({"finance":{"result":null,"error":{"code":"Unauthorized","description":"User is not logged in"}}})");
 }
 
 TEST_F(CollectorTest, RetriesServerErrorsThenSucceeds) {
@@ -371,12 +449,15 @@ TEST_F(CollectorTest, UnknownSymbolIsReportedWithoutRetry) {
   EXPECT_EQ(server_.request_count("ZZZZ"), 1u);
 }
 
-TEST_F(CollectorTest, YahooUnknownSymbolIs404WithoutRetry) {
-  const auto report = collect(yahoo({.max_attempts = 4}), {"ZZZZ"});
+TEST_F(CollectorTest, YahooUnknownSymbolIsAPermanentTickerError) {
+  const auto report = collect(yahoo({.max_attempts = 4}), {"ZZZZ", "AAA"});
   const auto& z = outcome(report, "ZZZZ");
   EXPECT_EQ(z.status, Status::Failed);
-  EXPECT_NE(z.message.find("HTTP 404: 404 Not Found: No data found"), std::string::npos) << z.message;
+  EXPECT_NE(z.message.find("yahoo ZZZZ: vendor error: Not Found: No data found, symbol may be delisted (GET "),
+            std::string::npos)
+      << z.message;
   EXPECT_EQ(server_.request_count("ZZZZ"), 1u);
+  EXPECT_EQ(outcome(report, "AAA").status, Status::Updated);  // one ticker's error stops nothing
 }
 
 TEST_F(CollectorTest, MalformedBodiesLeaveTheStoreUnchangedForThatTicker) {
@@ -423,14 +504,16 @@ TEST_F(CollectorTest, MalformedCsvNamesTickerLineAndField) {
   EXPECT_EQ(stored_rows("AAA"), 0u);
 }
 
-TEST_F(CollectorTest, MalformedYahooCsvIsReportedAndNotStored) {
+TEST_F(CollectorTest, MalformedYahooChartIsReportedAndNotStored) {
   server_.inject("AAA", Fault::TextInNumber, 1);
-  const auto report = collect(yahoo(), {"AAA"});
+  server_.inject("BBB", Fault::TruncatedJson, 1);
+  const auto report = collect(yahoo(), {"AAA", "BBB"});
   const auto& a = outcome(report, "AAA");
   EXPECT_EQ(a.status, Status::Failed);
-  EXPECT_NE(a.message.find("yahoo AAA (csv):"), std::string::npos) << a.message;
-  EXPECT_NE(a.message.find("field 'close': 'abc' is not a number"), std::string::npos) << a.message;
+  EXPECT_EQ(a.message, "yahoo AAA (chart): " + last_day().to_string() + ": field 'close': \"abc\" is not a number");
+  EXPECT_NE(outcome(report, "BBB").message.find("yahoo BBB (chart): body is not valid JSON"), std::string::npos);
   EXPECT_EQ(stored_rows("AAA"), 0u);
+  EXPECT_EQ(stored_rows("BBB"), 0u);
 }
 
 TEST_F(CollectorTest, ApiKeyNeverAppearsInErrorsOrLogs) {
@@ -525,11 +608,12 @@ TEST_F(CollectorTest, IncrementalUpdateAppendsOnlyNewDays) {
   EXPECT_EQ(seen[2].outputsize, "compact");  // a small gap needs only the latest 100 days
   EXPECT_EQ(seen[3].outputsize, "compact");
 
-  // The same through Yahoo: period1 is the day after the last stored one.
+  // The same through Yahoo: period1 is the last stored day, so that the reply overlaps it
+  // and a change of adjusted closes would show.
   server_.set_visible_until(std::nullopt);
   const auto again = collect(yahoo(), {"AAA"});
-  EXPECT_EQ(outcome(again, "AAA").status, Status::UpToDate);
-  EXPECT_EQ(server_.requests().back().period1, std::to_string((last_day() + 1).days() * 86'400LL));
+  EXPECT_EQ(outcome(again, "AAA").status, Status::UpToDate) << outcome(again, "AAA").message;
+  EXPECT_EQ(server_.requests().back().period1, std::to_string(last_day().days() * 86'400LL));
 }
 
 TEST_F(CollectorTest, LargeGapFetchesFullHistory) {
@@ -645,7 +729,7 @@ TEST_F(CollectorTest, FallsBackToYahooWhenAlphaVantageFails) {
   EXPECT_EQ(outcome(report, "AAA").vendor, "alphavantage");
   EXPECT_EQ(outcome(report, "BBB").status, Status::Updated);
   EXPECT_EQ(outcome(report, "BBB").vendor, "yahoo");
-  expect_store_matches("BBB", std::nullopt, /*with_actions=*/false);
+  expect_store_matches("BBB");  // Yahoo's events give the same dividends and split
   ASSERT_FALSE(log_.empty());
   EXPECT_NE(log_.back().find("trying yahoo"), std::string::npos) << log_.back();
 }

@@ -10,6 +10,7 @@
 #include "adapters/redact.hpp"
 #include "adapters/retry_policy.hpp"
 #include "adapters/url.hpp"
+#include "adapters/yahoo.hpp"
 #include "fake_clock.hpp"
 #include "support/temp_dir.hpp"
 
@@ -195,6 +196,54 @@ TEST(AlphaVantageJson, ReportsMissingSeriesAndWrongSymbol) {
       R"j({"Time Series (Daily)": {"2024-01-02": {"1. open": "1", "2. high": "2"}}})j", "IBM");
   ASSERT_FALSE(no_field.has_value());
   EXPECT_EQ(no_field.error().message, "alphavantage IBM (json): 2024-01-02: missing field '3. low'");
+}
+
+// A reply shaped as Yahoo's v8 chart sends it: timestamps at the New York open, a day of
+// nulls, a dividend and a 3-for-2 split among the events.
+TEST(YahooChart, ParsesBarsAdjustedClosesAndEvents) {
+  const std::string body = R"j({"chart":{"result":[{"meta":{"currency":"USD","symbol":"IBM","exchangeName":"NYQ",
+      "instrumentType":"EQUITY","gmtoffset":-14400,"timezone":"EDT","exchangeTimezoneName":"America/New_York"},
+      "timestamp":[1717507800,1717594200,1717680600],
+      "events":{"dividends":{"1717594200":{"amount":1.67,"date":1717594200}},
+                "splits":{"1717680600":{"date":1717680600,"numerator":3.0,"denominator":2.0,"splitRatio":"3:2"}}},
+      "indicators":{"quote":[{"open":[164.6,null,167.38],"high":[166.4,null,168.44],"low":[163.88,null,166.8],
+                              "close":[165.81,null,168.2],"volume":[2594203,null,2207263]}],
+                    "adjclose":[{"adjclose":[160.11,null,162.42]}]}}],"error":null}})j";
+  auto file = parse_yahoo_chart(body, "IBM");
+  ASSERT_TRUE(file.has_value()) << file.error().message;
+  ASSERT_EQ(file->bars.size(), 2u);  // the day of nulls is skipped
+  EXPECT_EQ(file->skipped_null_rows, 1u);
+  EXPECT_EQ(file->bars[0].date, core::Date::from_ymd(2024, 6, 4));  // 09:30 EDT, not the UTC day
+  EXPECT_EQ(file->bars[0].close, 165.81);
+  EXPECT_EQ(file->bars[0].adj_close, 160.11);
+  EXPECT_EQ(file->bars[1].date, core::Date::from_ymd(2024, 6, 6));
+  EXPECT_EQ(file->bars[1].volume, 2207263);
+  ASSERT_EQ(file->actions.size(), 2u);
+  EXPECT_EQ(file->actions[0].date, core::Date::from_ymd(2024, 6, 5));
+  EXPECT_EQ(file->actions[0].dividend, 1.67);
+  EXPECT_EQ(file->actions[0].split_coefficient, 1);
+  EXPECT_EQ(file->actions[1].date, core::Date::from_ymd(2024, 6, 6));
+  EXPECT_EQ(file->actions[1].dividend, 0);
+  EXPECT_EQ(file->actions[1].split_coefficient, 1.5);
+}
+
+TEST(YahooChart, EmptyWindowErrorsAndMismatches) {
+  // Nothing after period1: a result without timestamps.
+  auto empty = parse_yahoo_chart(
+      R"({"chart":{"result":[{"meta":{"symbol":"IBM","gmtoffset":-14400},"indicators":{"quote":[{}],"adjclose":[{}]}}],"error":null}})",
+      "IBM");
+  ASSERT_TRUE(empty.has_value()) << empty.error().message;
+  EXPECT_TRUE(empty->bars.empty());
+  auto gone = parse_yahoo_chart(
+      R"({"chart":{"result":null,"error":{"code":"Not Found","description":"No data found, symbol may be delisted"}}})",
+      "XYZQ");
+  ASSERT_FALSE(gone.has_value());
+  EXPECT_EQ(gone.error().message, "yahoo XYZQ (chart): Not Found: No data found, symbol may be delisted");
+  auto short_column = parse_yahoo_chart(
+      R"({"chart":{"result":[{"timestamp":[1717507800,1717594200],"indicators":{"quote":[{"open":[1,2],"high":[1,2],"low":[1,2],"close":[1],"volume":[1,2]}],"adjclose":[{"adjclose":[1,2]}]}}],"error":null}})",
+      "IBM");
+  ASSERT_FALSE(short_column.has_value());
+  EXPECT_EQ(short_column.error().message, "yahoo IBM (chart): indicators field 'close' has 1 values for 2 timestamps");
 }
 
 TEST(ApiKey, FileWinsOverEnvironmentAndEmptyIsAnError) {

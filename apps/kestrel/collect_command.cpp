@@ -1,5 +1,5 @@
-// `kestrel data collect`: bring tickers up to date from Alpha Vantage or a Yahoo-style CSV
-// vendor, with pacing, retries and an optional fallback vendor.
+// `kestrel data collect`: bring tickers up to date from Alpha Vantage or Yahoo's chart API,
+// with pacing, retries, request deadlines and an optional fallback vendor.
 #include <chrono>
 #include <cstdlib>
 #include <memory>
@@ -32,14 +32,18 @@ struct CollectArgs {
   int max_retries = 4;
   double initial_backoff_s = 2;
   double max_backoff_s = 60;
-  double timeout_s = 30;
+  double timeout_s = 60;
+  double max_reply_mib = 64;
   std::string datatype = "json";
+  std::string av_function = "daily";
   std::string api_key_file;
 };
 
-// Free-tier defaults: Alpha Vantage allows 5 calls a minute; Yahoo publishes no limit, so
-// stay polite.
-double default_calls_per_minute(std::string_view vendor) { return vendor == "alphavantage" ? 5 : 30; }
+// Alpha Vantage's free keys get 25 requests a day and at most one a second (bursts are
+// answered with a notice); one every 2 s stays clear of that with room for jitter, and the
+// daily quota is reported by the vendor when reached. Yahoo publishes no limit, so stay polite.
+constexpr int kAlphaVantageFreeRequestsPerDay = 25;
+constexpr double kDefaultCallsPerMinute = 30;
 
 std::chrono::milliseconds millis(double seconds) {
   return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
@@ -55,6 +59,7 @@ core::Date today_utc() {
 // One vendor with its own HTTP client, pacing and retry state.
 struct VendorStack {
   std::unique_ptr<adapters::Fetcher> fetcher;
+  std::unique_ptr<adapters::Fetcher> cookie_fetcher;  // Yahoo's session cookie, on its own host
   std::unique_ptr<adapters::DailyBarVendor> vendor;
 };
 
@@ -72,23 +77,37 @@ VendorStack make_vendor(const CollectArgs& args, std::string_view name, const st
       !base_url.empty() ? base_url
                         : std::string(alpha ? adapters::kAlphaVantageBaseUrl : adapters::kYahooBaseUrl);
   auto base = value_or_fail(adapters::parse_base_url(url));
-  adapters::HttpTimeouts timeouts{std::min(millis(args.timeout_s), std::chrono::milliseconds(10'000)),
-                                  millis(args.timeout_s)};
+  // --timeout bounds the whole request (a server trickling bytes never trips a read timeout);
+  // connecting and each silence between reads get no longer than that either.
+  const auto deadline = millis(args.timeout_s);
+  adapters::HttpTimeouts timeouts{std::min(deadline, std::chrono::milliseconds(10'000)), deadline, deadline};
+  const auto max_reply_bytes = static_cast<std::size_t>(args.max_reply_mib * 1024 * 1024);
   adapters::FetcherSettings settings;
   settings.retry = {args.max_retries + 1, millis(args.initial_backoff_s), millis(args.max_backoff_s)};
   settings.calls_per_minute = calls_per_minute;
   if (!key.empty()) settings.secrets.push_back(key);
   VendorStack stack;
+  // Yahoo's own endpoint takes its session cookie from fc.yahoo.com; any other base URL (a
+  // mirror, a test server) is asked for it itself.
+  if (!alpha && base_url.empty()) {
+    stack.cookie_fetcher = std::make_unique<adapters::Fetcher>(
+        adapters::HttpClient(value_or_fail(adapters::parse_base_url(adapters::kYahooCookieUrl)), timeouts,
+                             max_reply_bytes),
+        settings, clock, log);
+  }
   stack.fetcher = std::make_unique<adapters::Fetcher>(
-      adapters::HttpClient(std::move(base), timeouts), std::move(settings), clock, log);
+      adapters::HttpClient(std::move(base), timeouts, max_reply_bytes), std::move(settings), clock, log);
   if (alpha) {
     adapters::AlphaVantageOptions options;
     options.api_key = key;
     options.datatype = args.datatype == "csv" ? adapters::AlphaVantageOptions::DataType::Csv
                                               : adapters::AlphaVantageOptions::DataType::Json;
+    options.function = args.av_function == "daily_adjusted" ? adapters::AlphaVantageOptions::Function::DailyAdjusted
+                                                            : adapters::AlphaVantageOptions::Function::Daily;
     stack.vendor = std::make_unique<adapters::AlphaVantageClient>(*stack.fetcher, std::move(options));
   } else {
-    stack.vendor = std::make_unique<adapters::YahooClient>(*stack.fetcher);
+    stack.vendor = std::make_unique<adapters::YahooClient>(
+        *stack.fetcher, stack.cookie_fetcher ? *stack.cookie_fetcher : *stack.fetcher);
   }
   return stack;
 }
@@ -101,7 +120,7 @@ void run_collect(const GlobalOptions& global, const CollectArgs& args) {
   adapters::SteadySleepClock clock;
   const adapters::LogSink log = [](std::string_view line) { spdlog::warn("{}", line); };
   auto primary = make_vendor(args, args.vendor, args.base_url,
-                             args.calls_per_minute.value_or(default_calls_per_minute(args.vendor)),
+                             args.calls_per_minute.value_or(kDefaultCallsPerMinute),
                              clock, log);
   std::optional<VendorStack> fallback;
   if (!args.fallback.empty()) {
@@ -109,7 +128,7 @@ void run_collect(const GlobalOptions& global, const CollectArgs& args) {
       throw CommandFailed{fmt::format("--fallback {} is the same vendor as --vendor", args.fallback)};
     }
     fallback = make_vendor(args, args.fallback, args.fallback_base_url,
-                           default_calls_per_minute(args.fallback), clock, log);
+                           kDefaultCallsPerMinute, clock, log);
   }
 
   const auto db = resolve_db(global, args.db);
@@ -129,6 +148,14 @@ void run_collect(const GlobalOptions& global, const CollectArgs& args) {
     if (tickers.empty()) throw CommandFailed{"no tickers: pass --tickers A,B,… or --universe"};
   }
 
+  const bool alpha_daily = args.av_function == "daily" &&
+                          (args.vendor == "alphavantage" || args.fallback == "alphavantage");
+  if (alpha_daily && tickers.size() > static_cast<std::size_t>(kAlphaVantageFreeRequestsPerDay)) {
+    log(fmt::format("{} tickers: a free Alpha Vantage key allows {} requests a day; when the vendor says the "
+                    "quota is used up the run stops using it (rerun tomorrow to resume{})",
+                    tickers.size(), kAlphaVantageFreeRequestsPerDay,
+                    args.fallback.empty() ? ", or add --fallback yahoo" : ""));
+  }
   adapters::Collector collector(store, *primary.vendor, fallback ? fallback->vendor.get() : nullptr,
                                 {.today = today_utc(), .show_progress = !global.quiet, .log = log});
   const auto report = value_or_fail(collector.run(tickers));
@@ -160,9 +187,11 @@ void add_collect_command(CLI::App& data, const GlobalOptions& global) {
       "collect",
       "Download daily bars from a vendor and append the days the store lacks (resumes from each "
       "ticker's last stored date; one transaction per ticker). Alpha Vantage needs an API key in "
-      "$ALPHAVANTAGE_API_KEY or --api-key-file.");
+      "$ALPHAVANTAGE_API_KEY or --api-key-file; Yahoo's chart API is unofficial (see docs/data.md).");
   add_db_option(*collect, args->db);
-  collect->add_option("--vendor", args->vendor, "Data vendor")
+  collect->add_option("--vendor", args->vendor,
+                      "Data vendor: alphavantage, or yahoo (Yahoo's chart API: unofficial, can change or "
+                      "close without notice)")
       ->required()
       ->check(CLI::IsMember({"alphavantage", "yahoo"}));
   auto* tickers = collect->add_option("--tickers", args->tickers, "Tickers, comma-separated")
@@ -173,8 +202,8 @@ void add_collect_command(CLI::App& data, const GlobalOptions& global) {
                       "Vendor endpoint (default https://www.alphavantage.co or "
                       "https://query1.finance.yahoo.com)");
   collect->add_option("--calls-per-minute", args->calls_per_minute,
-                      "Pacing of vendor calls, retries included (default 5 for alphavantage, "
-                      "30 for yahoo)")
+                      "Pacing of vendor calls, retries included (default 30: one every 2 s, under "
+                      "Alpha Vantage's 1 request per second burst limit)")
       ->check(CLI::PositiveNumber);
   collect->add_option("--max-retries", args->max_retries,
                       "Retries per call on 5xx, timeouts and throttle notices")
@@ -187,9 +216,21 @@ void add_collect_command(CLI::App& data, const GlobalOptions& global) {
   collect->add_option("--max-backoff", args->max_backoff_s, "Cap on the wait between retries (s)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
-  collect->add_option("--timeout", args->timeout_s, "Read timeout per call (s); connect timeout is at most 10 s")
+  collect->add_option("--timeout", args->timeout_s,
+                      "Deadline for each request, from connecting to the last byte of the reply (s); "
+                      "connect timeout is at most 10 s")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  collect->add_option("--max-reply-mib", args->max_reply_mib,
+                      "Largest reply body accepted (MiB); a larger one fails the ticker")
+      ->capture_default_str()
+      ->check(CLI::Range(0.001, 4096.0));
+  collect->add_option("--av-function", args->av_function,
+                      "Alpha Vantage series: daily (TIME_SERIES_DAILY, free keys: the latest 100 sessions, "
+                      "unadjusted, no dividends or splits) or daily_adjusted (TIME_SERIES_DAILY_ADJUSTED, "
+                      "premium keys: full history, adjusted closes, dividends and splits)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"daily", "daily_adjusted"}));
   collect->add_option("--datatype", args->datatype, "Alpha Vantage reply format")
       ->capture_default_str()
       ->check(CLI::IsMember({"json", "csv"}));

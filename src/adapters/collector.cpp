@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/ranges.h>
+
 #include "core/progress.hpp"
 
 namespace kestrel::adapters {
@@ -43,20 +45,30 @@ std::size_t CollectReport::count(TickerOutcome::Status status) const {
 
 Collector::Collector(store::MarketStore& store, DailyBarVendor& primary, DailyBarVendor* fallback,
                      CollectOptions options)
-    : store_(store), primary_(primary), fallback_(fallback), options_(std::move(options)) {}
+    : store_(store), primary_{&primary, {}}, fallback_{fallback, {}}, options_(std::move(options)) {}
+
+bool Collector::any_vendor_left() const {
+  return primary_.stopped.empty() || (fallback_.vendor != nullptr && fallback_.stopped.empty());
+}
+
+std::string Collector::stopped_summary() const {
+  std::string out = primary_.stopped;
+  if (fallback_.vendor != nullptr && !fallback_.stopped.empty()) {
+    out += (out.empty() ? "" : "; ") + fallback_.stopped;
+  }
+  return out;
+}
 
 core::Result<CollectReport> Collector::run(const std::vector<std::string>& tickers) {
   CollectReport report;
   core::ProgressBar progress("collect", tickers.size(), options_.show_progress);
-  bool stop_run = false;
   for (const std::string& ticker : tickers) {
-    if (stop_run) {
-      report.tickers.push_back({ticker, Status::NotRun, "", 0, std::nullopt,
-                                "skipped: the vendor is throttling this run"});
+    if (!any_vendor_left()) {
+      report.tickers.push_back({ticker, Status::NotRun, "", 0, std::nullopt, "skipped: " + stopped_summary()});
       continue;
     }
     progress.set_status(ticker);
-    auto outcome = collect_one(ticker, stop_run);
+    auto outcome = collect_one(ticker);
     if (!outcome) return std::unexpected(outcome.error());
     report.tickers.push_back(std::move(*outcome));
     progress.advance();
@@ -65,36 +77,63 @@ core::Result<CollectReport> Collector::run(const std::vector<std::string>& ticke
   return report;
 }
 
-core::Result<TickerOutcome> Collector::collect_one(const std::string& ticker, bool& stop_run) {
+VendorResult<store::BarFile> Collector::fetch(VendorSlot& slot, const DailyRequest& request) {
+  auto fetched = slot.vendor->fetch_daily(request);
+  if (fetched) return fetched;
+  const std::string name(slot.vendor->name());
+  switch (fetched.error().kind) {
+    case VendorError::Kind::Throttled: slot.stopped = name + " is throttling this run"; break;
+    case VendorError::Kind::QuotaExhausted: slot.stopped = name + "'s request quota for today is used up"; break;
+    case VendorError::Kind::NotEntitled: slot.stopped = name + " refused access for this run (the key's plan or the session)"; break;
+    default: return fetched;
+  }
+  if (options_.log) {
+    const bool other_left = &slot == &primary_ ? fallback_.vendor != nullptr && fallback_.stopped.empty()
+                                               : primary_.stopped.empty();
+    const DailyBarVendor* other = &slot == &primary_ ? fallback_.vendor : primary_.vendor;
+    options_.log(fmt::format("{}; not asking {} again in this run{}", slot.stopped, name,
+                             other_left ? fmt::format(" ({} carries on)", other->name()) : ""));
+  }
+  return fetched;
+}
+
+core::Result<TickerOutcome> Collector::collect_one(const std::string& ticker) {
   TickerOutcome out;
   out.ticker = ticker;
   auto last = store_.last_date(ticker);
   if (!last) return std::unexpected(last.error());
   out.last_date = *last;
 
+  // Each vendor in turn until one delivers; every failure keeps its own vendor's words.
   DailyRequest request{ticker, *last, options_.today};
-  DailyBarVendor* vendor = &primary_;
-  auto fetched = vendor->fetch_daily(request);
-  if (!fetched && fallback_ != nullptr) {
-    if (options_.log) {
-      options_.log(fmt::format("{}: {}; trying {}", ticker, fetched.error().message, fallback_->name()));
+  VendorSlot* used = nullptr;
+  std::optional<store::BarFile> fetched;
+  std::vector<std::string> failures;
+  for (VendorSlot* slot : {&primary_, &fallback_}) {
+    if (slot->vendor == nullptr) continue;
+    const bool is_fallback = slot == &fallback_;
+    if (!slot->stopped.empty()) {
+      failures.push_back(fmt::format("{}{} not asked: {}", is_fallback ? "fallback " : "", slot->vendor->name(),
+                                     slot->stopped));
+      continue;
     }
-    vendor = fallback_;
-    auto second = vendor->fetch_daily(request);
-    if (second) {
-      fetched = std::move(second);
-    } else {
-      fetched = std::unexpected(VendorError{
-          second.error().kind,
-          fmt::format("{}; fallback: {}", fetched.error().message, second.error().message)});
+    if (is_fallback && !failures.empty() && options_.log) {
+      options_.log(fmt::format("{}: {}; trying {}", ticker, failures.back(), slot->vendor->name()));
     }
+    auto result = fetch(*slot, request);
+    if (result) {
+      fetched = std::move(*result);
+      used = slot;
+      break;
+    }
+    failures.push_back((is_fallback ? "fallback: " : "") + result.error().message);
   }
   if (!fetched) {
     out.status = Status::Failed;
-    out.message = fetched.error().message;
-    stop_run = fetched.error().kind == VendorError::Kind::Throttled;
+    out.message = fmt::format("{}", fmt::join(failures, "; "));
     return out;
   }
+  DailyBarVendor* vendor = used->vendor;
   out.vendor = std::string(vendor->name());
   store::BarFile file = std::move(*fetched);
   file.ticker = ticker;
@@ -103,19 +142,20 @@ core::Result<TickerOutcome> Collector::collect_one(const std::string& ticker, bo
     const auto overlap = std::find_if(file.bars.begin(), file.bars.end(),
                                       [&](const store::Bar& b) { return b.date == **last; });
     bool readjust = false;
-    if (overlap != file.bars.end()) {
+    // Only a vendor's own adjusted closes can show a re-basing; unadjusted bars (adj_close =
+    // close) are appended as they are.
+    if (overlap != file.bars.end() && vendor->adjusted()) {
       auto stored = store_.bars(ticker, **last, **last);
       if (!stored) return std::unexpected(stored.error());
       readjust = !stored->empty() && adjustments_changed(stored->front(), *overlap);
     }
     if (readjust) {
       // Rewrite the whole history with the vendor's new adjustment basis (upserts).
-      auto full = vendor->fetch_daily({ticker, std::nullopt, options_.today});
+      auto full = fetch(*used, {ticker, std::nullopt, options_.today});
       if (!full) {
         out.status = Status::Failed;
-        out.message = fmt::format("adjusted closes changed since the last run, and refetching "
-                                  "the full history failed: {}", full.error().message);
-        stop_run = full.error().kind == VendorError::Kind::Throttled;
+        out.message = fmt::format("{}: adjusted closes changed since the last run, and refetching "
+                                  "the full history failed: {}", vendor->name(), full.error().message);
         return out;
       }
       file = std::move(*full);

@@ -47,17 +47,29 @@ class Collector {
   Collector(store::MarketStore& store, DailyBarVendor& primary, DailyBarVendor* fallback,
             CollectOptions options);
 
-  // Fails only when the store itself fails; vendor failures are per-ticker outcomes. When a
-  // vendor keeps throttling after all retries the run stops (the remaining tickers would
-  // only burn quota) and the rest are reported as NotRun.
+  // Fails only when the store itself fails; vendor failures are per-ticker outcomes. A vendor
+  // that keeps throttling after all retries, says its quota for today is used up, or refuses
+  // the request on the key's plan is not asked again in this run (the remaining tickers would
+  // only burn quota); the other vendor, if any, carries on alone. When no vendor is left the
+  // rest are reported as NotRun. Each vendor's state is its own: a throttled fallback does not
+  // stop the primary, and every message names the vendor it is about.
   core::Result<CollectReport> run(const std::vector<std::string>& tickers);
 
  private:
-  core::Result<TickerOutcome> collect_one(const std::string& ticker, bool& stop_run);
+  struct VendorSlot {
+    DailyBarVendor* vendor = nullptr;
+    std::string stopped;  // why it is not asked again in this run; empty while it is
+  };
+
+  core::Result<TickerOutcome> collect_one(const std::string& ticker);
+  // Fetches through `slot`, stopping it for the run when the failure says so.
+  VendorResult<store::BarFile> fetch(VendorSlot& slot, const DailyRequest& request);
+  bool any_vendor_left() const;
+  std::string stopped_summary() const;
 
   store::MarketStore& store_;
-  DailyBarVendor& primary_;
-  DailyBarVendor* fallback_;
+  VendorSlot primary_;
+  VendorSlot fallback_;
   CollectOptions options_;
 };
 

@@ -1,7 +1,8 @@
 #pragma once
 // Spaces calls evenly: with N calls per minute, consecutive calls start at least 60/N s apart.
-// Even spacing (rather than bursts) is what vendors such as Alpha Vantage's free tier
-// (5 calls per minute) tolerate without answering with throttle notices.
+// Even spacing (rather than bursts) is what vendors such as Alpha Vantage's free tier (at
+// most 1 request per second) tolerate without answering with throttle notices. Daily quotas
+// are not counted here: the vendor's own notice says when one is used up.
 #include <optional>
 
 #include "adapters/sleep_clock.hpp"

@@ -1,5 +1,5 @@
 #pragma once
-// A source of daily bars for one ticker at a time (Alpha Vantage, Yahoo-style CSV, …).
+// A source of daily bars for one ticker at a time (Alpha Vantage, Yahoo chart, …).
 // Vendors fetch and parse; the Collector decides what is new and writes it.
 #include <optional>
 #include <string>
@@ -23,6 +23,10 @@ class DailyBarVendor {
  public:
   virtual ~DailyBarVendor() = default;
   virtual std::string_view name() const = 0;
+  // Whether adj_close is the vendor's split- and dividend-adjusted close. When it is not (the
+  // close as traded), adjustments come only from corporate actions and a vendor re-basing
+  // its adjusted closes cannot be detected.
+  virtual bool adjusted() const { return true; }
   // Bars ascending by date; corporate actions where the vendor supplies them.
   virtual VendorResult<store::BarFile> fetch_daily(const DailyRequest& request) = 0;
 };

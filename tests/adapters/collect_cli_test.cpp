@@ -2,6 +2,7 @@
 // by rerunning the same command, and the API key kept out of the output.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -53,6 +54,30 @@ TEST_F(CollectCliTest, CollectsFailsThenResumesOnRerun) {
             std::string::npos)
       << resumed.output;
   EXPECT_EQ(resumed.output.find(kKey), std::string::npos) << resumed.output;
+}
+
+TEST_F(CollectCliTest, TimeoutBoundsTheWholeRequest) {
+  server_.inject("T1", testing::Fault::Trickle, -1);  // a byte every 100 ms, each under any read timeout
+  const auto start = std::chrono::steady_clock::now();
+  const auto result = collect("--timeout 1 --max-retries 0");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("alphavantage T1: gave up after 1 attempt(s): reply from " + server_.base_url() +
+                               " exceeded the 1 s deadline"),
+            std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("3 ticker(s): 2 updated"), std::string::npos) << result.output;
+}
+
+TEST_F(CollectCliTest, YahooChartWithItsSession) {
+  const auto result = testing::run_command(fmt::format(
+      "env -u ALPHAVANTAGE_API_KEY '{}' --quiet data collect --db '{}' --vendor yahoo --tickers T0,T1 "
+      "--base-url {} --calls-per-minute 6000",
+      KESTREL_BINARY, (dir_ / "store.db").string(), server_.base_url()));
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("2 ticker(s): 2 updated"), std::string::npos) << result.output;
+  ASSERT_FALSE(server_.requests().empty());
+  EXPECT_EQ(server_.requests().front().path, "/");  // the cookie, from --base-url itself
 }
 
 TEST_F(CollectCliTest, MissingKeyFailsBeforeTouchingTheStore) {

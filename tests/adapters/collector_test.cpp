@@ -31,6 +31,10 @@ struct VendorSetup {
   double calls_per_minute = 0;
   milliseconds read_timeout{5000};
   int compact_max_gap_days = 120;
+  milliseconds deadline{10'000};
+  std::size_t max_reply_bytes = kDefaultMaxReplyBytes;
+  // The premium function by default: most tests check adjusted closes and corporate actions.
+  AlphaVantageOptions::Function function = AlphaVantageOptions::Function::DailyAdjusted;
 };
 
 class CollectorTest : public ::testing::Test {
@@ -51,13 +55,14 @@ class CollectorTest : public ::testing::Test {
     settings.secrets = {kKey};
     auto base = parse_base_url(server_.base_url());
     fetchers_.push_back(std::make_unique<Fetcher>(
-        HttpClient(*base, {milliseconds(2000), setup.read_timeout}), settings, clock_,
+        HttpClient(*base, {milliseconds(2000), setup.read_timeout, setup.deadline}, setup.max_reply_bytes),
+        settings, clock_,
         [this](std::string_view line) { log_.emplace_back(line); }));
     return *fetchers_.back();
   }
 
   AlphaVantageClient& alpha(const VendorSetup& setup = {}) {
-    AlphaVantageOptions options{kKey, setup.datatype, setup.compact_max_gap_days};
+    AlphaVantageOptions options{kKey, setup.datatype, setup.compact_max_gap_days, setup.function};
     vendors_.push_back(std::make_unique<AlphaVantageClient>(make_fetcher(setup), options));
     return static_cast<AlphaVantageClient&>(*vendors_.back());
   }
@@ -85,9 +90,8 @@ class CollectorTest : public ::testing::Test {
   }
 
   // The store holds exactly the vendor's history for `ticker` (up to `until`): every day,
-  // once, with identical values, plus the dividends and splits when `with_actions`.
-  void expect_store_matches(const std::string& ticker, std::optional<core::Date> until = {},
-                            bool with_actions = true) {
+  // once, with identical values, and its dividends and splits.
+  void expect_store_matches(const std::string& ticker, std::optional<core::Date> until = {}) {
     std::vector<FakeDay> expected;
     for (const FakeDay& d : server_.history(ticker)) {
       if (!until || d.bar.date <= *until) expected.push_back(d);
@@ -106,7 +110,6 @@ class CollectorTest : public ::testing::Test {
       EXPECT_EQ(got.adj_close, want.adj_close);
       EXPECT_EQ(got.volume, want.volume);
     }
-    if (!with_actions) return;
     auto actions = store_->corporate_actions(ticker);
     ASSERT_TRUE(actions.has_value());
     std::vector<store::CorporateAction> want;
@@ -159,14 +162,94 @@ TEST_F(CollectorTest, AlphaVantageCsvHappyPath) {
   EXPECT_EQ(server_.requests().front().datatype, "csv");
 }
 
-TEST_F(CollectorTest, YahooHappyPathSkipsNullRows) {
-  server_.add_yahoo_null_row(core::Date::from_ymd(2024, 1, 15));  // a holiday as Yahoo shows it
-  const auto report = collect(yahoo(), {"AAA", "CCC"});
-  for (const auto& ticker : {"AAA", "CCC"}) {
-    EXPECT_EQ(outcome(report, ticker).status, Status::Updated) << outcome(report, ticker).message;
-    expect_store_matches(ticker, std::nullopt, /*with_actions=*/false);
+// Requests that went to a path starting with `path`, in order.
+std::vector<testing::SeenRequest> requests_under(const testing::FakeVendorServer& server, std::string_view path) {
+  std::vector<testing::SeenRequest> out;
+  for (const auto& r : server.requests()) {
+    if (r.path.starts_with(path)) out.push_back(r);
   }
-  EXPECT_EQ(server_.requests().front().period1, "0");
+  return out;
+}
+
+TEST_F(CollectorTest, YahooChartHappyPathWithSessionEventsAndNullDays) {
+  server_.add_yahoo_null_row(core::Date::from_ymd(2024, 1, 13));  // a day of nulls, as Yahoo shows some
+  const auto report = collect(yahoo(), {"AAA", "BBB"});
+  for (const auto& ticker : {"AAA", "BBB"}) {
+    EXPECT_EQ(outcome(report, ticker).status, Status::Updated) << outcome(report, ticker).message;
+    EXPECT_EQ(outcome(report, ticker).vendor, "yahoo");
+    expect_store_matches(ticker);  // bars, adjusted closes, dividends and BBB's 2:1 split
+  }
+  EXPECT_FALSE(store_->corporate_actions("BBB")->empty());
+  // One session for the run: the cookie page, one crumb, then the chart for each ticker.
+  const auto seen = server_.requests();
+  ASSERT_EQ(seen.size(), 4u);
+  EXPECT_EQ(seen[0].path, "/");
+  EXPECT_EQ(seen[1].path, "/v1/test/getcrumb");
+  EXPECT_EQ(seen[2].path, "/v8/finance/chart/AAA");
+  EXPECT_EQ(seen[2].period1, "-2208988800");  // nothing stored: from 1900, as Yahoo's "max" does
+  EXPECT_EQ(seen[3].path, "/v8/finance/chart/BBB");
+  EXPECT_EQ(server_.yahoo_crumbs_issued(), 1);
+  EXPECT_TRUE(requests_under(server_, "/v7").empty());  // the closed CSV download is never asked
+}
+
+TEST_F(CollectorTest, YahooStaleCrumbGetsOneFreshSession) {
+  server_.inject("AAA", Fault::StaleCrumb, 1);
+  const auto report = collect(yahoo({.max_attempts = 1}), {"AAA", "BBB"});
+  EXPECT_EQ(outcome(report, "AAA").status, Status::Updated) << outcome(report, "AAA").message;
+  EXPECT_EQ(outcome(report, "BBB").status, Status::Updated) << outcome(report, "BBB").message;
+  EXPECT_EQ(server_.yahoo_crumbs_issued(), 2);
+  EXPECT_EQ(requests_under(server_, "/v8/finance/chart/AAA").size(), 2u);
+  const auto seen = server_.requests();
+  EXPECT_EQ(std::count_if(seen.begin(), seen.end(), [](const auto& r) { return r.path == "/"; }), 2);  // 2 cookies
+  expect_store_matches("AAA");
+}
+
+TEST_F(CollectorTest, YahooRefusingFreshSessionsStopsYahooForTheRun) {
+  server_.inject("AAA", Fault::StaleCrumb, -1);
+  const auto report = collect(yahoo(), {"AAA", "BBB"});
+  const auto& a = outcome(report, "AAA");
+  EXPECT_EQ(a.status, Status::Failed);
+  EXPECT_NE(a.message.find("yahoo AAA: Yahoo refused the session (HTTP 401: Unauthorized: Invalid Crumb) again "
+                           "with a fresh cookie and crumb (GET "),
+            std::string::npos)
+      << a.message;
+  EXPECT_NE(a.message.find("crumb=***"), std::string::npos) << a.message;
+  EXPECT_EQ(a.message.find("Xq7.kT"), std::string::npos) << a.message;  // the crumb is a secret too
+  EXPECT_EQ(requests_under(server_, "/v8/finance/chart/AAA").size(), 2u);
+  EXPECT_EQ(outcome(report, "BBB").status, Status::NotRun);
+  EXPECT_EQ(outcome(report, "BBB").message,
+            "skipped: yahoo refused access for this run (the key's plan or the session)");
+}
+
+TEST_F(CollectorTest, YahooWithoutACookieSaysSo) {
+  server_.withhold_yahoo_cookie(true);
+  const auto report = collect(yahoo(), {"AAA"});
+  const auto& a = outcome(report, "AAA");
+  EXPECT_EQ(a.status, Status::Failed);
+  EXPECT_NE(a.message.find("yahoo AAA: " + server_.base_url() + "/ set no cookie (HTTP 404)"), std::string::npos)
+      << a.message;
+  EXPECT_TRUE(requests_under(server_, "/v1/test/getcrumb").empty());
+}
+
+TEST_F(CollectorTest, YahooAdjustmentChangeRewritesTheHistory) {
+  const core::Date earlier = server_.history("AAA")[kHistoryDays - 6].bar.date;
+  server_.set_visible_until(earlier);
+  collect(yahoo(), {"AAA"}, nullptr, earlier);
+  server_.set_visible_until(std::nullopt);
+  server_.shift_adjusted_closes("AAA", -0.5);
+  const auto report = collect(yahoo(), {"AAA"});
+  EXPECT_EQ(outcome(report, "AAA").status, Status::Readjusted) << outcome(report, "AAA").message;
+  expect_store_matches("AAA");
+}
+
+TEST(FakeYahoo, ClosedDownloadAnswersAsYahooDoes) {
+  testing::FakeVendorServer server("unused");
+  HttpClient http(*parse_base_url(server.base_url()), {});
+  const auto reply = http.get("/v7/finance/download/AAPL?period1=0&period2=86400&interval=1d&events=history");
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->status, 401);
+  EXPECT_EQ(reply->body,
+            R"({"finance":{"result":null,"error":{"code":"Unauthorized","description":"User is not logged in"}}})");
 }
 
 TEST_F(CollectorTest, RetriesServerErrorsThenSucceeds) {
@@ -189,6 +272,31 @@ TEST_F(CollectorTest, RetriesSlowReplyBeyondReadTimeout) {
   ASSERT_EQ(log_.size(), 1u);
   EXPECT_NE(log_[0].find("timed out"), std::string::npos) << log_[0];
   expect_store_matches("AAA");
+}
+
+TEST_F(CollectorTest, TrickledReplyIsCutAtTheDeadlineAndRetried) {
+  server_.inject("AAA", Fault::Trickle, 1);
+  const auto report = collect(alpha({.max_attempts = 2, .deadline = milliseconds(1000)}), {"AAA"});
+  EXPECT_EQ(outcome(report, "AAA").status, Status::Updated) << outcome(report, "AAA").message;
+  EXPECT_EQ(server_.request_count("AAA"), 2u);
+  ASSERT_EQ(log_.size(), 1u);
+  EXPECT_NE(log_[0].find("alphavantage AAA: attempt 1/2 failed (reply from " + server_.base_url() +
+                         " exceeded the 1 s deadline)"),
+            std::string::npos)
+      << log_[0];
+  expect_store_matches("AAA");
+}
+
+TEST_F(CollectorTest, OversizedReplyFailsTheTickerWithoutRetry) {
+  server_.inject("AAA", Fault::Oversized, -1);
+  const auto report = collect(alpha({.max_attempts = 3, .max_reply_bytes = std::size_t{1} << 20}), {"AAA", "BBB"});
+  const auto& a = outcome(report, "AAA");
+  EXPECT_EQ(a.status, Status::Failed);
+  EXPECT_NE(a.message.find("alphavantage AAA: reply from " + server_.base_url() + " is larger than 1 MiB (GET "),
+            std::string::npos)
+      << a.message;
+  EXPECT_EQ(server_.request_count("AAA"), 1u);
+  EXPECT_EQ(outcome(report, "BBB").status, Status::Updated);  // a big reply stops nothing else
 }
 
 TEST_F(CollectorTest, GivesUpAfterMaxAttemptsWithClearError) {
@@ -228,6 +336,99 @@ TEST_F(CollectorTest, ThrottleNoticesInA200BodyAreRetried) {
   expect_store_matches("AAA");
 }
 
+TEST_F(CollectorTest, DailyQuotaNoticeStopsTheRunWithoutRetry) {
+  server_.inject("BBB", Fault::DailyLimit, -1);
+  const auto report = collect(alpha({.max_attempts = 4}), {"AAA", "BBB", "CCC"});
+  EXPECT_EQ(outcome(report, "AAA").status, Status::Updated);
+  const auto& b = outcome(report, "BBB");
+  EXPECT_EQ(b.status, Status::Failed);
+  EXPECT_NE(b.message.find("alphavantage BBB: quota used up: Thank you for using Alpha Vantage! Our standard "
+                           "API rate limit is 25 requests per day."),
+            std::string::npos)
+      << b.message;
+  EXPECT_EQ(server_.request_count("BBB"), 1u);  // asking again today only burns requests
+  EXPECT_EQ(outcome(report, "CCC").status, Status::NotRun);
+  EXPECT_EQ(server_.request_count("CCC"), 0u);
+  // No retry to log, only why Alpha Vantage is not asked again.
+  EXPECT_EQ(log_, std::vector<std::string>{
+                      "alphavantage's request quota for today is used up; not asking alphavantage again in this run"});
+}
+
+TEST_F(CollectorTest, FreeKeyCollectsTheUnadjustedCompactSeries) {
+  server_.set_premium(false);
+  const auto report = collect(alpha({.function = AlphaVantageOptions::Function::Daily}), {"AAA", "BBB"});
+  for (const auto& ticker : {"AAA", "BBB"}) {
+    const auto& t = outcome(report, ticker);
+    EXPECT_EQ(t.status, Status::Updated) << t.message;
+    EXPECT_EQ(t.new_rows, 100);  // compact: the latest 100 sessions are all a free key gets
+    const auto& history = server_.history(ticker);
+    const auto bars = *store_->bars(ticker);
+    ASSERT_EQ(bars.size(), 100u);
+    for (std::size_t i = 0; i < bars.size(); ++i) {
+      const store::Bar& want = history[history.size() - 100 + i].bar;
+      ASSERT_EQ(bars[i].date, want.date);
+      EXPECT_EQ(bars[i].open, want.open);
+      EXPECT_EQ(bars[i].close, want.close);
+      EXPECT_EQ(bars[i].adj_close, want.close);  // as traded: no adjustment in this function
+      EXPECT_EQ(bars[i].volume, want.volume);
+    }
+    EXPECT_TRUE(store_->corporate_actions(ticker)->empty());
+  }
+  for (const auto& r : server_.requests()) {
+    EXPECT_EQ(r.function, "TIME_SERIES_DAILY");
+    EXPECT_EQ(r.outputsize, "compact");
+  }
+}
+
+TEST_F(CollectorTest, FreeKeyAppendsNewDaysInBothFormats) {
+  server_.set_premium(false);
+  const core::Date earlier = server_.history("AAA")[kHistoryDays - 11].bar.date;
+  server_.set_visible_until(earlier);
+  collect(alpha({.function = AlphaVantageOptions::Function::Daily}), {"AAA"}, nullptr, earlier);
+  server_.set_visible_until(std::nullopt);
+  const auto report = collect(
+      alpha({.datatype = AlphaVantageOptions::DataType::Csv, .function = AlphaVantageOptions::Function::Daily}),
+      {"AAA"});
+  EXPECT_EQ(outcome(report, "AAA").status, Status::Updated) << outcome(report, "AAA").message;
+  EXPECT_EQ(outcome(report, "AAA").new_rows, 10);
+  EXPECT_EQ(stored_rows("AAA"), 110u);
+  EXPECT_EQ(store_->bars("AAA")->back().adj_close, server_.history("AAA").back().bar.close);
+  EXPECT_EQ(server_.requests().back().datatype, "csv");
+}
+
+TEST_F(CollectorTest, FreeKeyGapBeyondTheCompactWindowFailsClearly) {
+  server_.set_premium(false);
+  const core::Date early = server_.history("AAA")[20].bar.date;
+  server_.set_visible_until(early);
+  collect(alpha({.function = AlphaVantageOptions::Function::Daily}), {"AAA"}, nullptr, early);
+  ASSERT_EQ(stored_rows("AAA"), 21u);
+  server_.set_visible_until(std::nullopt);
+  const auto report = collect(alpha({.function = AlphaVantageOptions::Function::Daily}), {"AAA"});
+  const auto& a = outcome(report, "AAA");
+  EXPECT_EQ(a.status, Status::Failed);
+  EXPECT_NE(a.message.find("alphavantage AAA: TIME_SERIES_DAILY with outputsize=compact (the free tier) "
+                           "reaches back only to " + server_.history("AAA")[60].bar.date.to_string() +
+                           ", and the last stored day is " + early.to_string()),
+            std::string::npos)
+      << a.message;
+  EXPECT_EQ(stored_rows("AAA"), 21u);  // no gap written
+  EXPECT_EQ(server_.requests().back().outputsize, "compact");  // "full" would get a premium notice
+}
+
+TEST_F(CollectorTest, FreeKeyOnThePremiumFunctionStopsAtTheFirstNotice) {
+  server_.set_premium(false);
+  const auto report = collect(alpha({.max_attempts = 4}), {"AAA", "BBB"});
+  const auto& a = outcome(report, "AAA");
+  EXPECT_EQ(a.status, Status::Failed);
+  EXPECT_NE(a.message.find("alphavantage AAA: not covered by the key's plan: Thank you for using Alpha "
+                           "Vantage! This is a premium endpoint."),
+            std::string::npos)
+      << a.message;
+  EXPECT_EQ(server_.request_count("AAA"), 1u);  // not retried as throttling
+  EXPECT_EQ(outcome(report, "BBB").status, Status::NotRun);  // BBB would get the same answer
+  EXPECT_EQ(server_.request_count("BBB"), 0u);
+}
+
 TEST_F(CollectorTest, PersistentThrottlingStopsTheRun) {
   server_.inject("BBB", Fault::Note, -1);
   const auto report = collect(alpha({.max_attempts = 2}), {"AAA", "BBB", "CCC"});
@@ -235,6 +436,7 @@ TEST_F(CollectorTest, PersistentThrottlingStopsTheRun) {
   EXPECT_EQ(outcome(report, "BBB").status, Status::Failed);
   EXPECT_NE(outcome(report, "BBB").message.find("throttled"), std::string::npos);
   EXPECT_EQ(outcome(report, "CCC").status, Status::NotRun);
+  EXPECT_EQ(outcome(report, "CCC").message, "skipped: alphavantage is throttling this run");
   EXPECT_EQ(server_.request_count("CCC"), 0u);  // no quota burnt on it
 }
 
@@ -247,12 +449,15 @@ TEST_F(CollectorTest, UnknownSymbolIsReportedWithoutRetry) {
   EXPECT_EQ(server_.request_count("ZZZZ"), 1u);
 }
 
-TEST_F(CollectorTest, YahooUnknownSymbolIs404WithoutRetry) {
-  const auto report = collect(yahoo({.max_attempts = 4}), {"ZZZZ"});
+TEST_F(CollectorTest, YahooUnknownSymbolIsAPermanentTickerError) {
+  const auto report = collect(yahoo({.max_attempts = 4}), {"ZZZZ", "AAA"});
   const auto& z = outcome(report, "ZZZZ");
   EXPECT_EQ(z.status, Status::Failed);
-  EXPECT_NE(z.message.find("HTTP 404: 404 Not Found: No data found"), std::string::npos) << z.message;
+  EXPECT_NE(z.message.find("yahoo ZZZZ: vendor error: Not Found: No data found, symbol may be delisted (GET "),
+            std::string::npos)
+      << z.message;
   EXPECT_EQ(server_.request_count("ZZZZ"), 1u);
+  EXPECT_EQ(outcome(report, "AAA").status, Status::Updated);  // one ticker's error stops nothing
 }
 
 TEST_F(CollectorTest, MalformedBodiesLeaveTheStoreUnchangedForThatTicker) {
@@ -299,14 +504,16 @@ TEST_F(CollectorTest, MalformedCsvNamesTickerLineAndField) {
   EXPECT_EQ(stored_rows("AAA"), 0u);
 }
 
-TEST_F(CollectorTest, MalformedYahooCsvIsReportedAndNotStored) {
+TEST_F(CollectorTest, MalformedYahooChartIsReportedAndNotStored) {
   server_.inject("AAA", Fault::TextInNumber, 1);
-  const auto report = collect(yahoo(), {"AAA"});
+  server_.inject("BBB", Fault::TruncatedJson, 1);
+  const auto report = collect(yahoo(), {"AAA", "BBB"});
   const auto& a = outcome(report, "AAA");
   EXPECT_EQ(a.status, Status::Failed);
-  EXPECT_NE(a.message.find("yahoo AAA (csv):"), std::string::npos) << a.message;
-  EXPECT_NE(a.message.find("field 'close': 'abc' is not a number"), std::string::npos) << a.message;
+  EXPECT_EQ(a.message, "yahoo AAA (chart): " + last_day().to_string() + ": field 'close': \"abc\" is not a number");
+  EXPECT_NE(outcome(report, "BBB").message.find("yahoo BBB (chart): body is not valid JSON"), std::string::npos);
   EXPECT_EQ(stored_rows("AAA"), 0u);
+  EXPECT_EQ(stored_rows("BBB"), 0u);
 }
 
 TEST_F(CollectorTest, ApiKeyNeverAppearsInErrorsOrLogs) {
@@ -325,6 +532,34 @@ TEST_F(CollectorTest, ApiKeyNeverAppearsInErrorsOrLogs) {
   }
   EXPECT_TRUE(saw_redacted_url);  // the URL is still there to act on, minus the key
   EXPECT_NE(outcome(report, "AAA").message.find("Invalid API call for /query"), std::string::npos);
+}
+
+// A key containing '&', a space and '+' travels URL-encoded and comes back decoded in the
+// vendor's echo; neither form, nor any part of the key after those characters, may leak.
+TEST(CollectorSecrets, KeyWithAmpersandAndSpaceNeverLeaks) {
+  const std::string key = "Q7x&Zk9 Wm2+Pv4";
+  testing::FakeSleepClock clock;
+  testing::FakeVendorServer server(key, &clock);
+  server.set_history("AAA", testing::make_history(0, 20));
+  server.inject("AAA", Fault::ServerError, 1);
+  server.inject("AAA", Fault::EchoRequest, 1);
+  std::vector<std::string> texts;
+  FetcherSettings settings;
+  settings.retry = {2, milliseconds(5), milliseconds(5)};
+  settings.secrets = {key};
+  Fetcher fetcher(HttpClient(*parse_base_url(server.base_url()), {}), settings, clock,
+                  [&](std::string_view line) { texts.emplace_back(line); });
+  AlphaVantageClient vendor(fetcher, {.api_key = key});
+  const auto result = vendor.fetch_daily({"AAA", std::nullopt, core::Date::from_ymd(2024, 2, 1)});
+  ASSERT_FALSE(result.has_value());
+  texts.push_back(result.error().message);
+  EXPECT_NE(result.error().message.find("Invalid API call for /query"), std::string::npos);
+  EXPECT_NE(result.error().message.find("apikey=***"), std::string::npos) << result.error().message;
+  for (const auto& text : texts) {
+    for (const char* part : {"Q7x", "Zk9", "Wm2", "Pv4"}) {
+      EXPECT_EQ(text.find(part), std::string::npos) << part << " in: " << text;
+    }
+  }
 }
 
 TEST_F(CollectorTest, ResumesAfterFailureMidRunWithoutDuplicatesOrGaps) {
@@ -373,11 +608,12 @@ TEST_F(CollectorTest, IncrementalUpdateAppendsOnlyNewDays) {
   EXPECT_EQ(seen[2].outputsize, "compact");  // a small gap needs only the latest 100 days
   EXPECT_EQ(seen[3].outputsize, "compact");
 
-  // The same through Yahoo: period1 is the day after the last stored one.
+  // The same through Yahoo: period1 is the last stored day, so that the reply overlaps it
+  // and a change of adjusted closes would show.
   server_.set_visible_until(std::nullopt);
   const auto again = collect(yahoo(), {"AAA"});
-  EXPECT_EQ(outcome(again, "AAA").status, Status::UpToDate);
-  EXPECT_EQ(server_.requests().back().period1, std::to_string((last_day() + 1).days() * 86'400LL));
+  EXPECT_EQ(outcome(again, "AAA").status, Status::UpToDate) << outcome(again, "AAA").message;
+  EXPECT_EQ(server_.requests().back().period1, std::to_string(last_day().days() * 86'400LL));
 }
 
 TEST_F(CollectorTest, LargeGapFetchesFullHistory) {
@@ -417,13 +653,83 @@ TEST_F(CollectorTest, ChangedAdjustmentsRewriteTheHistory) {
   expect_store_matches("AAA");
 }
 
+// Requests for `ticker` that went to one vendor's path.
+std::size_t requests_to(const testing::FakeVendorServer& server, const std::string& ticker, std::string_view path) {
+  std::size_t n = 0;
+  for (const auto& r : server.requests()) n += r.symbol == ticker && r.path.starts_with(path);
+  return n;
+}
+
+TEST_F(CollectorTest, ThrottledFallbackStopsOnlyTheFallback) {
+  server_.inject("BBB", Fault::ErrorMessage, 1);     // Alpha Vantage refuses BBB…
+  server_.inject("BBB", Fault::TooManyRequests, 2);  // …and Yahoo throttles it through every retry
+  server_.inject("DDD", Fault::ErrorMessage, 1);
+  const auto report = collect(alpha({.max_attempts = 2}), {"AAA", "BBB", "CCC", "DDD"}, &yahoo({.max_attempts = 2}));
+  EXPECT_EQ(outcome(report, "AAA").vendor, "alphavantage");
+  const auto& b = outcome(report, "BBB");
+  EXPECT_EQ(b.status, Status::Failed);
+  EXPECT_NE(b.message.find("alphavantage BBB: vendor error: Invalid API call"), std::string::npos) << b.message;
+  EXPECT_NE(b.message.find("; fallback: yahoo BBB: gave up after 2 attempt(s): HTTP 429"), std::string::npos)
+      << b.message;
+  // Alpha Vantage was never throttled: it carries on with the rest of the run…
+  EXPECT_EQ(outcome(report, "CCC").status, Status::Updated) << outcome(report, "CCC").message;
+  EXPECT_EQ(outcome(report, "CCC").vendor, "alphavantage");
+  // …and when it fails for a ticker, the stopped fallback is not asked, and the message says so.
+  const auto& d = outcome(report, "DDD");
+  EXPECT_EQ(d.status, Status::Failed);
+  EXPECT_NE(d.message.find("alphavantage DDD: vendor error: Invalid API call"), std::string::npos) << d.message;
+  EXPECT_NE(d.message.find("; fallback yahoo not asked: yahoo is throttling this run"), std::string::npos)
+      << d.message;
+  EXPECT_EQ(requests_to(server_, "DDD", "/v"), 0u);
+  ASSERT_FALSE(log_.empty());
+  EXPECT_NE(std::find(log_.begin(), log_.end(),
+                      "yahoo is throttling this run; not asking yahoo again in this run (alphavantage carries on)"),
+            log_.end());
+  for (const auto& t : report.tickers) EXPECT_EQ(t.message.find("the vendor"), std::string::npos) << t.message;
+
+  // The stop lasts for the run only: the next run asks Yahoo again.
+  server_.inject("EEE", Fault::ErrorMessage, 1);
+  const auto again = collect(alpha(), {"EEE"}, &yahoo());
+  EXPECT_EQ(outcome(again, "EEE").vendor, "yahoo");
+}
+
+TEST_F(CollectorTest, PrimaryOutOfQuotaHandsTheRestToTheFallback) {
+  server_.inject("BBB", Fault::DailyLimit, 1);
+  const auto report = collect(alpha(), {"AAA", "BBB", "CCC"}, &yahoo());
+  EXPECT_EQ(outcome(report, "AAA").vendor, "alphavantage");
+  for (const auto& ticker : {"BBB", "CCC"}) {
+    EXPECT_EQ(outcome(report, ticker).status, Status::Updated) << outcome(report, ticker).message;
+    EXPECT_EQ(outcome(report, ticker).vendor, "yahoo");
+  }
+  EXPECT_EQ(requests_to(server_, "CCC", "/query"), 0u);  // Alpha Vantage not asked again
+  EXPECT_NE(std::find(log_.begin(), log_.end(),
+                      "alphavantage's request quota for today is used up; not asking alphavantage again in "
+                      "this run (yahoo carries on)"),
+            log_.end());
+}
+
+TEST_F(CollectorTest, BothVendorsStoppedNamesEach) {
+  server_.inject("AAA", Fault::DailyLimit, 1);
+  server_.inject("AAA", Fault::TooManyRequests, 2);
+  const auto report = collect(alpha(), {"AAA", "BBB"}, &yahoo({.max_attempts = 2}));
+  const auto& a = outcome(report, "AAA");
+  EXPECT_EQ(a.status, Status::Failed);
+  EXPECT_NE(a.message.find("alphavantage AAA: quota used up"), std::string::npos) << a.message;
+  EXPECT_NE(a.message.find("fallback: yahoo AAA: gave up after 2 attempt(s): HTTP 429"), std::string::npos) << a.message;
+  const auto& b = outcome(report, "BBB");
+  EXPECT_EQ(b.status, Status::NotRun);
+  EXPECT_EQ(b.message,
+            "skipped: alphavantage's request quota for today is used up; yahoo is throttling this run");
+  EXPECT_EQ(server_.request_count("BBB"), 0u);
+}
+
 TEST_F(CollectorTest, FallsBackToYahooWhenAlphaVantageFails) {
   server_.inject("BBB", Fault::ErrorMessage, 1);
   const auto report = collect(alpha(), {"AAA", "BBB"}, &yahoo());
   EXPECT_EQ(outcome(report, "AAA").vendor, "alphavantage");
   EXPECT_EQ(outcome(report, "BBB").status, Status::Updated);
   EXPECT_EQ(outcome(report, "BBB").vendor, "yahoo");
-  expect_store_matches("BBB", std::nullopt, /*with_actions=*/false);
+  expect_store_matches("BBB");  // Yahoo's events give the same dividends and split
   ASSERT_FALSE(log_.empty());
   EXPECT_NE(log_.back().find("trying yahoo"), std::string::npos) << log_.back();
 }

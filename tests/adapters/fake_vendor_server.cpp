@@ -1,6 +1,8 @@
 #include "fake_vendor_server.hpp"
 
+#include <atomic>
 #include <chrono>
+#include <algorithm>
 #include <deque>
 #include <stdexcept>
 
@@ -32,6 +34,7 @@ std::vector<FakeDay> make_history(int index, int days) {
 
 struct FakeVendorServer::State {
   mutable std::mutex mutex;
+  std::atomic<bool> stopping{false};  // ends trickling replies so the server stops at once
   std::string api_key;
   FakeSleepClock* clock = nullptr;
   std::map<std::string, std::vector<FakeDay>> histories;
@@ -39,6 +42,21 @@ struct FakeVendorServer::State {
   std::map<std::string, std::deque<Fault>> faults;
   std::map<std::string, Fault> permanent_faults;
   std::vector<core::Date> yahoo_null_rows;
+  bool premium = true;
+  // Yahoo's session: the cookie handed out last and the crumb issued for it.
+  bool yahoo_withhold_cookie = false;
+  std::string yahoo_cookie;
+  std::string yahoo_crumb;
+  int yahoo_cookies_issued = 0;
+  int yahoo_crumbs_issued = 0;
+
+  bool yahoo_cookie_ok(const httplib::Request& req) const {
+    const std::string header = req.get_header_value("Cookie");
+    const auto at = header.find("A3=");
+    if (yahoo_cookie.empty() || at == std::string::npos) return false;
+    const auto end = header.find(';', at);
+    return header.substr(at + 3, end == std::string::npos ? std::string::npos : end - at - 3) == yahoo_cookie;
+  }
   std::vector<SeenRequest> seen;
 
   std::optional<Fault> take_fault(const std::string& symbol) {
@@ -63,9 +81,28 @@ namespace {
 
 std::string price(double v) { return fmt::format("{:.4f}", v); }
 
-std::string av_json(const std::string& symbol, const std::vector<FakeDay>& days, bool compact) {
+// Alpha Vantage's notices, word for word as the vendor sends them (2024-2025).
+constexpr const char* kBurstNotice =
+    "Thank you for using Alpha Vantage! Please consider spreading out your free API requests more "
+    "sparingly (1 request per second). You may subscribe to any of the premium plans at "
+    "https://www.alphavantage.co/premium/ to lift the free key rate limit (25 requests per day) and "
+    "instantly unlock all premium endpoints";
+constexpr const char* kDailyLimitNotice =
+    "Thank you for using Alpha Vantage! Our standard API rate limit is 25 requests per day. Please "
+    "subscribe to any of the premium plans at https://www.alphavantage.co/premium/ to instantly "
+    "remove all daily rate limits.";
+constexpr const char* kPremiumEndpointNotice =
+    "Thank you for using Alpha Vantage! This is a premium endpoint. You may subscribe to any of the "
+    "premium plans at https://www.alphavantage.co/premium/ to instantly unlock all premium endpoints";
+constexpr const char* kFullIsPremiumNotice =
+    "Thank you for using Alpha Vantage! The outputsize=full parameter value is a premium feature for "
+    "the TIME_SERIES_DAILY endpoint. You may subscribe to any of the premium plans at "
+    "https://www.alphavantage.co/premium/ to instantly unlock all premium features";
+
+std::string av_json(const std::string& symbol, const std::vector<FakeDay>& days, bool compact, bool adjusted) {
   nlohmann::ordered_json doc;
-  doc["Meta Data"] = {{"1. Information", "Daily Time Series with Splits and Dividend Events"},
+  doc["Meta Data"] = {{"1. Information", adjusted ? "Daily Time Series with Splits and Dividend Events"
+                                                  : "Daily Prices (open, high, low, close) and Volumes"},
                       {"2. Symbol", symbol},
                       {"3. Last Refreshed", days.empty() ? "" : days.back().bar.date.to_string()},
                       {"4. Output Size", compact ? "Compact" : "Full size"},
@@ -73,6 +110,14 @@ std::string av_json(const std::string& symbol, const std::vector<FakeDay>& days,
   nlohmann::ordered_json series = nlohmann::ordered_json::object();
   for (auto it = days.rbegin(); it != days.rend(); ++it) {  // newest first, as the vendor does
     const store::Bar& b = it->bar;
+    if (!adjusted) {
+      series[b.date.to_string()] = {{"1. open", price(b.open)},
+                                    {"2. high", price(b.high)},
+                                    {"3. low", price(b.low)},
+                                    {"4. close", price(b.close)},
+                                    {"5. volume", fmt::format("{:.0f}", b.volume)}};
+      continue;
+    }
     series[b.date.to_string()] = {{"1. open", price(b.open)},
                                   {"2. high", price(b.high)},
                                   {"3. low", price(b.low)},
@@ -86,7 +131,16 @@ std::string av_json(const std::string& symbol, const std::vector<FakeDay>& days,
   return doc.dump(4);
 }
 
-std::string av_csv(const std::vector<FakeDay>& days) {
+std::string av_csv(const std::vector<FakeDay>& days, bool adjusted) {
+  if (!adjusted) {
+    std::string out = "timestamp,open,high,low,close,volume\r\n";
+    for (auto it = days.rbegin(); it != days.rend(); ++it) {
+      const store::Bar& b = it->bar;
+      out += fmt::format("{},{},{},{},{},{:.0f}\r\n", b.date.to_string(), price(b.open), price(b.high),
+                         price(b.low), price(b.close), b.volume);
+    }
+    return out;
+  }
   std::string out = "timestamp,open,high,low,close,adjusted_close,volume,dividend_amount,split_coefficient\r\n";
   for (auto it = days.rbegin(); it != days.rend(); ++it) {
     const store::Bar& b = it->bar;
@@ -95,6 +149,69 @@ std::string av_csv(const std::vector<FakeDay>& days) {
                        price(it->dividend), it->split);
   }
   return out;
+}
+
+// Yahoo's chart reply for the sessions whose open lies in [from, to) (Unix seconds), with
+// null values on the days in `nulls`. Timestamps are the 09:30 New York open in UTC.
+std::string yahoo_chart(const std::string& symbol, const std::vector<FakeDay>& days, std::vector<core::Date> nulls,
+                        std::int64_t from, std::int64_t to, bool with_events, bool corrupt_last_close) {
+  constexpr std::int64_t kOpenUtc = 14 * 3600 + 30 * 60;
+  const auto ts = [](core::Date d) { return static_cast<std::int64_t>(d.days()) * 86'400 + kOpenUtc; };
+  struct Row {
+    core::Date date;
+    const FakeDay* day;  // null: a row of nulls
+  };
+  std::vector<Row> rows;
+  for (const FakeDay& d : days) rows.push_back({d.bar.date, &d});
+  for (const core::Date n : nulls) rows.push_back({n, nullptr});
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.date < b.date; });
+  std::erase_if(rows, [&](const Row& r) { return ts(r.date) < from || ts(r.date) >= to; });
+
+  using Json = nlohmann::ordered_json;
+  Json result;
+  result["meta"] = {{"currency", "USD"},          {"symbol", symbol},      {"exchangeName", "NMS"},
+                    {"instrumentType", "EQUITY"}, {"gmtoffset", -18000},   {"timezone", "EST"},
+                    {"exchangeTimezoneName", "America/New_York"},          {"dataGranularity", "1d"}};
+  if (rows.empty()) {  // no session in the window: no timestamps, empty indicators
+    result["indicators"] = {{"quote", Json::array({Json::object()})}, {"adjclose", Json::array({Json::object()})}};
+  } else {
+    Json timestamps = Json::array(), open = Json::array(), high = Json::array(), low = Json::array(),
+         close = Json::array(), volume = Json::array(), adjclose = Json::array();
+    Json dividends = Json::object(), splits = Json::object();
+    for (const Row& r : rows) {
+      timestamps.push_back(ts(r.date));
+      if (r.day == nullptr) {
+        for (Json* a : {&open, &high, &low, &close, &volume, &adjclose}) a->push_back(nullptr);
+        continue;
+      }
+      const store::Bar& b = r.day->bar;
+      open.push_back(b.open);
+      high.push_back(b.high);
+      low.push_back(b.low);
+      close.push_back(b.close);
+      volume.push_back(static_cast<std::int64_t>(b.volume));
+      adjclose.push_back(b.adj_close);
+      const std::string key = std::to_string(ts(r.date));
+      if (r.day->dividend != 0) dividends[key] = {{"amount", r.day->dividend}, {"date", ts(r.date)}};
+      if (r.day->split != 1) {
+        splits[key] = {{"date", ts(r.date)}, {"numerator", r.day->split}, {"denominator", 1.0},
+                       {"splitRatio", fmt::format("{:g}:1", r.day->split)}};
+      }
+    }
+    if (corrupt_last_close) close.back() = "abc";
+    result["timestamp"] = std::move(timestamps);
+    if (with_events && (!dividends.empty() || !splits.empty())) {
+      result["events"] = Json::object();
+      if (!dividends.empty()) result["events"]["dividends"] = std::move(dividends);
+      if (!splits.empty()) result["events"]["splits"] = std::move(splits);
+    }
+    result["indicators"] = {
+        {"quote", Json::array({{{"open", open}, {"high", high}, {"low", low}, {"close", close}, {"volume", volume}}})},
+        {"adjclose", Json::array({{{"adjclose", adjclose}}})}};
+  }
+  Json doc;
+  doc["chart"] = {{"result", Json::array({std::move(result)})}, {"error", nullptr}};
+  return doc.dump();
 }
 
 std::string full_url(const httplib::Request& req) {
@@ -108,8 +225,40 @@ std::string full_url(const httplib::Request& req) {
 }
 
 // Applies a fault that does not depend on the format; true when the reply is complete.
-bool apply_fault(Fault fault, const httplib::Request& req, httplib::Response& res) {
+bool apply_fault(Fault fault, const httplib::Request& req, httplib::Response& res,
+                 const std::atomic<bool>& stopping) {
+  constexpr std::size_t kOversize = std::size_t{2} << 20;
   switch (fault) {
+    case Fault::TooManyRequests:
+      res.status = 429;
+      res.set_content("Edge: Too Many Requests", "text/plain");
+      return true;
+    case Fault::Stall:
+      std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+      return false;
+    case Fault::Trickle:
+      res.set_chunked_content_provider("application/json", [&stopping](std::size_t offset, httplib::DataSink& sink) {
+        if (stopping || offset >= 100) {
+          sink.done();
+          return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        return sink.write(" ", 1);  // false once the client has hung up
+      });
+      return true;
+    case Fault::Oversized:
+      res.set_content(std::string(kOversize, ' '), "application/json");
+      return true;
+    case Fault::OversizedChunked:
+      res.set_chunked_content_provider("application/json", [&stopping](std::size_t offset, httplib::DataSink& sink) {
+        if (stopping || offset >= kOversize) {
+          sink.done();
+          return true;
+        }
+        const std::string block(64 << 10, ' ');
+        return sink.write(block.data(), block.size());
+      });
+      return true;
     case Fault::ServerError:
       res.status = 503;
       res.set_content("Service Unavailable", "text/plain");
@@ -122,8 +271,13 @@ bool apply_fault(Fault fault, const httplib::Request& req, httplib::Response& re
                       "application/json");
       return true;
     case Fault::Information:
-      res.set_content(R"({"Information": "Thank you for using Alpha Vantage! Please consider spreading out your free API requests more sparingly (1 request per second)."})",
-                      "application/json");
+      res.set_content(nlohmann::json{{"Information", kBurstNotice}}.dump(), "application/json");
+      return true;
+    case Fault::DailyLimit:
+      res.set_content(nlohmann::json{{"Information", kDailyLimitNotice}}.dump(), "application/json");
+      return true;
+    case Fault::PremiumEndpoint:
+      res.set_content(nlohmann::json{{"Information", kPremiumEndpointNotice}}.dump(), "application/json");
       return true;
     case Fault::ErrorMessage:
       res.set_content(R"({"Error Message": "Invalid API call. Please retry or visit the documentation (https://www.alphavantage.co/documentation/) for TIME_SERIES_DAILY_ADJUSTED."})",
@@ -135,6 +289,7 @@ bool apply_fault(Fault fault, const httplib::Request& req, httplib::Response& re
       return true;
     case Fault::TruncatedJson:
     case Fault::TextInNumber:
+    case Fault::StaleCrumb:
       return false;
   }
   return false;
@@ -153,27 +308,40 @@ FakeVendorServer::FakeVendorServer(std::string api_key, FakeSleepClock* clock)
     std::optional<Fault> fault;
     std::vector<FakeDay> days;
     bool known = false;
+    bool premium = true;
     {
       std::lock_guard lock(st.mutex);
-      st.seen.push_back({req.path, symbol, req.get_param_value("outputsize"),
-                         req.get_param_value("datatype"), "", st.clock ? st.clock->elapsed_ms() : -1});
+      st.seen.push_back({req.path, symbol, req.get_param_value("outputsize"), req.get_param_value("datatype"),
+                         req.get_param_value("function"), "", st.clock ? st.clock->elapsed_ms() : -1});
+      premium = st.premium;
       fault = st.take_fault(symbol);
       known = st.histories.contains(symbol);
       if (known) days = st.visible(symbol);
     }
-    if (fault && apply_fault(*fault, req, res)) return;
+    if (fault && apply_fault(*fault, req, res, st.stopping)) return;
     if (req.get_param_value("apikey") != st.api_key) {
       res.set_content(R"({"Error Message": "the parameter apikey is invalid or missing."})", "application/json");
       return;
     }
-    if (req.get_param_value("function") != "TIME_SERIES_DAILY_ADJUSTED" || !known) {
-      apply_fault(Fault::ErrorMessage, req, res);
+    const std::string function = req.get_param_value("function");
+    const bool compact = req.get_param_value("outputsize") != "full";
+    const bool adjusted = function == "TIME_SERIES_DAILY_ADJUSTED";
+    // The vendor checks the plan before the symbol.
+    if (adjusted && !premium) {
+      apply_fault(Fault::PremiumEndpoint, req, res, st.stopping);
       return;
     }
-    const bool compact = req.get_param_value("outputsize") != "full";
+    if (function == "TIME_SERIES_DAILY" && !compact && !premium) {
+      res.set_content(nlohmann::json{{"Information", kFullIsPremiumNotice}}.dump(), "application/json");
+      return;
+    }
+    if ((!adjusted && function != "TIME_SERIES_DAILY") || !known) {
+      apply_fault(Fault::ErrorMessage, req, res, st.stopping);
+      return;
+    }
     if (compact && days.size() > 100) days.erase(days.begin(), days.end() - 100);
     const bool csv = req.get_param_value("datatype") == "csv";
-    std::string body = csv ? av_csv(days) : av_json(symbol, days, compact);
+    std::string body = csv ? av_csv(days, adjusted) : av_json(symbol, days, compact, adjusted);
     if (fault == Fault::TruncatedJson) body.resize(body.size() / 2);
     if (fault == Fault::TextInNumber) {  // corrupt the close of the newest day
       if (csv) {
@@ -188,43 +356,89 @@ FakeVendorServer::FakeVendorServer(std::string api_key, FakeSleepClock* clock)
     res.set_content(body, csv ? "text/csv" : "application/json");
   });
 
+  // Yahoo's CSV download was shut in September 2024: it answers every request like this.
   server_->Get(R"(/v7/finance/download/([^/?]+))", [&st](const httplib::Request& req, httplib::Response& res) {
+    {
+      std::lock_guard lock(st.mutex);
+      st.seen.push_back({req.path, req.matches[1], "", "", "", req.get_param_value("period1"),
+                         st.clock ? st.clock->elapsed_ms() : -1});
+    }
+    res.status = 401;
+    res.set_content(R"({"finance":{"result":null,"error":{"code":"Unauthorized","description":"User is not logged in"}}})",
+                    "application/json;charset=utf-8");
+  });
+
+  // The session cookie, as fc.yahoo.com hands it out: on a 404 page.
+  server_->Get("/", [&st](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(st.mutex);
+    st.seen.push_back({req.path, "", "", "", "", "", st.clock ? st.clock->elapsed_ms() : -1});
+    res.status = 404;
+    res.set_content("<html><body>404 Not Found</body></html>", "text/html");
+    if (st.yahoo_withhold_cookie) return;
+    ++st.yahoo_cookies_issued;
+    st.yahoo_cookie = fmt::format("d=AQABBKx9Z2YCE{}&S=AQAAAl7Qq{}", st.yahoo_cookies_issued, st.yahoo_cookies_issued);
+    res.set_header("Set-Cookie", "A3=" + st.yahoo_cookie +
+                                     "; Expires=Sat, 20 Feb 2027 08:15:07 GMT; Max-Age=31557600; Domain=.yahoo.com; "
+                                     "Path=/; SameSite=None; Secure; HttpOnly");
+  });
+
+  server_->Get("/v1/test/getcrumb", [&st](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(st.mutex);
+    st.seen.push_back({req.path, "", "", "", "", "", st.clock ? st.clock->elapsed_ms() : -1});
+    if (!st.yahoo_cookie_ok(req)) {
+      res.status = 401;
+      res.set_content(R"({"finance":{"result":null,"error":{"code":"Unauthorized","description":"Invalid Cookie"}}})",
+                      "application/json;charset=utf-8");
+      return;
+    }
+    ++st.yahoo_crumbs_issued;
+    st.yahoo_crumb = fmt::format("Xq7.kT/{}b", st.yahoo_crumbs_issued);  // '.' and '/' as real crumbs have
+    res.set_content(st.yahoo_crumb, "text/plain;charset=utf-8");
+  });
+
+  server_->Get(R"(/v8/finance/chart/([^/?]+))", [&st](const httplib::Request& req, httplib::Response& res) {
     const std::string symbol = req.matches[1];
     std::optional<Fault> fault;
     std::vector<FakeDay> days;
     std::vector<core::Date> nulls;
     bool known = false;
+    bool cookie_ok = false;
+    bool crumb_ok = false;
     {
       std::lock_guard lock(st.mutex);
-      st.seen.push_back({req.path, symbol, "", "", req.get_param_value("period1"),
+      st.seen.push_back({req.path, symbol, "", "", "", req.get_param_value("period1"),
                          st.clock ? st.clock->elapsed_ms() : -1});
-      fault = st.take_fault(symbol);
+      cookie_ok = st.yahoo_cookie_ok(req);
+      crumb_ok = !st.yahoo_crumb.empty() && req.get_param_value("crumb") == st.yahoo_crumb;
+      if (cookie_ok && crumb_ok) fault = st.take_fault(symbol);  // faults are for requests that get in
+      if (fault == Fault::StaleCrumb) {
+        st.yahoo_crumb.clear();  // expired: a new one is needed
+        crumb_ok = false;
+      }
       known = st.histories.contains(symbol);
       if (known) days = st.visible(symbol);
       nulls = st.yahoo_null_rows;
     }
-    if (fault && apply_fault(*fault, req, res)) return;
-    if (!known) {
-      res.status = 404;
-      res.set_content("404 Not Found: No data found, symbol may be delisted", "text/plain");
+    if (!cookie_ok || !crumb_ok) {
+      res.status = 401;
+      res.set_content(fmt::format(R"({{"finance":{{"result":null,"error":{{"code":"Unauthorized","description":"{}"}}}}}})",
+                                  cookie_ok ? "Invalid Crumb" : "Invalid Cookie"),
+                      "application/json;charset=utf-8");
       return;
     }
-    const auto from = std::stoll(req.get_param_value("period1")) / 86'400;
-    const auto to = std::stoll(req.get_param_value("period2")) / 86'400;
-    std::string body = "Date,Open,High,Low,Close,Adj Close,Volume\n";
-    for (const FakeDay& d : days) {
-      const store::Bar& b = d.bar;
-      if (b.date.days() < from || b.date.days() >= to) continue;
-      for (const core::Date n : nulls) {
-        if (n < b.date && n >= b.date - 3 && n.days() >= from) {
-          body += fmt::format("{},null,null,null,null,null,null\n", n.to_string());
-        }
-      }
-      body += fmt::format("{},{},{},{},{},{},{:.0f}\n", b.date.to_string(), price(b.open), price(b.high),
-                          price(b.low), price(b.close), price(b.adj_close), b.volume);
+    if (fault && apply_fault(*fault, req, res, st.stopping)) return;
+    if (!known) {
+      res.status = 404;
+      res.set_content(R"({"chart":{"result":null,"error":{"code":"Not Found","description":"No data found, symbol may be delisted"}}})",
+                      "application/json;charset=utf-8");
+      return;
     }
-    if (fault == Fault::TextInNumber) body += "2099-01-01,1.0,2.0,0.5,abc,1.0,100\n";
-    res.set_content(body, "text/csv");
+    const auto from = std::stoll(req.get_param_value("period1"));
+    const auto to = std::stoll(req.get_param_value("period2"));
+    std::string body = yahoo_chart(symbol, days, nulls, from, to, req.get_param_value("events") == "div,splits",
+                                   fault == Fault::TextInNumber);
+    if (fault == Fault::TruncatedJson) body.resize(body.size() / 2);
+    res.set_content(body, "application/json;charset=utf-8");
   });
 
   port_ = server_->bind_to_any_port("127.0.0.1");
@@ -235,6 +449,7 @@ FakeVendorServer::FakeVendorServer(std::string api_key, FakeSleepClock* clock)
 }
 
 FakeVendorServer::~FakeVendorServer() {
+  state_->stopping = true;
   server_->stop();
   if (thread_.joinable()) thread_.join();
 }
@@ -274,6 +489,21 @@ void FakeVendorServer::clear_faults() {
   std::lock_guard lock(state_->mutex);
   state_->faults.clear();
   state_->permanent_faults.clear();
+}
+
+void FakeVendorServer::set_premium(bool premium) {
+  std::lock_guard lock(state_->mutex);
+  state_->premium = premium;
+}
+
+void FakeVendorServer::withhold_yahoo_cookie(bool withhold) {
+  std::lock_guard lock(state_->mutex);
+  state_->yahoo_withhold_cookie = withhold;
+}
+
+int FakeVendorServer::yahoo_crumbs_issued() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->yahoo_crumbs_issued;
 }
 
 void FakeVendorServer::add_yahoo_null_row(core::Date date) {

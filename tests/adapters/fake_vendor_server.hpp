@@ -1,9 +1,15 @@
 #pragma once
 // A fake market-data vendor on 127.0.0.1 for collector tests. It serves a generated daily
-// history in Alpha Vantage's TIME_SERIES_DAILY_ADJUSTED formats (GET /query, JSON or CSV) and
-// the Yahoo-style CSV download (GET /v7/finance/download/TICKER), and injects faults per
-// ticker: 5xx, replies slower than the client's read timeout, throttle notices, malformed
-// bodies and vendor error messages.
+// history in Alpha Vantage's TIME_SERIES_DAILY and TIME_SERIES_DAILY_ADJUSTED formats (GET
+// /query, JSON or CSV; a free key gets the vendor's premium notices for the adjusted function
+// and for outputsize=full) and Yahoo's chart API with its session (GET / sets the A3 cookie
+// on a 404 page as fc.yahoo.com does, GET /v1/test/getcrumb needs that cookie, GET
+// /v8/finance/chart/TICKER needs both, answering 401 "Invalid Crumb"/"Invalid Cookie"
+// otherwise and 404 "No data found, symbol may be delisted" for unknown tickers; the closed
+// /v7/finance/download answers 401 "User is not logged in"). It injects faults per ticker:
+// 5xx, 429, replies slower than the client's read timeout, bodies trickled byte by byte,
+// oversized bodies, throttle notices, stale crumbs, malformed bodies and vendor error
+// messages. Vendor texts are the vendors' own, word for word.
 #include <functional>
 #include <map>
 #include <memory>
@@ -37,12 +43,20 @@ std::vector<FakeDay> make_history(int index, int days);
 enum class Fault {
   ServerError,   // HTTP 503
   Slow,          // replies after 600 ms
-  Note,          // 200 {"Note": "…call frequency…"}
-  Information,   // 200 {"Information": "…rate limit…"}
+  Note,          // 200 {"Note": "…call frequency is 5 calls per minute…"} (the older burst notice)
+  Information,   // 200 {"Information": "…spreading out … (1 request per second)…"}: burst limit
+  DailyLimit,    // 200 {"Information": "…standard API rate limit is 25 requests per day…"}
+  PremiumEndpoint,  // 200 {"Information": "…This is a premium endpoint…"}
   TruncatedJson, // 200 with the JSON body cut in half
   TextInNumber,  // 200 with "abc" in a close price
   ErrorMessage,  // 200 {"Error Message": "Invalid API call…"}
   EchoRequest,   // 200 {"Error Message": "…<the full request URL, apikey included>"}
+  TooManyRequests,  // HTTP 429 "Edge: Too Many Requests" (Yahoo's throttling)
+  StaleCrumb,    // Yahoo: the crumb expires just before this chart request (401 Invalid Crumb)
+  Stall,         // replies after 1.5 s: under a generous read timeout, over a 1 s deadline
+  Trickle,       // 200, chunked, one byte every 100 ms for up to 10 s
+  Oversized,     // 200 with a 2 MiB body and its Content-Length
+  OversizedChunked,  // 200 with a 2 MiB body, chunked (no Content-Length)
 };
 
 struct SeenRequest {
@@ -50,7 +64,8 @@ struct SeenRequest {
   std::string symbol;
   std::string outputsize;  // Alpha Vantage
   std::string datatype;    // Alpha Vantage
-  std::string period1;     // Yahoo
+  std::string function;    // Alpha Vantage
+  std::string period1;     // Yahoo chart
   std::int64_t clock_ms = -1;  // the injected clock's time when the request arrived
 };
 
@@ -70,7 +85,13 @@ class FakeVendorServer {
   // The next `times` requests for `ticker` get `fault` (times < 0: every request).
   void inject(const std::string& ticker, Fault fault, int times = 1);
   void clear_faults();
-  // Yahoo's download answers this day with a "null" row.
+  // A premium Alpha Vantage key (the default) may use TIME_SERIES_DAILY_ADJUSTED and
+  // outputsize=full; a free one gets the vendor's notices instead.
+  void set_premium(bool premium);
+  // Yahoo: the cookie page sets no cookie (as behind a consent page).
+  void withhold_yahoo_cookie(bool withhold);
+  int yahoo_crumbs_issued() const;
+  // Yahoo's chart has null values on this day.
   void add_yahoo_null_row(core::Date date);
 
   std::vector<SeenRequest> requests() const;

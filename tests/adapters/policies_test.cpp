@@ -2,12 +2,15 @@
 // recognition and API key lookup.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "adapters/alpha_vantage.hpp"
 #include "adapters/api_key.hpp"
 #include "adapters/rate_limiter.hpp"
 #include "adapters/redact.hpp"
 #include "adapters/retry_policy.hpp"
 #include "adapters/url.hpp"
+#include "adapters/yahoo.hpp"
 #include "fake_clock.hpp"
 #include "support/temp_dir.hpp"
 
@@ -51,6 +54,23 @@ TEST(Redact, ScrubsKeyParametersAndKnownSecrets) {
   EXPECT_EQ(redact("(GET /query?apikey=ABC123)"), "(GET /query?apikey=***)");
 }
 
+TEST(Redact, KnownSecretsWithAmpersandOrSpaceGoWholeInEveryEncoding) {
+  const std::vector<std::string> secrets = {"Q7x&Zk9 Wm2+Pv4"};
+  // As with_query sends it, and with the other encodings servers and libraries use.
+  EXPECT_EQ(redact("GET http://h/query?symbol=IBM&apikey=Q7x%26Zk9%20Wm2%2BPv4&datatype=csv", secrets),
+            "GET http://h/query?symbol=IBM&apikey=***&datatype=csv");
+  EXPECT_EQ(redact("apikey=Q7x%26zk9+Wm2%2bPv4&x=1", {"Q7x&zk9 Wm2+Pv4"}), "apikey=***&x=1");
+  // Echoed decoded by a vendor: the '&' and the space would end the parameter's value.
+  EXPECT_EQ(redact("Invalid API call for /query?apikey=Q7x&Zk9 Wm2+Pv4&symbol=IBM", secrets),
+            "Invalid API call for /query?apikey=***&symbol=IBM");
+  EXPECT_EQ(redact("the key Q7x&Zk9 Wm2+Pv4 is invalid", secrets), "the key *** is invalid");
+  // Inside JSON, escaped.
+  EXPECT_EQ(redact(R"({"echo": "Q7x&Zk9 Wm2+Pv4"})", secrets), R"({"echo": "***"})");
+  EXPECT_EQ(redact(R"({"echo": "a\"b c"})", {"a\"b c"}), R"({"echo": "***"})");
+  // Neither half alone is the secret.
+  EXPECT_EQ(redact("Q7x and Wm2", secrets), "Q7x and Wm2");
+}
+
 TEST(RetryPolicy, DoublesUpToTheCap) {
   const RetryPolicy policy{10, milliseconds(5), milliseconds(20)};
   EXPECT_EQ(policy.backoff(1), milliseconds(5));
@@ -61,7 +81,7 @@ TEST(RetryPolicy, DoublesUpToTheCap) {
 
 TEST(RateLimiter, SpacesCallsByTheInterval) {
   testing::FakeSleepClock clock;
-  RateLimiter limiter(5, clock);  // Alpha Vantage free tier
+  RateLimiter limiter(5, clock);
   EXPECT_EQ(limiter.interval(), milliseconds(12'000));
   limiter.acquire();  // the first call never waits
   EXPECT_EQ(clock.elapsed_ms(), 0);
@@ -86,12 +106,82 @@ TEST(AlphaVantageBody, RecognisesNoticesAndErrors) {
   using V = BodyCheck::Verdict;
   EXPECT_EQ(check_alpha_vantage_body(R"({"Note": "Thank you for using Alpha Vantage!"})").verdict, V::Throttled);
   EXPECT_EQ(check_alpha_vantage_body(R"({"Information": "spread out your requests"})").verdict, V::Throttled);
-  EXPECT_EQ(check_alpha_vantage_body(R"({"Information": "This is a premium endpoint."})").verdict, V::Rejected);
+  EXPECT_EQ(check_alpha_vantage_body(R"({"Information": "This is a premium endpoint."})").verdict, V::NotEntitled);
   const auto error = check_alpha_vantage_body(R"({"Error Message": "Invalid API call."})");
   EXPECT_EQ(error.verdict, V::Rejected);
   EXPECT_EQ(error.detail, "Invalid API call.");
   EXPECT_EQ(check_alpha_vantage_body("timestamp,open\n").verdict, V::Accept);
   EXPECT_EQ(check_alpha_vantage_body(R"j({"Meta Data": {}, "Time Series (Daily)": {}})j").verdict, V::Accept);
+}
+
+// The vendor's notices word for word (2024-2025). The burst notice mentions both "premium
+// endpoints" and "25 requests per day"; it must still read as a burst to wait out.
+TEST(AlphaVantageBody, ClassifiesTheVendorsRealNotices) {
+  using V = BodyCheck::Verdict;
+  const auto verdict = [](const std::string& key, const std::string& text) {
+    return check_alpha_vantage_body(nlohmann::json{{key, text}}.dump()).verdict;
+  };
+  EXPECT_EQ(verdict("Information",
+                    "Thank you for using Alpha Vantage! Please consider spreading out your free API requests "
+                    "more sparingly (1 request per second). You may subscribe to any of the premium plans at "
+                    "https://www.alphavantage.co/premium/ to lift the free key rate limit (25 requests per "
+                    "day) and instantly unlock all premium endpoints"),
+            V::Throttled);
+  EXPECT_EQ(verdict("Information",
+                    "Thank you for using Alpha Vantage! Please consider spreading out your free API requests "
+                    "more sparingly (1 request per second). You may subscribe to any of the premium plans at "
+                    "https://www.alphavantage.co/premium/ to lift the free key rate limit (25 requests per "
+                    "day), raise the per-second burst limit, and instantly unlock all premium endpoints."),
+            V::Throttled);
+  EXPECT_EQ(verdict("Information",
+                    "Thank you for using Alpha Vantage! Please consider spreading out your free API requests "
+                    "more sparingly. You may subscribe to any of the premium plans at "
+                    "https://www.alphavantage.co/premium/ to lift the free key rate limit (25 requests per "
+                    "day) and instantly unlock all premium endpoints"),
+            V::Throttled);
+  EXPECT_EQ(verdict("Note",
+                    "Thank you for using Alpha Vantage! Our standard API call frequency is 5 calls per minute "
+                    "and 500 calls per day. Please visit https://www.alphavantage.co/premium/ if you would "
+                    "like to target a higher API call frequency."),
+            V::Throttled);
+  EXPECT_EQ(verdict("Information",
+                    "Thank you for using Alpha Vantage! Our standard API rate limit is 25 requests per day. "
+                    "Please subscribe to any of the premium plans at https://www.alphavantage.co/premium/ to "
+                    "instantly remove all daily rate limits."),
+            V::QuotaExhausted);
+  EXPECT_EQ(verdict("Information",
+                    "Thank you for using Alpha Vantage! This is a premium endpoint. You may subscribe to any "
+                    "of the premium plans at https://www.alphavantage.co/premium/ to instantly unlock all "
+                    "premium endpoints"),
+            V::NotEntitled);
+  EXPECT_EQ(verdict("Information",
+                    "Thank you for using Alpha Vantage! The outputsize=full parameter value is a premium "
+                    "feature for the TIME_SERIES_DAILY endpoint. You may subscribe to any of the premium "
+                    "plans at https://www.alphavantage.co/premium/ to instantly unlock all premium features"),
+            V::NotEntitled);
+}
+
+TEST(AlphaVantageJson, ParsesTheFreeDailySeriesUnadjusted) {
+  auto file = parse_alpha_vantage_json(
+      R"j({"Meta Data": {"2. Symbol": "IBM"}, "Time Series (Daily)": {
+            "2024-06-07": {"1. open": "168.18", "2. high": "171.305", "3. low": "168.06", "4. close": "170.01", "5. volume": "3475495"},
+            "2024-06-06": {"1. open": "167.38", "2. high": "168.44", "3. low": "166.8", "4. close": "168.2", "5. volume": "2207263"}}})j",
+      "IBM", AlphaVantageOptions::Function::Daily);
+  ASSERT_TRUE(file.has_value()) << file.error().message;
+  ASSERT_EQ(file->bars.size(), 2u);
+  EXPECT_EQ(file->bars[0].date, core::Date::from_ymd(2024, 6, 6));
+  EXPECT_EQ(file->bars[1].close, 170.01);
+  EXPECT_EQ(file->bars[1].adj_close, 170.01);
+  EXPECT_EQ(file->bars[1].volume, 3475495);
+  EXPECT_TRUE(file->actions.empty());
+  auto csv = parse_alpha_vantage_csv("timestamp,open,high,low,close,volume\r\n2024-06-07,168.18,171.305,168.06,170.01,3475495\r\n",
+                                     "IBM", AlphaVantageOptions::Function::Daily);
+  ASSERT_TRUE(csv.has_value()) << csv.error().message;
+  EXPECT_EQ(csv->bars.at(0).adj_close, 170.01);
+  auto bad = parse_alpha_vantage_csv("timestamp,open,high,low,close,volume\n2024-06-07,1,2,0.5,x,10\n", "IBM",
+                                     AlphaVantageOptions::Function::Daily);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().message, "alphavantage IBM (csv):2: field 'close': 'x' is not a number");
 }
 
 TEST(AlphaVantageJson, ReportsMissingSeriesAndWrongSymbol) {
@@ -106,6 +196,54 @@ TEST(AlphaVantageJson, ReportsMissingSeriesAndWrongSymbol) {
       R"j({"Time Series (Daily)": {"2024-01-02": {"1. open": "1", "2. high": "2"}}})j", "IBM");
   ASSERT_FALSE(no_field.has_value());
   EXPECT_EQ(no_field.error().message, "alphavantage IBM (json): 2024-01-02: missing field '3. low'");
+}
+
+// A reply shaped as Yahoo's v8 chart sends it: timestamps at the New York open, a day of
+// nulls, a dividend and a 3-for-2 split among the events.
+TEST(YahooChart, ParsesBarsAdjustedClosesAndEvents) {
+  const std::string body = R"j({"chart":{"result":[{"meta":{"currency":"USD","symbol":"IBM","exchangeName":"NYQ",
+      "instrumentType":"EQUITY","gmtoffset":-14400,"timezone":"EDT","exchangeTimezoneName":"America/New_York"},
+      "timestamp":[1717507800,1717594200,1717680600],
+      "events":{"dividends":{"1717594200":{"amount":1.67,"date":1717594200}},
+                "splits":{"1717680600":{"date":1717680600,"numerator":3.0,"denominator":2.0,"splitRatio":"3:2"}}},
+      "indicators":{"quote":[{"open":[164.6,null,167.38],"high":[166.4,null,168.44],"low":[163.88,null,166.8],
+                              "close":[165.81,null,168.2],"volume":[2594203,null,2207263]}],
+                    "adjclose":[{"adjclose":[160.11,null,162.42]}]}}],"error":null}})j";
+  auto file = parse_yahoo_chart(body, "IBM");
+  ASSERT_TRUE(file.has_value()) << file.error().message;
+  ASSERT_EQ(file->bars.size(), 2u);  // the day of nulls is skipped
+  EXPECT_EQ(file->skipped_null_rows, 1u);
+  EXPECT_EQ(file->bars[0].date, core::Date::from_ymd(2024, 6, 4));  // 09:30 EDT, not the UTC day
+  EXPECT_EQ(file->bars[0].close, 165.81);
+  EXPECT_EQ(file->bars[0].adj_close, 160.11);
+  EXPECT_EQ(file->bars[1].date, core::Date::from_ymd(2024, 6, 6));
+  EXPECT_EQ(file->bars[1].volume, 2207263);
+  ASSERT_EQ(file->actions.size(), 2u);
+  EXPECT_EQ(file->actions[0].date, core::Date::from_ymd(2024, 6, 5));
+  EXPECT_EQ(file->actions[0].dividend, 1.67);
+  EXPECT_EQ(file->actions[0].split_coefficient, 1);
+  EXPECT_EQ(file->actions[1].date, core::Date::from_ymd(2024, 6, 6));
+  EXPECT_EQ(file->actions[1].dividend, 0);
+  EXPECT_EQ(file->actions[1].split_coefficient, 1.5);
+}
+
+TEST(YahooChart, EmptyWindowErrorsAndMismatches) {
+  // Nothing after period1: a result without timestamps.
+  auto empty = parse_yahoo_chart(
+      R"({"chart":{"result":[{"meta":{"symbol":"IBM","gmtoffset":-14400},"indicators":{"quote":[{}],"adjclose":[{}]}}],"error":null}})",
+      "IBM");
+  ASSERT_TRUE(empty.has_value()) << empty.error().message;
+  EXPECT_TRUE(empty->bars.empty());
+  auto gone = parse_yahoo_chart(
+      R"({"chart":{"result":null,"error":{"code":"Not Found","description":"No data found, symbol may be delisted"}}})",
+      "XYZQ");
+  ASSERT_FALSE(gone.has_value());
+  EXPECT_EQ(gone.error().message, "yahoo XYZQ (chart): Not Found: No data found, symbol may be delisted");
+  auto short_column = parse_yahoo_chart(
+      R"({"chart":{"result":[{"timestamp":[1717507800,1717594200],"indicators":{"quote":[{"open":[1,2],"high":[1,2],"low":[1,2],"close":[1],"volume":[1,2]}],"adjclose":[{"adjclose":[1,2]}]}}],"error":null}})",
+      "IBM");
+  ASSERT_FALSE(short_column.has_value());
+  EXPECT_EQ(short_column.error().message, "yahoo IBM (chart): indicators field 'close' has 1 values for 2 timestamps");
 }
 
 TEST(ApiKey, FileWinsOverEnvironmentAndEmptyIsAnError) {

@@ -1,5 +1,5 @@
-// `kestrel data collect`: bring tickers up to date from Alpha Vantage or Yahoo's chart API,
-// with pacing, retries, request deadlines and an optional fallback vendor.
+// `kestrel data collect`: bring tickers up to date from Alpaca's market data, Alpha Vantage or
+// Yahoo's chart API, with pacing, retries, request deadlines and an optional fallback vendor.
 #include <chrono>
 #include <cstdlib>
 #include <memory>
@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "adapters/alpaca_bars.hpp"
 #include "adapters/alpha_vantage.hpp"
 #include "adapters/api_key.hpp"
 #include "adapters/collector.hpp"
@@ -37,6 +38,8 @@ struct CollectArgs {
   std::string datatype = "json";
   std::string av_function = "daily";
   std::string api_key_file;
+  std::string alpaca_key_file;
+  std::string alpaca_feed = "sip";
 };
 
 // Alpha Vantage's free keys get 25 requests a day and at most one a second (bursts are
@@ -44,6 +47,12 @@ struct CollectArgs {
 // daily quota is reported by the vendor when reached. Yahoo publishes no limit, so stay polite.
 constexpr int kAlphaVantageFreeRequestsPerDay = 25;
 constexpr double kDefaultCallsPerMinute = 30;
+// Alpaca's free plan allows 200 market-data requests a minute; each ticker takes three.
+constexpr double kAlpacaCallsPerMinute = 180;
+
+double default_calls_per_minute(std::string_view vendor) {
+  return vendor == "alpaca" ? kAlpacaCallsPerMinute : kDefaultCallsPerMinute;
+}
 
 std::chrono::milliseconds millis(double seconds) {
   return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
@@ -67,15 +76,24 @@ VendorStack make_vendor(const CollectArgs& args, std::string_view name, const st
                         double calls_per_minute, adapters::SleepClock& clock,
                         const adapters::LogSink& log) {
   const bool alpha = name == "alphavantage";
+  const bool alpaca = name == "alpaca";
   std::string key;
   if (alpha) {
     std::optional<std::filesystem::path> key_file;
     if (!args.api_key_file.empty()) key_file = args.api_key_file;
     key = value_or_fail(adapters::resolve_api_key(key_file, std::getenv(kApiKeyEnv), kApiKeyEnv));
   }
-  const std::string url =
-      !base_url.empty() ? base_url
-                        : std::string(alpha ? adapters::kAlphaVantageBaseUrl : adapters::kYahooBaseUrl);
+  std::optional<adapters::AlpacaKeys> alpaca_keys;
+  if (alpaca) {
+    std::optional<std::filesystem::path> key_file;
+    if (!args.alpaca_key_file.empty()) key_file = args.alpaca_key_file;
+    alpaca_keys = value_or_fail(
+        adapters::resolve_alpaca_keys(std::getenv("APCA_API_KEY_ID"), std::getenv("APCA_API_SECRET_KEY"), key_file));
+  }
+  const std::string url = !base_url.empty() ? base_url
+                          : alpha           ? std::string(adapters::kAlphaVantageBaseUrl)
+                          : alpaca          ? std::string(adapters::kAlpacaDataUrl)
+                                            : std::string(adapters::kYahooBaseUrl);
   auto base = value_or_fail(adapters::parse_base_url(url));
   // --timeout bounds the whole request (a server trickling bytes never trips a read timeout);
   // connecting and each silence between reads get no longer than that either.
@@ -86,10 +104,11 @@ VendorStack make_vendor(const CollectArgs& args, std::string_view name, const st
   settings.retry = {args.max_retries + 1, millis(args.initial_backoff_s), millis(args.max_backoff_s)};
   settings.calls_per_minute = calls_per_minute;
   if (!key.empty()) settings.secrets.push_back(key);
+  if (alpaca_keys) settings.secrets.insert(settings.secrets.end(), {alpaca_keys->key_id, alpaca_keys->secret_key});
   VendorStack stack;
   // Yahoo's own endpoint takes its session cookie from fc.yahoo.com; any other base URL (a
   // mirror, a test server) is asked for it itself.
-  if (!alpha && base_url.empty()) {
+  if (!alpha && !alpaca && base_url.empty()) {
     stack.cookie_fetcher = std::make_unique<adapters::Fetcher>(
         adapters::HttpClient(value_or_fail(adapters::parse_base_url(adapters::kYahooCookieUrl)), timeouts,
                              max_reply_bytes),
@@ -105,6 +124,12 @@ VendorStack make_vendor(const CollectArgs& args, std::string_view name, const st
     options.function = args.av_function == "daily_adjusted" ? adapters::AlphaVantageOptions::Function::DailyAdjusted
                                                             : adapters::AlphaVantageOptions::Function::Daily;
     stack.vendor = std::make_unique<adapters::AlphaVantageClient>(*stack.fetcher, std::move(options));
+  } else if (alpaca) {
+    adapters::AlpacaBarsOptions options;
+    options.key_id = alpaca_keys->key_id;
+    options.secret_key = alpaca_keys->secret_key;
+    options.feed = args.alpaca_feed;
+    stack.vendor = std::make_unique<adapters::AlpacaBarsClient>(*stack.fetcher, std::move(options), log);
   } else {
     stack.vendor = std::make_unique<adapters::YahooClient>(
         *stack.fetcher, stack.cookie_fetcher ? *stack.cookie_fetcher : *stack.fetcher);
@@ -120,15 +145,14 @@ void run_collect(const GlobalOptions& global, const CollectArgs& args) {
   adapters::SteadySleepClock clock;
   const adapters::LogSink log = [](std::string_view line) { spdlog::warn("{}", line); };
   auto primary = make_vendor(args, args.vendor, args.base_url,
-                             args.calls_per_minute.value_or(kDefaultCallsPerMinute),
-                             clock, log);
+                             args.calls_per_minute.value_or(default_calls_per_minute(args.vendor)), clock, log);
   std::optional<VendorStack> fallback;
   if (!args.fallback.empty()) {
     if (args.fallback == args.vendor) {
       throw CommandFailed{fmt::format("--fallback {} is the same vendor as --vendor", args.fallback)};
     }
-    fallback = make_vendor(args, args.fallback, args.fallback_base_url,
-                           kDefaultCallsPerMinute, clock, log);
+    fallback = make_vendor(args, args.fallback, args.fallback_base_url, default_calls_per_minute(args.fallback),
+                           clock, log);
   }
 
   const auto db = resolve_db(global, args.db);
@@ -186,24 +210,25 @@ void add_collect_command(CLI::App& data, const GlobalOptions& global) {
   CLI::App* collect = data.add_subcommand(
       "collect",
       "Download daily bars from a vendor and append the days the store lacks (resumes from each "
-      "ticker's last stored date; one transaction per ticker). Alpha Vantage needs an API key in "
-      "$ALPHAVANTAGE_API_KEY or --api-key-file; Yahoo's chart API is unofficial (see docs/data.md).");
+      "ticker's last stored date; one transaction per ticker). Alpaca needs $APCA_API_KEY_ID and "
+      "$APCA_API_SECRET_KEY (or --alpaca-key-file); Alpha Vantage an API key in $ALPHAVANTAGE_API_KEY or "
+      "--api-key-file; Yahoo's chart API is unofficial (see docs/data.md).");
   add_db_option(*collect, args->db);
   collect->add_option("--vendor", args->vendor,
-                      "Data vendor: alphavantage, or yahoo (Yahoo's chart API: unofficial, can change or "
-                      "close without notice)")
+                      "Data vendor: alpaca (Alpaca's market data, daily bars from 2016), alphavantage, or "
+                      "yahoo (Yahoo's chart API: unofficial, can change or close without notice)")
       ->required()
-      ->check(CLI::IsMember({"alphavantage", "yahoo"}));
+      ->check(CLI::IsMember({"alpaca", "alphavantage", "yahoo"}));
   auto* tickers = collect->add_option("--tickers", args->tickers, "Tickers, comma-separated")
                       ->delimiter(',');
   auto* universe = collect->add_flag("--universe", args->universe, "Every ticker in the store's universe");
   tickers->excludes(universe);
   collect->add_option("--base-url", args->base_url,
-                      "Vendor endpoint (default https://www.alphavantage.co or "
+                      "Vendor endpoint (default https://data.alpaca.markets, https://www.alphavantage.co or "
                       "https://query1.finance.yahoo.com)");
   collect->add_option("--calls-per-minute", args->calls_per_minute,
                       "Pacing of vendor calls, retries included (default 30: one every 2 s, under "
-                      "Alpha Vantage's 1 request per second burst limit)")
+                      "Alpha Vantage's 1 request per second burst limit; alpaca 180, under its 200 a minute)")
       ->check(CLI::PositiveNumber);
   collect->add_option("--max-retries", args->max_retries,
                       "Retries per call on 5xx, timeouts and throttle notices")
@@ -235,11 +260,20 @@ void add_collect_command(CLI::App& data, const GlobalOptions& global) {
       ->capture_default_str()
       ->check(CLI::IsMember({"json", "csv"}));
   collect->add_option("--fallback", args->fallback, "Vendor to try for a ticker when --vendor fails for it")
-      ->check(CLI::IsMember({"yahoo", "alphavantage"}));
+      ->check(CLI::IsMember({"alpaca", "yahoo", "alphavantage"}));
   collect->add_option("--fallback-base-url", args->fallback_base_url, "Endpoint of the fallback vendor");
   collect->add_option("--api-key-file", args->api_key_file,
                       "File holding the Alpha Vantage key (instead of $ALPHAVANTAGE_API_KEY); keep "
                       "it outside the repository")
+      ->check(CLI::ExistingFile);
+  collect->add_option("--alpaca-feed", args->alpaca_feed,
+                      "Alpaca feed: sip (every exchange; the free plan gets it up to 15 minutes ago, so a run "
+                      "during a session stops at the day before) or iex (one exchange's trades only)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"sip", "iex"}));
+  collect->add_option("--alpaca-key-file", args->alpaca_key_file,
+                      "File of APCA_API_KEY_ID=… and APCA_API_SECRET_KEY=… lines (instead of the environment); "
+                      "keep it outside the repository")
       ->check(CLI::ExistingFile);
   collect->callback([&global, args] { run_collect(global, *args); });
 }

@@ -14,4 +14,13 @@ namespace kestrel::adapters {
 core::Result<std::string> resolve_api_key(const std::optional<std::filesystem::path>& key_file,
                                           const char* env_value, std::string_view env_name);
 
+// Alpaca's key pair: APCA_API_KEY_ID and APCA_API_SECRET_KEY from the environment (values passed
+// in by the process edge), else from `key_file`, a file of NAME=value lines with those names.
+struct AlpacaKeys {
+  std::string key_id;
+  std::string secret_key;
+};
+core::Result<AlpacaKeys> resolve_alpaca_keys(const char* env_key_id, const char* env_secret_key,
+                                             const std::optional<std::filesystem::path>& key_file);
+
 }  // namespace kestrel::adapters

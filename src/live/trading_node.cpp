@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "adapters/api_key.hpp"
 #include "live/live_clock.hpp"
 #include "scoring/model_signal_strategy.hpp"
 #include "store/importer.hpp"
@@ -44,26 +45,12 @@ core::Result<adapters::AlpacaSettings> alpaca_settings(const backtest::BacktestC
   s.stream_url = !config.node.alpaca_stream_url.empty() ? config.node.alpaca_stream_url
                  : live                                 ? "wss://api.alpaca.markets/stream"
                                                         : "wss://paper-api.alpaca.markets/stream";
-  if (const char* key = std::getenv("APCA_API_KEY_ID")) s.key_id = key;
-  if (const char* secret = std::getenv("APCA_API_SECRET_KEY")) s.secret_key = secret;
-  if ((s.key_id.empty() || s.secret_key.empty()) && !config.node.alpaca_key_file.empty()) {
-    std::ifstream in(config.node.alpaca_key_file);
-    if (!in) return core::fail_as(core::ErrorKind::Config, "{}: cannot read the Alpaca key file", config.node.alpaca_key_file.string());
-    for (std::string line; std::getline(in, line);) {
-      const auto eq = line.find('=');
-      if (eq == std::string::npos) continue;
-      const std::string name = line.substr(0, eq);
-      std::string value = line.substr(eq + 1);
-      while (!value.empty() && (value.back() == '\r' || value.back() == ' ')) value.pop_back();
-      if (name == "APCA_API_KEY_ID") s.key_id = value;
-      if (name == "APCA_API_SECRET_KEY") s.secret_key = value;
-    }
-  }
-  if (s.key_id.empty() || s.secret_key.empty()) {
-    return core::fail_as(core::ErrorKind::Config,
-                         "{}: no Alpaca keys: set APCA_API_KEY_ID and APCA_API_SECRET_KEY, or node.alpaca_key_file",
-                         config.node.execution);
-  }
+  std::optional<std::filesystem::path> key_file;
+  if (!config.node.alpaca_key_file.empty()) key_file = config.node.alpaca_key_file;
+  auto keys = adapters::resolve_alpaca_keys(std::getenv("APCA_API_KEY_ID"), std::getenv("APCA_API_SECRET_KEY"), key_file);
+  if (!keys) return core::fail_as(core::ErrorKind::Config, "{}: {}", config.node.execution, keys.error().message);
+  s.key_id = std::move(keys->key_id);
+  s.secret_key = std::move(keys->secret_key);
   return s;
 }
 

@@ -288,6 +288,7 @@ std::string_view to_string(BarFormat format) {
     case BarFormat::Kestrel: return "kestrel";
     case BarFormat::Yahoo: return "yahoo";
     case BarFormat::AlphaVantage: return "alphavantage";
+    case BarFormat::Alpaca: return "alpaca";
   }
   return "?";
 }

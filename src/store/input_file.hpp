@@ -20,7 +20,7 @@
 
 namespace kestrel::store {
 
-enum class BarFormat { Kestrel, Yahoo, AlphaVantage };
+enum class BarFormat { Kestrel, Yahoo, AlphaVantage, Alpaca };
 std::string_view to_string(BarFormat format);
 
 struct BarFile {

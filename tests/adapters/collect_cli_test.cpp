@@ -80,6 +80,28 @@ TEST_F(CollectCliTest, YahooChartWithItsSession) {
   EXPECT_EQ(server_.requests().front().path, "/");  // the cookie, from --base-url itself
 }
 
+TEST_F(CollectCliTest, AlpacaWithKeysFromAFileOutsideTheRepository) {
+  // The fake's default key pair, in a NAME=value file as the trading node reads it.
+  testing::write_file(dir_ / "alpaca.keys",
+                      "APCA_API_KEY_ID=PKTESTKEYID0000000001\nAPCA_API_SECRET_KEY=alpaca-secret/with+symbols=\n");
+  const std::string base = fmt::format(
+      "env -u APCA_API_KEY_ID -u APCA_API_SECRET_KEY '{}' --quiet data collect --db '{}' --vendor alpaca --tickers T0,T1 "
+      "--base-url {} --calls-per-minute 6000",
+      KESTREL_BINARY, (dir_ / "store.db").string(), server_.base_url());
+  const auto missing = testing::run_command(base);
+  EXPECT_EQ(missing.exit_code, 1) << missing.output;
+  EXPECT_NE(missing.output.find("no Alpaca keys: set APCA_API_KEY_ID and APCA_API_SECRET_KEY"), std::string::npos)
+      << missing.output;
+  EXPECT_TRUE(server_.requests().empty());
+
+  const auto result = testing::run_command(base + " --alpaca-key-file '" + (dir_ / "alpaca.keys").string() + "'");
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("2 ticker(s): 2 updated"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("T0       updated      alpaca"), std::string::npos) << result.output;
+  EXPECT_EQ(result.output.find("alpaca-secret"), std::string::npos) << result.output;
+  EXPECT_EQ(server_.requests().size(), 6u);  // raw, split and all for each ticker
+}
+
 TEST_F(CollectCliTest, MissingKeyFailsBeforeTouchingTheStore) {
   const auto result = testing::run_command(fmt::format(
       "env -u ALPHAVANTAGE_API_KEY '{}' data collect --db '{}' --vendor alphavantage --tickers T0 "

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 
+#include "adapters/alpaca_bars.hpp"
 #include "adapters/alpha_vantage.hpp"
 #include "adapters/collector.hpp"
 #include "adapters/yahoo.hpp"
@@ -22,6 +23,8 @@ using Status = TickerOutcome::Status;
 using std::chrono::milliseconds;
 
 const std::string kKey = "K3STR3L-T3ST-K3Y";
+const std::string kAlpacaKeyId = "PKTESTKEYID0000000001";        // the fake's default pair
+const std::string kAlpacaSecret = "alpaca-secret/with+symbols=";
 const std::vector<std::string> kTickers = {"AAA", "BBB", "CCC", "DDD", "EEE"};
 constexpr int kHistoryDays = 160;
 
@@ -52,7 +55,7 @@ class CollectorTest : public ::testing::Test {
     FetcherSettings settings;
     settings.retry = {setup.max_attempts, milliseconds(5), milliseconds(20)};
     settings.calls_per_minute = setup.calls_per_minute;
-    settings.secrets = {kKey};
+    settings.secrets = {kKey, kAlpacaKeyId, kAlpacaSecret};
     auto base = parse_base_url(server_.base_url());
     fetchers_.push_back(std::make_unique<Fetcher>(
         HttpClient(*base, {milliseconds(2000), setup.read_timeout, setup.deadline}, setup.max_reply_bytes),
@@ -65,6 +68,14 @@ class CollectorTest : public ::testing::Test {
     AlphaVantageOptions options{kKey, setup.datatype, setup.compact_max_gap_days, setup.function};
     vendors_.push_back(std::make_unique<AlphaVantageClient>(make_fetcher(setup), options));
     return static_cast<AlphaVantageClient&>(*vendors_.back());
+  }
+
+  AlpacaBarsClient& alpaca(const VendorSetup& setup = {}, int page_limit = 10'000, std::string secret = kAlpacaSecret) {
+    AlpacaBarsOptions options{.key_id = kAlpacaKeyId, .secret_key = std::move(secret), .feed = "sip",
+                              .page_limit = page_limit, .first_date = core::Date::from_ymd(2016, 1, 1)};
+    vendors_.push_back(std::make_unique<AlpacaBarsClient>(make_fetcher(setup), options,
+                                                          [this](std::string_view line) { log_.emplace_back(line); }));
+    return static_cast<AlpacaBarsClient&>(*vendors_.back());
   }
 
   YahooClient& yahoo(const VendorSetup& setup = {}) {
@@ -240,6 +251,150 @@ TEST_F(CollectorTest, YahooAdjustmentChangeRewritesTheHistory) {
   const auto report = collect(yahoo(), {"AAA"});
   EXPECT_EQ(outcome(report, "AAA").status, Status::Readjusted) << outcome(report, "AAA").message;
   expect_store_matches("AAA");
+}
+
+// The store holds the fake's bars for `ticker` as Alpaca serves them: raw prices and volume,
+// the fully adjusted close, and the splits (Alpaca's bars carry no dividends).
+void expect_alpaca_store_matches(store::MarketStore& store, const testing::FakeVendorServer& server,
+                                 const std::string& ticker, std::optional<core::Date> until = {}) {
+  std::vector<FakeDay> expected;
+  for (const FakeDay& d : server.history(ticker)) {
+    if (!until || d.bar.date <= *until) expected.push_back(d);
+  }
+  auto bars = store.bars(ticker);
+  ASSERT_TRUE(bars.has_value()) << bars.error().message;
+  ASSERT_EQ(bars->size(), expected.size()) << ticker;
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const store::Bar& got = (*bars)[i];
+    const store::Bar& want = expected[i].bar;
+    ASSERT_EQ(got.date, want.date) << ticker << " row " << i;  // New York session days, across DST
+    EXPECT_EQ(got.open, want.open);
+    EXPECT_EQ(got.high, want.high);
+    EXPECT_EQ(got.low, want.low);
+    EXPECT_EQ(got.close, want.close);
+    EXPECT_EQ(got.adj_close, want.adj_close);
+    EXPECT_EQ(got.volume, want.volume);
+  }
+  auto actions = store.corporate_actions(ticker);
+  ASSERT_TRUE(actions.has_value());
+  std::vector<store::CorporateAction> splits;
+  for (const FakeDay& d : expected) {
+    if (d.split != 1) splits.push_back({d.bar.date, 0.0, d.split});
+  }
+  ASSERT_EQ(actions->size(), splits.size()) << ticker;
+  for (std::size_t i = 0; i < splits.size(); ++i) {
+    EXPECT_EQ((*actions)[i].date, splits[i].date);
+    EXPECT_EQ((*actions)[i].dividend, 0.0);
+    EXPECT_EQ((*actions)[i].split_coefficient, splits[i].split_coefficient);
+  }
+}
+
+TEST_F(CollectorTest, AlpacaBarsRawSplitAndAdjustedPassesPagedWithKeysInHeadersOnly) {
+  const auto report = collect(alpaca({}, 50), {"AAA", "BBB"});
+  for (const auto& ticker : {"AAA", "BBB"}) {
+    EXPECT_EQ(outcome(report, ticker).status, Status::Updated) << outcome(report, ticker).message;
+    EXPECT_EQ(outcome(report, ticker).vendor, "alpaca");
+    expect_alpaca_store_matches(*store_, server_, ticker);
+  }
+  // BBB's 2:1 split came from the split-adjusted pass.
+  ASSERT_EQ(store_->corporate_actions("BBB")->size(), 1u);
+  // 160 days in pages of 50: 4 pages for each of the raw, split and all passes, per ticker.
+  const auto seen = requests_under(server_, "/v2/stocks/bars");
+  ASSERT_EQ(seen.size(), 24u);
+  int raw = 0, split = 0, all = 0, paged = 0;
+  for (const auto& r : seen) {
+    EXPECT_NE(r.query.find("timeframe=1Day"), std::string::npos) << r.query;
+    EXPECT_NE(r.query.find("feed=sip"), std::string::npos) << r.query;
+    EXPECT_NE(r.query.find("start=2016-01-01"), std::string::npos) << r.query;  // nothing stored yet
+    EXPECT_EQ(r.query.find(kAlpacaKeyId), std::string::npos) << r.query;
+    EXPECT_EQ(r.query.find("secret"), std::string::npos) << r.query;
+    raw += r.query.find("adjustment=raw") != std::string::npos;
+    split += r.query.find("adjustment=split") != std::string::npos;
+    all += r.query.find("adjustment=all") != std::string::npos;
+    paged += r.query.find("page_token=") != std::string::npos;
+  }
+  EXPECT_EQ(raw, 8);
+  EXPECT_EQ(split, 8);
+  EXPECT_EQ(all, 8);
+  EXPECT_EQ(paged, 18);
+}
+
+TEST_F(CollectorTest, AlpacaFreePlanRecentSipDataEndsTheDayBefore) {
+  // The free plan refuses SIP data of the last 15 minutes: a run on the day of the last session
+  // gets every bar but that one, with one refusal for the whole run, and says so.
+  server_.set_alpaca_plan(false, last_day());
+  const auto report = collect(alpaca(), {"AAA", "BBB"});
+  const core::Date day_before = server_.history("AAA")[kHistoryDays - 2].bar.date;
+  for (const auto& ticker : {"AAA", "BBB"}) {
+    EXPECT_EQ(outcome(report, ticker).status, Status::Updated) << outcome(report, ticker).message;
+    expect_alpaca_store_matches(*store_, server_, ticker, day_before);
+  }
+  const auto seen = requests_under(server_, "/v2/stocks/bars");
+  ASSERT_EQ(seen.size(), 7u);  // the refused request, then 3 passes for each ticker
+  EXPECT_NE(seen[0].query.find("end=" + last_day().to_string()), std::string::npos) << seen[0].query;
+  for (std::size_t i = 1; i < seen.size(); ++i) {
+    EXPECT_NE(seen[i].query.find("end=" + (last_day() - 1).to_string()), std::string::npos) << seen[i].query;
+  }
+  ASSERT_FALSE(log_.empty());
+  EXPECT_NE(log_.back().find("subscription does not permit querying recent SIP data"), std::string::npos) << log_.back();
+  // A subscriber gets the last session too, on the next run.
+  server_.set_alpaca_plan(true, last_day());
+  const auto next = collect(alpaca(), {"AAA"});
+  EXPECT_EQ(outcome(next, "AAA").new_rows, 1);
+  expect_alpaca_store_matches(*store_, server_, "AAA");
+}
+
+TEST_F(CollectorTest, AlpacaRefusingTheKeysStopsAlpacaForTheRunWithoutLeakingThem) {
+  const auto report = collect(alpaca({}, 10'000, "wrong-secret"), {"AAA", "BBB"});
+  const auto& first = outcome(report, "AAA");
+  EXPECT_EQ(first.status, Status::Failed);
+  EXPECT_NE(first.message.find("HTTP 403 \"forbidden\""), std::string::npos) << first.message;
+  EXPECT_EQ(outcome(report, "BBB").status, Status::NotRun) << outcome(report, "BBB").message;
+  EXPECT_EQ(requests_under(server_, "/v2/stocks/bars").size(), 1u);  // never asked again this run
+  for (const auto& t : report.tickers) EXPECT_EQ(t.message.find(kAlpacaKeyId), std::string::npos) << t.message;
+  for (const auto& line : log_) EXPECT_EQ(line.find(kAlpacaKeyId), std::string::npos) << line;
+}
+
+TEST_F(CollectorTest, AlpacaThrottlingAndServerErrorsAreRetried) {
+  server_.inject("AAA", Fault::TooManyRequests, 1);
+  server_.inject("BBB", Fault::ServerError, 2);
+  const auto report = collect(alpaca({.max_attempts = 3}), {"AAA", "BBB"});
+  for (const auto& ticker : {"AAA", "BBB"}) {
+    EXPECT_EQ(outcome(report, ticker).status, Status::Updated) << outcome(report, ticker).message;
+    expect_alpaca_store_matches(*store_, server_, ticker);
+  }
+  bool said_429 = false;
+  for (const auto& line : log_) said_429 = said_429 || line.find("HTTP 429: {\"message\":\"too many requests.\"}") != std::string::npos;
+  EXPECT_TRUE(said_429) << ::testing::PrintToString(log_);
+}
+
+TEST_F(CollectorTest, AlpacaUnknownSymbolAndMalformedRepliesFailOnlyThatTicker) {
+  server_.inject("BBB", Fault::TruncatedJson, 1);
+  const auto report = collect(alpaca({.max_attempts = 1}), {"ZZZ", "BBB", "AAA"});
+  EXPECT_EQ(outcome(report, "ZZZ").status, Status::Failed);
+  EXPECT_NE(outcome(report, "ZZZ").message.find("no bars from 2016-01-01"), std::string::npos)
+      << outcome(report, "ZZZ").message;
+  EXPECT_EQ(outcome(report, "BBB").status, Status::Failed);
+  EXPECT_NE(outcome(report, "BBB").message.find("not a JSON object"), std::string::npos) << outcome(report, "BBB").message;
+  EXPECT_EQ(stored_rows("BBB"), 0u);
+  EXPECT_EQ(outcome(report, "AAA").status, Status::Updated) << outcome(report, "AAA").message;
+}
+
+TEST_F(CollectorTest, AlpacaAppendsNewDaysAndRewritesARebasedHistory) {
+  const core::Date earlier = server_.history("AAA")[kHistoryDays - 6].bar.date;
+  server_.set_visible_until(earlier);
+  collect(alpaca(), {"AAA", "BBB"}, nullptr, earlier);
+  server_.set_visible_until(std::nullopt);
+  server_.shift_adjusted_closes("AAA", -0.5);  // a dividend re-based AAA's adjusted closes
+  const auto report = collect(alpaca(), {"AAA", "BBB"});
+  EXPECT_EQ(outcome(report, "AAA").status, Status::Readjusted) << outcome(report, "AAA").message;
+  EXPECT_EQ(outcome(report, "BBB").status, Status::Updated) << outcome(report, "BBB").message;
+  EXPECT_EQ(outcome(report, "BBB").new_rows, 5);
+  expect_alpaca_store_matches(*store_, server_, "AAA");
+  expect_alpaca_store_matches(*store_, server_, "BBB");
+  // The update asked from the last stored day, not from the beginning.
+  const auto seen = requests_under(server_, "/v2/stocks/bars");
+  EXPECT_NE(seen.back().query.find("start=" + earlier.to_string()), std::string::npos) << seen.back().query;
 }
 
 TEST(FakeYahoo, ClosedDownloadAnswersAsYahooDoes) {

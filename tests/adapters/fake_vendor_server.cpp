@@ -43,6 +43,10 @@ struct FakeVendorServer::State {
   std::map<std::string, Fault> permanent_faults;
   std::vector<core::Date> yahoo_null_rows;
   bool premium = true;
+  std::string alpaca_key_id = "PKTESTKEYID0000000001";
+  std::string alpaca_secret = "alpaca-secret/with+symbols=";
+  bool alpaca_sip = true;
+  core::Date alpaca_today = core::Date::from_ymd(2100, 1, 1);
   // Yahoo's session: the cookie handed out last and the crumb issued for it.
   bool yahoo_withhold_cookie = false;
   std::string yahoo_cookie;
@@ -214,6 +218,45 @@ std::string yahoo_chart(const std::string& symbol, const std::vector<FakeDay>& d
   return doc.dump();
 }
 
+// US daylight saving time: from the second Sunday of March to the first Sunday of November.
+bool new_york_summer(core::Date d) {
+  auto nth_sunday = [](int year, int month, int n) {
+    core::Date first = core::Date::from_ymd(year, month, 1);
+    while (first.weekday() != 6) first = first + 1;  // Monday = 0 … Sunday = 6
+    return first + 7 * (n - 1);
+  };
+  return d >= nth_sunday(d.year(), 3, 2) && d < nth_sunday(d.year(), 11, 1);
+}
+
+// A daily bar's "t": midnight New York of its session, in UTC.
+std::string alpaca_bar_time(core::Date d) {
+  return fmt::format("{}T{:02}:00:00Z", d.to_string(), new_york_summer(d) ? 4 : 5);
+}
+
+// `factors`: each day's price adjustment (1 for raw bars); "all" is exact on the close.
+std::string alpaca_bars(const std::string& symbol, const std::vector<FakeDay>& days, const std::vector<double>& factors,
+                        std::size_t from, std::size_t count, std::string_view adjustment, std::size_t next) {
+  nlohmann::ordered_json doc;
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (std::size_t i = from; i < from + count; ++i) {
+    const store::Bar& b = days[i].bar;
+    const double f = factors[i];
+    list.push_back({{"t", alpaca_bar_time(b.date)},
+                    {"o", b.open * f},
+                    {"h", b.high * f},
+                    {"l", b.low * f},
+                    {"c", adjustment == "all" ? b.adj_close : b.close * f},
+                    {"v", adjustment == "raw" ? b.volume : b.volume / f},
+                    {"n", 1000 + i},
+                    {"vw", (b.high + b.low + b.close) / 3 * f}});
+  }
+  doc["bars"] = nlohmann::ordered_json::object();
+  if (count > 0) doc["bars"][symbol] = std::move(list);
+  doc["next_page_token"] = next == 0 ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(fmt::format("{}|{}", symbol, next));
+  doc["currency"] = "USD";
+  return doc.dump();
+}
+
 std::string full_url(const httplib::Request& req) {
   std::string url = req.path;
   char sep = '?';
@@ -312,7 +355,7 @@ FakeVendorServer::FakeVendorServer(std::string api_key, FakeSleepClock* clock)
     {
       std::lock_guard lock(st.mutex);
       st.seen.push_back({req.path, symbol, req.get_param_value("outputsize"), req.get_param_value("datatype"),
-                         req.get_param_value("function"), "", st.clock ? st.clock->elapsed_ms() : -1});
+                         req.get_param_value("function"), "", st.clock ? st.clock->elapsed_ms() : -1, full_url(req)});
       premium = st.premium;
       fault = st.take_fault(symbol);
       known = st.histories.contains(symbol);
@@ -361,7 +404,7 @@ FakeVendorServer::FakeVendorServer(std::string api_key, FakeSleepClock* clock)
     {
       std::lock_guard lock(st.mutex);
       st.seen.push_back({req.path, req.matches[1], "", "", "", req.get_param_value("period1"),
-                         st.clock ? st.clock->elapsed_ms() : -1});
+                         st.clock ? st.clock->elapsed_ms() : -1, full_url(req)});
     }
     res.status = 401;
     res.set_content(R"({"finance":{"result":null,"error":{"code":"Unauthorized","description":"User is not logged in"}}})",
@@ -371,7 +414,7 @@ FakeVendorServer::FakeVendorServer(std::string api_key, FakeSleepClock* clock)
   // The session cookie, as fc.yahoo.com hands it out: on a 404 page.
   server_->Get("/", [&st](const httplib::Request& req, httplib::Response& res) {
     std::lock_guard lock(st.mutex);
-    st.seen.push_back({req.path, "", "", "", "", "", st.clock ? st.clock->elapsed_ms() : -1});
+    st.seen.push_back({req.path, "", "", "", "", "", st.clock ? st.clock->elapsed_ms() : -1, full_url(req)});
     res.status = 404;
     res.set_content("<html><body>404 Not Found</body></html>", "text/html");
     if (st.yahoo_withhold_cookie) return;
@@ -384,7 +427,7 @@ FakeVendorServer::FakeVendorServer(std::string api_key, FakeSleepClock* clock)
 
   server_->Get("/v1/test/getcrumb", [&st](const httplib::Request& req, httplib::Response& res) {
     std::lock_guard lock(st.mutex);
-    st.seen.push_back({req.path, "", "", "", "", "", st.clock ? st.clock->elapsed_ms() : -1});
+    st.seen.push_back({req.path, "", "", "", "", "", st.clock ? st.clock->elapsed_ms() : -1, full_url(req)});
     if (!st.yahoo_cookie_ok(req)) {
       res.status = 401;
       res.set_content(R"({"finance":{"result":null,"error":{"code":"Unauthorized","description":"Invalid Cookie"}}})",
@@ -407,7 +450,7 @@ FakeVendorServer::FakeVendorServer(std::string api_key, FakeSleepClock* clock)
     {
       std::lock_guard lock(st.mutex);
       st.seen.push_back({req.path, symbol, "", "", "", req.get_param_value("period1"),
-                         st.clock ? st.clock->elapsed_ms() : -1});
+                         st.clock ? st.clock->elapsed_ms() : -1, full_url(req)});
       cookie_ok = st.yahoo_cookie_ok(req);
       crumb_ok = !st.yahoo_crumb.empty() && req.get_param_value("crumb") == st.yahoo_crumb;
       if (cookie_ok && crumb_ok) fault = st.take_fault(symbol);  // faults are for requests that get in
@@ -439,6 +482,77 @@ FakeVendorServer::FakeVendorServer(std::string api_key, FakeSleepClock* clock)
                                    fault == Fault::TextInNumber);
     if (fault == Fault::TruncatedJson) body.resize(body.size() / 2);
     res.set_content(body, "application/json;charset=utf-8");
+  });
+
+  server_->Get("/v2/stocks/bars", [&st](const httplib::Request& req, httplib::Response& res) {
+    const std::string symbol = req.get_param_value("symbols");
+    std::optional<Fault> fault;
+    std::vector<FakeDay> days;
+    bool keys_ok = false, sip = true;
+    core::Date today;
+    {
+      std::lock_guard lock(st.mutex);
+      SeenRequest seen{req.path, symbol, "", "", "", "", st.clock ? st.clock->elapsed_ms() : -1, full_url(req)};
+      st.seen.push_back(std::move(seen));
+      keys_ok = req.get_header_value("APCA-API-KEY-ID") == st.alpaca_key_id &&
+                req.get_header_value("APCA-API-SECRET-KEY") == st.alpaca_secret;
+      if (keys_ok) fault = st.take_fault(symbol);
+      if (st.histories.contains(symbol)) days = st.visible(symbol);
+      sip = st.alpaca_sip;
+      today = st.alpaca_today;
+    }
+    auto message = [&res](int status, std::string_view text) {
+      res.status = status;
+      res.set_content(nlohmann::json{{"message", text}}.dump(), "application/json; charset=UTF-8");
+    };
+    if (!keys_ok) return message(403, "forbidden");
+    if (fault == Fault::TooManyRequests) {
+      res.set_header("X-RateLimit-Limit", "200");
+      res.set_header("X-RateLimit-Remaining", "0");
+      res.set_header("X-RateLimit-Reset", "1735689600");
+      return message(429, "too many requests.");
+    }
+    if (fault && apply_fault(*fault, req, res, st.stopping)) return;
+    if (req.get_param_value("timeframe") != "1Day") return message(422, "invalid timeframe");
+    const auto start = core::Date::parse(req.get_param_value("start"));
+    const auto end = core::Date::parse(req.get_param_value("end"));
+    if (!start) return message(422, "invalid start");
+    if (!end) return message(422, "invalid end");
+    const std::string adjustment = req.get_param_value("adjustment");
+    if (adjustment != "raw" && adjustment != "all" && adjustment != "split" && adjustment != "dividend") {
+      return message(422, "invalid adjustment");
+    }
+    const std::string feed = req.get_param_value("feed");
+    if (feed != "sip" && feed != "iex") return message(422, "invalid feed");
+    if (feed == "sip" && !sip && *end >= today) return message(403, "subscription does not permit querying recent SIP data");
+    const std::size_t limit = req.has_param("limit") ? std::stoul(req.get_param_value("limit")) : 1000;
+    std::size_t first = 0;
+    if (req.has_param("page_token")) {
+      const std::string token = req.get_param_value("page_token");
+      const auto bar = token.find('|');
+      if (bar == std::string::npos || token.substr(0, bar) != symbol) return message(400, "invalid page token");
+      first = std::stoul(token.substr(bar + 1));
+    }
+    // Adjustment factors over the whole history: a split scales every earlier day.
+    std::vector<double> split_factor(days.size(), 1.0);
+    for (std::size_t i = days.size(); i-- > 1;) split_factor[i - 1] = split_factor[i] / days[i].split;
+    std::vector<FakeDay> range;
+    std::vector<double> factors;
+    for (std::size_t i = 0; i < days.size(); ++i) {
+      const FakeDay& d = days[i];
+      if (d.bar.date < *start || d.bar.date > *end) continue;
+      range.push_back(d);
+      factors.push_back(adjustment == "raw"     ? 1.0
+                        : adjustment == "all"   ? d.bar.adj_close / d.bar.close
+                        : adjustment == "split" ? split_factor[i]
+                                                : 1.0);  // "dividend": none in the fake
+    }
+    first = std::min(first, range.size());
+    const std::size_t count = std::min(limit, range.size() - first);
+    const std::size_t next = first + count < range.size() ? first + count : 0;
+    std::string body = alpaca_bars(symbol, range, factors, first, count, adjustment, next);
+    if (fault == Fault::TruncatedJson) body.resize(body.size() / 2);
+    res.set_content(body, "application/json; charset=UTF-8");
   });
 
   port_ = server_->bind_to_any_port("127.0.0.1");
@@ -509,6 +623,18 @@ int FakeVendorServer::yahoo_crumbs_issued() const {
 void FakeVendorServer::add_yahoo_null_row(core::Date date) {
   std::lock_guard lock(state_->mutex);
   state_->yahoo_null_rows.push_back(date);
+}
+
+void FakeVendorServer::set_alpaca_keys(std::string key_id, std::string secret_key) {
+  std::lock_guard lock(state_->mutex);
+  state_->alpaca_key_id = std::move(key_id);
+  state_->alpaca_secret = std::move(secret_key);
+}
+
+void FakeVendorServer::set_alpaca_plan(bool sip_subscription, core::Date today) {
+  std::lock_guard lock(state_->mutex);
+  state_->alpaca_sip = sip_subscription;
+  state_->alpaca_today = today;
 }
 
 std::vector<SeenRequest> FakeVendorServer::requests() const {

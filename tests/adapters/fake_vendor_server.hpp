@@ -10,6 +10,13 @@
 // 5xx, 429, replies slower than the client's read timeout, bodies trickled byte by byte,
 // oversized bodies, throttle notices, stale crumbs, malformed bodies and vendor error
 // messages. Vendor texts are the vendors' own, word for word.
+//
+// Alpaca's Market Data API v2 too: GET /v2/stocks/bars (symbols, timeframe=1Day, start, end,
+// adjustment=raw|all, feed=sip|iex, limit, page_token), keys in the APCA-API-KEY-ID and
+// APCA-API-SECRET-KEY headers (403 {"message": "forbidden"} otherwise), bars stamped at
+// midnight New York in UTC (05:00Z in winter, 04:00Z in summer), paged by next_page_token, an
+// unknown symbol answered with no bars, and on the free plan a request for SIP data reaching
+// the fake's "today" refused with 403 "subscription does not permit querying recent SIP data".
 #include <functional>
 #include <map>
 #include <memory>
@@ -67,6 +74,7 @@ struct SeenRequest {
   std::string function;    // Alpha Vantage
   std::string period1;     // Yahoo chart
   std::int64_t clock_ms = -1;  // the injected clock's time when the request arrived
+  std::string query;       // the full path and query as received
 };
 
 class FakeVendorServer {
@@ -93,6 +101,11 @@ class FakeVendorServer {
   int yahoo_crumbs_issued() const;
   // Yahoo's chart has null values on this day.
   void add_yahoo_null_row(core::Date date);
+
+  // Alpaca: the key pair it accepts, whether the plan includes recent SIP data, and the day
+  // it takes for today (requests for SIP data ending on or after it are "recent").
+  void set_alpaca_keys(std::string key_id, std::string secret_key);
+  void set_alpaca_plan(bool sip_subscription, core::Date today);
 
   std::vector<SeenRequest> requests() const;
   std::size_t request_count(const std::string& symbol) const;

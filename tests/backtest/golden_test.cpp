@@ -287,6 +287,33 @@ TEST(GoldenBacktest, ParticipationCapSplitsAndCarriesOver) {
   }
 }
 
+TEST(GoldenBacktest, ParticipationCapCountsSplitAdjustedShares) {
+  // Before a 2-for-1 split (ex-date day 2) the adjusted price is half the raw one, so each raw
+  // share traded is two of the strategy's adjusted shares: 10% of 1,000 raw shares is 200
+  // adjusted shares a day, not 100. After the split raw and adjusted shares are the same.
+  const auto panel = store::Panel::build({make_series(
+      "S", {BarSpec{20, 20, 20, 20, 10, 1000}, BarSpec{20, 20, 20, 20, 10, 1000}, BarSpec{10, 10, 10, 10, 10, 2000},
+            BarSpec{10, 10, 10, 10, 10, 2000}})});
+  auto config = bare_config();
+  config.broker.participation_cap = 0.1;
+  Scripted s;
+  s.bar = [](strategy::StrategyContext& c, std::size_t t) {
+    auto gtc = market(0, Side::Buy, 500);
+    gtc.tif = TimeInForce::Gtc;
+    if (t == 0) {
+      ASSERT_TRUE(c.submit(gtc));
+    }
+  };
+  const auto out = run(panel, s, config);
+  ASSERT_EQ(out.fills.size(), 3u);
+  EXPECT_EQ(out.fills[0].date, day(1));
+  EXPECT_EQ(out.fills[0].quantity, 200);
+  EXPECT_EQ(out.fills[0].price, px(10));  // the raw open 20 x (10 / 20)
+  EXPECT_EQ(out.fills[1].date, day(2));
+  EXPECT_EQ(out.fills[1].quantity, 200);
+  EXPECT_EQ(out.fills[2].quantity, 100);
+}
+
 TEST(GoldenBacktest, SlippageAndCommissionByHand) {
   const auto panel = store::Panel::build({make_series("A", {flat(50), flat(50), flat(50), flat(50)})});
   auto config = bare_config();

@@ -1,5 +1,18 @@
-// Rerunning a backtest yields identical trades, orders, equity and statistics (compared in full).
+// Rerunning a backtest yields identical trades, orders, equity and statistics (compared in full),
+// and the statistics equal the pinned ones in fixtures/rerun_pins.json: a deterministic but wrong
+// engine passes the first check, not the second.
+//
+// Re-pinning, deliberately, after a change that is meant to move the numbers (a new cost model,
+// a fixed fill rule): run
+//   KESTREL_REPIN=1 ./build/release/tests/backtest/backtest_tests --gtest_filter='Rerun.*'
+// then read `git diff tests/backtest/fixtures/rerun_pins.json`, explain every moved figure in the
+// commit message, and commit it with the change. Never re-pin to make a failing test pass
+// without knowing why the figures moved.
 #include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
 
 #include "analysis/performance_stats.hpp"
 #include "analysis/stats_json.hpp"
@@ -44,8 +57,59 @@ backtest::EngineConfig sample_config(const store::Panel& panel) {
   return c;
 }
 
+const std::filesystem::path kPins = std::filesystem::path(KESTREL_SOURCE_DIR) / "tests/backtest/fixtures/rerun_pins.json";
+
+// What is pinned: the counts, final equity, commissions and every statistic.
+nlohmann::json summary(const nlohmann::json& run) {
+  nlohmann::json pin;
+  pin["trades"] = run["trades"].size();
+  pin["orders"] = run["orders"].size();
+  pin["final_equity"] = run["equity"].back()[1];
+  double commission = 0;
+  for (const auto& o : run["orders"]) commission += o[12].get<double>();
+  pin["commission"] = commission;
+  pin["stats"] = run["stats"];
+  return pin;
+}
+
+// Numbers agree to 1e-9 relative (a compiler may reorder a sum); everything else exactly.
+void expect_matches_pin(const nlohmann::json& actual, const nlohmann::json& pinned, const std::string& path) {
+  if (actual.is_number() && pinned.is_number()) {
+    const double a = actual.get<double>(), p = pinned.get<double>();
+    EXPECT_LE(std::abs(a - p), 1e-9 * std::max(1.0, std::abs(p))) << path << ": " << a << ", pinned " << p;
+    return;
+  }
+  if (actual.is_object() && pinned.is_object()) {
+    for (const auto& [key, value] : pinned.items()) {
+      if (!actual.contains(key)) {
+        ADD_FAILURE() << path << "." << key << " is pinned but no longer produced";
+        continue;
+      }
+      expect_matches_pin(actual[key], value, path + "." + key);
+    }
+    for (const auto& [key, value] : actual.items()) {
+      if (!pinned.contains(key)) ADD_FAILURE() << path << "." << key << " is new: re-pin (see the top of this file)";
+    }
+    return;
+  }
+  EXPECT_EQ(actual, pinned) << path;
+}
+
+void expect_pinned(const std::string& name, const nlohmann::json& run) {
+  nlohmann::json pins;
+  if (std::ifstream in(kPins); in) pins = nlohmann::json::parse(in);
+  const nlohmann::json actual = summary(run);
+  if (std::getenv("KESTREL_REPIN") != nullptr) {
+    pins[name] = actual;
+    std::ofstream(kPins) << pins.dump(2) << "\n";
+    GTEST_SKIP() << "re-pinned " << name << " in " << kPins << ": review the diff before committing";
+  }
+  ASSERT_TRUE(pins.contains(name)) << "no pinned figures for " << name << " in " << kPins;
+  expect_matches_pin(actual, pins[name], name);
+}
+
 template <class MakeStrategy>
-void expect_identical_reruns(MakeStrategy make) {
+void expect_identical_reruns(const std::string& name, MakeStrategy make) {
   auto panel = store::load_csv_panel(KESTREL_SAMPLE_DATA);
   ASSERT_TRUE(panel) << panel.error().message;
   std::vector<nlohmann::json> runs;
@@ -62,15 +126,16 @@ void expect_identical_reruns(MakeStrategy make) {
     runs.push_back(std::move(j));
   }
   EXPECT_EQ(runs[0].dump(), runs[1].dump());
+  expect_pinned(name, runs[0]);
 }
 
-TEST(Rerun, SmaCrossoverIsBitIdentical) {
-  expect_identical_reruns(
+TEST(Rerun, SmaCrossoverIsBitIdenticalAndPinned) {
+  expect_identical_reruns("sma_crossover_20_50",
       [] { return std::make_unique<strategy::SmaCrossover>(strategy::SmaCrossoverParams{.fast = 20, .slow = 50}); });
 }
 
-TEST(Rerun, MomentumIsBitIdentical) {
-  expect_identical_reruns([] {
+TEST(Rerun, MomentumIsBitIdenticalAndPinned) {
+  expect_identical_reruns("momentum_126_21_top5", [] {
     return std::make_unique<strategy::Momentum>(strategy::MomentumParams{.lookback = 126, .skip = 21, .top_k = 5});
   });
 }

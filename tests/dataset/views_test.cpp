@@ -47,15 +47,15 @@ TEST(TabularView, NanPoliciesAndColumnSelection) {
   const auto zero = TabularView::make(fx.matrix, fx.labels, {4, 5}, {.nan_policy = NanPolicy::Zero, .columns = {1}});
   const auto only_clean = TabularView::make(fx.matrix, fx.labels, {4, 5}, {.nan_policy = NanPolicy::DropRow, .columns = {2, 0}});
   ASSERT_TRUE(keep && drop && zero && only_clean);
-  EXPECT_EQ(keep->size(), 2u);
+  ASSERT_EQ(keep->size(), 2u);
   EXPECT_TRUE(std::isnan(keep->materialise_all().x[1]));
-  EXPECT_EQ(drop->size(), 1u);
+  ASSERT_EQ(drop->size(), 1u);
   EXPECT_EQ(drop->samples()[0].ticker, 1u);
   const auto z = zero->materialise_all();
-  EXPECT_EQ(z.num_features, 1u);
+  ASSERT_EQ(z.num_features, 1u);
   EXPECT_EQ(z.x[0], 0.0f);
   EXPECT_EQ(z.x[1], 1014.0f);
-  EXPECT_EQ(only_clean->size(), 2u);  // the NaN is in a column not selected
+  ASSERT_EQ(only_clean->size(), 2u);  // the NaN is in a column not selected
   EXPECT_EQ(only_clean->materialise_all().x[0], 2004.0f);
   EXPECT_FALSE(TabularView::make(fx.matrix, fx.labels, {0, 5}, {.columns = {3}}));
 }
@@ -78,9 +78,9 @@ TEST(SequenceView, WindowsIndexIntoTheMatrixOldestFirst) {
   const std::vector<std::size_t> ids{3, 0};  // ticker 1 at date 4, ticker 0 at date 3
   const auto batch = view->materialise(ids);
   EXPECT_TRUE(batch.is_sequence);
-  EXPECT_EQ(batch.size, 2u);
+  ASSERT_EQ(batch.size, 2u);
   EXPECT_EQ(batch.seq_len, 4u);
-  EXPECT_EQ(batch.num_features, 3u);
+  ASSERT_EQ(batch.num_features, 3u);
   ASSERT_EQ(batch.x.size(), 2u * 4u * 3u);
   auto x = [&](std::size_t b, std::size_t s, std::size_t f) { return batch.x[(b * 4 + s) * 3 + f]; };
   EXPECT_EQ(x(0, 0, 0), 11.0f);    // ticker 1, date 1
@@ -124,7 +124,7 @@ TEST(SequenceView, WindowMayReachBeforeTheRangeAndDropRowChecksTheWholeWindow) {
   const auto drop = SequenceView::make(fx.matrix, fx.labels, {6, 9}, 3, {.nan_policy = NanPolicy::DropRow});
   const auto zero = SequenceView::make(fx.matrix, fx.labels, {6, 9}, 3, {.nan_policy = NanPolicy::Zero});
   ASSERT_TRUE(all && drop && zero);
-  EXPECT_EQ(all->size(), 6u);  // dates 6, 7, 8; windows start at 4, 5, 6 (before the range)
+  ASSERT_EQ(all->size(), 6u);  // dates 6, 7, 8; windows start at 4, 5, 6 (before the range)
   // Ticker 0's windows ending at 6 and 7 contain date 5: dropped; the one ending at 8 is kept.
   ASSERT_EQ(drop->size(), 4u);
   EXPECT_EQ(drop->samples()[2], (SampleKey{0, 8}));

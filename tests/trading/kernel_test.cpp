@@ -223,6 +223,33 @@ TEST(KernelRisk, EveryStrategyOrderIsCheckedWhateverItsTag) {
   EXPECT_TRUE(h.kernel.orders().orders().empty());
 }
 
+TEST(KernelTargets, OverThePositionCapTheLargestTargetsAreKept) {
+  // Four targets, a cap of two positions: the two largest weights (C 30%, A 20%) are bought
+  // and the smaller ones (B 5%, D 10%) are dropped, whatever their order in the request.
+  const auto panel = store::Panel::build({make_series("A", {flat(100), flat(100), flat(100)}),
+                                          make_series("B", {flat(50), flat(50), flat(50)}),
+                                          make_series("C", {flat(20), flat(20), flat(20)}),
+                                          make_series("D", {flat(10), flat(10), flat(10)})});
+  Scripted s;
+  s.bar = [](strategy::StrategyContext& c, std::size_t t) {
+    if (t != 0) return;
+    const std::vector<strategy::TargetWeight> targets{
+        {.instrument = 1, .weight = 0.05}, {.instrument = 0, .weight = 0.20},
+        {.instrument = 3, .weight = 0.10}, {.instrument = 2, .weight = 0.30}};
+    c.set_target_weights(targets);
+  };
+  auto config = plain_kernel_config();
+  config.rules.max_positions = 2;
+  KernelHarness h(panel, config, s);
+  h.start();
+  for (std::size_t t = 0; t < panel.num_dates(); ++t) h.day(t);
+  const auto& book = h.kernel.portfolio();
+  EXPECT_EQ(book.position(0).quantity, 200);   // 20% of 100,000 at 100
+  EXPECT_EQ(book.position(1).quantity, 0);
+  EXPECT_EQ(book.position(2).quantity, 1500);  // 30% of 100,000 at 20
+  EXPECT_EQ(book.position(3).quantity, 0);
+}
+
 TEST(KernelVenue, SubmitOnlyMeansSentAndStateArrivesAsEvents) {
   const auto panel = store::Panel::build({make_series("A", {flat(100), flat(101), flat(102)})});
   Scripted s;

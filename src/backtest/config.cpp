@@ -310,7 +310,12 @@ core::Result<BacktestConfig> parse_backtest_config(std::string_view text, std::s
   if (const toml::table* t = r.table(root, "risk", "")) read_risk(r, *t, c.risk);
   if (const toml::table* t = r.table(root, "node", "")) {
     r.only(*t, "node", {"journal", "kill_file", "drop_dir", "execution", "poll_seconds", "close_delay_minutes", "start",
-                        "alpaca_trading_url", "alpaca_stream_url", "alpaca_key_file"});
+                        "alpaca_trading_url", "alpaca_stream_url", "alpaca_key_file", "collect", "alpaca_data_url",
+                        "alpaca_feed", "alpaca_data_calls_per_minute"});
+    r.number(*t, "alpaca_data_calls_per_minute", "node", c.node.alpaca_data_calls_per_minute, 1, 1e6);
+    if (r.choice(*t, "collect", "node", {"alpaca"}) == 0) c.node.collect = "alpaca";
+    r.text(*t, "alpaca_data_url", "node", c.node.alpaca_data_url);
+    if (const int e = r.choice(*t, "alpaca_feed", "node", {"sip", "iex"}); e >= 0) c.node.alpaca_feed = e == 0 ? "sip" : "iex";
     r.text(*t, "alpaca_trading_url", "node", c.node.alpaca_trading_url);
     r.text(*t, "alpaca_stream_url", "node", c.node.alpaca_stream_url);
     r.path_value(*t, "alpaca_key_file", "node", c.node.alpaca_key_file);

@@ -49,6 +49,13 @@ struct NodeSettings {
   std::filesystem::path journal;       // the journal (SQLite); default: --db, else data.db
   std::filesystem::path kill_file;     // while this file exists the node stays halted
   std::filesystem::path drop_dir;      // per-ticker CSVs imported into the store each cycle
+  // Paper and live: "alpaca" brings the store's universe up to date from Alpaca's market data
+  // before each cycle (the collector of `kestrel data collect --vendor alpaca`, with the node's
+  // Alpaca keys); empty: no collection (drop_dir or an outside job feeds the store).
+  std::string collect;
+  std::string alpaca_data_url;         // default: https://data.alpaca.markets
+  std::string alpaca_feed = "sip";     // or "iex"
+  double alpaca_data_calls_per_minute = 180;  // the free plan allows 200 a minute
   // The execution client: "sim" (paper trading on the simulated venue), "alpaca-paper" (Alpaca's
   // paper account) or "alpaca-live" (real money: needs mode = "live" and `--live`).
   std::string execution = "sim";

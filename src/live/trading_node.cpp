@@ -15,6 +15,7 @@
 
 #include "adapters/api_key.hpp"
 #include "live/live_clock.hpp"
+#include "live/market_data_refresh.hpp"
 #include "scoring/model_signal_strategy.hpp"
 #include "store/importer.hpp"
 #include "store/market_store.hpp"
@@ -114,10 +115,21 @@ core::Status TradingNode::load_data() {
   return {};
 }
 
-// Paper: new CSVs from the drop folder go into the store; the panel is reloaded when the store
-// changed. The kernel, venue and scorer move to the new panel (same tickers, more dates).
+// Paper: new bars from Alpaca (node.collect) and new CSVs from the drop folder go into the
+// store; the panel is reloaded when the store changed. The kernel, venue and scorer move to the new panel (same tickers, more dates).
 core::Status TradingNode::refresh_data(bool& changed) {
   changed = false;
+  if (!config_.node.collect.empty()) {
+    if (!data_refresh_) {
+      auto refresh = MarketDataRefresh::make(config_, [this](const std::string& line) { log(line); });
+      if (!refresh) return std::unexpected(refresh.error());
+      data_refresh_ = std::move(*refresh);
+    }
+    std::optional<core::Date> latest;
+    if (panel_ && panel_->num_dates() > 0) latest = panel_->dates().back();
+    auto collected = data_refresh_->maybe_collect(config_.data.db, LiveClock().now(), latest);
+    if (!collected) return std::unexpected(collected.error());
+  }
   if (!config_.node.drop_dir.empty()) {
     std::error_code ec;
     if (std::filesystem::is_directory(config_.node.drop_dir, ec)) {

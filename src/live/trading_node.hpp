@@ -46,6 +46,8 @@
 
 namespace kestrel::live {
 
+class MarketDataRefresh;
+
 enum class NodeMode { Replay, Paper };
 std::string_view to_string(NodeMode mode);
 
@@ -113,6 +115,7 @@ class TradingNode {
   store::Journal journal_;
   std::unique_ptr<store::Panel> panel_;
   std::vector<std::unique_ptr<store::Panel>> retired_panels_;
+  std::unique_ptr<MarketDataRefresh> data_refresh_;  // node.collect
   std::unique_ptr<core::Clock> clock_;
   core::SimClock* sim_clock_ = nullptr;  // replay only
   backtest::EngineConfig engine_;

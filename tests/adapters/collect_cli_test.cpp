@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "fake_vendor_server.hpp"
+#include "support/fake_vendor_server.hpp"
 #include "support/run_command.hpp"
 #include "support/temp_dir.hpp"
 

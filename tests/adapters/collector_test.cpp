@@ -10,8 +10,8 @@
 #include "adapters/alpha_vantage.hpp"
 #include "adapters/collector.hpp"
 #include "adapters/yahoo.hpp"
-#include "fake_clock.hpp"
-#include "fake_vendor_server.hpp"
+#include "support/fake_clock.hpp"
+#include "support/fake_vendor_server.hpp"
 #include "support/temp_dir.hpp"
 
 namespace kestrel::adapters {

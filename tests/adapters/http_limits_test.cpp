@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 
 #include "adapters/http_client.hpp"
-#include "fake_vendor_server.hpp"
+#include "support/fake_vendor_server.hpp"
 
 namespace kestrel::adapters {
 namespace {

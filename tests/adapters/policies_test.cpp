@@ -11,7 +11,7 @@
 #include "adapters/retry_policy.hpp"
 #include "adapters/url.hpp"
 #include "adapters/yahoo.hpp"
-#include "fake_clock.hpp"
+#include "support/fake_clock.hpp"
 #include "support/temp_dir.hpp"
 
 namespace kestrel::adapters {

@@ -15,11 +15,14 @@
 #include <random>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "store/journal.hpp"
+#include "store/market_store.hpp"
 #include "store/sqlite.hpp"
 #include "support/fake_alpaca.hpp"
+#include "support/fake_vendor_server.hpp"
 #include "support/run_command.hpp"
 #include "support/temp_dir.hpp"
 
@@ -237,6 +240,82 @@ TEST(AlpacaNode, KillSwitchCancelsEveryOrderAtTheBrokerThenFlattens) {
   ASSERT_EQ(after.exit_code, 0) << after.output;  // the journal agrees: flat, cash reconciled
   auto status = run_command(kExe + " trade status --db " + (s.dir / "journal.db").string());
   EXPECT_NE(status.output.find("risk: HALTED"), std::string::npos) << status.output;
+}
+
+// The sample's bars of `symbol` as the fake market-data vendor serves them.
+std::vector<FakeDay> sample_days(const std::string& symbol) {
+  const auto r = run_command("gzip -dc " + std::string(KESTREL_SAMPLE_DATA) + "/" + symbol + ".csv.gz | tail -n +2");
+  std::vector<FakeDay> out;
+  std::istringstream lines(r.output);
+  for (std::string line; std::getline(lines, line);) {
+    std::vector<std::string> f;
+    std::istringstream cells(line);
+    for (std::string cell; std::getline(cells, cell, ',');) f.push_back(cell);
+    if (f.size() < 7) continue;
+    FakeDay d;
+    d.bar = {*core::Date::parse(f[0]), std::stod(f[1]), std::stod(f[2]), std::stod(f[3]), std::stod(f[4]),
+             std::stod(f[5]), std::stod(f[6])};
+    out.push_back(d);
+  }
+  return out;
+}
+
+TEST(AlpacaNode, CollectsEachSessionsBarsFromAlpacaMarketDataItself) {
+  // No drop folder: the node asks Alpaca's market data (the fake vendor, with the same keys as
+  // the broker) for the sessions it lacks, then trades them. SPX, an index, is not on Alpaca.
+  Session s;
+  FakeVendorServer data("unused-alpha-vantage-key");
+  data.set_alpaca_keys(kKey, kSecret);
+  for (const auto& symbol : sample_symbols()) {
+    if (symbol != "SPX") data.set_history(symbol, sample_days(symbol));
+  }
+  auto config = read_file(s.dir / "paper.toml");
+  const auto drop = config.find("drop_dir = ");
+  config.replace(drop, config.find('\n', drop) - drop, "collect = \"alpaca\"\nalpaca_data_url = \"" + data.base_url() +
+                                                         "\"\nalpaca_data_calls_per_minute = 60000");
+  write_file(s.dir / "paper.toml", config);
+  for (std::size_t k = 0; k < 3; ++k) {
+    if (k > 0) {
+      for (const auto& [symbol, price] : opens_on(kDays[k])) s.alpaca.set_price(symbol, price);
+      s.alpaca.fill_market_orders();
+    }
+    data.set_visible_until(*core::Date::parse(kDays[k]));
+    const auto r = run_command(s.node("", false));
+    ASSERT_EQ(r.exit_code, 0) << kDays[k] << "\n" << r.output;
+    EXPECT_NE(r.output.find(std::to_string(k + 1) + " sessions"), std::string::npos) << r.output;
+    if (k > 0) {
+      EXPECT_NE(r.output.find("data: alpaca, sessions up to"), std::string::npos) << r.output;
+      EXPECT_NE(r.output.find("21 of 22 tickers updated, 1 up to date, 0 failed"), std::string::npos) << r.output;
+    }
+    auto store = store::MarketStore::open(s.dir / "market.db", store::MarketStore::Access::ReadOnly);
+    ASSERT_TRUE(store);
+    EXPECT_EQ(*store->last_date("AAPL"), core::Date::parse(kDays[k]));
+    EXPECT_EQ(r.output.find(kSecret), std::string::npos) << r.output;
+  }
+  expect_journal_matches_alpaca(s);
+  // Only bars were asked for, three passes per ticker and session, never with the keys in a URL.
+  for (const auto& request : data.requests()) {
+    EXPECT_EQ(request.path, "/v2/stocks/bars");
+    EXPECT_EQ(request.query.find(kKey), std::string::npos) << request.query;
+  }
+}
+
+TEST(AlpacaNode, ARefreshThatFailsForEveryTickerStopsTheNodeBeforeItTrades) {
+  Session s;
+  FakeVendorServer data("unused-alpha-vantage-key");
+  data.set_alpaca_keys("PKSOMEONEELSE", "another-secret");  // the data API does not know the node's keys
+  auto config = read_file(s.dir / "paper.toml");
+  const auto drop = config.find("drop_dir = ");
+  config.replace(drop, config.find('\n', drop) - drop,
+                 "collect = \"alpaca\"\nalpaca_data_url = \"" + data.base_url() + "\"");
+  write_file(s.dir / "paper.toml", config);
+  const auto r = run_command(s.node("", false));
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("the refresh from Alpaca failed for every ticker"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("HTTP 403 \"forbidden\""), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find(kSecret), std::string::npos) << r.output;
+  EXPECT_TRUE(s.alpaca.orders().empty());
+  EXPECT_EQ(data.requests().size(), 1u);  // refused keys are not tried again for every ticker
 }
 
 TEST(AlpacaNode, LiveTradingNeedsTheConfigAndTheFlag) {

@@ -1,4 +1,4 @@
-#include "fake_vendor_server.hpp"
+#include "support/fake_vendor_server.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -10,7 +10,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
-#include "fake_clock.hpp"
+#include "support/fake_clock.hpp"
 
 namespace kestrel::testing {
 

@@ -61,6 +61,11 @@ class AlpacaBroker final : public execution::ExecutionClient {
   // when some stay open. The kernel's own flattening orders go out after this, so they are
   // not caught by it.
   core::Status cancel_all_and_verify(std::chrono::milliseconds verify_for = std::chrono::seconds(10));
+  // The regulatory fees (SEC fee, FINRA TAF) Alpaca charged after the activity `after_id`:
+  // account activities of type FEE, not part of any fill.
+  core::Result<std::vector<alpaca::Activity>> fees_after(const std::string& after_id) {
+    return rest_.activities("FEE", after_id);
+  }
 
  private:
   struct Tracked {

@@ -165,6 +165,32 @@ core::Result<alpaca::Account> AlpacaRest::account() {
   return alpaca::parse_account(*json);
 }
 
+core::Result<std::vector<alpaca::Activity>> AlpacaRest::activities(std::string_view type, const std::string& after_id) {
+  constexpr std::size_t kPageSize = 100;
+  std::vector<alpaca::Activity> out;
+  std::string token = after_id;
+  for (;;) {
+    QueryParams query{{"direction", "asc"}, {"page_size", std::to_string(kPageSize)}};
+    if (!token.empty()) query.emplace_back("page_token", token);
+    const std::string path = with_query("/v2/account/activities/" + url_encode(type), query);
+    auto response = call("GET", path);
+    if (!response) return std::unexpected(response.error());
+    if (response->status != 200) {
+      return core::fail_as(kind_of(response->status), "alpaca: {} activities: {}", type, alpaca_error(*response));
+    }
+    auto json = json_of(*response, "GET /v2/account/activities");
+    if (!json) return std::unexpected(json.error());
+    if (!json->is_array()) return core::fail_as(core::ErrorKind::Unavailable, "alpaca: GET /v2/account/activities: not a list");
+    for (const auto& j : *json) {
+      auto a = alpaca::parse_activity(j);
+      if (!a) return std::unexpected(a.error());
+      out.push_back(std::move(*a));
+    }
+    if (json->size() < kPageSize) return out;
+    token = out.back().id;
+  }
+}
+
 core::Status AlpacaRest::cancel_all_orders() {
   auto response = call("DELETE", "/v2/orders");
   if (!response) return std::unexpected(response.error());

@@ -59,6 +59,9 @@ class AlpacaRest {
   core::Result<std::vector<alpaca::Order>> orders(std::string_view status, std::optional<core::UnixNanos> after = {});
   core::Result<std::vector<alpaca::Position>> positions();
   core::Result<alpaca::Account> account();
+  // Account activities of one type (e.g. "FEE") after the activity `after_id` (all when empty),
+  // oldest first, every page.
+  core::Result<std::vector<alpaca::Activity>> activities(std::string_view type, const std::string& after_id);
   // DELETE /v2/orders, then DELETE /v2/positions?cancel_orders=true (the kill switch).
   core::Status cancel_all_orders();
   core::Status close_all_positions();

@@ -148,6 +148,23 @@ core::Result<Position> parse_position(const nlohmann::json& j) {
   return p;
 }
 
+core::Result<Activity> parse_activity(const nlohmann::json& j) {
+  if (!j.is_object()) return core::fail("alpaca: an activity is not an object: {}", j.dump());
+  Activity a;
+  a.id = text(j, "id");
+  a.activity_type = text(j, "activity_type");
+  if (a.id.empty() || a.activity_type.empty()) return core::fail("alpaca: an activity without id or type: {}", j.dump());
+  const auto date = core::Date::parse(text(j, "date").substr(0, 10));
+  if (!date) return core::fail("alpaca: activity {}: field 'date': '{}' is not a date", a.id, text(j, "date"));
+  a.date = *date;
+  auto amount = decimal(j, "net_amount", true);
+  if (!amount) return std::unexpected(amount.error());
+  a.net_amount = *amount;
+  a.symbol = text(j, "symbol");
+  a.description = text(j, "description");
+  return a;
+}
+
 core::Result<Account> parse_account(const nlohmann::json& j) {
   Account a;
   auto cash = decimal(j, "cash", true);

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/clock.hpp"
+#include "core/date.hpp"
 #include "core/error.hpp"
 #include "core/fixed_point.hpp"
 #include "execution/order.hpp"
@@ -62,6 +63,20 @@ struct TradeUpdate {
   Order order;
 };
 core::Result<TradeUpdate> parse_trade_update(const nlohmann::json& data);
+
+// A non-trade account activity (GET /v2/account/activities/FEE): {"activity_type": "FEE",
+// "id": "20240105000000000::8f1c…", "date": "2024-01-05", "net_amount": "-0.03", "symbol":
+// "AAPL", "qty": "10", "description": "REG fee", "status": "executed"}. The id orders the
+// activities and pages through them.
+struct Activity {
+  std::string id;
+  std::string activity_type;
+  core::Date date{};
+  double net_amount = 0;  // signed: a fee is negative
+  std::string symbol;
+  std::string description;
+};
+core::Result<Activity> parse_activity(const nlohmann::json& j);
 
 // RFC 3339 time ("…Z" or "…±hh:mm") → nanoseconds since the epoch.
 core::Result<core::UnixNanos> parse_time(std::string_view text);

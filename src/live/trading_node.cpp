@@ -36,6 +36,8 @@ std::string iso_time(core::UnixNanos t) {
 
 namespace {
 
+constexpr const char* kFeeDecision = "cash:fee";
+
 // Keys from the environment (Alpaca's own variable names) or a file outside the repository.
 core::Result<adapters::AlpacaSettings> alpaca_settings(const backtest::BacktestConfig& config) {
   adapters::AlpacaSettings s;
@@ -227,7 +229,11 @@ core::Status TradingNode::set_up(std::size_t first_session) {
   auto decisions = journal_.decisions(run_.run_id);
   if (!decisions) return std::unexpected(decisions.error());
   for (auto& d : *decisions) {
-    if (d.kind.starts_with("control:")) journaled_controls_.push_back(std::move(d));
+    if (d.kind == kFeeDecision) {
+      journaled_fees_.emplace(d.seq, d);
+    } else if (d.kind.starts_with("control:")) {
+      journaled_controls_.push_back(std::move(d));
+    }
   }
   auto extent = journal_.extent(run_.run_id);
   if (!extent) return std::unexpected(extent.error());
@@ -281,7 +287,44 @@ core::Status TradingNode::take_over_from_journal() {
   kernel_->process_events();
   if (auto s = writer_->checkpoint(); !s) return s;
   log(fmt::format("{}: connected; {} open orders tracked", broker_->name(), kernel_->orders().open().size()));
+  if (auto s = book_broker_fees(panel_->dates()[kernel_->session()]); !s) return s;
   return reconcile();
+}
+
+// Alpaca charges the SEC fee and FINRA TAF on sells as account activities (type FEE), apart
+// from the fills. Each enters the book once, as cash, journaled as a decision "cash:fee" with
+// the activity's id and amount. A re-run books the journal's fee decisions at the point where
+// they were first booked (they are the next decisions the journal holds); only a node that has
+// reproduced every journaled decision asks the broker for fees after the last one booked.
+core::Status TradingNode::book_broker_fees(core::Date date) {
+  while (writer_->decisions_written() < journaled_.decisions) {
+    const auto it = journaled_fees_.find(writer_->next_decision_seq());
+    if (it == journaled_fees_.end()) return {};  // the journal goes on with something else here
+    const store::JournalDecision& d = it->second;
+    // "<activity id> <amount> <symbol> <description>"
+    const auto space = d.detail.find(' ');
+    const std::string amount_text =
+        space == std::string::npos ? std::string() : d.detail.substr(space + 1, d.detail.find(' ', space + 1) - space - 1);
+    char* end = nullptr;
+    const double amount = std::strtod(amount_text.c_str(), &end);
+    if (amount_text.empty() || end != amount_text.c_str() + amount_text.size()) {
+      return core::fail("journal: decision {} ('{}') is not a fee booking the node can read", d.seq, d.detail);
+    }
+    kernel_->book_cash(core::Money::round(amount));
+    last_fee_id_ = d.detail.substr(0, space);
+    writer_->decision(d.date, kFeeDecision, d.detail);
+  }
+  auto fees = broker_->fees_after(last_fee_id_);
+  if (!fees) return core::fail("{}: the account's fee activities: {}", broker_->name(), fees.error().message);
+  for (const auto& fee : *fees) {
+    const std::string detail = fmt::format("{} {:.2f} {} {}", fee.id, fee.net_amount, fee.symbol.empty() ? "-" : fee.symbol,
+                                           fee.description.empty() ? "fee" : fee.description);
+    kernel_->book_cash(core::Money::round(fee.net_amount));
+    last_fee_id_ = fee.id;
+    writer_->decision(date, kFeeDecision, detail);
+    log(fmt::format("{}: fee booked: {}", broker_->name(), detail));
+  }
+  return writer_->checkpoint();
 }
 
 // The node's book against the broker's: the union of instruments, quantity by quantity, and
@@ -320,7 +363,8 @@ core::Status TradingNode::reconcile() {
   if (auto s = writer_->checkpoint(); !s) return s;
   return core::fail_as(core::ErrorKind::Internal,
                        "reconciliation with {} failed — trading halted: {}. Find the cause (an order placed by hand, a "
-                       "fill the journal missed), then adopt the broker's state deliberately.",
+                       "fill the journal missed, a dividend or split), then start a new run (a new journal) from the "
+                       "broker's state: a journal never adopts it silently.",
                        broker_->name(), list);
 }
 
@@ -340,7 +384,10 @@ core::Status TradingNode::run_day(std::size_t t) {
   const bool rederiving = static_cast<std::int64_t>(sessions_) < journaled_.days;
   if (sim_clock_ != nullptr) (void)sim_clock_->advance_to(core::at_time_of_day(date, core::kSessionOpenSecond));
   (void)writer_->take_activity();
-  if (!simulated()) pump_and_process();
+  if (!simulated()) {
+    pump_and_process();
+    if (auto s = book_broker_fees(date); !s) return s;
+  }
   kernel_->begin_session(t);
   if (auto s = writer_->checkpoint(); !s) return s;
   const OrderActivity open = writer_->take_activity();

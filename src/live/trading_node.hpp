@@ -26,6 +26,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -105,6 +106,8 @@ class TradingNode {
   // After the last journaled day: the journal's remaining events, then the broker takes over.
   core::Status finish_recovery();
   core::Status reconcile();
+  // The broker's fees outside the fills, booked as cash (see the definition).
+  core::Status book_broker_fees(core::Date date);
   // The re-run has reproduced everything the journal held: from here on rows are new.
   bool caught_up() const;
   NodeSummary summary();
@@ -134,6 +137,8 @@ class TradingNode {
   std::vector<store::JournalDecision> journaled_controls_;
   std::size_t next_control_ = 0;
   store::Journal::Extent journaled_{};
+  std::map<std::int64_t, store::JournalDecision> journaled_fees_;  // by decision seq
+  std::string last_fee_id_;  // the broker's id of the last fee activity booked
   std::size_t sessions_ = 0;
   std::size_t rederived_ = 0;
   std::size_t commits_ = 0;

@@ -87,6 +87,9 @@ class Portfolio {
 
   // One trading day of borrow fees on every short position.
   void accrue_borrow();
+  // Cash the broker moved outside any fill (regulatory fees charged as account activities):
+  // negative for a charge.
+  void adjust_cash(core::Money delta) { cash_ += delta; }
 
   core::Money market_value() const;  // Σ signed position values
   core::Money gross_value() const;   // Σ |position values|

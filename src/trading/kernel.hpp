@@ -73,6 +73,11 @@ class TradingKernel final : public strategy::StrategyContext, public execution::
   void engage_kill_switch(const std::string& reason, bool flatten);
   // Lifts a halt (drawdown or kill switch): an operator's decision.
   void resume(const std::string& reason);
+  // Cash the broker moved outside any fill (a regulatory fee charged as an account activity).
+  void book_cash(core::Money delta) {
+    portfolio_.adjust_cash(delta);
+    projection_stale_ = true;
+  }
 
   // The first error that stopped the kernel (accounting, journal, venue), if any.
   const std::optional<core::Error>& error() const { return error_; }

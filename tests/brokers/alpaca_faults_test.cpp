@@ -163,5 +163,42 @@ TEST(AlpacaWire, OrdersTimesAndDecimals) {
   EXPECT_NE(bad.error().message.find("fractional shares"), std::string::npos);
 }
 
+TEST(AlpacaFaults, FeeActivitiesArriveOnceInOrderAcrossPagesAfterTheLastBooked) {
+  // 60 sells of a position held outside the bot: Alpaca charges a SEC fee and a TAF on each,
+  // as 120 FEE activities — more than one page of 100.
+  AlpacaUnderTest v;
+  v.fake().charge_regulatory_fees();
+  v.fake().set_position(kSymbols[0], 6'000, kPrice);
+  for (int k = 1; k <= 60; ++k) {
+    const std::string cid = "s-" + std::to_string(k);
+    ASSERT_TRUE(v.client().submit(an_order(static_cast<execution::OrderId>(k), cid,
+                                           {.instrument = 0, .side = Side::Sell, .quantity = 100,
+                                            .type = OrderType::Market, .tif = TimeInForce::Day})));
+    ASSERT_TRUE(v.events.wait_for_kind(cid, OrderEventKind::Accepted));
+  }
+  v.open_market();
+  auto all = v.broker().fees_after("");
+  ASSERT_TRUE(all) << all.error().message;
+  ASSERT_EQ(all->size(), 120u);
+  double total = 0;
+  for (std::size_t i = 0; i < all->size(); ++i) {
+    EXPECT_EQ((*all)[i].activity_type, "FEE");
+    EXPECT_LT((*all)[i].net_amount, 0.0);
+    if (i > 0) {
+      EXPECT_LT((*all)[i - 1].id, (*all)[i].id) << "not oldest first";
+    }
+    total -= (*all)[i].net_amount;
+  }
+  EXPECT_NEAR(total, v.fake().fees_charged(), 1e-9);
+  EXPECT_GE(v.fake().requests("GET /v2/account/activities/FEE"), 2);  // paged
+  auto rest = v.broker().fees_after((*all)[99].id);
+  ASSERT_TRUE(rest);
+  ASSERT_EQ(rest->size(), 20u);
+  EXPECT_EQ(rest->front().id, (*all)[100].id);
+  auto none = v.broker().fees_after(all->back().id);
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
+}
+
 }  // namespace
 }  // namespace kestrel::testing

@@ -94,6 +94,7 @@ struct Session {
   FakeAlpaca alpaca{kKey, kSecret, sample_symbols(), 100'000};
 
   Session() {
+    alpaca.charge_regulatory_fees();  // as Alpaca does: SEC fee and TAF on sells, apart from the fills
     write_sample_until(dir / "early", kDays.front());
     const auto r = run_command(kExe + " -q data import --db " + (dir / "market.db").string() + " " + (dir / "early").string());
     EXPECT_EQ(r.exit_code, 0) << r.output;
@@ -162,7 +163,26 @@ std::set<std::string> journal_sent(const std::filesystem::path& journal) {
   return out;
 }
 
-// Every order at Alpaca is one the journal sent, once; every fill Alpaca made is in the journal.
+// The fees the journal booked ("cash:fee" decisions: "<activity id> <amount> …"), by activity id.
+std::map<std::string, double> journal_fees(const std::filesystem::path& journal) {
+  auto db = store::sqlite::Database::open(journal, store::sqlite::Database::Mode::ReadOnly);
+  std::map<std::string, double> out;
+  auto stmt = db->prepare("SELECT detail FROM decisions WHERE kind = 'cash:fee'");
+  for (;;) {
+    auto row = stmt->step();
+    if (!row || !*row) break;
+    std::istringstream detail(stmt->text(0));
+    std::string id;
+    double amount = 0;
+    detail >> id >> amount;
+    EXPECT_FALSE(out.contains(id)) << id << " was booked twice";
+    out[id] = amount;
+  }
+  return out;
+}
+
+// Every order at Alpaca is one the journal sent, once; every fill Alpaca made is in the journal;
+// every fee Alpaca charged is booked, once.
 void expect_journal_matches_alpaca(const Session& s) {
   const auto fills = journal_fills(s.dir / "journal.db");
   const auto sent = journal_sent(s.dir / "journal.db");
@@ -175,6 +195,9 @@ void expect_journal_matches_alpaca(const Session& s) {
     EXPECT_EQ(journaled, static_cast<double>(o.filled_qty)) << o.client_order_id << ": a fill was lost or booked twice";
   }
   for (const auto& [cid, n] : seen) EXPECT_EQ(n, 1) << cid << " was placed " << n << " times";
+  double booked = 0;
+  for (const auto& [id, amount] : journal_fees(s.dir / "journal.db")) booked -= amount;
+  EXPECT_NEAR(booked, s.alpaca.fees_charged(), 1e-9);
 }
 
 TEST(AlpacaNode, PaperTradesAScriptedFortnightEndToEnd) {
@@ -189,6 +212,7 @@ TEST(AlpacaNode, PaperTradesAScriptedFortnightEndToEnd) {
   ASSERT_EQ(last.exit_code, 0) << last.output;  // it reconciles before it goes on
   EXPECT_NE(last.output.find(std::to_string(kDays.size()) + " sessions"), std::string::npos) << last.output;
   expect_journal_matches_alpaca(s);
+  EXPECT_GT(s.alpaca.fees_charged(), 0.0);  // the sells paid fees, and the books still agree
   EXPECT_GT(s.alpaca.orders().size(), 20u);
   EXPECT_FALSE(s.alpaca.positions().empty());
   auto status = run_command(kExe + " trade status --db " + (s.dir / "journal.db").string());
@@ -379,8 +403,9 @@ TEST(AlpacaCrash, KilledAtRandomPointsNoDuplicateOrdersNoLostFillsBooksReconcile
   ASSERT_EQ(last.exit_code, 0) << last.output;  // reconciled: positions and cash equal Alpaca's
   EXPECT_GE(kills, wanted * 9 / 10) << "too few runs were actually killed";
   expect_journal_matches_alpaca(s);
-  std::printf("AlpacaCrash: %d kills over %zu sessions, %zu orders at Alpaca; seed %u\n", kills, kDays.size(),
-              s.alpaca.orders().size(), seed);
+  EXPECT_GT(s.alpaca.fees_charged(), 0.0);
+  std::printf("AlpacaCrash: %d kills over %zu sessions, %zu orders at Alpaca, $%.2f in fees booked; seed %u\n", kills,
+              kDays.size(), s.alpaca.orders().size(), s.alpaca.fees_charged(), seed);
 }
 
 }  // namespace

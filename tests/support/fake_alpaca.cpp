@@ -291,9 +291,39 @@ void FakeAlpaca::book_fill(FakeAlpacaOrder& o, std::int64_t qty, double price) {
     cash_ -= static_cast<double>(qty) * price;
   } else {
     cash_ += static_cast<double>(qty) * price;
+    if (fees_) {
+      auto cents_up = [](double dollars) { return std::ceil(dollars * 100.0 - 1e-7) / 100.0; };
+      const double sec = cents_up(fees_->sec_rate * static_cast<double>(qty) * price);
+      const double taf = cents_up(std::min(fees_->taf_per_share * static_cast<double>(qty), fees_->taf_max));
+      for (const auto& [amount, description] : {std::pair{sec, "REG fee"}, std::pair{taf, "TAF fee"}}) {
+        if (amount <= 0) continue;
+        cash_ -= amount;
+        fees_charged_ += amount;
+        const std::size_t n = fee_activities_.size() + 1;
+        fee_activities_.push_back({{"activity_type", "FEE"},
+                                   {"id", fmt::format("{:017}::fee-{:06}", n, n)},
+                                   {"date", "2019-11-15"},
+                                   {"net_amount", money(-amount)},
+                                   {"description", description},
+                                   {"symbol", o.symbol},
+                                   {"qty", std::to_string(qty)},
+                                   {"per_share_amount", nullptr},
+                                   {"status", "executed"}});
+      }
+    }
   }
   held += signed_qty;
   if (held == 0) positions_.erase(o.symbol);
+}
+
+void FakeAlpaca::charge_regulatory_fees(double sec_rate, double taf_per_share, double taf_max) {
+  std::lock_guard lock(mutex_);
+  fees_ = Fees{sec_rate, taf_per_share, taf_max};
+}
+
+double FakeAlpaca::fees_charged() const {
+  std::lock_guard lock(mutex_);
+  return fees_charged_;
 }
 
 void FakeAlpaca::serve_rest() {
@@ -524,6 +554,24 @@ void FakeAlpaca::serve_rest() {
                       {"market_value", money(price * static_cast<double>(position.first))},
                       {"current_price", money(price)}});
     }
+    res.set_content(list.dump(), "application/json");
+  });
+
+  // Account activities of one type, oldest first with direction=asc; page_token: the id after
+  // which the page starts.
+  rest_->Get(R"(/v2/account/activities/([A-Z]+))", [this](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mutex_);
+    json list = json::array();
+    if (req.matches[1] == "FEE") {
+      const std::string after = req.has_param("page_token") ? req.get_param_value("page_token") : "";
+      const std::size_t page = req.has_param("page_size") ? std::stoul(req.get_param_value("page_size")) : 100;
+      for (const auto& a : fee_activities_) {
+        if (!after.empty() && a["id"].get<std::string>() <= after) continue;
+        if (list.size() == page) break;
+        list.push_back(a);
+      }
+    }
+    if (req.get_param_value("direction") != "asc") std::reverse(list.begin(), list.end());
     res.set_content(list.dump(), "application/json");
   });
 

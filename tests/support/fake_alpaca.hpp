@@ -6,6 +6,10 @@
 // unique", 429 "rate limit exceeded" with X-Ratelimit-* headers, …). Orders fill only when the
 // test says (fill(), fill_market_orders()), like a market that opens on command.
 //
+// Regulatory fees on request (charge_regulatory_fees): each sell fill is charged the SEC fee
+// and the FINRA TAF, rounded up to the cent, from the cash and as account activities of type
+// FEE (GET /v2/account/activities/FEE), apart from the fill — as Alpaca does.
+//
 // As unkind as the real one on request: a 5xx or a reply slower than the client's timeout
 // *after* the order was accepted, 429s, duplicate and out-of-order stream events, a dropped
 // stream, a position changed outside the bot, a rejected order.
@@ -56,6 +60,11 @@ class FakeAlpaca {
   // A GTC limit order placed in the dashboard, not by the bot; returns its client order id.
   std::string place_by_hand(const std::string& symbol, const std::string& side, std::int64_t qty, double limit_price);
 
+  // SEC fee (rate × sold value) and FINRA TAF (per share sold, capped), each rounded up to the
+  // cent, on every sell fill from now on.
+  void charge_regulatory_fees(double sec_rate = 0.0000278, double taf_per_share = 0.000166, double taf_max = 8.30);
+  double fees_charged() const;
+
   // Faults, each for the next order POST only.
   void fail_next_order(int status, bool accept_it);      // 500/503 after (or instead of) accepting
   void delay_next_order(std::chrono::milliseconds delay);  // accepts, then answers late
@@ -93,6 +102,12 @@ class FakeAlpaca {
   std::map<std::string, double> prices_;
   std::map<std::string, std::pair<std::int64_t, double>> positions_;
   std::vector<FakeAlpacaOrder> orders_;
+  struct Fees {
+    double sec_rate = 0, taf_per_share = 0, taf_max = 0;
+  };
+  std::optional<Fees> fees_;
+  std::vector<nlohmann::json> fee_activities_;  // ascending by id
+  double fees_charged_ = 0;
   std::int64_t sequence_ = 0;
   std::optional<std::pair<int, bool>> fail_next_;
   std::optional<std::chrono::milliseconds> delay_next_;

@@ -73,23 +73,44 @@ core::Result<Fold> fixed_segments(std::span<const core::Date> dates, std::size_t
   auto first_on_or_after = [&](core::Date d) {
     return static_cast<std::size_t>(std::lower_bound(dates.begin(), dates.end(), d) - dates.begin());
   };
-  const std::size_t a = s.train_begin ? first_on_or_after(*s.train_begin) : 0;
-  const std::size_t b = first_on_or_after(s.valid_begin);
-  const std::size_t c = first_on_or_after(s.test_begin);
-  const std::size_t d =
-      s.test_end ? static_cast<std::size_t>(std::upper_bound(dates.begin(), dates.end(), *s.test_end) - dates.begin())
-                 : dates.size();
+  auto after = [&](core::Date d) {  // one past the last date on or before d
+    return static_cast<std::size_t>(std::upper_bound(dates.begin(), dates.end(), d) - dates.begin());
+  };
   if (s.valid_begin > s.test_begin || (s.train_begin && *s.train_begin > s.valid_begin) ||
       (s.test_end && *s.test_end < s.test_begin)) {
     return core::fail("segments: dates must be ordered train_begin <= valid_begin <= test_begin <= test_end");
   }
-  Fold fold = make_fold(0, a, b, c, std::max(c, d), horizon, embargo);
+  if (s.train_end && ((s.train_begin && *s.train_end < *s.train_begin) || *s.train_end >= s.valid_begin)) {
+    return core::fail("segments: train_end {} must be on or after train_begin and before {} ({})",
+                      s.train_end->to_string(), s.valid_begin < s.test_begin ? "valid_begin" : "test_begin",
+                      s.valid_begin.to_string());
+  }
+  if (s.valid_end && (!(s.valid_begin < s.test_begin) || *s.valid_end < s.valid_begin || *s.valid_end >= s.test_begin)) {
+    return core::fail("segments: valid_end {} needs a validation segment and must fall in [valid_begin {}, test_begin {})",
+                      s.valid_end->to_string(), s.valid_begin.to_string(), s.test_begin.to_string());
+  }
+  const std::size_t a = s.train_begin ? first_on_or_after(*s.train_begin) : 0;
+  const std::size_t b = first_on_or_after(s.valid_begin);
+  const std::size_t c = first_on_or_after(s.test_begin);
+  const std::size_t d = s.test_end ? after(*s.test_end) : dates.size();
+  const std::size_t train_stop = s.train_end ? std::max(a, after(*s.train_end)) : b;
+  const std::size_t valid_stop = s.valid_end ? std::max(b, after(*s.valid_end)) : c;
+  const bool has_valid = b < c;
+  Fold fold;
+  fold.test = {c, std::max(c, d)};
+  if (has_valid) {
+    fold.valid = purge_before(b, valid_stop, c, horizon, embargo);
+    fold.train = purge_before(a, train_stop, b, horizon, embargo);
+  } else {
+    fold.train = purge_before(a, train_stop, c, horizon, embargo);
+  }
+  fold.dates_dropped = (train_stop - a - fold.train.size()) + (has_valid ? valid_stop - b - fold.valid.size() : 0);
   if (fold.train.empty()) {
     return core::fail("segments: no training dates in [{}, {}) after purging {} + embargo {} dates",
                       a < dates.size() ? dates[a].to_string() : "end", s.valid_begin.to_string(),
                       horizon, embargo);
   }
-  if (b < c && fold.valid.empty()) {
+  if (has_valid && fold.valid.empty()) {
     return core::fail("segments: the validation segment from {} is empty after purging",
                       s.valid_begin.to_string());
   }

@@ -65,11 +65,17 @@ core::Result<std::vector<Fold>> walk_forward(std::size_t num_dates, std::size_t 
 // Fixed calendar segments, e.g. train through 2014, validate 2015-2016, test 2017-2019:
 // {.valid_begin = 2015-01-01, .test_begin = 2017-01-01, .test_end = 2019-12-31}. Dates need
 // not be trading days; each boundary snaps to the first panel date on or after it.
+// Ends are inclusive. Without train_end (valid_end) a segment runs up to the next segment's
+// start; with it, the dates between the end and the next start are left out (a gap, e.g. a
+// year kept for nothing), and purging against the next segment only drops what the gap does
+// not already cover.
 struct SegmentDates {
   std::optional<core::Date> train_begin{};  // default: the first panel date
+  std::optional<core::Date> train_end{};    // default: up to valid_begin
   core::Date valid_begin{};                 // == test_begin for no validation segment
+  std::optional<core::Date> valid_end{};    // default: up to test_begin
   core::Date test_begin{};
-  std::optional<core::Date> test_end{};     // inclusive; default: the last panel date
+  std::optional<core::Date> test_end{};     // default: the last panel date
 };
 core::Result<Fold> fixed_segments(std::span<const core::Date> dates, std::size_t horizon,
                                   std::size_t embargo, const SegmentDates& segments);

@@ -109,9 +109,12 @@ core::Result<PipelineConfig> parse_pipeline_config(std::string_view text, std::s
     if (nan == 1) c.nan_policy = dataset::NanPolicy::Keep;
     if (nan == 2) c.nan_policy = dataset::NanPolicy::DropRow;
     if (const toml::table* f = r.table(*t, "fixed", "evaluation")) {
-      r.only(*f, "evaluation.fixed", {"train_begin", "valid_begin", "test_begin", "test_end", "embargo"});
+      r.only(*f, "evaluation.fixed",
+             {"train_begin", "train_end", "valid_begin", "valid_end", "test_begin", "test_end", "embargo"});
       std::optional<core::Date> valid, test;
       r.date(*f, "train_begin", "evaluation.fixed", c.fixed.train_begin);
+      r.date(*f, "train_end", "evaluation.fixed", c.fixed.train_end);
+      r.date(*f, "valid_end", "evaluation.fixed", c.fixed.valid_end);
       r.date(*f, "valid_begin", "evaluation.fixed", valid);
       r.date(*f, "test_begin", "evaluation.fixed", test);
       r.date(*f, "test_end", "evaluation.fixed", c.fixed.test_end);

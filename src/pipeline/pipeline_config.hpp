@@ -22,7 +22,9 @@ namespace kestrel::pipeline {
 
 struct FixedSplitConfig {
   std::optional<core::Date> train_begin;
+  std::optional<core::Date> train_end;  // inclusive; default: up to valid_begin
   core::Date valid_begin{};
+  std::optional<core::Date> valid_end;  // inclusive; default: up to test_begin
   core::Date test_begin{};
   std::optional<core::Date> test_end;
   std::size_t embargo = 5;

@@ -99,5 +99,44 @@ TEST(FixedSegments, NoValidationSegmentAndBadOrder) {
                                .test_begin = core::Date::from_ymd(2020, 7, 1)}));
 }
 
+TEST(FixedSegments, ExplicitEndsLeaveGapsThatCountTowardsThePurge) {
+  // Weekdays of 2014-2019. Train 2014 ending 2014-11-28, validate 2015-01-01..2016-06-30, test
+  // from 2017. The gaps (December 2014; 2016-07-01..2016-12-30) are longer than the 7-date purge
+  // (5 + embargo 2), so nothing is dropped by purging.
+  const auto dates = weekdays(core::Date::from_ymd(2014, 1, 1), core::Date::from_ymd(2019, 12, 31));
+  auto date = [&](std::size_t t) { return dates[t].to_string(); };
+  const auto fold = fixed_segments(dates, 5, 2,
+                                   {.train_end = core::Date::from_ymd(2014, 11, 28),
+                                    .valid_begin = core::Date::from_ymd(2015, 1, 1),
+                                    .valid_end = core::Date::from_ymd(2016, 6, 30),
+                                    .test_begin = core::Date::from_ymd(2017, 1, 1)});
+  ASSERT_TRUE(fold) << fold.error().message;
+  EXPECT_EQ(date(fold->train.end - 1), "2014-11-28");
+  EXPECT_EQ(date(fold->valid.begin), "2015-01-01");
+  EXPECT_EQ(date(fold->valid.end - 1), "2016-06-30");
+  EXPECT_EQ(date(fold->test.begin), "2017-01-02");
+  EXPECT_EQ(fold->dates_dropped, 0u);
+  // An end close to the next segment is still purged: after 2014-12-26 (Friday) only 3 dates
+  // come before 2015-01-01, so 4 of the 7 purged dates are training dates (12-23 .. 12-26) and
+  // the last training date is 2014-12-22.
+  const auto close = fixed_segments(dates, 5, 2,
+                                    {.train_end = core::Date::from_ymd(2014, 12, 26),
+                                     .valid_begin = core::Date::from_ymd(2015, 1, 1),
+                                     .test_begin = core::Date::from_ymd(2017, 1, 1)});
+  ASSERT_TRUE(close) << close.error().message;
+  EXPECT_EQ(date(close->train.end - 1), "2014-12-22");
+  EXPECT_EQ(close->dates_dropped, 4u + 7u);  // 4 from train, 7 from valid against the test start
+  // Ends out of order are errors.
+  EXPECT_FALSE(fixed_segments(dates, 5, 2, {.train_end = core::Date::from_ymd(2015, 2, 1),
+                                            .valid_begin = core::Date::from_ymd(2015, 1, 1),
+                                            .test_begin = core::Date::from_ymd(2017, 1, 1)}));
+  EXPECT_FALSE(fixed_segments(dates, 5, 2, {.valid_begin = core::Date::from_ymd(2015, 1, 1),
+                                            .valid_end = core::Date::from_ymd(2017, 3, 1),
+                                            .test_begin = core::Date::from_ymd(2017, 1, 1)}));
+  EXPECT_FALSE(fixed_segments(dates, 5, 2, {.valid_begin = core::Date::from_ymd(2017, 1, 1),
+                                            .valid_end = core::Date::from_ymd(2017, 1, 1),
+                                            .test_begin = core::Date::from_ymd(2017, 1, 1)}));
+}
+
 }  // namespace
 }  // namespace kestrel::dataset

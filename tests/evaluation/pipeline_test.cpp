@@ -53,6 +53,15 @@ TEST(PipelineConfig, ReadsATinyConfig) {
   EXPECT_TRUE(config->model_configs.contains("logistic_regression"));
 }
 
+TEST(PipelineConfig, FixedSegmentsTakeExplicitEnds) {
+  std::string text = tiny_config();
+  text.replace(text.find("valid_begin"), 0, "train_end = \"2015-06-30\"\nvalid_end = \"2017-06-30\"\n");
+  const auto config = parse_pipeline_config(text, "tiny.toml", ".");
+  ASSERT_TRUE(config.has_value()) << config.error().message;
+  EXPECT_EQ(config->fixed.train_end, core::Date::from_ymd(2015, 6, 30));
+  EXPECT_EQ(config->fixed.valid_end, core::Date::from_ymd(2017, 6, 30));
+}
+
 TEST(PipelineConfig, UnknownKeysAndModelsAreErrorsAllReported) {
   const auto config = parse_pipeline_config(tiny_config("colour = 1\n[controls]\nmodle = \"x\"\n"), "tiny.toml", ".");
   ASSERT_FALSE(config.has_value());

@@ -8,6 +8,7 @@
 #include "adapters/collector.hpp"
 #include "adapters/url.hpp"
 #include "store/market_store.hpp"
+#include "store/trading_calendar.hpp"
 
 namespace kestrel::live {
 namespace {
@@ -54,6 +55,14 @@ core::Result<bool> MarketDataRefresh::maybe_collect(const std::filesystem::path&
   const auto delay = static_cast<core::UnixNanos>(close_delay_minutes_) * 60 * core::kNanosPerSecond;
   core::Date closed = core::Date::from_days(static_cast<std::int32_t>(now / core::kNanosPerDay));
   if (now < core::at_time_of_day(closed, core::kSessionCloseSecond) + delay) closed = closed - 1;
+  // Weekends and holidays have no bars to wait for: the last session on or before that day.
+  auto calendar = store::TradingCalendar::nyse();
+  if (!calendar) return std::unexpected(calendar.error());
+  for (int k = 0; k < 10; ++k) {
+    auto session = calendar->is_session(closed);
+    if (!session || *session) break;  // outside the calendar's years: take the day as it is
+    closed = closed - 1;
+  }
   if (latest && *latest >= closed) return false;
   if (last_attempt_ && now - *last_attempt_ < kRetryEvery) return false;
   last_attempt_ = now;

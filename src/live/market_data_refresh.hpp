@@ -6,8 +6,9 @@
 //
 // When: only bars of sessions that have closed are asked for (the close plus the node's
 // close_delay_minutes: a bar fetched during the session would be partial), not while the
-// store already holds the last closed session, and at most once every ten minutes while a bar
-// is still missing (Alpaca publishes the day's bar some minutes after the close).
+// store already holds the last closed session (NYSE calendar: nothing is awaited on weekends
+// and holidays), and at most once every ten minutes while a bar is still missing (Alpaca
+// publishes the day's bar some minutes after the close).
 //
 // Failures: a ticker the collector could not update is logged by name; a refresh in which
 // every ticker failed is an error, so the node never trades on stale data without saying so.

@@ -53,10 +53,10 @@ struct BuildArgs {
 
 dataset::LabelKind parse_label(const std::string& text) {
   for (auto kind : {dataset::LabelKind::Direction, dataset::LabelKind::ForwardReturn,
-                    dataset::LabelKind::Outperformance}) {
+                    dataset::LabelKind::Outperformance, dataset::LabelKind::ExcessOverBenchmark}) {
     if (text == dataset::to_string(kind)) return kind;
   }
-  throw CommandFailed{fmt::format("--label: unknown label '{}' (direction, fwd_return, outperform)", text)};
+  throw CommandFailed{fmt::format("--label: unknown label '{}' (direction, fwd_return, outperform, excess)", text)};
 }
 
 // Runs both leak checks; throws CommandFailed naming every flagged feature. Returns what was
@@ -258,7 +258,7 @@ void add_features_commands(CLI::App& app, const GlobalOptions& global) {
   build->add_option("--export", build_args->export_to,
                     "Also write the feature values to this file (each ticker's own dates only; "
                     "read by `features describe --features` and dataset::read_feature_file)");
-  build->add_option("--label", build_args->label, "Label the leak check tests against: direction, fwd_return, outperform")
+  build->add_option("--label", build_args->label, "Label the leak check tests against: direction, fwd_return, outperform, excess (over SPY)")
       ->capture_default_str();
   build->add_option("--horizon", build_args->horizon, "Label horizon in trading days")->capture_default_str()->check(CLI::PositiveNumber);
   build->add_option("--truncation-cuts", build_args->truncation_cuts,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -34,6 +35,7 @@ std::string_view to_string(LabelKind kind) {
     case LabelKind::Direction: return "direction";
     case LabelKind::ForwardReturn: return "fwd_return";
     case LabelKind::Outperformance: return "outperform";
+    case LabelKind::ExcessOverBenchmark: return "excess";
   }
   return "unknown";
 }
@@ -47,6 +49,11 @@ core::Result<Labels> make_labels(const store::Panel& panel, const LabelOptions& 
     return core::fail("labels: a dead zone applies to direction/outperformance labels, not fwd_return");
   }
 
+  std::optional<std::size_t> benchmark;
+  if (options.kind == LabelKind::ExcessOverBenchmark) {
+    benchmark = panel.ticker_index(options.benchmark);
+    if (!benchmark) return core::fail("labels: the benchmark '{}' of excess labels is not in the data", options.benchmark);
+  }
   const std::size_t n = panel.num_dates();
   const std::size_t k = options.horizon;
   Labels labels;
@@ -71,6 +78,24 @@ core::Result<Labels> make_labels(const store::Panel& panel, const LabelOptions& 
       if (std::isnan(now) || std::isnan(later) || !(now > 0)) continue;
       forward[i * n + t] = later / now - 1.0;
     }
+  }
+
+  if (benchmark) {
+    // The benchmark's forward return, computed like every ticker's (even if its sector keeps it
+    // from being labeled itself).
+    const auto close = panel.series(store::Field::AdjClose, *benchmark);
+    std::vector<double> hurdle(n, std::numeric_limits<double>::quiet_NaN());
+    for (std::size_t t = 0; t + k < n; ++t) {
+      if (close[t] > 0 && !std::isnan(close[t + k])) hurdle[t] = close[t + k] / close[t] - 1.0;
+    }
+    for (std::size_t i = 0; i < panel.num_tickers(); ++i) {
+      if (i == *benchmark) continue;
+      for (std::size_t t = 0; t < n; ++t) {
+        const double r = forward[i * n + t];
+        if (!std::isnan(r) && !std::isnan(hurdle[t])) labels.values[i * n + t] = classify(r - hurdle[t], options.dead_zone);
+      }
+    }
+    return labels;
   }
 
   if (options.kind == LabelKind::Outperformance) {

@@ -33,6 +33,10 @@ enum class LabelKind : std::uint8_t {
   // 1 if r beats the same-day median r of the universe by more than dead_zone, 0 if it
   // trails it by more than dead_zone, NaN in between: classes are balanced by construction.
   Outperformance,
+  // 1 if r beats the benchmark's own k-day forward return (e.g. SPY's) by more than dead_zone,
+  // 0 if it trails it by more, NaN in between or when the benchmark has no forward return:
+  // "did holding this stock beat holding the index", which a market-wide move does not decide.
+  ExcessOverBenchmark,
 };
 std::string_view to_string(LabelKind kind);
 
@@ -43,6 +47,8 @@ struct LabelOptions {
   // Outperformance only: dates with fewer tickers that have a forward return are unlabeled,
   // since a median of a handful of names says little about "the market".
   std::size_t min_cross_section = 5;
+  // ExcessOverBenchmark only: the ticker whose forward return is the hurdle.
+  std::string benchmark = "SPY";
   // Tickers of this sector (the index and its ETF in the universe file) are feature inputs,
   // not tradable names: they get no labels and stay out of the outperformance median.
   // Empty: label every ticker.
@@ -50,7 +56,7 @@ struct LabelOptions {
 };
 
 struct Labels {
-  std::string name;  // e.g. "direction_1d", "fwd_return_5d", "outperform_1d"
+  std::string name;  // e.g. "direction_1d", "fwd_return_5d", "outperform_1d", "excess_20d"
   LabelKind kind = LabelKind::Direction;
   std::size_t horizon = 1;  // label at t uses dates t+1 .. t+horizon
   std::vector<core::Date> dates;

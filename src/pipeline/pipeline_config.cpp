@@ -93,11 +93,13 @@ core::Result<PipelineConfig> parse_pipeline_config(std::string_view text, std::s
 
   if (const toml::table* t = r.table(root, "label", "")) {
     r.only(*t, "label", {"kind", "horizon", "dead_zone"});
-    const int kind = r.choice(*t, "kind", "label", {"direction", "outperform"});
+    const int kind = r.choice(*t, "kind", "label", {"direction", "outperform", "excess"});
     if (kind == 1) c.label.kind = dataset::LabelKind::Outperformance;
+    if (kind == 2) c.label.kind = dataset::LabelKind::ExcessOverBenchmark;  // over data.benchmark
     r.count(*t, "horizon", "label", c.label.horizon, 1);
     r.number(*t, "dead_zone", "label", c.label.dead_zone, 0, 1);
   }
+  c.label.benchmark = c.benchmark;
   if (const toml::table* t = r.table(root, "features", "")) {
     r.only(*t, "features", {"truncation_cuts"});
     r.count(*t, "truncation_cuts", "features", c.truncation_cuts, 0);

@@ -67,6 +67,30 @@ TEST(Labels, OutperformanceIsBalancedAroundTheDailyMedian) {
   EXPECT_TRUE(std::isnan(labels->at(3, 1)));
 }
 
+TEST(Labels, ExcessOverTheBenchmarksOwnForwardReturn) {
+  // T2 is the benchmark: +2 % over days 0..2 (horizon 2), then missing on day 3.
+  //   T0: +5 % vs +2 %: beats it; day 1: 102 -> 101 = -0.98 % vs 101 -> 102 = +0.99 %: trails.
+  //   T1: +1 % vs +2 %: trails (by 1 %, outside a 0.5 % dead zone); day 1: +1.96 % vs +0.99 %:
+  //       beats by 0.97 %.
+  const auto panel = testing::panel_from_closes(
+      {{100, 102, 105, 101, 100}, {100, 102, 101, 104, 103}, {100, 101, 102, 102, kNaN}});
+  const auto labels = make_labels(panel, {.kind = LabelKind::ExcessOverBenchmark, .horizon = 2, .dead_zone = 0.005,
+                                          .benchmark = "T2"});
+  ASSERT_TRUE(labels) << labels.error().message;
+  EXPECT_EQ(labels->name, "excess_2d");
+  EXPECT_TRUE(labels->is_classification());
+  EXPECT_EQ(labels->at(0, 0), 1.0f);
+  EXPECT_EQ(labels->at(1, 0), 0.0f);
+  EXPECT_EQ(labels->at(0, 1), 0.0f);
+  EXPECT_EQ(labels->at(1, 1), 1.0f);
+  // Day 2 -> 4: the benchmark has no close on day 4, so there is no hurdle and no label.
+  EXPECT_TRUE(std::isnan(labels->at(0, 2)));
+  EXPECT_TRUE(std::isnan(labels->at(1, 2)));
+  // The benchmark itself is not labeled; an unknown benchmark is an error.
+  for (std::size_t t = 0; t < 5; ++t) EXPECT_TRUE(std::isnan(labels->at(2, t)));
+  EXPECT_FALSE(make_labels(panel, {.kind = LabelKind::ExcessOverBenchmark, .horizon = 1, .benchmark = "SPY"}));
+}
+
 TEST(Labels, OutperformanceNeedsAMinimumCrossSection) {
   const auto panel = testing::panel_from_closes({{100, 101}, {100, 99}});
   const auto labels = make_labels(panel, {.kind = LabelKind::Outperformance, .horizon = 1, .min_cross_section = 3});

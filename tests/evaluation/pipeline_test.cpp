@@ -62,6 +62,14 @@ TEST(PipelineConfig, FixedSegmentsTakeExplicitEnds) {
   EXPECT_EQ(config->fixed.valid_end, core::Date::from_ymd(2017, 6, 30));
 }
 
+TEST(PipelineConfig, ExcessLabelsAreOverTheDataBenchmark) {
+  const auto config = parse_pipeline_config(tiny_config() + "[label]\nkind = \"excess\"\nhorizon = 5\n", "tiny.toml", ".");
+  ASSERT_TRUE(config.has_value()) << config.error().message;
+  EXPECT_EQ(config->label.kind, dataset::LabelKind::ExcessOverBenchmark);
+  EXPECT_EQ(config->label.horizon, 5u);
+  EXPECT_EQ(config->label.benchmark, "SPY");
+}
+
 TEST(PipelineConfig, UnknownKeysAndModelsAreErrorsAllReported) {
   const auto config = parse_pipeline_config(tiny_config("colour = 1\n[controls]\nmodle = \"x\"\n"), "tiny.toml", ".");
   ASSERT_FALSE(config.has_value());

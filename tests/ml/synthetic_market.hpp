@@ -100,4 +100,24 @@ inline double accuracy(const std::vector<float>& scores, const dataset::TabularV
   return scores.empty() ? 0 : static_cast<double>(hits) / static_cast<double>(scores.size());
 }
 
+// The accuracy a predictor independent of the labels gets on `view`, and its standard error:
+// with label base rate p and a share s of predictions above 0.5, p s + (1 - p)(1 - s) (0.5 for
+// any s when p = 0.5), binomial over the view's rows.
+struct ChanceAccuracy {
+  double expected = 0;
+  double standard_error = 0;
+};
+inline ChanceAccuracy chance_accuracy(const std::vector<float>& scores, const dataset::TabularView& view) {
+  const auto batch = view.materialise_all();
+  double ups = 0, up_calls = 0;
+  for (std::size_t i = 0; i < scores.size(); ++i) {
+    ups += batch.y[i] > 0.5f;
+    up_calls += scores[i] > 0.5f;
+  }
+  const auto n = static_cast<double>(scores.size());
+  const double p = ups / n, s = up_calls / n;
+  const double expected = p * s + (1 - p) * (1 - s);
+  return {expected, std::sqrt(expected * (1 - expected) / n)};
+}
+
 }  // namespace kestrel::ml::testing

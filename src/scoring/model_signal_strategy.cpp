@@ -4,6 +4,7 @@ namespace kestrel::scoring {
 
 core::Status ModelSignalStrategy::on_start(strategy::StrategyContext&) {
   if (source_ == nullptr) return core::fail("model strategy: no score source");
+  decision_days_ = 0;
   return strategy::check_signal_params(params_);
 }
 
@@ -24,7 +25,9 @@ void ModelSignalStrategy::on_bar(strategy::StrategyContext& context) {
     if (probabilities_ && std::isnan(p.confidence)) today_.back().confidence = p.score;
   }
   if (today_.empty()) return;  // nothing usable: keep the positions
-  strategy::signal_targets(today_, params_, targets_);
+  if (decision_days_++ % params_.rebalance_every != 0) return;  // not a rebalancing day
+  strategy::held_sides(context.portfolio(), held_long_, held_short_);
+  strategy::signal_targets(today_, params_, held_long_, held_short_, targets_);
   context.set_target_weights(targets_);
 }
 

@@ -6,6 +6,7 @@
 // Rows below min_confidence are ignored. A day without new usable predictions keeps the
 // positions.
 #include <cstddef>
+#include <span>
 #include <vector>
 
 #include "strategy/predictions.hpp"
@@ -18,13 +19,24 @@ struct SignalParams {
   bool long_short = false;
   double gross = 1.0;
   double min_confidence = 0;  // applies only when the file has a confidence column
+  // Turnover control (Qlib's TopkDropout idea): a held name stays, at the size it has, while
+  // its rank is within top_k + hold_band; only the freed places go to the best names not held,
+  // at gross / top_k each. 0: the top_k, resized to equal weights at every decision.
+  std::size_t hold_band = 0;
+  // Decide on every n-th day with predictions (1: daily, 5: about weekly, 21: about monthly);
+  // in between the positions are left alone.
+  std::size_t rebalance_every = 1;
 };
 
-// Checks top_k and gross.
+// Checks top_k, gross and rebalance_every.
 core::Status check_signal_params(const SignalParams& params);
 // The target weights for one day's predictions (reordered: highest score first, ties by
-// instrument index so that reruns pick the same names).
-void signal_targets(std::vector<Prediction>& today, const SignalParams& params, std::vector<TargetWeight>& targets);
+// instrument index so that reruns pick the same names). `held_long` / `held_short` (ascending
+// instruments) are today's positions, for the hold band.
+void signal_targets(std::vector<Prediction>& today, const SignalParams& params, std::span<const InstrumentId> held_long,
+                    std::span<const InstrumentId> held_short, std::vector<TargetWeight>& targets);
+// The ascending instruments held long and short in `book`.
+void held_sides(const portfolio::Portfolio& book, std::vector<InstrumentId>& held_long, std::vector<InstrumentId>& held_short);
 
 class SignalStrategy final : public Strategy {
  public:
@@ -38,7 +50,9 @@ class SignalStrategy final : public Strategy {
   std::vector<Prediction> predictions_;  // ascending dates
   SignalParams params_;
   std::size_t cursor_ = 0;               // first prediction not yet used
+  std::size_t decision_days_ = 0;        // days with predictions so far (rebalance_every)
   std::vector<Prediction> today_;
+  std::vector<InstrumentId> held_long_, held_short_;
   std::vector<TargetWeight> targets_;
 };
 

@@ -23,6 +23,9 @@ struct TargetWeight {
   // The model's probability that a long target goes up (risk's min_open_confidence reads it);
   // NaN when the strategy has none.
   double confidence = std::numeric_limits<double>::quiet_NaN();
+  // Keep a position already held as it is, whatever its size has drifted to (a name the
+  // strategy keeps inside a hold band): no order for it. Ignored when nothing is held.
+  bool hold = false;
 };
 
 class StrategyContext {

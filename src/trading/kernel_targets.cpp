@@ -156,6 +156,8 @@ void TradingKernel::set_target_weights(std::span<const strategy::TargetWeight> t
     if (k < targets_.size() && targets_[k].instrument == i) {
       weight = targets_[k].weight;
       confidence = targets_[k].confidence;
+      const core::Quantity held = portfolio_.position(i).quantity;
+      if (targets_[k].hold && held != 0 && (held > 0) == (weight > 0)) continue;  // kept as it is
     }
     if (!view_.has_bar(i)) continue;  // cannot be priced today: leave it
     const double close = view_.close(i);

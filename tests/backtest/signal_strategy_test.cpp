@@ -59,6 +59,54 @@ TEST(SignalStrategy, ActsAfterTheCloseOfThePredictionDate) {
   EXPECT_EQ(record->trades[0].exit_date, day(4));
 }
 
+TEST(SignalStrategy, HoldBandAndRebalanceFrequencyCutTheTurnover) {
+  // The top name flips every day; prices are flat, so a kept position needs no resizing. Daily
+  // with no band: buy, then switch at every open (1 + 2 x 3 orders). Every second day: the
+  // decisions of days 1 and 3 both pick A, so nothing trades after the first buy. With a band
+  // of 1 on 2 names the held name is never ranked out: one order.
+  std::vector<std::optional<BarSpec>> a(6, flat(100)), b(6, flat(50));
+  const auto panel = store::Panel::build({make_series("A", a), make_series("B", b)});
+  auto predictions = strategy::parse_predictions(
+      "date,ticker,score\n"
+      "2024-01-02,A,1\n2024-01-02,B,0\n"
+      "2024-01-03,A,0\n2024-01-03,B,1\n"
+      "2024-01-04,A,1\n2024-01-04,B,0\n"
+      "2024-01-05,A,0\n2024-01-05,B,1\n",
+      "p.csv", panel);
+  ASSERT_TRUE(predictions) << predictions.error().message;
+  auto orders = [&](strategy::SignalParams params) {
+    strategy::SignalStrategy signal(*predictions, params);
+    backtest::BacktestEngine engine(panel, bare_config(), signal);
+    auto record = engine.run();
+    EXPECT_TRUE(record) << record.error().message;
+    std::vector<std::string> out;
+    for (const auto& o : record->orders) out.push_back(o.ticker + " " + o.side + " " + o.submitted.to_string());
+    return out;
+  };
+  const auto daily = orders({.top_k = 1, .gross = 0.5});
+  EXPECT_EQ(daily.size(), 7u) << ::testing::PrintToString(daily);
+  const auto every_second = orders({.top_k = 1, .gross = 0.5, .rebalance_every = 2});
+  EXPECT_EQ(every_second, (std::vector<std::string>{"A buy 2024-01-02"})) << ::testing::PrintToString(every_second);
+  const auto banded = orders({.top_k = 1, .gross = 0.5, .hold_band = 1});
+  EXPECT_EQ(banded, (std::vector<std::string>{"A buy 2024-01-02"})) << ::testing::PrintToString(banded);
+}
+
+TEST(SignalStrategy, AKeptNameKeepsItsSizeWhileANewOneGetsTheTargetWeight) {
+  // Prices rise 1 a day: without a band, a name still in the top k is resized to its weight
+  // (small sells as its price rises); inside a band it is left as it is.
+  const auto panel = two_tickers();
+  auto predictions = strategy::parse_predictions(
+      "date,ticker,score\n2024-01-02,A,1\n2024-01-02,B,0\n2024-01-03,A,1\n2024-01-03,B,0\n", "p.csv", panel);
+  ASSERT_TRUE(predictions) << predictions.error().message;
+  for (std::size_t band : {std::size_t{0}, std::size_t{1}}) {
+    strategy::SignalStrategy signal(*predictions, {.top_k = 1, .gross = 0.5, .hold_band = band});
+    backtest::BacktestEngine engine(panel, bare_config(), signal);
+    auto record = engine.run();
+    ASSERT_TRUE(record) << record.error().message;
+    EXPECT_EQ(record->orders.size(), band == 0 ? 2u : 1u) << "band " << band;
+  }
+}
+
 TEST(SignalStrategy, LongShortTakesBothEnds) {
   const auto panel = two_tickers();
   auto predictions = strategy::parse_predictions("date,ticker,score\n2024-01-02,A,1\n2024-01-02,B,-1\n", "p.csv", panel);

@@ -1,0 +1,90 @@
+// Which names the signal strategies hold: the top k, or with a hold band the names already held
+// while they stay within k + band, the freed places going to the best names not held.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "strategy/signal_strategy.hpp"
+
+namespace kestrel::strategy {
+namespace {
+
+// Scores for instruments 0..n-1: instrument i scores `scores[i]`.
+std::vector<Prediction> day(const std::vector<double>& scores) {
+  std::vector<Prediction> out;
+  for (std::size_t i = 0; i < scores.size(); ++i) {
+    out.push_back({.date = core::Date::from_ymd(2024, 1, 2), .instrument = static_cast<std::uint32_t>(i), .score = scores[i]});
+  }
+  return out;
+}
+
+std::vector<InstrumentId> longs(const std::vector<TargetWeight>& targets) {
+  std::vector<InstrumentId> out;
+  for (const auto& t : targets) {
+    if (t.weight > 0) out.push_back(t.instrument);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Ranks by score: 5 (0.9), 4 (0.8), 3 (0.7), 2 (0.6), 1 (0.5), 0 (0.4).
+const std::vector<double> kScores{0.4, 0.5, 0.6, 0.7, 0.8, 0.9};
+
+TEST(SignalTargets, WithoutABandTheTopKWhateverIsHeld) {
+  auto today = day(kScores);
+  std::vector<TargetWeight> targets;
+  const std::vector<InstrumentId> held{1, 2};
+  signal_targets(today, {.top_k = 2, .gross = 1.0}, held, {}, targets);
+  EXPECT_EQ(longs(targets), (std::vector<InstrumentId>{4, 5}));
+  for (const auto& t : targets) EXPECT_DOUBLE_EQ(t.weight, 0.5);
+}
+
+TEST(SignalTargets, AHeldNameStaysWhileWithinTheBandAndTheRestGoToTheBestNotHeld) {
+  std::vector<TargetWeight> targets;
+  // Holding 3 (rank 3) and 1 (rank 5); k = 2, band = 2: 3 is within rank 4 and stays, 1 is out
+  // of the band and goes; its place goes to the best name not held, 5.
+  auto today = day(kScores);
+  signal_targets(today, {.top_k = 2, .gross = 1.0, .hold_band = 2}, std::vector<InstrumentId>{1, 3}, {}, targets);
+  EXPECT_EQ(longs(targets), (std::vector<InstrumentId>{3, 5}));
+  // Band 1 keeps down to rank 3: instrument 3 still stays, instrument 2 (rank 4) would not.
+  today = day(kScores);
+  signal_targets(today, {.top_k = 2, .gross = 1.0, .hold_band = 1}, std::vector<InstrumentId>{1, 3}, {}, targets);
+  EXPECT_EQ(longs(targets), (std::vector<InstrumentId>{3, 5}));
+  today = day(kScores);
+  signal_targets(today, {.top_k = 2, .gross = 1.0, .hold_band = 1}, std::vector<InstrumentId>{1, 2}, {}, targets);
+  EXPECT_EQ(longs(targets), (std::vector<InstrumentId>{4, 5}));
+  // Nothing held: the top k.
+  today = day(kScores);
+  signal_targets(today, {.top_k = 2, .gross = 1.0, .hold_band = 3}, {}, {}, targets);
+  EXPECT_EQ(longs(targets), (std::vector<InstrumentId>{4, 5}));
+  // More held names within the band than places: the best ranked of them.
+  today = day(kScores);
+  signal_targets(today, {.top_k = 2, .gross = 1.0, .hold_band = 4}, std::vector<InstrumentId>{1, 2, 3}, {}, targets);
+  EXPECT_EQ(longs(targets), (std::vector<InstrumentId>{2, 3}));
+}
+
+TEST(SignalTargets, LongShortBandsEachSide) {
+  std::vector<TargetWeight> targets;
+  auto today = day(kScores);
+  // Short 1 held (second from the bottom), band 1: stays; the other short place is 0.
+  signal_targets(today, {.top_k = 2, .long_short = true, .gross = 1.0, .hold_band = 1}, {}, std::vector<InstrumentId>{1},
+                 targets);
+  std::vector<InstrumentId> shorts;
+  for (const auto& t : targets) {
+    if (t.weight < 0) {
+      shorts.push_back(t.instrument);
+      EXPECT_DOUBLE_EQ(t.weight, -0.25);
+    }
+  }
+  std::sort(shorts.begin(), shorts.end());
+  EXPECT_EQ(shorts, (std::vector<InstrumentId>{0, 1}));
+  EXPECT_EQ(longs(targets), (std::vector<InstrumentId>{4, 5}));
+}
+
+TEST(SignalTargets, RebalanceEveryMustBePositive) {
+  EXPECT_FALSE(check_signal_params({.top_k = 2, .rebalance_every = 0}));
+  EXPECT_TRUE(check_signal_params({.top_k = 2, .rebalance_every = 5}));
+}
+
+}  // namespace
+}  // namespace kestrel::strategy

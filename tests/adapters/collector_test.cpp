@@ -40,6 +40,44 @@ struct VendorSetup {
   AlphaVantageOptions::Function function = AlphaVantageOptions::Function::DailyAdjusted;
 };
 
+// The store holds exactly the fake vendor's history for `ticker` (up to `until`): every day,
+// once, with identical values, and its splits — and its dividends when the vendor reports them
+// as corporate actions (Alpha Vantage, Yahoo; Alpaca only adjusts the closes for them).
+void expect_stored_history(store::MarketStore& store, const testing::FakeVendorServer& server, const std::string& ticker,
+                           std::optional<core::Date> until, bool with_dividends) {
+  std::vector<FakeDay> expected;
+  for (const FakeDay& d : server.history(ticker)) {
+    if (!until || d.bar.date <= *until) expected.push_back(d);
+  }
+  auto bars = store.bars(ticker);
+  ASSERT_TRUE(bars.has_value()) << bars.error().message;
+  ASSERT_EQ(bars->size(), expected.size()) << ticker;
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const store::Bar& got = (*bars)[i];
+    const store::Bar& want = expected[i].bar;
+    ASSERT_EQ(got.date, want.date) << ticker << " row " << i;  // exchange days (New York, across DST)
+    EXPECT_EQ(got.open, want.open);
+    EXPECT_EQ(got.high, want.high);
+    EXPECT_EQ(got.low, want.low);
+    EXPECT_EQ(got.close, want.close);
+    EXPECT_EQ(got.adj_close, want.adj_close);
+    EXPECT_EQ(got.volume, want.volume);
+  }
+  auto actions = store.corporate_actions(ticker);
+  ASSERT_TRUE(actions.has_value());
+  std::vector<store::CorporateAction> want;
+  for (const FakeDay& d : expected) {
+    const double dividend = with_dividends ? d.dividend : 0.0;
+    if (dividend != 0 || d.split != 1) want.push_back({d.bar.date, dividend, d.split});
+  }
+  ASSERT_EQ(actions->size(), want.size()) << ticker;
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ((*actions)[i].date, want[i].date);
+    EXPECT_EQ((*actions)[i].dividend, want[i].dividend);
+    EXPECT_EQ((*actions)[i].split_coefficient, want[i].split_coefficient);
+  }
+}
+
 class CollectorTest : public ::testing::Test {
  protected:
   CollectorTest() : server_(kKey, &clock_) {
@@ -103,36 +141,7 @@ class CollectorTest : public ::testing::Test {
   // The store holds exactly the vendor's history for `ticker` (up to `until`): every day,
   // once, with identical values, and its dividends and splits.
   void expect_store_matches(const std::string& ticker, std::optional<core::Date> until = {}) {
-    std::vector<FakeDay> expected;
-    for (const FakeDay& d : server_.history(ticker)) {
-      if (!until || d.bar.date <= *until) expected.push_back(d);
-    }
-    auto bars = store_->bars(ticker);
-    ASSERT_TRUE(bars.has_value()) << bars.error().message;
-    ASSERT_EQ(bars->size(), expected.size()) << ticker;
-    for (std::size_t i = 0; i < expected.size(); ++i) {
-      const store::Bar& got = (*bars)[i];
-      const store::Bar& want = expected[i].bar;
-      ASSERT_EQ(got.date, want.date) << ticker << " row " << i;
-      EXPECT_EQ(got.open, want.open);
-      EXPECT_EQ(got.high, want.high);
-      EXPECT_EQ(got.low, want.low);
-      EXPECT_EQ(got.close, want.close);
-      EXPECT_EQ(got.adj_close, want.adj_close);
-      EXPECT_EQ(got.volume, want.volume);
-    }
-    auto actions = store_->corporate_actions(ticker);
-    ASSERT_TRUE(actions.has_value());
-    std::vector<store::CorporateAction> want;
-    for (const FakeDay& d : expected) {
-      if (d.dividend != 0 || d.split != 1) want.push_back({d.bar.date, d.dividend, d.split});
-    }
-    ASSERT_EQ(actions->size(), want.size()) << ticker;
-    for (std::size_t i = 0; i < want.size(); ++i) {
-      EXPECT_EQ((*actions)[i].date, want[i].date);
-      EXPECT_EQ((*actions)[i].dividend, want[i].dividend);
-      EXPECT_EQ((*actions)[i].split_coefficient, want[i].split_coefficient);
-    }
+    expect_stored_history(*store_, server_, ticker, until, /*with_dividends=*/true);
   }
 
   std::size_t stored_rows(const std::string& ticker) { return store_->bars(ticker)->size(); }
@@ -257,36 +266,7 @@ TEST_F(CollectorTest, YahooAdjustmentChangeRewritesTheHistory) {
 // the fully adjusted close, and the splits (Alpaca's bars carry no dividends).
 void expect_alpaca_store_matches(store::MarketStore& store, const testing::FakeVendorServer& server,
                                  const std::string& ticker, std::optional<core::Date> until = {}) {
-  std::vector<FakeDay> expected;
-  for (const FakeDay& d : server.history(ticker)) {
-    if (!until || d.bar.date <= *until) expected.push_back(d);
-  }
-  auto bars = store.bars(ticker);
-  ASSERT_TRUE(bars.has_value()) << bars.error().message;
-  ASSERT_EQ(bars->size(), expected.size()) << ticker;
-  for (std::size_t i = 0; i < expected.size(); ++i) {
-    const store::Bar& got = (*bars)[i];
-    const store::Bar& want = expected[i].bar;
-    ASSERT_EQ(got.date, want.date) << ticker << " row " << i;  // New York session days, across DST
-    EXPECT_EQ(got.open, want.open);
-    EXPECT_EQ(got.high, want.high);
-    EXPECT_EQ(got.low, want.low);
-    EXPECT_EQ(got.close, want.close);
-    EXPECT_EQ(got.adj_close, want.adj_close);
-    EXPECT_EQ(got.volume, want.volume);
-  }
-  auto actions = store.corporate_actions(ticker);
-  ASSERT_TRUE(actions.has_value());
-  std::vector<store::CorporateAction> splits;
-  for (const FakeDay& d : expected) {
-    if (d.split != 1) splits.push_back({d.bar.date, 0.0, d.split});
-  }
-  ASSERT_EQ(actions->size(), splits.size()) << ticker;
-  for (std::size_t i = 0; i < splits.size(); ++i) {
-    EXPECT_EQ((*actions)[i].date, splits[i].date);
-    EXPECT_EQ((*actions)[i].dividend, 0.0);
-    EXPECT_EQ((*actions)[i].split_coefficient, splits[i].split_coefficient);
-  }
+  expect_stored_history(store, server, ticker, until, /*with_dividends=*/false);
 }
 
 TEST_F(CollectorTest, AlpacaBarsRawSplitAndAdjustedPassesPagedWithKeysInHeadersOnly) {

@@ -39,14 +39,14 @@ MarketDataRefresh::MarketDataRefresh(const backtest::BacktestConfig& config, ada
   settings.retry = {5, std::chrono::milliseconds(2'000), std::chrono::milliseconds(60'000)};
   settings.calls_per_minute = config.node.alpaca_data_calls_per_minute;
   settings.secrets = {options.key_id, options.secret_key};
-  const adapters::LogSink sink = [this](std::string_view line) {
+  sink_ = [this](std::string_view line) {
     if (log_) log_(fmt::format("data: {}", line));
   };
   fetcher_ = std::make_unique<adapters::Fetcher>(
       adapters::HttpClient(std::move(url), {std::chrono::milliseconds(10'000), std::chrono::milliseconds(60'000),
                                             std::chrono::milliseconds(120'000)}),
-      std::move(settings), sleep_, sink);
-  client_ = std::make_unique<adapters::AlpacaBarsClient>(*fetcher_, std::move(options), sink);
+      std::move(settings), sleep_, sink_);
+  client_ = std::make_unique<adapters::AlpacaBarsClient>(*fetcher_, std::move(options), sink_);
 }
 
 core::Result<bool> MarketDataRefresh::maybe_collect(const std::filesystem::path& db, core::UnixNanos now,
@@ -76,9 +76,7 @@ core::Result<bool> MarketDataRefresh::maybe_collect(const std::filesystem::path&
   if (tickers.empty()) return core::fail("data: the universe in {} is empty: nothing to collect", db.string());
 
   adapters::Collector collector(*store, *client_, nullptr,
-                                {.today = closed, .show_progress = false, .log = [this](std::string_view line) {
-                                   if (log_) log_(fmt::format("data: {}", line));
-                                 }});
+                                {.today = closed, .show_progress = false, .log = sink_});
   auto report = collector.run(tickers);
   if (!report) return std::unexpected(report.error());
   using Status = adapters::TickerOutcome::Status;

@@ -43,6 +43,7 @@ class MarketDataRefresh {
   std::size_t close_delay_minutes_;
   adapters::SteadySleepClock sleep_;
   Log log_;
+  adapters::LogSink sink_;  // the fetcher's, client's and collector's lines, prefixed "data: "
   std::unique_ptr<adapters::Fetcher> fetcher_;
   std::unique_ptr<adapters::AlpacaBarsClient> client_;
   std::optional<core::UnixNanos> last_attempt_;

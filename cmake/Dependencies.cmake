@@ -17,6 +17,8 @@ find_package(OpenSSL REQUIRED)
 # turns on its OpenSSL support.
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
+# libpqxx 6.4 (Debian 12 ships no 7.x) for the trading journal on PostgreSQL.
+pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)
 # libdeflate: whole-buffer gzip decompression, 2-3x zlib's inflate, for loading CSV folders.
 pkg_check_modules(LIBDEFLATE REQUIRED IMPORTED_TARGET libdeflate)
 # LibTorch (CPU build on Debian) for the neural models and tensor export.

@@ -43,23 +43,22 @@ std::string config_path_of(const GlobalOptions& global, const TradeArgs& args, b
 }
 
 // The journal: --db, else node.journal of the config, else its data.db, else the default store.
-std::filesystem::path journal_path(const GlobalOptions& global, const TradeArgs& args,
-                                   const backtest::BacktestConfig* config) {
+std::string journal_path(const GlobalOptions& global, const TradeArgs& args, const backtest::BacktestConfig* config) {
   if (!args.db.empty()) return args.db;
   if (config != nullptr && !config->node.journal.empty()) return config->node.journal;
-  if (config != nullptr && !config->data.db.empty()) return config->data.db;
+  if (config != nullptr && !config->data.db.empty()) return config->data.db.string();
   GlobalOptions with_config = global;
   if (with_config.config_path.empty()) with_config.config_path = args.config;
-  return resolve_db(with_config, "");
+  return resolve_db(with_config, "").string();
 }
 
-void print_summary(const live::NodeSummary& s, const std::filesystem::path& journal) {
+void print_summary(const live::NodeSummary& s, const std::string& journal) {
   const double change = s.initial_cash > 0 ? 100.0 * (s.equity / s.initial_cash - 1.0) : 0.0;
   fmt::print("run {}{}: {} .. {}, {} sessions{}; final equity {:.2f} ({:+.2f}% on {:.2f}); {} orders, {} filled{}\n",
              s.run_id, s.resumed ? " (resumed)" : "", s.first.to_string(), s.last.to_string(), s.sessions,
              s.rederived > 0 ? fmt::format(" ({} re-run from the journal)", s.rederived) : "", s.equity, change,
              s.initial_cash, s.orders, s.fills, s.halted ? "; HALTED (kill switch)" : "");
-  fmt::print("journal: {}\n", journal.string());
+  fmt::print("journal: {}\n", store::redacted_location(journal));
   for (const auto& flag : s.record.flags) fmt::print("FLAGGED: {}\n", flag);
 }
 
@@ -138,7 +137,7 @@ void request(const GlobalOptions& global, const TradeArgs& args, const std::stri
   const auto path = journal_path(global, args, config ? &*config : nullptr);
   auto journal = value_or_fail(store::Journal::open_existing(path));
   const auto run = value_or_fail(args.run_id.empty() ? journal.latest_run() : journal.run(args.run_id));
-  if (!run) throw CommandFailed{fmt::format("{}: no trading run to {}", path.string(), action)};
+  if (!run) throw CommandFailed{fmt::format("{}: no trading run to {}", journal.name(), action)};
   const live::LiveClock wall;
   check(journal.request_control(run->run_id, action, live::iso_time(wall.now())));
   fmt::print("{} requested for run {}: the node applies it at its next check{}\n", action, run->run_id,
@@ -158,7 +157,7 @@ void add_trade_commands(CLI::App& app, const GlobalOptions& global) {
                     needs_config ? "Trading configuration (TOML; a backtest config with a [node] table)"
                                  : "Trading configuration (to find its journal)")
         ->check(CLI::ExistingFile);
-    cmd->add_option("--db", args->db, "The journal (SQLite); default: node.journal or data.db of the config");
+    cmd->add_option("--db", args->db, "The journal: a SQLite file or a postgresql:// URL; default: node.journal or data.db of the config");
   };
 
   CLI::App* run = trade->add_subcommand(

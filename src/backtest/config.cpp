@@ -324,7 +324,7 @@ core::Result<BacktestConfig> parse_backtest_config(std::string_view text, std::s
     r.text(*t, "alpaca_trading_url", "node", c.node.alpaca_trading_url);
     r.text(*t, "alpaca_stream_url", "node", c.node.alpaca_stream_url);
     r.path_value(*t, "alpaca_key_file", "node", c.node.alpaca_key_file);
-    r.path_value(*t, "journal", "node", c.node.journal);
+    r.location_value(*t, "journal", "node", c.node.journal);
     r.path_value(*t, "kill_file", "node", c.node.kill_file);
     r.path_value(*t, "drop_dir", "node", c.node.drop_dir);
     if (const int e = r.choice(*t, "execution", "node", {"sim", "alpaca-paper", "alpaca-live"}); e >= 0) {

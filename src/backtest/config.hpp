@@ -46,7 +46,7 @@ struct StrategyConfig {
 
 // [node]: how `kestrel trade` runs this config as a long-running node (ignored by backtests).
 struct NodeSettings {
-  std::filesystem::path journal;       // the journal (SQLite); default: --db, else data.db
+  std::string journal;  // the journal: a SQLite file or a postgresql:// URL; default: --db, else data.db
   std::filesystem::path kill_file;     // while this file exists the node stays halted
   std::filesystem::path drop_dir;      // per-ticker CSVs imported into the store each cycle
   // Paper and live: "alpaca" brings the store's universe up to date from Alpaca's market data

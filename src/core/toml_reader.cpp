@@ -139,4 +139,16 @@ void TomlReader::path_value(const toml::table& t, std::string_view key, std::str
   out = p.is_relative() ? base_ / p : p;
 }
 
+void TomlReader::location_value(const toml::table& t, std::string_view key, std::string_view path, std::string& out) {
+  std::string s;
+  text(t, key, path, s);
+  if (s.empty()) return;
+  if (s.find("://") != std::string::npos) {
+    out = s;
+    return;
+  }
+  const std::filesystem::path p = s;
+  out = (p.is_relative() ? base_ / p : p).string();
+}
+
 }  // namespace kestrel::core

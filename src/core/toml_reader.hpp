@@ -90,6 +90,8 @@ class TomlReader {
   }
   // A string holding a path; relative ones resolve against the base folder.
   void path_value(const toml::table& t, std::string_view key, std::string_view path, std::filesystem::path& out);
+  // A string holding a path (resolved as path_value does) or a URL (scheme://…, kept as written).
+  void location_value(const toml::table& t, std::string_view key, std::string_view path, std::string& out);
 
  private:
   std::optional<std::int64_t> checked_integer(const toml::node& n, std::string_view key, std::int64_t min);

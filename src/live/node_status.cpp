@@ -27,7 +27,7 @@ core::Result<NodeStatus> read_status(store::Journal& journal, const std::string&
   auto run = run_id.empty() ? journal.latest_run() : journal.run(run_id);
   if (!run) return std::unexpected(run.error());
   if (!*run) {
-    return core::fail_as(core::ErrorKind::NotFound, "{}: no trading run in this journal{}", journal.path().string(),
+    return core::fail_as(core::ErrorKind::NotFound, "{}: no trading run in this journal{}", journal.name(),
                          run_id.empty() ? "" : " with id " + run_id);
   }
   status.run = **run;

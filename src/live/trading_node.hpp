@@ -54,7 +54,7 @@ std::string_view to_string(NodeMode mode);
 
 struct NodeOptions {
   NodeMode mode = NodeMode::Replay;
-  std::filesystem::path journal;
+  std::string journal;  // a SQLite file or a postgresql:// URL
   std::optional<core::Date> from, to;  // replay: the sessions replayed
   bool exit_when_idle = false;         // paper: stop when there is nothing to do instead of waiting
   // Test hook: the process kills itself (SIGKILL) after this many journal commits.

@@ -1,6 +1,6 @@
 #pragma once
 // The trading journal: everything a trading node decides or learns, in SQLite (the store's
-// file or one of its own). A run is one node's life from its first session on: its config,
+// file or one of its own) or PostgreSQL (a postgresql:// URL; store/journal_database.hpp). A run is one node's life from its first session on: its config,
 // every order (journaled before it is sent), every order event and fill, the model's
 // predictions, the day's equity and positions, risk events, and the operator's controls
 // (kill switch, resume). Tables are plain rows — this layer knows nothing of the kernel.
@@ -17,14 +17,13 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
-#include <unordered_map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/date.hpp"
 #include "core/error.hpp"
-#include "store/sqlite.hpp"
+#include "store/journal_database.hpp"
 
 namespace kestrel::store {
 
@@ -109,13 +108,15 @@ class Journal {
   // Full: every commit reaches the disk before the node goes on (paper and live trading: an
   // order is journaled before it is sent). Normal: safe against a killed process, not against
   // a power cut (replays, which can be rerun).
-  enum class Durability { Full, Normal };
-  // Creates the file (and its tables) when needed; refuses a journal newer than this kestrel.
-  static core::Result<Journal> open(const std::filesystem::path& path, Durability durability = Durability::Full);
-  // Read-only access for status commands; fails if the file has no journal.
-  static core::Result<Journal> open_existing(const std::filesystem::path& path);
+  using Durability = JournalDatabase::Durability;
+  // `location`: a SQLite file, or a PostgreSQL URL. Creates the file (and the tables) when
+  // needed; refuses a journal newer than this kestrel.
+  static core::Result<Journal> open(const std::string& location, Durability durability = Durability::Full);
+  // Access for status and control commands; fails if there is no journal at `location`.
+  static core::Result<Journal> open_existing(const std::string& location);
 
-  const std::filesystem::path& path() const { return db_.path(); }
+  // The file, or the URL without its password.
+  const std::string& name() const { return db_->name(); }
 
   // Runs.
   core::Status create_run(const JournalRun& run);
@@ -165,15 +166,20 @@ class Journal {
   core::Result<std::vector<JournalDecision>> decisions(const std::string& run_id);
 
  private:
-  explicit Journal(sqlite::Database db) : db_(std::move(db)) {}
+  explicit Journal(std::unique_ptr<JournalDatabase> db) : db_(std::move(db)) {}
+  static core::Result<std::unique_ptr<JournalDatabase>> connect(const std::string& location, Durability durability);
   core::Status migrate();
-  // A prepared statement kept for the journal's life (reset before it is returned).
-  core::Result<sqlite::Statement*> statement(std::string_view sql);
+  core::Result<std::vector<SqlRow>> query(std::string_view sql, std::initializer_list<SqlValue> params = {});
+  core::Status execute(std::string_view sql, std::initializer_list<SqlValue> params = {});
+  // Writes `insert` unless a row with the same key exists (found by `find`, which selects its
+  // fingerprint): then the stored fingerprint must equal `derived`.
+  core::Status put_verified(std::string_view what, const std::string& key, std::string_view find,
+                            std::initializer_list<SqlValue> find_params, const std::string& derived,
+                            std::string_view insert, std::initializer_list<SqlValue> insert_params);
   core::Status verify(std::string_view what, const std::string& key, const std::string& stored,
                       const std::string& derived) const;
 
-  sqlite::Database db_;
-  std::unordered_map<std::string, std::unique_ptr<sqlite::Statement>> statements_;
+  std::unique_ptr<JournalDatabase> db_;
   bool in_transaction_ = false;
 };
 

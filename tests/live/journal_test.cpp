@@ -1,10 +1,14 @@
 // The trading journal: versioned schema, all-or-nothing writes, and rows that a re-run must
-// reproduce rather than overwrite.
+// reproduce rather than overwrite — each test on SQLite and on PostgreSQL (the suite's
+// throwaway server, tests/support/postgres_server.sh).
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+
 #include "store/journal.hpp"
-#include "store/sqlite.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_postgres.hpp"
 
 namespace kestrel::testing {
 namespace {
@@ -21,9 +25,32 @@ store::JournalOrder an_order(std::int64_t id, double quantity) {
           .origin = "strategy", .quantity = quantity, .limit_price = 0, .stop_price = 0, .parent = 0};
 }
 
-TEST(Journal, ARerunRowIsCheckedNotWrittenTwice) {
-  TempDir dir;
-  auto journal = store::Journal::open(dir / "j.db");
+// A fresh journal location on one backend: a file in a temporary folder, or a new database.
+class JournalOn : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    location_ = GetParam() == "PostgreSQL" ? fresh_postgres_database() : (dir_ / "j.db").string();
+  }
+  const std::string& location() const { return location_; }
+  // The journal's database without the journal, to tamper with it as an older or newer kestrel would.
+  std::unique_ptr<store::JournalDatabase> raw() const {
+    auto db = GetParam() == "PostgreSQL"
+                  ? store::open_postgres_journal_database(location_, store::JournalDatabase::Durability::Full)
+                  : store::open_sqlite_journal_database(location_, store::JournalDatabase::Durability::Full);
+    if (!db) throw std::runtime_error(db.error().message);
+    return std::move(*db);
+  }
+
+ private:
+  TempDir dir_;
+  std::string location_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Backends, JournalOn, ::testing::Values("SQLite", "PostgreSQL"),
+                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
+
+TEST_P(JournalOn, ARerunRowIsCheckedNotWrittenTwice) {
+  auto journal = store::Journal::open(location());
   ASSERT_TRUE(journal) << journal.error().message;
   ASSERT_TRUE(journal->create_run(a_run("r1")));
   ASSERT_TRUE(journal->begin());
@@ -47,10 +74,9 @@ TEST(Journal, ARerunRowIsCheckedNotWrittenTwice) {
   EXPECT_EQ((*orders)[0].created_ns, 5);
 }
 
-TEST(Journal, AnUncommittedStepLeavesNothing) {
-  TempDir dir;
+TEST_P(JournalOn, AnUncommittedStepLeavesNothing) {
   {
-    auto journal = store::Journal::open(dir / "j.db");
+    auto journal = store::Journal::open(location());
     ASSERT_TRUE(journal);
     ASSERT_TRUE(journal->create_run(a_run("r1")));
     ASSERT_TRUE(journal->begin());
@@ -58,30 +84,27 @@ TEST(Journal, AnUncommittedStepLeavesNothing) {
     ASSERT_TRUE(journal->put_day("r1", {.date = core::Date::from_ymd(2019, 1, 2), .equity = 1, .cash = 1}));
     // Closed without commit, as a killed process would leave it.
   }
-  auto journal = store::Journal::open(dir / "j.db");
+  auto journal = store::Journal::open(location());
   ASSERT_TRUE(journal);
   EXPECT_TRUE(journal->orders("r1")->empty());
   EXPECT_TRUE(journal->days("r1")->empty());
 }
 
-TEST(Journal, SchemaIsVersionedAndANewerOneIsRefused) {
-  TempDir dir;
-  { ASSERT_TRUE(store::Journal::open(dir / "j.db")); }
-  {
-    auto db = store::sqlite::Database::open(dir / "j.db", store::sqlite::Database::Mode::ReadWriteCreate);
-    ASSERT_TRUE(db);
-    ASSERT_TRUE(db->exec("UPDATE journal_meta SET value = '99' WHERE key = 'schema_version'"));
-  }
-  auto journal = store::Journal::open(dir / "j.db");
+TEST_P(JournalOn, SchemaIsVersionedAndANewerOneIsRefused) {
+  // Nothing there yet: not a journal, and looking does not make one.
+  EXPECT_FALSE(store::Journal::open_existing(location()));
+  EXPECT_FALSE(store::Journal::open_existing(location()));
+  { ASSERT_TRUE(store::Journal::open(location())); }
+  { ASSERT_TRUE(store::Journal::open_existing(location())); }
+  ASSERT_TRUE(raw()->exec("UPDATE journal_meta SET value = '99' WHERE key = 'schema_version'"));
+  auto journal = store::Journal::open(location());
   ASSERT_FALSE(journal);
   EXPECT_NE(journal.error().message.find("journal schema v99 is newer than this kestrel"), std::string::npos)
       << journal.error().message;
-  EXPECT_FALSE(store::Journal::open_existing(dir / "missing.db"));
 }
 
-TEST(Journal, UnfinishedRunsAreFoundByModeConfigAndRange) {
-  TempDir dir;
-  auto journal = store::Journal::open(dir / "j.db");
+TEST_P(JournalOn, UnfinishedRunsAreFoundByModeConfigAndRange) {
+  auto journal = store::Journal::open(location());
   ASSERT_TRUE(journal);
   ASSERT_TRUE(journal->create_run(a_run("r1")));
   const auto range = std::pair{core::Date::from_ymd(2019, 1, 2), core::Date::from_ymd(2019, 12, 31)};
@@ -92,9 +115,8 @@ TEST(Journal, UnfinishedRunsAreFoundByModeConfigAndRange) {
   EXPECT_FALSE(*journal->unfinished_run("replay", "h1", range));
 }
 
-TEST(Journal, ControlsAreConsumedOnce) {
-  TempDir dir;
-  auto journal = store::Journal::open(dir / "j.db");
+TEST_P(JournalOn, ControlsAreConsumedOnce) {
+  auto journal = store::Journal::open(location());
   ASSERT_TRUE(journal);
   ASSERT_TRUE(journal->create_run(a_run("r1")));
   ASSERT_TRUE(journal->request_control("r1", "kill", "2026-11-27T10:00:00Z"));
@@ -104,6 +126,82 @@ TEST(Journal, ControlsAreConsumedOnce) {
   EXPECT_EQ((*pending)[0].action, "kill");
   ASSERT_TRUE(journal->consume_control((*pending)[0].id, "r1"));
   EXPECT_TRUE(journal->pending_controls("r1")->empty());
+}
+
+TEST_P(JournalOn, TheNewestRunIsTheLastCreatedEvenInTheSameSecond) {
+  auto journal = store::Journal::open(location());
+  ASSERT_TRUE(journal);
+  EXPECT_FALSE(*journal->latest_run());
+  for (const char* id : {"r-b", "r-a", "r-c"}) ASSERT_TRUE(journal->create_run(a_run(id)));
+  EXPECT_EQ((*journal->latest_run())->run_id, "r-c");
+  auto paper = a_run("p1");
+  paper.mode = "paper";
+  paper.last_date.reset();
+  ASSERT_TRUE(journal->create_run(paper));
+  auto found = *journal->unfinished_run("paper", "h1", std::nullopt);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->run_id, "p1");
+  EXPECT_FALSE(found->last_date);
+}
+
+// Amounts and nanosecond timestamps come back bit for bit: a 4-byte REAL column, or a
+// printed value that does not read back exactly, would move a re-run's fingerprint.
+TEST_P(JournalOn, NumbersReadBackExactly) {
+  auto journal = store::Journal::open(location());
+  ASSERT_TRUE(journal);
+  ASSERT_TRUE(journal->create_run(a_run("r1")));
+  const double awkward = 0.1 + 0.2;
+  const std::int64_t ns = 1'577'836'800'123'456'789;
+  ASSERT_TRUE(journal->begin());
+  auto order = an_order(1, awkward);
+  order.limit_price = 1.0 / 3.0;
+  order.stop_price = std::numeric_limits<double>::denorm_min();
+  order.created_ns = ns;
+  ASSERT_TRUE(journal->put_order("r1", order));
+  auto event = journal->put_event("r1", {.seq = 1, .order_id = 1, .client_order_id = "r1-1", .kind = "fill", .ts = ns,
+                                        .execution_id = "e1", .ticker = "AAPL", .side = "buy", .quantity = awkward,
+                                        .price = 157.123456789012, .commission = 1e-12, .reason = "it's \"quoted\"?"});
+  ASSERT_TRUE(event) << event.error().message;
+  ASSERT_TRUE(journal->put_prediction("r1", "m", {.date = order.date, .ticker = "AAPL", .score = -0.0123456789012345}));
+  ASSERT_TRUE(journal->commit());
+  auto read = journal->orders("r1");
+  ASSERT_TRUE(read) << read.error().message;
+  const auto orders = *read;
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(orders[0].quantity, awkward);
+  EXPECT_EQ(orders[0].limit_price, 1.0 / 3.0);
+  EXPECT_EQ(orders[0].stop_price, std::numeric_limits<double>::denorm_min());
+  EXPECT_EQ(orders[0].created_ns, ns);
+  const auto events = *journal->events("r1");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].ts, ns);
+  EXPECT_EQ(events[0].price, 157.123456789012);
+  EXPECT_EQ(events[0].commission, 1e-12);
+  EXPECT_EQ(events[0].reason, "it's \"quoted\"?");
+  EXPECT_EQ((*journal->predictions("r1", order.date))[0].score, -0.0123456789012345);
+  // And the re-derived rows still match their fingerprints.
+  ASSERT_TRUE(journal->begin());
+  EXPECT_TRUE(journal->put_order("r1", orders[0]));
+  EXPECT_TRUE(journal->put_event("r1", events[0]));
+  journal->rollback();
+}
+
+TEST(JournalLocation, PostgresPasswordsNeverAppearInMessages) {
+  EXPECT_TRUE(store::is_postgres_location("postgresql://h/db"));
+  EXPECT_TRUE(store::is_postgres_location("postgres://h/db"));
+  EXPECT_FALSE(store::is_postgres_location("/var/lib/kestrel/journal.db"));
+  EXPECT_EQ(store::redacted_location("postgresql://kestrel:s3cret@db.local:5433/trading"),
+            "postgresql://kestrel:***@db.local:5433/trading");
+  EXPECT_EQ(store::redacted_location("postgresql://db.local/trading?user=k&password=s3cret&sslmode=require"),
+            "postgresql://db.local/trading?user=k&password=***&sslmode=require");
+  EXPECT_EQ(store::redacted_location("postgresql://kestrel@db.local/trading"), "postgresql://kestrel@db.local/trading");
+  // A server that is not there: the error names the database, not its password.
+  auto journal = store::Journal::open("postgresql://kestrel:s3cret@127.0.0.1:1/trading?connect_timeout=2");
+  ASSERT_FALSE(journal);
+  EXPECT_EQ(journal.error().message.find("s3cret"), std::string::npos) << journal.error().message;
+  EXPECT_NE(journal.error().message.find("postgresql://kestrel:***@127.0.0.1:1/trading"), std::string::npos)
+      << journal.error().message;
+  EXPECT_NE(journal.error().message.find("cannot connect to PostgreSQL"), std::string::npos) << journal.error().message;
 }
 
 }  // namespace

@@ -31,13 +31,8 @@ std::string fingerprint(const JournalDecision& d) {
   return fmt::format("{}|{}|{}|{}", d.seq, d.date.days(), d.kind, d.detail);
 }
 
-core::Result<std::unique_ptr<JournalDatabase>> Journal::connect(const std::string& location, Durability durability) {
-  return is_postgres_location(location) ? open_postgres_journal_database(location, durability)
-                                        : open_sqlite_journal_database(location, durability);
-}
-
 core::Result<Journal> Journal::open(const std::string& location, Durability durability) {
-  auto db = connect(location, durability);
+  auto db = open_journal_database(location, durability);
   if (!db) return std::unexpected(db.error());
   Journal journal(std::move(*db));
   if (auto s = journal.migrate(); !s) return std::unexpected(s.error());
@@ -49,7 +44,7 @@ core::Result<Journal> Journal::open_existing(const std::string& location) {
   if (!is_postgres_location(location) && !std::filesystem::exists(location, ec)) {
     return core::fail_as(core::ErrorKind::NotFound, "{}: no such journal", location);
   }
-  auto db = connect(location, Durability::Full);
+  auto db = open_journal_database(location, Durability::Full);
   if (!db) return std::unexpected(db.error());
   Journal journal(std::move(*db));
   auto version = journal.query("SELECT value FROM journal_meta WHERE key = 'schema_version'");

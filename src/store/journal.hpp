@@ -167,7 +167,6 @@ class Journal {
 
  private:
   explicit Journal(std::unique_ptr<JournalDatabase> db) : db_(std::move(db)) {}
-  static core::Result<std::unique_ptr<JournalDatabase>> connect(const std::string& location, Durability durability);
   core::Status migrate();
   core::Result<std::vector<SqlRow>> query(std::string_view sql, std::initializer_list<SqlValue> params = {});
   core::Status execute(std::string_view sql, std::initializer_list<SqlValue> params = {});

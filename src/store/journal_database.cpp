@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include <fmt/format.h>
+
 namespace kestrel::store {
 
 std::int64_t SqlRow::int64(std::size_t col) const {
@@ -32,8 +34,14 @@ std::string SqlRow::text(std::size_t col) const {
   const SqlValue& v = values.at(col);
   if (const auto* s = std::get_if<std::string>(&v)) return *s;
   if (const auto* n = std::get_if<std::int64_t>(&v)) return std::to_string(*n);
-  if (const auto* d = std::get_if<double>(&v)) return std::to_string(*d);
+  if (const auto* d = std::get_if<double>(&v)) return fmt::format("{}", *d);  // reads back exactly
   return {};
+}
+
+core::Result<std::unique_ptr<JournalDatabase>> open_journal_database(const std::string& location,
+                                                                   JournalDatabase::Durability durability) {
+  return is_postgres_location(location) ? open_postgres_journal_database(location, durability)
+                                        : open_sqlite_journal_database(location, durability);
 }
 
 bool is_postgres_location(std::string_view location) {

@@ -58,7 +58,10 @@ bool is_postgres_location(std::string_view location);
 // The location for messages and logs: a URL's password replaced by "***".
 std::string redacted_location(std::string_view location);
 
-// Opens (creating a SQLite file when needed) the database at `location`.
+// Opens (creating a SQLite file when needed) the database at `location`: a PostgreSQL URL or
+// a SQLite file.
+core::Result<std::unique_ptr<JournalDatabase>> open_journal_database(const std::string& location,
+                                                                   JournalDatabase::Durability durability);
 core::Result<std::unique_ptr<JournalDatabase>> open_sqlite_journal_database(const std::string& path,
                                                                           JournalDatabase::Durability durability);
 core::Result<std::unique_ptr<JournalDatabase>> open_postgres_journal_database(const std::string& url,

@@ -34,9 +34,7 @@ class JournalOn : public ::testing::TestWithParam<std::string> {
   const std::string& location() const { return location_; }
   // The journal's database without the journal, to tamper with it as an older or newer kestrel would.
   std::unique_ptr<store::JournalDatabase> raw() const {
-    auto db = GetParam() == "PostgreSQL"
-                  ? store::open_postgres_journal_database(location_, store::JournalDatabase::Durability::Full)
-                  : store::open_sqlite_journal_database(location_, store::JournalDatabase::Durability::Full);
+    auto db = store::open_journal_database(location_, store::JournalDatabase::Durability::Full);
     if (!db) throw std::runtime_error(db.error().message);
     return std::move(*db);
   }

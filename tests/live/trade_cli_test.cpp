@@ -20,6 +20,7 @@
 #include "store/journal.hpp"
 #include "store/sqlite.hpp"
 #include "support/run_command.hpp"
+#include "support/test_postgres.hpp"
 #include "support/temp_dir.hpp"
 
 namespace kestrel::testing {
@@ -96,17 +97,25 @@ std::string normalise_ids(const std::string& text) {
   return std::regex_replace(text, id, "#$2");
 }
 
-std::string replay_cmd(const std::filesystem::path& config, const std::filesystem::path& journal,
-                       const std::string& more = "") {
-  return kExe + " -q trade replay --config " + config.string() + " --from 2018-01-02 --to 2019-12-31 --db " +
-         journal.string() + " " + more;
+// `journal`: a SQLite file or a PostgreSQL URL (quoted: it holds '&').
+std::string replay_cmd(const std::filesystem::path& config, const std::string& journal, const std::string& more = "") {
+  return kExe + " -q trade replay --config " + config.string() + " --from 2018-01-02 --to 2019-12-31 --db '" +
+         journal + "' " + more;
+}
+
+// The database behind a journal (SQLite or PostgreSQL), for reading what a node wrote.
+std::unique_ptr<store::JournalDatabase> journal_database(const std::string& location) {
+  auto db = store::open_journal_database(location, store::JournalDatabase::Durability::Normal);
+  EXPECT_TRUE(db) << db.error().message;
+  return db ? std::move(*db) : nullptr;
 }
 
 // Every journal table a run writes, as text with the run id taken out: what "the same
-// journal" means (process starts, with their wall-clock times and pids, are left out).
-std::string journal_text(const std::filesystem::path& path) {
-  auto db = store::sqlite::Database::open(path, store::sqlite::Database::Mode::ReadOnly);
-  EXPECT_TRUE(db);
+// journal" means (process starts, with their wall-clock times and pids, are left out). The
+// text is the same for the same rows in SQLite and in PostgreSQL.
+std::string journal_text(const std::string& location) {
+  auto db = journal_database(location);
+  if (!db) return "";
   std::string out;
   for (const char* sql : {
            "SELECT order_id, client_order_id, date, created_ns, ticker, side, type, tif, tag, origin, quantity, "
@@ -119,16 +128,14 @@ std::string journal_text(const std::filesystem::path& path) {
            "SELECT date, ticker, model, score FROM predictions ORDER BY date, ticker",
            "SELECT seq, date, kind, detail FROM decisions ORDER BY seq",
            "SELECT mode, name, config_hash, first_date, last_date, finished FROM runs"}) {
-    auto stmt = db->prepare(sql);
+    auto rows = db->query(sql, {});
     out += std::string(sql) + "\n";
-    if (!stmt) {  // a journal backed up before its tables were made
+    if (!rows) {  // a journal backed up before its tables were made
       out += "no such table\n";
       continue;
     }
-    for (;;) {
-      auto row = stmt->step();
-      if (!row || !*row) break;
-      for (int c = 0; c < stmt->columns(); ++c) out += stmt->text(c) + "|";
+    for (const store::SqlRow& row : *rows) {
+      for (std::size_t c = 0; c < row.values.size(); ++c) out += row.text(c) + "|";
       out += "\n";
     }
   }
@@ -185,46 +192,35 @@ TEST(TradeParity, ModelReplayEqualsBacktestOfTheSameConfig) {
   EXPECT_EQ(journal->days(run.run_id)->size(), 503u);
 }
 
-TEST(TradeRestart, KilledAtRandomPointsAndRestartedEndsWithTheSameJournal) {
-  TempDir dir;
-  write_file(dir / "paper.toml", paper_config(dir.path()));
-  const auto whole = run_command(replay_cmd(dir / "paper.toml", dir / "whole.db"));
-  ASSERT_EQ(whole.exit_code, 0) << whole.output;
-  const std::string expected = journal_text(dir / "whole.db");
-
-  // Kill points: journal commits drawn at random (the seed is printed to reproduce a failure),
-  // then external SIGKILLs after random delays, then a run to the end.
-  const auto seed = static_cast<unsigned>(std::random_device{}());
-  std::mt19937 rng(seed);
-  SCOPED_TRACE("seed " + std::to_string(seed));
+// Runs the replay of `config` into `journal`, killed with SIGKILL at `commit_kills` journal
+// commits drawn at random and by `external_kills` SIGKILLs from outside (once the journal holds
+// a random number of sessions more than it did, wherever the node is in its day), each time
+// restarted; then runs it to the end and returns that last run.
+CommandResult killed_and_restarted(const std::filesystem::path& config, const std::string& journal, std::mt19937& rng,
+                                   int commit_kills, int external_kills) {
   std::vector<int> points;
   std::uniform_int_distribution<int> commit(2, 800);  // a whole run makes more than 1,000 commits
-  for (int k = 0; k < 4; ++k) points.push_back(commit(rng));
+  for (int k = 0; k < commit_kills; ++k) points.push_back(commit(rng));
   std::sort(points.begin(), points.end());
   int killed = 0;
   for (int point : points) {
-    const auto r = run_command(replay_cmd(dir / "paper.toml", dir / "restarted.db",
-                                          "--crash-after-commits " + std::to_string(point)));
+    const auto r = run_command(replay_cmd(config, journal, "--crash-after-commits " + std::to_string(point)));
     if (r.exit_code != 0) ++killed;
   }
-  EXPECT_GE(killed, 1);
-  // External kills: SIGKILL once the journal holds a random number of sessions more than it
-  // did, wherever the node is in its day at that moment.
+  EXPECT_GE(killed, std::min(commit_kills, 1));
   auto journaled_days = [&] {
-    auto db = store::sqlite::Database::open(dir / "restarted.db", store::sqlite::Database::Mode::ReadOnly);
+    auto db = store::open_journal_database(journal, store::JournalDatabase::Durability::Normal);
     if (!db) return std::int64_t{0};
-    auto count = db->prepare("SELECT COUNT(*) FROM days");
-    if (!count) return std::int64_t{0};
-    auto row = count->step();
-    return row && *row ? count->int64(0) : std::int64_t{0};
+    auto rows = (*db)->query("SELECT COUNT(*) FROM days", {});
+    return rows && !rows->empty() ? rows->front().int64(0) : std::int64_t{0};
   };
   std::uniform_int_distribution<int> more_days(10, 60);
-  for (int k = 0; k < 2; ++k) {
+  for (int k = 0; k < external_kills; ++k) {
     const std::int64_t target = journaled_days() + more_days(rng);
     const pid_t pid = fork();
-    ASSERT_GE(pid, 0);
+    EXPECT_GE(pid, 0);
     if (pid == 0) {
-      const std::string cmd = replay_cmd(dir / "paper.toml", dir / "restarted.db") + " > /dev/null 2>&1";
+      const std::string cmd = replay_cmd(config, journal) + " > /dev/null 2>&1";
       execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
@@ -240,18 +236,61 @@ TEST(TradeRestart, KilledAtRandomPointsAndRestartedEndsWithTheSameJournal) {
       EXPECT_TRUE(WIFSIGNALED(status)) << "the replay ended before the kill";
     }
   }
-  const auto last = run_command(replay_cmd(dir / "paper.toml", dir / "restarted.db"));
+  return run_command(replay_cmd(config, journal));
+}
+
+// One run, several starts.
+void expect_one_run_started(const std::string& journal, std::int64_t at_least) {
+  auto db = journal_database(journal);
+  ASSERT_TRUE(db);
+  auto starts = db->query("SELECT COUNT(*), COUNT(DISTINCT run_id) FROM run_starts", {});
+  ASSERT_TRUE(starts && starts->size() == 1);
+  EXPECT_GE(starts->front().int64(0), at_least);
+  EXPECT_EQ(starts->front().int64(1), 1);
+}
+
+TEST(TradeRestart, KilledAtRandomPointsAndRestartedEndsWithTheSameJournal) {
+  TempDir dir;
+  write_file(dir / "paper.toml", paper_config(dir.path()));
+  const auto whole = run_command(replay_cmd(dir / "paper.toml", (dir / "whole.db").string()));
+  ASSERT_EQ(whole.exit_code, 0) << whole.output;
+  const std::string expected = journal_text((dir / "whole.db").string());
+
+  const auto seed = static_cast<unsigned>(std::random_device{}());
+  std::mt19937 rng(seed);
+  SCOPED_TRACE("seed " + std::to_string(seed));  // to reproduce a failure
+  const std::string restarted = (dir / "restarted.db").string();
+  const auto last = killed_and_restarted(dir / "paper.toml", restarted, rng, 4, 2);
   ASSERT_EQ(last.exit_code, 0) << last.output;
   EXPECT_NE(last.output.find("(resumed)"), std::string::npos) << last.output;
-  const std::string got = journal_text(dir / "restarted.db");
+  const std::string got = journal_text(restarted);
   ASSERT_EQ(got.size(), expected.size());
   EXPECT_TRUE(got == expected) << "the restarted run's journal differs from the uninterrupted one";
-  // One run, several starts.
-  auto db = store::sqlite::Database::open(dir / "restarted.db", store::sqlite::Database::Mode::ReadOnly);
-  auto starts = db->prepare("SELECT COUNT(*), COUNT(DISTINCT run_id) FROM run_starts");
-  ASSERT_TRUE(starts && *starts->step());
-  EXPECT_GE(starts->int64(0), 3);
-  EXPECT_EQ(starts->int64(1), 1);
+  expect_one_run_started(restarted, 3);
+}
+
+// The same on PostgreSQL: killed and restarted, the node ends with exactly the journal an
+// uninterrupted run writes to SQLite — row for row, to the last digit.
+TEST(TradeRestart, OnPostgreSQLKilledAndRestartedEndsWithTheSQLiteJournal) {
+  TempDir dir;
+  write_file(dir / "paper.toml", paper_config(dir.path()));
+  const auto whole = run_command(replay_cmd(dir / "paper.toml", (dir / "whole.db").string()));
+  ASSERT_EQ(whole.exit_code, 0) << whole.output;
+  const std::string expected = journal_text((dir / "whole.db").string());
+
+  const auto seed = static_cast<unsigned>(std::random_device{}());
+  std::mt19937 rng(seed);
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  const std::string journal = fresh_postgres_database();
+  const auto last = killed_and_restarted(dir / "paper.toml", journal, rng, 2, 1);
+  ASSERT_EQ(last.exit_code, 0) << last.output;
+  EXPECT_NE(last.output.find("(resumed)"), std::string::npos) << last.output;
+  EXPECT_EQ(first_difference(journal_text(journal), expected), "");
+  expect_one_run_started(journal, 2);
+  // Status and controls read the same journal.
+  const auto status = run_command(kExe + " trade status --db '" + journal + "'");
+  ASSERT_EQ(status.exit_code, 0) << status.output;
+  EXPECT_NE(status.output.find("503 sessions"), std::string::npos) << status.output;
 }
 
 TEST(TradeKillSwitch, KillFlattensAndStaysHaltedAcrossRestartsUntilResumed) {

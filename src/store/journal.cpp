@@ -113,10 +113,14 @@ core::Status Journal::verify(std::string_view what, const std::string& key, cons
 core::Status Journal::put_verified(std::string_view what, const std::string& key, std::string_view find,
                                    std::initializer_list<SqlValue> find_params, const std::string& derived,
                                    std::string_view insert, std::initializer_list<SqlValue> insert_params) {
+  // New rows (the usual case) take one statement; a row already there is read back and compared.
+  auto inserted = query(fmt::format("{} ON CONFLICT DO NOTHING RETURNING 1", insert), insert_params);
+  if (!inserted) return std::unexpected(inserted.error());
+  if (!inserted->empty()) return {};
   auto existing = query(find, find_params);
   if (!existing) return std::unexpected(existing.error());
-  if (!existing->empty()) return verify(what, key, existing->front().text(0), derived);
-  return execute(insert, insert_params);
+  if (existing->empty()) return core::fail("{}: the journal's {} {} is neither new nor there", name(), what, key);
+  return verify(what, key, existing->front().text(0), derived);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -179,14 +179,19 @@ class PostgresJournalDatabase final : public JournalDatabase {
       }
       values[i] = text[i].c_str();
     }
-    auto it = translated_.find(std::string(sql));
-    if (it == translated_.end()) it = translated_.emplace(std::string(sql), numbered_placeholders(sql)).first;
-    const std::string& statement = it->second;
-
     std::vector<SqlRow> rows;
     auto status = guarded([&]() -> core::Status {
+      // Each statement is prepared once per connection: parsed and planned once, not per row.
+      auto it = prepared_.find(std::string(sql));
+      if (it == prepared_.end()) {
+        const std::string name = fmt::format("k{}", prepared_.size());
+        connection_->prepare(name, numbered_placeholders(sql));
+        it = prepared_.emplace(std::string(sql), name).first;
+      }
+      const std::string& statement = it->second;
+
       const auto run = [&](pqxx::transaction_base& tx) {
-        return tx.exec_params(statement, pqxx::prepare::make_dynamic_params(values));
+        return tx.exec_prepared(statement, pqxx::prepare::make_dynamic_params(values));
       };
       pqxx::result result;
       if (transaction_) {
@@ -277,7 +282,7 @@ class PostgresJournalDatabase final : public JournalDatabase {
   std::unique_ptr<pqxx::connection> connection_;
   std::unique_ptr<pqxx::work> transaction_;
   std::string name_;
-  std::unordered_map<std::string, std::string> translated_;
+  std::unordered_map<std::string, std::string> prepared_;  // SQL → prepared statement name
 };
 
 }  // namespace

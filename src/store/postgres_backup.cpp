@@ -1,0 +1,171 @@
+#include "store/postgres_backup.hpp"
+
+#include <cctype>
+#include <chrono>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include "core/subprocess.hpp"
+#include "store/journal_database.hpp"
+
+namespace kestrel::store {
+namespace {
+
+std::string utc_stamp() {
+  const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  const auto seconds = std::chrono::time_point_cast<std::chrono::seconds>(now);
+  return fmt::format("{:%Y%m%d-%H%M%S}.{:03}", seconds, (now - seconds).count());
+}
+
+std::string percent_decoded(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+// A URL split into what may be shown (on a command line) and its password.
+struct Connection {
+  std::string url;       // without the password
+  std::string password;  // decoded; empty when none
+  std::string database;  // for file names
+};
+
+Connection split(const std::string& url) {
+  Connection c{url, "", ""};
+  const std::size_t start = url.find("://") + 3;
+  const std::size_t slash = url.find('/', start);
+  const std::size_t at = url.find('@', start);
+  if (at != std::string::npos && (slash == std::string::npos || at < slash)) {
+    const std::size_t colon = url.find(':', start);
+    if (colon != std::string::npos && colon < at) {
+      c.password = percent_decoded(std::string_view(url).substr(colon + 1, at - colon - 1));
+      c.url = url.substr(0, colon) + url.substr(at);
+    }
+  }
+  for (const std::string_view key : {"?password=", "&password="}) {
+    if (const std::size_t p = c.url.find(key); p != std::string::npos) {
+      const std::size_t value = p + key.size();
+      const std::size_t end = c.url.find('&', value);
+      c.password = percent_decoded(std::string_view(c.url).substr(value, end == std::string::npos ? std::string::npos
+                                                                                                  : end - value));
+      // Drop "password=…" and the separator that joined it.
+      const std::size_t erase_from = key[0] == '?' ? p + 1 : p;
+      const std::size_t erase_to = end == std::string::npos ? c.url.size() : (key[0] == '?' ? end + 1 : end);
+      c.url.erase(erase_from, erase_to - erase_from);
+      if (c.url.ends_with('?')) c.url.pop_back();
+    }
+  }
+  const std::size_t path = c.url.find('/', start);
+  if (path != std::string::npos) {
+    const std::size_t end = c.url.find('?', path);
+    c.database = c.url.substr(path + 1, end == std::string::npos ? std::string::npos : end - path - 1);
+  }
+  if (c.database.empty()) c.database = "journal";
+  return c;
+}
+
+// Runs a PostgreSQL tool; its output in the error when it fails. The password goes in the
+// child's environment only.
+core::Status run_tool(const std::vector<std::string>& argv, const Connection& c, const std::string& what) {
+  std::vector<std::pair<std::string, std::string>> env;
+  if (!c.password.empty()) env.emplace_back("PGPASSWORD", c.password);
+  auto r = core::run_program(argv, env);
+  if (!r) return std::unexpected(r.error());
+  if (r->exit_code != 0) {
+    std::string output = r->output;
+    while (!output.empty() && (output.back() == '\n' || output.back() == ' ')) output.pop_back();
+    if (r->exit_code == 127 && output.find("cannot run") != std::string::npos) {
+      output += " (install the postgresql-client package)";
+    }
+    return core::fail_as(core::ErrorKind::Io, "{}: {} failed (exit {}): {}", what, argv[0], r->exit_code, output);
+  }
+  return {};
+}
+
+core::Status check_archive(const std::filesystem::path& file) {
+  if (!std::filesystem::is_regular_file(file)) {
+    return core::fail_as(core::ErrorKind::NotFound, "{}: no such file", file.string());
+  }
+  // Reads every block of the archive (as a restore would), not only its table of contents.
+  return run_tool({"pg_restore", "--file=/dev/null", file.string()}, Connection{}, file.string());
+}
+
+core::Result<BackupResult> dump(const std::string& url, const std::filesystem::path& dir, const std::string& suffix) {
+  const Connection c = split(url);
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    const auto parent = dir.has_parent_path() ? dir.parent_path() : std::filesystem::path(".");
+    if (!std::filesystem::is_directory(parent, ec)) {
+      return core::fail_as(core::ErrorKind::Io, "{}: the folder {} does not exist (create it first)", dir.string(),
+                           parent.string());
+    }
+    if (!std::filesystem::create_directory(dir, ec) && ec) {
+      return core::fail_as(core::ErrorKind::Io, "{}: cannot create it: {}", dir.string(), ec.message());
+    }
+  }
+  BackupResult result;
+  result.file = dir / fmt::format("{}{}-{}.pgdump", c.database, suffix, utc_stamp());
+  if (std::filesystem::exists(result.file)) {
+    return core::fail_as(core::ErrorKind::Config, "{}: already exists", result.file.string());
+  }
+  const auto partial = std::filesystem::path(result.file.string() + ".partial");
+  std::filesystem::remove(partial, ec);
+  auto done = run_tool({"pg_dump", "--format=custom", "--no-password", "--file=" + partial.string(), "--dbname=" + c.url},
+                       c, redacted_location(url));
+  if (done) done = check_archive(partial);
+  if (!done) {
+    std::filesystem::remove(partial, ec);
+    return std::unexpected(done.error());
+  }
+  std::filesystem::rename(partial, result.file, ec);
+  if (ec) return core::fail_as(core::ErrorKind::Io, "{}: cannot rename into place: {}", result.file.string(), ec.message());
+  result.bytes = std::filesystem::file_size(result.file);
+  return result;
+}
+
+}  // namespace
+
+core::Result<BackupResult> backup_postgres(const std::string& url, const std::filesystem::path& dir) {
+  return dump(url, dir, "");
+}
+
+core::Result<std::filesystem::path> restore_postgres(const std::filesystem::path& backup, const std::string& url,
+                                                     bool replace) {
+  if (auto s = check_archive(backup); !s) return std::unexpected(s.error());
+  auto db = open_postgres_journal_database(url, JournalDatabase::Durability::Full);
+  if (!db) return std::unexpected(db.error());
+  auto tables = (*db)->query("SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema()", {});
+  if (!tables) return std::unexpected(tables.error());
+  db->reset();  // the restore must not wait for this connection
+  std::filesystem::path saved;
+  if (tables->front().int64(0) > 0) {
+    if (!replace) {
+      return core::fail_as(core::ErrorKind::Config,
+                           "{}: holds tables; add --replace to restore over it (its content is saved first)",
+                           redacted_location(url));
+    }
+    const auto folder = backup.has_parent_path() ? backup.parent_path() : std::filesystem::path(".");
+    auto before = dump(url, folder, "-before-restore");
+    if (!before) return std::unexpected(before.error());
+    saved = before->file;
+  }
+  const Connection c = split(url);
+  if (auto s = run_tool({"pg_restore", "--clean", "--if-exists", "--single-transaction", "--exit-on-error",
+                         "--no-owner", "--no-privileges", "--no-password", "--dbname=" + c.url, backup.string()},
+                        c, redacted_location(url));
+      !s) {
+    return std::unexpected(s.error());
+  }
+  return saved;
+}
+
+}  // namespace kestrel::store

@@ -208,6 +208,13 @@ void add_trade_commands(CLI::App& app, const GlobalOptions& global) {
   add_common(resume, false);
   resume->add_option("--run", args->run_id, "A run id (default: the newest run)");
   resume->callback([&global, args] { request(global, *args, "resume"); });
+
+  CLI::App* adopt = trade->add_subcommand(
+      "adopt", "After a reconciliation halt you have looked into: at its next start the node books the broker's "
+               "positions and cash as its own (journaled as reconcile:adopt) and lifts that halt.");
+  add_common(adopt, false);
+  adopt->add_option("--run", args->run_id, "A run id (default: the newest run)");
+  adopt->callback([&global, args] { request(global, *args, "adopt"); });
 }
 
 }  // namespace kestrel::app

@@ -92,16 +92,20 @@ core::Result<NodeStatus> read_status(store::Journal& journal, const std::string&
 
   auto decisions = journal.decisions(id);
   if (!decisions) return std::unexpected(decisions.error());
+  bool reconciliation_halt = false;  // lifted by an adoption of the broker's state too
   for (const auto& d : *decisions) {
     if (d.kind == "control:kill" || d.kind == "control:kill_flatten" || d.kind == "risk:drawdown_halt" ||
         d.kind == "reconcile:mismatch") {
       status.halted = true;
       status.halt_reason = fmt::format("{} on {}: {}", d.kind, d.date.to_string(), d.detail);
-    } else if (d.kind == "control:resume" || d.kind == "risk:resumed") {
+      reconciliation_halt = d.kind == "reconcile:mismatch";
+    } else if (d.kind == "control:resume" || d.kind == "risk:resumed" ||
+               (d.kind == "reconcile:adopt" && reconciliation_halt)) {
       status.halted = false;
       status.halt_reason.clear();
+      reconciliation_halt = false;
     }
-    if (d.kind.starts_with("risk:")) status.recent_risk_events.push_back(d);
+    if (d.kind.starts_with("risk:") || d.kind.starts_with("reconcile:")) status.recent_risk_events.push_back(d);
   }
   if (status.recent_risk_events.size() > 5) {
     status.recent_risk_events.erase(status.recent_risk_events.begin(), status.recent_risk_events.end() - 5);

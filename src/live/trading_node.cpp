@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cmath>
 #include <cstdlib>
@@ -37,6 +38,8 @@ std::string iso_time(core::UnixNanos t) {
 namespace {
 
 constexpr const char* kFeeDecision = "cash:fee";
+constexpr const char* kMismatchDecision = "reconcile:mismatch";
+constexpr const char* kAdoptDecision = "reconcile:adopt";
 
 // Keys from the environment (Alpaca's own variable names) or a file outside the repository.
 core::Result<adapters::AlpacaSettings> alpaca_settings(const backtest::BacktestConfig& config) {
@@ -229,8 +232,8 @@ core::Status TradingNode::set_up(std::size_t first_session) {
   auto decisions = journal_.decisions(run_.run_id);
   if (!decisions) return std::unexpected(decisions.error());
   for (auto& d : *decisions) {
-    if (d.kind == kFeeDecision) {
-      journaled_fees_.emplace(d.seq, d);
+    if (d.kind == kFeeDecision || d.kind == kMismatchDecision || d.kind == kAdoptDecision) {
+      journaled_broker_.emplace(d.seq, d);
     } else if (d.kind.starts_with("control:")) {
       journaled_controls_.push_back(std::move(d));
     }
@@ -261,7 +264,7 @@ core::Status TradingNode::finish_recovery() {
   pump_and_process();
   if (auto s = writer_->checkpoint(); !s) return s;
   if (last_session_) {
-    if (auto s = replay_journaled_controls(panel_->dates()[*last_session_]); !s) return s;
+    if (auto s = replay_journaled_decisions(panel_->dates()[*last_session_]); !s) return s;
   }
   if (!caught_up()) {
     return core::fail("journal: the re-run stopped short of the journal's end ({} of {} order events, {} of {} "
@@ -297,23 +300,8 @@ core::Status TradingNode::take_over_from_journal() {
 // they were first booked (they are the next decisions the journal holds); only a node that has
 // reproduced every journaled decision asks the broker for fees after the last one booked.
 core::Status TradingNode::book_broker_fees(core::Date date) {
-  while (writer_->decisions_written() < journaled_.decisions) {
-    const auto it = journaled_fees_.find(writer_->next_decision_seq());
-    if (it == journaled_fees_.end()) return {};  // the journal goes on with something else here
-    const store::JournalDecision& d = it->second;
-    // "<activity id> <amount> <symbol> <description>"
-    const auto space = d.detail.find(' ');
-    const std::string amount_text =
-        space == std::string::npos ? std::string() : d.detail.substr(space + 1, d.detail.find(' ', space + 1) - space - 1);
-    char* end = nullptr;
-    const double amount = std::strtod(amount_text.c_str(), &end);
-    if (amount_text.empty() || end != amount_text.c_str() + amount_text.size()) {
-      return core::fail("journal: decision {} ('{}') is not a fee booking the node can read", d.seq, d.detail);
-    }
-    kernel_->book_cash(core::Money::round(amount));
-    last_fee_id_ = d.detail.substr(0, space);
-    writer_->decision(d.date, kFeeDecision, d.detail);
-  }
+  if (auto s = replay_journaled_decisions(date); !s) return s;
+  if (writer_->decisions_written() < journaled_.decisions) return {};  // the journal goes on with something else here
   auto fees = broker_->fees_after(last_fee_id_);
   if (!fees) return core::fail("{}: the account's fee activities: {}", broker_->name(), fees.error().message);
   for (const auto& fee : *fees) {
@@ -350,21 +338,55 @@ core::Status TradingNode::reconcile() {
   if (cash_gap > 0.01) {
     differences.push_back(fmt::format("cash: journal {:.2f}, broker {:.2f}", book.cash().to_double(), account->cash.to_double()));
   }
+  // An operator's request to adopt the broker's state (`kestrel trade adopt`), if any.
+  auto pending = journal_.pending_controls(run_.run_id);
+  if (!pending) return std::unexpected(pending.error());
+  std::optional<store::JournalControl> adopt;
+  for (const auto& c : *pending) {
+    if (c.action == "adopt") adopt = c;
+  }
+  const core::Date date = panel_->dates()[kernel_->session()];
   if (differences.empty()) {
     log(fmt::format("reconciled with {}: {} positions and the cash agree", broker_->name(), instruments.size()));
+    if (adopt) {
+      log("adopt: nothing to adopt, the journal agrees with the broker");
+      if (auto s = journal_.consume_control(adopt->id, run_.run_id); !s) return s;
+    }
     return {};
   }
   std::string list;
   for (const auto& d : differences) list += (list.empty() ? "" : "; ") + d;
-  const core::Date date = panel_->dates()[kernel_->session()];
-  writer_->decision(date, "reconcile:mismatch", list);
+  if (adopt) {
+    BrokerAdoption adoption;
+    for (std::uint32_t i : instruments) {
+      const core::Quantity ours = book.position(i).quantity;
+      const core::Quantity theirs = at_broker.contains(i) ? at_broker[i] : 0;
+      if (ours == theirs) continue;
+      double price = book.position(i).last_price.to_double();
+      for (const auto& p : *positions) {
+        if (p.instrument == i && p.quantity != 0) price = p.cost.to_double() / static_cast<double>(p.quantity);
+      }
+      adoption.holdings.push_back({.ticker = panel_->tickers()[i], .quantity = theirs, .price = price});
+    }
+    adoption.cash = account->cash.to_double();
+    adoption.note = fmt::format("requested at {} (kestrel trade adopt)", adopt->requested_at);
+    writer_->decision(date, kAdoptDecision, adoption.to_text());
+    if (auto s = apply_adoption(adoption); !s) return s;
+    if (auto s = journal_.consume_control(adopt->id, run_.run_id); !s) return s;  // in the same transaction
+    if (auto s = writer_->checkpoint(); !s) return s;
+    log(fmt::format("adopted {}'s state, as requested: was {}; now {}", broker_->name(), list, adoption.to_text()));
+    return fail_if_error();
+  }
+  writer_->decision(date, kMismatchDecision, list);
   kernel_->engage_kill_switch("reconciliation: " + list, false);
   halted_ = true;
+  halted_by_reconciliation_ = true;
   if (auto s = writer_->checkpoint(); !s) return s;
   return core::fail_as(core::ErrorKind::Internal,
                        "reconciliation with {} failed — trading halted: {}. Find the cause (an order placed by hand, a "
-                       "fill the journal missed, a dividend or split), then start a new run (a new journal) from the "
-                       "broker's state: a journal never adopts it silently.",
+                       "fill the journal missed, a dividend or split). Then either undo it at the broker, or adopt the "
+                       "broker's positions and cash into this run with `kestrel trade adopt` and start the node again: "
+                       "a journal never adopts them silently.",
                        broker_->name(), list);
 }
 
@@ -427,7 +449,7 @@ core::Status TradingNode::run_day(std::size_t t) {
                     session.cancelled, session.expired, session.rejected, p.equity().to_double(), p.cash().to_double(),
                     p.held().size(), close.sent));
   }
-  if (auto s = replay_journaled_controls(date); !s) return s;
+  if (auto s = replay_journaled_decisions(date); !s) return s;
   if (recovering_ && !taken_over_ && caught_up()) {
     if (auto s = take_over_from_journal(); !s) return s;
   }
@@ -455,10 +477,12 @@ core::Status TradingNode::apply_control(const std::string& action, const std::st
     }
     kernel_->engage_kill_switch(detail, action == "kill_flatten");
     halted_ = true;
+    halted_by_reconciliation_ = false;  // now the operator's halt: only resume lifts it
     log(fmt::format("kill switch engaged ({}){}", detail, action == "kill_flatten" ? ": flattening at the next open" : ""));
   } else if (action == "resume") {
     kernel_->resume(detail);
     halted_ = false;
+    halted_by_reconciliation_ = false;
     log(fmt::format("resumed ({})", detail));
   } else {
     return core::fail("unknown control '{}'", action);
@@ -466,18 +490,70 @@ core::Status TradingNode::apply_control(const std::string& action, const std::st
   return {};
 }
 
-core::Status TradingNode::replay_journaled_controls(core::Date date) {
-  while (next_control_ < journaled_controls_.size() &&
-         journaled_controls_[next_control_].seq == writer_->next_decision_seq()) {
-    const auto& c = journaled_controls_[next_control_++];
-    if (c.date != date) {
-      return core::fail("journal: control {} of {} does not fall where the re-run is ({})", c.kind,
-                        c.date.to_string(), date.to_string());
+core::Status TradingNode::replay_journaled_decisions(core::Date date) {
+  for (;;) {
+    const std::int64_t next = writer_->next_decision_seq();
+    if (next_control_ < journaled_controls_.size() && journaled_controls_[next_control_].seq == next) {
+      const auto& c = journaled_controls_[next_control_++];
+      if (c.date != date) {
+        return core::fail("journal: control {} of {} does not fall where the re-run is ({})", c.kind,
+                          c.date.to_string(), date.to_string());
+      }
+      if (auto s = apply_control(c.kind.substr(std::string_view("control:").size()), c.detail, c.date, true); !s) return s;
+    } else if (const auto it = journaled_broker_.find(next); it != journaled_broker_.end()) {
+      if (auto s = replay_broker_decision(it->second); !s) return s;
+    } else {
+      return fail_if_error();
     }
-    if (auto s = apply_control(c.kind.substr(std::string_view("control:").size()), c.detail, c.date, true); !s) return s;
     if (auto s = writer_->checkpoint(); !s) return s;
   }
-  return fail_if_error();
+}
+
+core::Status TradingNode::replay_broker_decision(const store::JournalDecision& d) {
+  if (d.kind == kFeeDecision) {
+    // "<activity id> <amount> <symbol> <description>"
+    const auto space = d.detail.find(' ');
+    const std::string amount_text =
+        space == std::string::npos ? std::string() : d.detail.substr(space + 1, d.detail.find(' ', space + 1) - space - 1);
+    char* end = nullptr;
+    const double amount = std::strtod(amount_text.c_str(), &end);
+    if (amount_text.empty() || end != amount_text.c_str() + amount_text.size()) {
+      return core::fail("journal: decision {} ('{}') is not a fee booking the node can read", d.seq, d.detail);
+    }
+    kernel_->book_cash(core::Money::round(amount));
+    last_fee_id_ = d.detail.substr(0, space);
+    writer_->decision(d.date, kFeeDecision, d.detail);
+  } else if (d.kind == kMismatchDecision) {
+    writer_->decision(d.date, kMismatchDecision, d.detail);
+    kernel_->engage_kill_switch("reconciliation: " + d.detail, false);
+    halted_ = true;
+    halted_by_reconciliation_ = true;
+  } else {
+    auto adoption = BrokerAdoption::parse(d.detail);
+    if (!adoption) return core::fail("journal: decision {}: {}", d.seq, adoption.error().message);
+    writer_->decision(d.date, kAdoptDecision, d.detail);  // before what it causes (risk:resumed), as first made
+    if (auto s = apply_adoption(*adoption); !s) return s;
+  }
+  return {};
+}
+
+core::Status TradingNode::apply_adoption(const BrokerAdoption& adoption) {
+  for (const auto& h : adoption.holdings) {
+    const auto& tickers = panel_->tickers();
+    const auto it = std::find(tickers.begin(), tickers.end(), h.ticker);
+    if (it == tickers.end()) return core::fail("adopting {}: not in the node's universe", h.ticker);
+    const auto i = static_cast<std::uint32_t>(it - tickers.begin());
+    if (auto s = kernel_->adopt_position(i, h.quantity, core::Price::round(h.price)); !s) {
+      return core::fail("adopting {} {} shares: {}", h.ticker, h.quantity, s.error().message);
+    }
+  }
+  kernel_->book_cash(core::Money::round(adoption.cash) - kernel_->portfolio().cash());
+  if (halted_by_reconciliation_) {
+    kernel_->resume("adopted the broker's state");
+    halted_ = false;
+    halted_by_reconciliation_ = false;
+  }
+  return {};
 }
 
 core::Status TradingNode::poll_controls(core::Date date) {
@@ -485,6 +561,15 @@ core::Status TradingNode::poll_controls(core::Date date) {
   if (!pending) return std::unexpected(pending.error());
   const bool kill_file = !config_.node.kill_file.empty() && std::filesystem::exists(config_.node.kill_file);
   for (const auto& c : *pending) {
+    if (c.action == "adopt") {
+      // Applied by the reconciliation at the node's next start (with a broker); nothing to
+      // adopt from the simulated venue, which is the node's own book.
+      if (simulated()) {
+        log("adopt: nothing to adopt on the simulated venue");
+        if (auto s = journal_.consume_control(c.id, run_.run_id); !s) return s;
+      }
+      continue;
+    }
     if (c.action == "resume" && kill_file) {
       log(fmt::format("resume refused: the kill file {} is still there", config_.node.kill_file.string()));
       if (auto s = journal_.consume_control(c.id, run_.run_id); !s) return s;

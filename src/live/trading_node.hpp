@@ -37,6 +37,7 @@
 #include "backtest/engine.hpp"
 #include "core/error.hpp"
 #include "adapters/alpaca_broker.hpp"
+#include "live/broker_adoption.hpp"
 #include "live/journal_writer.hpp"
 #include "live/journaled_scores.hpp"
 #include "live/recovering_venue.hpp"
@@ -94,7 +95,10 @@ class TradingNode {
   core::Status run_day(std::size_t t);
   // replaying: the control is re-run from the journal (what it did at the broker is done).
   core::Status apply_control(const std::string& action, const std::string& detail, core::Date date, bool replaying);
-  core::Status replay_journaled_controls(core::Date date);
+  // Re-run: the journal's next decisions that came from outside the strategy — the operator's
+  // controls, the broker's fees, reconciliation halts and adoptions — applied where they were.
+  core::Status replay_journaled_decisions(core::Date date);
+  core::Status replay_broker_decision(const store::JournalDecision& d);
   core::Status poll_controls(core::Date date);
   core::Status fail_if_error();
   bool simulated() const { return venue_ != nullptr; }
@@ -106,6 +110,9 @@ class TradingNode {
   // After the last journaled day: the journal's remaining events, then the broker takes over.
   core::Status finish_recovery();
   core::Status reconcile();
+  // Books the broker's share counts and cash (`kestrel trade adopt`) and lifts a
+  // reconciliation halt.
+  core::Status apply_adoption(const BrokerAdoption& adoption);
   // The broker's fees outside the fills, booked as cash (see the definition).
   core::Status book_broker_fees(core::Date date);
   // The re-run has reproduced everything the journal held: from here on rows are new.
@@ -137,12 +144,14 @@ class TradingNode {
   std::vector<store::JournalDecision> journaled_controls_;
   std::size_t next_control_ = 0;
   store::Journal::Extent journaled_{};
-  std::map<std::int64_t, store::JournalDecision> journaled_fees_;  // by decision seq
+  // Fees, reconciliation halts and adoptions, by decision seq.
+  std::map<std::int64_t, store::JournalDecision> journaled_broker_;
   std::string last_fee_id_;  // the broker's id of the last fee activity booked
   std::size_t sessions_ = 0;
   std::size_t rederived_ = 0;
   std::size_t commits_ = 0;
   bool halted_ = false;
+  bool halted_by_reconciliation_ = false;  // an adoption lifts this halt, not an operator's kill
   std::optional<std::size_t> last_session_;
 };
 

@@ -470,6 +470,24 @@ void TradingKernel::engage_kill_switch(const std::string& reason, bool flatten) 
   flush();
 }
 
+core::Status TradingKernel::adopt_position(InstrumentId i, core::Quantity quantity, core::Price price) {
+  const core::Quantity before = portfolio_.position(i).quantity;
+  if (quantity == before) return {};
+  closed_.clear();
+  if (auto s = portfolio_.apply_fill(i, quantity - before, price, core::Money{}, session_date(), session_, closed_); !s) {
+    return s;
+  }
+  projection_stale_ = true;
+  if (quantity == 0 || (before != 0 && (before > 0) != (quantity > 0))) {
+    for (OrderId open : std::vector<OrderId>(orders_.open().begin(), orders_.open().end())) {
+      if (orders_.order(open)->request.instrument == i && flags_[open].exit) request_cancel(open, "adopted: position closed");
+    }
+  }
+  rules_[i] = RuleState{};
+  if (quantity != 0) rules_[i].best = price.to_double();
+  return {};
+}
+
 void TradingKernel::resume(const std::string& reason) {
   kill_engaged_ = false;
   if (risk_) risk_->resume(session_date(), reason);

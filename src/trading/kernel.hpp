@@ -73,6 +73,11 @@ class TradingKernel final : public strategy::StrategyContext, public execution::
   void engage_kill_switch(const std::string& reason, bool flatten);
   // Lifts a halt (drawdown or kill switch): an operator's decision.
   void resume(const std::string& reason);
+  // The operator adopted the broker's share count of `i` (a reconciliation difference the
+  // journal cannot explain, e.g. a trade placed by hand): booked like a fill of the difference
+  // at `price`, without fees and outside any order. Exits of a position this closes are
+  // cancelled; its trade-rule state starts afresh. The cash is set apart (book_cash).
+  core::Status adopt_position(InstrumentId i, core::Quantity quantity, core::Price price);
   // Cash the broker moved outside any fill (a regulatory fee charged as an account activity).
   void book_cash(core::Money delta) {
     portfolio_.adjust_cash(delta);

@@ -232,6 +232,59 @@ TEST(AlpacaNode, APositionChangedOutsideTheBotHaltsTrading) {
   EXPECT_NE(status.output.find("risk: HALTED"), std::string::npos) << status.output;
 }
 
+// Adopting the broker's state is an operator's explicit act: without it a restart stays
+// halted on the same difference; with `kestrel trade adopt` the node books Alpaca's positions
+// and cash (journaled), lifts the halt and trades on, and later re-runs apply the same
+// adoption at the same point.
+TEST(AlpacaReconcile, AdoptingTheBrokersStateIsExplicitJournaledAndReplayed) {
+  Session s;
+  ASSERT_EQ(run_command(s.node()).exit_code, 0);
+  s.alpaca.set_position("SPY", 3, 300.0);  // shares moved in by hand
+  s.open_market(1);
+  const auto halted = run_command(s.node());
+  ASSERT_NE(halted.exit_code, 0) << halted.output;
+  const auto again = run_command(s.node());
+  EXPECT_NE(again.exit_code, 0) << again.output;
+  EXPECT_NE(again.output.find("reconciliation with alpaca failed"), std::string::npos) << again.output;
+  EXPECT_NE(again.output.find("kestrel trade adopt"), std::string::npos) << again.output;
+  const std::size_t orders_while_halted = s.alpaca.orders().size();
+
+  const std::string journal = (s.dir / "journal.db").string();
+  const auto request = run_command(kExe + " trade adopt --db " + journal);
+  ASSERT_EQ(request.exit_code, 0) << request.output;
+  const auto adopted = run_command(s.node("", false));
+  ASSERT_EQ(adopted.exit_code, 0) << adopted.output;
+  EXPECT_NE(adopted.output.find("adopted alpaca's state, as requested: was SPY: journal 0 shares, broker 3"),
+            std::string::npos)
+      << adopted.output;
+  EXPECT_NE(adopted.output.find("SPY 3 300.000000; cash "), std::string::npos) << adopted.output;
+  auto status = run_command(kExe + " trade status --db " + journal);
+  EXPECT_EQ(status.output.find("risk: HALTED"), std::string::npos) << status.output;
+  EXPECT_NE(status.output.find("SPY"), std::string::npos) << status.output;
+
+  // The next days: the re-run applies the halt and the adoption where they were, reconciles
+  // clean and trades.
+  for (std::size_t k = 2; k < 4; ++k) {
+    s.open_market(k);
+    const auto r = run_command(s.node());
+    ASSERT_EQ(r.exit_code, 0) << kDays[k] << "\n" << r.output;
+  }
+  EXPECT_GT(s.alpaca.orders().size(), orders_while_halted);
+  auto adoptions = store::Journal::open_existing(journal);
+  ASSERT_TRUE(adoptions);
+  const auto decisions = adoptions->decisions((*adoptions->latest_run())->run_id);
+  ASSERT_TRUE(decisions);
+  int adopt_decisions = 0;
+  for (const auto& d : *decisions) adopt_decisions += d.kind == "reconcile:adopt";
+  EXPECT_EQ(adopt_decisions, 1);
+  expect_journal_matches_alpaca(s);
+  // Nothing left to adopt: a second request is consumed with a note, and changes nothing.
+  ASSERT_EQ(run_command(kExe + " trade adopt --db " + journal).exit_code, 0);
+  const auto nothing = run_command(s.node("", false));
+  ASSERT_EQ(nothing.exit_code, 0) << nothing.output;
+  EXPECT_NE(nothing.output.find("adopt: nothing to adopt"), std::string::npos) << nothing.output;
+}
+
 TEST(AlpacaNode, KillSwitchCancelsEveryOrderAtTheBrokerThenFlattens) {
   Session s;
   ASSERT_EQ(run_command(s.node()).exit_code, 0);

@@ -27,7 +27,8 @@ void ModelSignalStrategy::on_bar(strategy::StrategyContext& context) {
   if (today_.empty()) return;  // nothing usable: keep the positions
   if (decision_days_++ % params_.rebalance_every != 0) return;  // not a rebalancing day
   strategy::held_sides(context.portfolio(), held_long_, held_short_);
-  strategy::signal_targets(today_, params_, held_long_, held_short_, targets_);
+  strategy::young_positions(context.portfolio(), m.today(), params_.min_hold_days, young_);
+  strategy::signal_targets(today_, params_, held_long_, held_short_, targets_, young_);
   context.set_target_weights(targets_);
 }
 

@@ -58,7 +58,7 @@ class ModelSignalStrategy final : public strategy::Strategy {
   bool probabilities_;
   std::vector<strategy::Prediction> today_;
   std::vector<strategy::TargetWeight> targets_;
-  std::vector<strategy::InstrumentId> held_long_, held_short_;
+  std::vector<strategy::InstrumentId> held_long_, held_short_, young_;
   std::size_t decision_days_ = 0;  // days with scores so far (rebalance_every)
 };
 

@@ -23,24 +23,42 @@ void held_sides(const portfolio::Portfolio& book, std::vector<InstrumentId>& hel
   }
 }
 
+void young_positions(const portfolio::Portfolio& book, std::size_t today, std::size_t min_hold_days,
+                     std::vector<InstrumentId>& young) {
+  young.clear();
+  if (min_hold_days == 0) return;
+  for (InstrumentId i : book.held()) {
+    const std::size_t entry = book.position(i).entry_bar;
+    if (today < entry + min_hold_days - 1) young.push_back(i);  // held today - entry + 1 sessions
+  }
+}
+
 namespace {
 
-// Picks `k` places from `ranked` (best first): held names ranked within k + band keep theirs,
-// the rest go to the best names not held.
+bool contains(std::span<const InstrumentId> sorted, InstrumentId i) {
+  return std::binary_search(sorted.begin(), sorted.end(), i);
+}
+
+// Picks `k` places from `ranked` (best first): held names still within the minimum holding
+// period keep theirs whatever their rank, then held names ranked within k + band, and the
+// rest go to the best names not held.
 std::vector<std::size_t> pick(std::span<const Prediction> ranked, std::size_t k, std::size_t band,
-                              std::span<const InstrumentId> held) {
+                              std::span<const InstrumentId> held, std::span<const InstrumentId> young) {
   std::vector<std::size_t> chosen;
-  k = std::min(k, ranked.size());
+  auto taken = [&](std::size_t j) { return std::find(chosen.begin(), chosen.end(), j) != chosen.end(); };
+  for (std::size_t j = 0; j < ranked.size(); ++j) {
+    if (contains(held, ranked[j].instrument) && contains(young, ranked[j].instrument)) chosen.push_back(j);
+  }
+  k = std::max(std::min(k, ranked.size()), chosen.size());
   const std::size_t keep_within = std::min(ranked.size(), k + band);
-  auto is_held = [&](InstrumentId i) { return std::binary_search(held.begin(), held.end(), i); };
   if (band > 0) {
     for (std::size_t j = 0; j < keep_within && chosen.size() < k; ++j) {
-      if (is_held(ranked[j].instrument)) chosen.push_back(j);
+      if (contains(held, ranked[j].instrument) && !taken(j)) chosen.push_back(j);
     }
   }
   for (std::size_t j = 0; j < ranked.size() && chosen.size() < k; ++j) {
     // With a band, held names were kept above or have fallen out of the band: never re-entered.
-    if (band > 0 && is_held(ranked[j].instrument)) continue;
+    if (taken(j) || (band > 0 && contains(held, ranked[j].instrument))) continue;
     chosen.push_back(j);
   }
   return chosen;
@@ -49,7 +67,8 @@ std::vector<std::size_t> pick(std::span<const Prediction> ranked, std::size_t k,
 }  // namespace
 
 void signal_targets(std::vector<Prediction>& today, const SignalParams& params, std::span<const InstrumentId> held_long,
-                    std::span<const InstrumentId> held_short, std::vector<TargetWeight>& targets) {
+                    std::span<const InstrumentId> held_short, std::vector<TargetWeight>& targets,
+                    std::span<const InstrumentId> young) {
   std::stable_sort(today.begin(), today.end(), [](const Prediction& a, const Prediction& b) {
     return a.score != b.score ? a.score > b.score : a.instrument < b.instrument;
   });
@@ -57,9 +76,9 @@ void signal_targets(std::vector<Prediction>& today, const SignalParams& params, 
   const double per_name = params.long_short ? params.gross / (2.0 * static_cast<double>(params.top_k))
                                             : params.gross / static_cast<double>(params.top_k);
   auto kept = [&](InstrumentId i, std::span<const InstrumentId> held) {
-    return params.hold_band > 0 && std::binary_search(held.begin(), held.end(), i);
+    return contains(held, i) && (params.hold_band > 0 || contains(young, i));
   };
-  const std::vector<std::size_t> longs = pick(today, params.top_k, params.hold_band, held_long);
+  const std::vector<std::size_t> longs = pick(today, params.top_k, params.hold_band, held_long, young);
   for (std::size_t j : longs) {
     targets.push_back({.instrument = today[j].instrument, .weight = per_name, .confidence = today[j].confidence,
                        .hold = kept(today[j].instrument, held_long)});
@@ -70,12 +89,21 @@ void signal_targets(std::vector<Prediction>& today, const SignalParams& params, 
     for (std::size_t j = today.size(); j-- > 0;) {
       if (std::find(longs.begin(), longs.end(), j) == longs.end()) bottom.push_back(today[j]);
     }
-    for (std::size_t j : pick(bottom, params.top_k, params.hold_band, held_short)) {
+    for (std::size_t j : pick(bottom, params.top_k, params.hold_band, held_short, young)) {
       // A short carries no confidence: the column says how sure an up call is, not a down call.
       targets.push_back({.instrument = bottom[j].instrument, .weight = -per_name,
                          .confidence = std::numeric_limits<double>::quiet_NaN(),
                          .hold = kept(bottom[j].instrument, held_short)});
     }
+  }
+  // A young position without a score today (no bar) is kept all the same.
+  for (InstrumentId i : young) {
+    const bool targeted = std::any_of(targets.begin(), targets.end(), [&](const TargetWeight& t) { return t.instrument == i; });
+    if (targeted) continue;
+    const bool is_long = contains(held_long, i);
+    if (!is_long && !contains(held_short, i)) continue;
+    targets.push_back({.instrument = i, .weight = is_long ? per_name : -per_name,
+                       .confidence = std::numeric_limits<double>::quiet_NaN(), .hold = true});
   }
 }
 
@@ -107,7 +135,8 @@ void SignalStrategy::on_bar(StrategyContext& context) {
   if (today_.empty()) return;  // nothing usable: keep the positions
   if (decision_days_++ % params_.rebalance_every != 0) return;  // not a rebalancing day
   held_sides(context.portfolio(), held_long_, held_short_);
-  signal_targets(today_, params_, held_long_, held_short_, targets_);
+  young_positions(context.portfolio(), m.today(), params_.min_hold_days, young_);
+  signal_targets(today_, params_, held_long_, held_short_, targets_, young_);
   context.set_target_weights(targets_);
 }
 

@@ -26,17 +26,26 @@ struct SignalParams {
   // Decide on every n-th day with predictions (1: daily, 5: about weekly, 21: about monthly);
   // in between the positions are left alone.
   std::size_t rebalance_every = 1;
+  // A position held fewer than this many sessions (counting the session it was opened in) is
+  // kept, at its size, whatever its rank; it takes one of the top_k places. 0: no minimum.
+  std::size_t min_hold_days = 0;
 };
 
 // Checks top_k, gross and rebalance_every.
 core::Status check_signal_params(const SignalParams& params);
 // The target weights for one day's predictions (reordered: highest score first, ties by
 // instrument index so that reruns pick the same names). `held_long` / `held_short` (ascending
-// instruments) are today's positions, for the hold band.
+// instruments) are today's positions, for the hold band; `young` (ascending, either side) the
+// positions still within min_hold_days, kept whatever their rank.
 void signal_targets(std::vector<Prediction>& today, const SignalParams& params, std::span<const InstrumentId> held_long,
-                    std::span<const InstrumentId> held_short, std::vector<TargetWeight>& targets);
+                    std::span<const InstrumentId> held_short, std::vector<TargetWeight>& targets,
+                    std::span<const InstrumentId> young = {});
 // The ascending instruments held long and short in `book`.
 void held_sides(const portfolio::Portfolio& book, std::vector<InstrumentId>& held_long, std::vector<InstrumentId>& held_short);
+// The ascending instruments whose position, at session `today`, has been held fewer than
+// `min_hold_days` sessions (the opening session counts as one).
+void young_positions(const portfolio::Portfolio& book, std::size_t today, std::size_t min_hold_days,
+                     std::vector<InstrumentId>& young);
 
 class SignalStrategy final : public Strategy {
  public:
@@ -52,7 +61,7 @@ class SignalStrategy final : public Strategy {
   std::size_t cursor_ = 0;               // first prediction not yet used
   std::size_t decision_days_ = 0;        // days with predictions so far (rebalance_every)
   std::vector<Prediction> today_;
-  std::vector<InstrumentId> held_long_, held_short_;
+  std::vector<InstrumentId> held_long_, held_short_, young_;
   std::vector<TargetWeight> targets_;
 };
 

@@ -59,7 +59,7 @@ TEST(SignalStrategy, ActsAfterTheCloseOfThePredictionDate) {
   EXPECT_EQ(record->trades[0].exit_date, day(4));
 }
 
-TEST(SignalStrategy, HoldBandAndRebalanceFrequencyCutTheTurnover) {
+TEST(SignalStrategy, HoldBandRebalanceFrequencyAndMinimumHoldCutTheTurnover) {
   // The top name flips every day; prices are flat, so a kept position needs no resizing. Daily
   // with no band: buy, then switch at every open (1 + 2 x 3 orders). Every second day: the
   // decisions of days 1 and 3 both pick A, so nothing trades after the first buy. With a band
@@ -89,6 +89,12 @@ TEST(SignalStrategy, HoldBandAndRebalanceFrequencyCutTheTurnover) {
   EXPECT_EQ(every_second, (std::vector<std::string>{"A buy 2024-01-02"})) << ::testing::PrintToString(every_second);
   const auto banded = orders({.top_k = 1, .gross = 0.5, .hold_band = 1});
   EXPECT_EQ(banded, (std::vector<std::string>{"A buy 2024-01-02"})) << ::testing::PrintToString(banded);
+  // A minimum holding period of 3 sessions: A, bought at the open of 01-03, is kept through the
+  // decisions of 01-03 and 01-04 (held 1 and 2 sessions) and may go at the decision of 01-05
+  // (held 3), when B leads again.
+  const auto held_three = orders({.top_k = 1, .gross = 0.5, .min_hold_days = 3});
+  EXPECT_EQ(held_three, (std::vector<std::string>{"A buy 2024-01-02", "A sell 2024-01-05", "B buy 2024-01-05"}))
+      << ::testing::PrintToString(held_three);
 }
 
 TEST(SignalStrategy, AKeptNameKeepsItsSizeWhileANewOneGetsTheTargetWeight) {

@@ -63,6 +63,48 @@ TEST(SignalTargets, AHeldNameStaysWhileWithinTheBandAndTheRestGoToTheBestNotHeld
   EXPECT_EQ(longs(targets), (std::vector<InstrumentId>{2, 3}));
 }
 
+TEST(SignalTargets, APositionWithinTheMinimumHoldingPeriodIsKeptWhateverItsRank) {
+  std::vector<TargetWeight> targets;
+  // Holding 0 (ranked last) and 1 (next to last); only 0 is still young. k = 2, no band: 0
+  // keeps its place at its size, 1 goes, and the other place goes to the best name, 5.
+  auto today = day(kScores);
+  signal_targets(today, {.top_k = 2, .gross = 1.0, .min_hold_days = 5}, std::vector<InstrumentId>{0, 1}, {}, targets,
+                 std::vector<InstrumentId>{0});
+  EXPECT_EQ(longs(targets), (std::vector<InstrumentId>{0, 5}));
+  for (const auto& t : targets) EXPECT_EQ(t.hold, t.instrument == 0) << t.instrument;
+  // With a band as well: the young name first, then held names within the band.
+  today = day(kScores);
+  signal_targets(today, {.top_k = 2, .gross = 1.0, .hold_band = 3, .min_hold_days = 5}, std::vector<InstrumentId>{0, 2},
+                 {}, targets, std::vector<InstrumentId>{0});
+  EXPECT_EQ(longs(targets), (std::vector<InstrumentId>{0, 2}));
+  // More young names than places: all are kept (a minimum holding period is a rule, not a wish).
+  today = day(kScores);
+  signal_targets(today, {.top_k = 1, .gross = 1.0, .min_hold_days = 5}, std::vector<InstrumentId>{0, 1}, {}, targets,
+                 std::vector<InstrumentId>{0, 1});
+  EXPECT_EQ(longs(targets), (std::vector<InstrumentId>{0, 1}));
+  // A young name with no score today (no bar) is kept too.
+  today = day({0.4, 0.5, 0.6});
+  signal_targets(today, {.top_k = 2, .gross = 1.0, .min_hold_days = 5}, std::vector<InstrumentId>{9}, {}, targets,
+                 std::vector<InstrumentId>{9});
+  EXPECT_EQ(longs(targets), (std::vector<InstrumentId>{1, 2, 9}));
+}
+
+TEST(SignalTargets, YoungPositionsCountTheOpeningSession) {
+  portfolio::Portfolio book(4, {});
+  std::vector<portfolio::RoundTrip> closed;
+  const auto day0 = core::Date::from_ymd(2024, 1, 2);
+  ASSERT_TRUE(book.apply_fill(1, 10, core::Price::round(10.0), {}, day0, 10, closed));
+  ASSERT_TRUE(book.apply_fill(3, 10, core::Price::round(10.0), {}, day0, 11, closed));
+  std::vector<InstrumentId> young;
+  // At session 14: instrument 1 has been held 5 sessions (10..14), instrument 3 four.
+  young_positions(book, 14, 5, young);
+  EXPECT_EQ(young, (std::vector<InstrumentId>{3}));
+  young_positions(book, 15, 5, young);
+  EXPECT_TRUE(young.empty());
+  young_positions(book, 11, 0, young);
+  EXPECT_TRUE(young.empty());
+}
+
 TEST(SignalTargets, LongShortBandsEachSide) {
   std::vector<TargetWeight> targets;
   auto today = day(kScores);

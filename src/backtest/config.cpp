@@ -187,7 +187,8 @@ void read_risk(TomlReader& r, const toml::table& t, RiskSettings& risk) {
   r.only(t, "risk", {"enabled", "preset", "max_order_fraction", "max_position_fraction", "max_sector_fraction",
                      "max_gross_exposure", "min_cash_fraction", "max_positions", "min_position_value",
                      "daily_loss_limit", "losing_streak_length", "losing_streak_size_factor", "max_drawdown",
-                     "flatten_on_kill", "kill_switch_date", "max_capital", "max_order_value", "min_open_confidence"});
+                     "flatten_on_kill", "kill_switch_date", "max_capital", "max_order_value", "min_open_confidence",
+                     "drawdown_steps"});
   risk::RiskLimits& l = risk.limits;
   // A preset first; keys written beside it override its values.
   std::string preset;
@@ -223,6 +224,28 @@ void read_risk(TomlReader& r, const toml::table& t, RiskSettings& risk) {
   l.losing_streak_length = static_cast<int>(std::min<std::size_t>(streak, 1'000'000));
   r.boolean(t, "flatten_on_kill", "risk", l.flatten_on_kill);
   r.date(t, "kill_switch_date", "risk", risk.kill_switch_date);
+  // drawdown_steps = [[0.05, 0.75], [0.10, 0.5]]: pairs of numbers.
+  if (const toml::node* steps = t.get("drawdown_steps")) {
+    l.drawdown_steps.clear();
+    const toml::array* list = steps->as_array();
+    bool ok = list != nullptr;
+    if (ok) {
+      for (const toml::node& step : *list) {
+        const toml::array* pair = step.as_array();
+        const auto from = pair != nullptr && pair->size() == 2 ? (*pair)[0].value<double>() : std::nullopt;
+        const auto scale = pair != nullptr && pair->size() == 2 ? (*pair)[1].value<double>() : std::nullopt;
+        if (!from || !scale) {
+          ok = false;
+          break;
+        }
+        l.drawdown_steps.emplace_back(*from, *scale);
+      }
+    }
+    if (!ok) {
+      r.error(steps, "risk.drawdown_steps",
+              "expected a list of [drawdown, scale] pairs of numbers, e.g. [[0.05, 0.75], [0.10, 0.5]]");
+    }
+  }
   if (auto s = risk::RiskManager::validate(l); !s) r.error(&t, "risk", s.error().message);
 }
 

@@ -156,6 +156,10 @@ analysis::BacktestRecord BacktestRecorder::finish() {
     if (l.max_capital > 0) record_.risk->limits["max_capital"] = l.max_capital;
     if (l.max_order_value > 0) record_.risk->limits["max_order_value"] = l.max_order_value;
     if (l.min_open_confidence > 0) record_.risk->limits["min_open_confidence"] = l.min_open_confidence;
+    for (std::size_t k = 0; k < l.drawdown_steps.size(); ++k) {  // drawdown_steps[k] = [drawdown, scale]
+      record_.risk->limits[fmt::format("drawdown_steps.{}.drawdown", k + 1)] = l.drawdown_steps[k].first;
+      record_.risk->limits[fmt::format("drawdown_steps.{}.scale", k + 1)] = l.drawdown_steps[k].second;
+    }
     record_.risk->counters = risk->counters();
   }
   record_.flags = analysis::activity_flags(record_);

@@ -18,6 +18,7 @@ std::string to_string(RiskEventKind kind) {
     case RiskEventKind::DrawdownHalt: return "drawdown_halt";
     case RiskEventKind::KillSwitch: return "kill_switch";
     case RiskEventKind::Resumed: return "resumed";
+    case RiskEventKind::ExposureScaled: return "exposure_scaled";
   }
   return "?";
 }
@@ -46,6 +47,18 @@ core::Status RiskManager::validate(const RiskLimits& l) {
     problems.push_back(fmt::format("min_open_confidence must be in [0, 1], got {}", l.min_open_confidence));
   }
   if (l.losing_streak_length < 1) problems.push_back(fmt::format("losing_streak_length must be >= 1, got {}", l.losing_streak_length));
+  for (std::size_t k = 0; k < l.drawdown_steps.size(); ++k) {
+    const auto [from, scale] = l.drawdown_steps[k];
+    if (!(from > 0 && from < 1)) problems.push_back(fmt::format("drawdown_steps[{}]: drawdown must be in (0, 1), got {}", k, from));
+    if (!(scale >= 0 && scale < 1)) problems.push_back(fmt::format("drawdown_steps[{}]: scale must be in [0, 1), got {}", k, scale));
+    if (k > 0 && !(from > l.drawdown_steps[k - 1].first)) {
+      problems.push_back(fmt::format("drawdown_steps[{}]: drawdowns must increase ({} after {})", k, from, l.drawdown_steps[k - 1].first));
+    }
+    if (k > 0 && scale > l.drawdown_steps[k - 1].second) {
+      problems.push_back(fmt::format("drawdown_steps[{}]: a deeper drawdown cannot hold more ({} after {})", k, scale,
+                                     l.drawdown_steps[k - 1].second));
+    }
+  }
   if (!problems.empty()) return core::fail("risk limits: {}", fmt::join(problems, "; "));
   return {};
 }
@@ -87,6 +100,19 @@ void RiskManager::on_equity(core::Date date, core::Money equity_money) {
                      100 * (session_open_equity_ - equity) / session_base, session_base));
   }
   const double peak_base = at_stake(peak_equity_);
+  if (!limits_.drawdown_steps.empty() && peak_base > 0) {
+    const double drawdown = (peak_equity_ - equity) / peak_base;
+    double scale = 1.0;
+    for (const auto& [from, step_scale] : limits_.drawdown_steps) {
+      if (drawdown >= from) scale = step_scale;
+    }
+    if (scale != exposure_scale_) {
+      emit(date, RiskEventKind::ExposureScaled, "drawdown_steps",
+           fmt::format("drawdown {:.2f}% from the peak {:.2f}: exposure {} to {:.0f}% of the targets", 100 * drawdown,
+                       peak_equity_, scale < exposure_scale_ ? "scaled down" : "restored", 100 * scale));
+      exposure_scale_ = scale;
+    }
+  }
   if (!halted_ && peak_base > 0 && peak_equity_ - equity >= peak_base * limits_.max_drawdown) {
     halted_ = true;
     emit(date, RiskEventKind::DrawdownHalt, "max_drawdown",

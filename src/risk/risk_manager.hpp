@@ -10,6 +10,9 @@
 //  - daily loss >= 5% of the day's opening equity: no new risk for the rest of that day;
 //  - 3 consecutive losing trades: new positions are sized at half until a winning trade;
 //  - drawdown >= 15% from the equity peak: halt (no new risk) and alert, until resume();
+//  - optional exposure steps below that (drawdown_steps): as the drawdown deepens past each
+//    step the strategy's target weights are scaled down to the step's fraction, and restored
+//    as the drawdown recovers above it (the plan's "auto-rebalancing on drawdowns");
 //  - kill switch: halt, and tell the caller to cancel open orders and (optionally) flatten.
 // Events (denials, halts, alerts) go to a sink the caller provides (log, alerting, report),
 // stamped with the simulated or live date; nothing here reads the clock.
@@ -41,6 +44,9 @@ struct RiskLimits {
   int losing_streak_length = 3;
   double losing_streak_size_factor = 0.5;
   double max_drawdown = 0.15;
+  // (drawdown, exposure scale) steps, drawdowns ascending and scales not increasing: from
+  // `drawdown` below the peak the target weights are multiplied by `scale`. Empty: off.
+  std::vector<std::pair<double, double>> drawdown_steps{};
   bool flatten_on_kill = true;
   // The plan's first live weeks (presets below; 0 = off): dollars, not fractions, so that a
   // growing account does not grow the risk with it.
@@ -66,7 +72,9 @@ struct OrderIntent {
   double confidence = std::numeric_limits<double>::quiet_NaN();
 };
 
-enum class RiskEventKind { Denied, SizeReduced, DailyLossLimit, LosingStreak, StreakEnded, DrawdownHalt, KillSwitch, Resumed };
+enum class RiskEventKind {
+  Denied, SizeReduced, DailyLossLimit, LosingStreak, StreakEnded, DrawdownHalt, KillSwitch, Resumed, ExposureScaled
+};
 std::string to_string(RiskEventKind kind);
 
 struct RiskEvent {
@@ -116,6 +124,8 @@ class RiskManager {
   bool new_risk_blocked_today() const { return daily_loss_hit_; }
   double size_factor() const { return losing_streak_ >= limits_.losing_streak_length ? limits_.losing_streak_size_factor : 1.0; }
   int losing_streak() const { return losing_streak_; }
+  // The fraction of the strategy's target weights to hold now (drawdown_steps; 1: full).
+  double exposure_scale() const { return exposure_scale_; }
   // Denials and rule triggers per rule name, for reports and /metrics.
   const std::map<std::string, std::int64_t>& counters() const { return counters_; }
   const RiskLimits& limits() const { return limits_; }
@@ -133,6 +143,7 @@ class RiskManager {
   double peak_equity_ = 0;
   bool daily_loss_hit_ = false;
   bool halted_ = false;
+  double exposure_scale_ = 1.0;
   int losing_streak_ = 0;
   std::map<std::string, std::int64_t> counters_;
 };

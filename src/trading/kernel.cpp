@@ -508,7 +508,13 @@ void TradingKernel::end_session(std::size_t t) {
   portfolio_.accrue_borrow();
   if (risk_) risk_->on_equity(session_date(), portfolio_.equity());
   if (rules_enabled()) apply_rules(t);
+  targets_set_this_session_ = false;
   strategy_->on_bar(*this);
+  // The drawdown exposure scale moved since the targets were sized: size them again now,
+  // rather than at the strategy's next decision.
+  if (risk_ && !targets_set_this_session_ && !strategy_targets_.empty() && risk_->exposure_scale() != applied_scale_) {
+    set_target_weights(strategy_targets_);
+  }
   flush();
   if (observer_ != nullptr) observer_->on_session_closed(t);
 }

@@ -164,6 +164,11 @@ class TradingKernel final : public strategy::StrategyContext, public execution::
   std::vector<portfolio::RoundTrip> closed_;
   std::vector<std::uint8_t> touched_;  // set_target_weights scratch
   std::vector<strategy::TargetWeight> targets_;
+  // The strategy's last targets as it set them, and the drawdown exposure scale they were
+  // sized at: when the risk manager's scale moves, they are sized again at the close.
+  std::vector<strategy::TargetWeight> strategy_targets_;
+  double applied_scale_ = 1.0;
+  bool targets_set_this_session_ = false;
   std::optional<risk::RiskManager> risk_;
   // The portfolio as it would be after the orders approved since the last phase change, so
   // that a rebalance's orders are checked together (cash reserve, sector, position counts).

@@ -80,6 +80,8 @@ core::Status TradingKernel::construct_portfolio() {
 }
 
 void TradingKernel::set_target_weights(std::span<const strategy::TargetWeight> targets) {
+  targets_set_this_session_ = true;
+  if (targets.data() != strategy_targets_.data()) strategy_targets_.assign(targets.begin(), targets.end());
   targets_.clear();
   for (const auto& target : targets) {
     if (target.instrument >= panel_->num_tickers() || !(std::isfinite(target.weight))) continue;
@@ -112,6 +114,16 @@ void TradingKernel::set_target_weights(std::span<const strategy::TargetWeight> t
     targets_.resize(max);
     std::sort(targets_.begin(), targets_.end(), [](const auto& a, const auto& b) { return a.instrument < b.instrument; });
   }
+  // Drawdown steps: every target scaled, kept names too — holding them at their size would not
+  // take the exposure down, nor, once the scale is restored, bring it back up.
+  const double scale = risk_ ? risk_->exposure_scale() : 1.0;
+  if (scale < 1.0 || scale != applied_scale_) {
+    for (auto& target : targets_) {
+      target.weight *= scale;
+      target.hold = false;
+    }
+  }
+  applied_scale_ = scale;
 
   if (observer_ != nullptr) {
     std::string line;

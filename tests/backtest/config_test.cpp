@@ -88,6 +88,23 @@ TEST(BacktestConfig, RiskPresetsAreOverriddenByKeysBesideThem) {
       << bad.error().message;
 }
 
+TEST(BacktestConfig, DrawdownStepsArePairsCheckedForOrder) {
+  auto c = backtest::parse_backtest_config(std::string(kValid) + "[risk]\ndrawdown_steps = [[0.05, 0.75], [0.1, 0.5]]\n",
+                                           "t.toml", ".");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->risk.limits.drawdown_steps, (std::vector<std::pair<double, double>>{{0.05, 0.75}, {0.1, 0.5}}));
+  auto shape = backtest::parse_backtest_config(std::string(kValid) + "[risk]\ndrawdown_steps = [0.05, 0.75]\n", "t.toml", ".");
+  ASSERT_FALSE(shape);
+  EXPECT_NE(shape.error().message.find("t.toml:14:18: risk.drawdown_steps: expected a list of [drawdown, scale] pairs"),
+            std::string::npos)
+      << shape.error().message;
+  auto order = backtest::parse_backtest_config(std::string(kValid) + "[risk]\ndrawdown_steps = [[0.1, 0.5], [0.05, 0.75]]\n",
+                                               "t.toml", ".");
+  ASSERT_FALSE(order);
+  EXPECT_NE(order.error().message.find("drawdown_steps[1]: drawdowns must increase"), std::string::npos)
+      << order.error().message;
+}
+
 TEST(BacktestConfig, ModeIsConfigurationAndABacktestSimulatesAnyMode) {
   // A paper config backtests exactly as the same config in backtest mode: the mode only
   // tells `kestrel trade` how to run it.

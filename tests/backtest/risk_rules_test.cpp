@@ -151,6 +151,34 @@ TEST(RiskRules, DrawdownHaltStopsNewEntriesButExitsStillWork) {
   EXPECT_EQ(count(out.record, "halted"), 2);
 }
 
+TEST(RiskRules, DrawdownStepsResizeTheTargetsAtTheCloseAndRestoreThem) {
+  // The strategy decides once: all in A. A falls 6% on day 2 (equity 94,000: past the 5% step),
+  // so at that close the kernel sizes the same targets at half: 500 shares at 94, the other 500
+  // sold at day 3's open. A is back at 100 on day 4 (equity 97,000, 3% down): restored, 970
+  // shares, so 470 bought at day 5's open. No strategy decision after day 0.
+  const auto panel = store::Panel::build({make_series("A", closes({100, 100, 94, 94, 100, 100, 100}))});
+  Scripted s;
+  s.bar = [](strategy::StrategyContext& c, std::size_t t) {
+    if (t != 0) return;
+    const std::vector<strategy::TargetWeight> targets{{.instrument = 0, .weight = 1.0}};
+    c.set_target_weights(targets);
+  };
+  auto config = risk_config();
+  config.risk.limits.drawdown_steps = {{0.05, 0.5}};
+  const auto out = run(panel, s, config);
+  ASSERT_EQ(out.fills.size(), 3u);
+  EXPECT_EQ(out.fills[0].quantity, 1000);
+  EXPECT_EQ(out.fills[1].side, Side::Sell);
+  EXPECT_EQ(out.fills[1].quantity, 500);
+  EXPECT_EQ(out.fills[1].date, day(3));
+  EXPECT_EQ(out.fills[2].side, Side::Buy);
+  EXPECT_EQ(out.fills[2].quantity, 470);
+  EXPECT_EQ(out.fills[2].date, day(5));
+  EXPECT_EQ(events(out.record), (std::vector<std::string>{day(2).to_string() + " daily_loss_limit daily_loss",
+                                                          day(2).to_string() + " exposure_scaled drawdown_steps",
+                                                          day(4).to_string() + " exposure_scaled drawdown_steps"}));
+}
+
 TEST(RiskRules, KillSwitchCancelsOrdersAndFlattensAtItsDatesOpen) {
   const auto panel = store::Panel::build(
       {make_series("A", {flat(100), flat(100), flat(100), BarSpec{105, 106, 104, 105}, flat(105), flat(105)}),

@@ -131,6 +131,38 @@ TEST(RiskManager, DrawdownHaltsAndAlertsUntilResumed) {
   EXPECT_TRUE(f.check(0, 1, 100).approved);
 }
 
+TEST(RiskManager, DrawdownStepsScaleExposureDownAndRestoreIt) {
+  RiskLimits limits;
+  limits.drawdown_steps = {{0.05, 0.75}, {0.10, 0.5}};
+  Fixture f(limits);
+  f.manager.on_equity(kDay, Money::dollars(100'000));  // the peak
+  EXPECT_EQ(f.manager.exposure_scale(), 1.0);
+  f.manager.on_equity(kDay + 1, Money::dollars(95'001));  // -4.999%
+  EXPECT_EQ(f.manager.exposure_scale(), 1.0);
+  f.manager.on_equity(kDay + 2, Money::dollars(95'000));  // -5%
+  EXPECT_EQ(f.manager.exposure_scale(), 0.75);
+  f.manager.on_equity(kDay + 3, Money::dollars(89'000));  // -11%
+  EXPECT_EQ(f.manager.exposure_scale(), 0.5);
+  EXPECT_FALSE(f.manager.halted()) << "the steps come before the 15% halt, not instead of it";
+  f.manager.on_equity(kDay + 4, Money::dollars(92'000));  // recovering: -8%
+  EXPECT_EQ(f.manager.exposure_scale(), 0.75);
+  f.manager.on_equity(kDay + 5, Money::dollars(101'000));  // a new peak
+  EXPECT_EQ(f.manager.exposure_scale(), 1.0);
+  std::vector<std::string> changes;
+  for (const auto& e : f.events) {
+    if (e.kind == RiskEventKind::ExposureScaled) changes.push_back(e.message);
+  }
+  ASSERT_EQ(changes.size(), 4u);
+  EXPECT_THAT(changes[0], ::testing::HasSubstr("drawdown 5.00% from the peak 100000.00: exposure scaled down to 75%"));
+  EXPECT_THAT(changes[1], ::testing::HasSubstr("scaled down to 50%"));
+  EXPECT_THAT(changes[2], ::testing::HasSubstr("restored to 75%"));
+  EXPECT_THAT(changes[3], ::testing::HasSubstr("restored to 100%"));
+  // Past the halt the steps stay in force and the halt still comes.
+  f.manager.on_equity(kDay + 6, Money::dollars(85'850));  // -15%
+  EXPECT_TRUE(f.manager.halted());
+  EXPECT_EQ(f.manager.exposure_scale(), 0.5);
+}
+
 TEST(RiskManager, KillSwitchActionsFollowConfig) {
   RiskLimits keep;
   keep.flatten_on_kill = false;
@@ -213,6 +245,7 @@ TEST(RiskManager, ValidateReportsEveryProblem) {
   bad.min_cash_fraction = 1.5;
   bad.max_capital = -1;
   bad.min_open_confidence = 1.2;
+  bad.drawdown_steps = {{0.10, 0.5}, {0.05, 0.75}, {0.2, 1.5}};
   const auto s = RiskManager::validate(bad);
   ASSERT_FALSE(s.has_value());
   EXPECT_THAT(s.error().message, ::testing::HasSubstr("max_drawdown"));
@@ -220,6 +253,9 @@ TEST(RiskManager, ValidateReportsEveryProblem) {
   EXPECT_THAT(s.error().message, ::testing::HasSubstr("min_cash_fraction"));
   EXPECT_THAT(s.error().message, ::testing::HasSubstr("max_capital"));
   EXPECT_THAT(s.error().message, ::testing::HasSubstr("min_open_confidence"));
+  EXPECT_THAT(s.error().message, ::testing::HasSubstr("drawdown_steps[1]: drawdowns must increase"));
+  EXPECT_THAT(s.error().message, ::testing::HasSubstr("drawdown_steps[1]: a deeper drawdown cannot hold more"));
+  EXPECT_THAT(s.error().message, ::testing::HasSubstr("drawdown_steps[2]: scale must be in [0, 1)"));
   EXPECT_TRUE(RiskManager::validate(RiskLimits{}).has_value());
 }
 

@@ -246,6 +246,22 @@ core::Result<Allocation> allocate(AllocationMethod method, const AllocationInput
                                         100 * cap, active_count));
         invested = cap;
       }
+      // A turnover cap also caps how far the invested share can move in one rebalance: from
+      // cash (or from a book far from the target) the portfolio goes part of the way, and the
+      // budget is what the cap allows — otherwise no weights could meet both.
+      if (c.max_turnover) {
+        // 90% of the cap for the move, 10% left for trading between names: a budget that used
+        // the whole cap would leave exactly one feasible point (every weight only up), which
+        // the ADMM solver does not reach.
+        const double previous = in.previous_weights.size() == static_cast<Eigen::Index>(n) ? in.previous_weights.sum() : 0.0;
+        const double step = 0.9 * *c.max_turnover;
+        const double moved = std::clamp(invested, previous - step, previous + step);
+        if (std::abs(moved - invested) > 1e-12 && round == 0) {
+          out.notes.push_back(fmt::format("turnover cap {:.1f}%: {:.1f}% invested this rebalance (target {:.1f}%, now {:.1f}%)",
+                                          100 * *c.max_turnover, 100 * moved, 100 * invested, 100 * previous));
+        }
+        invested = moved;
+      }
     }
     const ConstraintSet set = build_constraints(in, c, active, invested);
 

@@ -178,6 +178,33 @@ TEST(PortfolioOptimizer, EveryMethodSatisfiesEveryConstraint) {
   }
 }
 
+// From cash, a 10% turnover cap cannot reach 80% invested in one rebalance: every method goes
+// 9% of the way (90% of the cap; the rest stays in cash, with a note) instead of failing as
+// infeasible; the next rebalance, from there, goes 9% further.
+TEST(PortfolioOptimizer, ATurnoverCapFromCashMovesPartOfTheWay) {
+  for (auto method : {AllocationMethod::EqualWeight, AllocationMethod::InverseVolatility, AllocationMethod::MinimumVariance,
+                      AllocationMethod::MaxSharpe, AllocationMethod::EqualRiskContribution,
+                      AllocationMethod::HierarchicalRiskParity}) {
+    SCOPED_TRACE(to_string(method));
+    AllocationInput in = large_input();
+    AllocationConstraints c;
+    c.equity = 1'000'000;
+    c.max_turnover = 0.1;
+    auto first = allocate(method, in, c);
+    ASSERT_TRUE(first.has_value()) << first.error().message;
+    EXPECT_NEAR(first->weights.sum(), 0.09, 1e-5);
+    EXPECT_LE(first->weights.cwiseAbs().sum(), 0.1 + 1e-5);
+    EXPECT_TRUE(std::any_of(first->notes.begin(), first->notes.end(), [](const std::string& n) {
+      return n.find("turnover cap 10.0%: 9.0% invested this rebalance (target 80.0%, now 0.0%)") != std::string::npos;
+    })) << ::testing::PrintToString(first->notes);
+    in.previous_weights = first->weights;
+    auto second = allocate(method, in, c);
+    ASSERT_TRUE(second.has_value()) << second.error().message;
+    EXPECT_NEAR(second->weights.sum(), 0.18, 1e-5);
+    EXPECT_LE((second->weights - first->weights).cwiseAbs().sum(), 0.1 + 1e-5);
+  }
+}
+
 TEST(PortfolioOptimizer, TinyAccountDropsPositionsBelowTheMinimum) {
   AllocationConstraints c;
   c.equity = 1'000;  // 10% of $1,000 = $100: equal weight over 30 names would be $26 each

@@ -18,21 +18,7 @@ constexpr std::string_view kRecentSip = "subscription does not permit querying r
 
 // The New York calendar day of a daily bar's "t" (midnight New York, in UTC: 05:00Z in winter,
 // 04:00Z in summer). Four hours back lands on that day in both seasons.
-core::Date session_day(core::UnixNanos t) {
-  const core::UnixNanos local = t - 4 * 3'600 * core::kNanosPerSecond;
-  const core::UnixNanos days = local >= 0 ? local / core::kNanosPerDay : -((-local + core::kNanosPerDay - 1) / core::kNanosPerDay);
-  return core::Date::from_days(static_cast<std::int32_t>(days));
-}
-
-// Alpaca's {"message": "…"} error body, or the body's first line.
-std::string alpaca_message(std::string_view body) {
-  const json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_object()) {
-    if (const auto m = doc.find("message"); m != doc.end() && m->is_string()) return m->get<std::string>();
-  }
-  body = body.substr(0, body.find_first_of("\r\n"));
-  return std::string(body.substr(0, 200));
-}
+core::Date session_day(core::UnixNanos t) { return core::date_of(t - 4 * 3'600 * core::kNanosPerSecond); }
 
 core::Result<double> number_field(const json& bar, const char* key, const std::string& where, bool volume) {
   const auto it = bar.find(key);
@@ -126,10 +112,10 @@ VendorResult<std::vector<store::Bar>> AlpacaBarsClient::fetch_all_pages(const st
       return BodyCheck{BodyCheck::Verdict::NotEntitled,
                        fmt::format("HTTP {} \"{}\": Alpaca refuses these keys (APCA_API_KEY_ID, APCA_API_SECRET_KEY: "
                                    "use the keys of a paper or live trading account)",
-                                   reply.status, alpaca_message(reply.body))};
+                                   reply.status, alpaca::error_message(reply.body))};
     }
     if (reply.status >= 400 && reply.status < 500 && reply.status != 408 && reply.status != 429) {
-      return BodyCheck{BodyCheck::Verdict::Rejected, fmt::format("HTTP {} \"{}\"", reply.status, alpaca_message(reply.body))};
+      return BodyCheck{BodyCheck::Verdict::Rejected, fmt::format("HTTP {} \"{}\"", reply.status, alpaca::error_message(reply.body))};
     }
     return std::nullopt;
   };

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "adapters/alpaca_wire.hpp"
 #include "adapters/url.hpp"
 
 namespace kestrel::adapters {
@@ -28,15 +29,8 @@ std::int64_t header_int(const HttpResponse& r, std::string_view name, std::int64
 }  // namespace
 
 std::string alpaca_error(const HttpResponse& response) {
-  try {
-    const auto j = nlohmann::json::parse(response.body);
-    if (j.is_object() && j.contains("message") && j["message"].is_string()) {
-      return fmt::format("HTTP {}: {}", response.status, j["message"].get<std::string>());
-    }
-  } catch (const nlohmann::json::exception&) {
-  }
-  std::string body = response.body.substr(0, 200);
-  return fmt::format("HTTP {}{}{}", response.status, body.empty() ? "" : ": ", body);
+  const std::string message = alpaca::error_message(response.body);
+  return fmt::format("HTTP {}{}{}", response.status, message.empty() ? "" : ": ", message);
 }
 
 AlpacaRest::AlpacaRest(AlpacaSettings settings, SleepClock& clock, LogSink log)

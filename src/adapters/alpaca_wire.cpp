@@ -42,6 +42,19 @@ std::string text(const nlohmann::json& j, std::string_view field) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+}  // namespace
+
+std::string error_message(std::string_view body) {
+  const nlohmann::json doc = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_object()) {
+    if (const auto m = doc.find("message"); m != doc.end() && m->is_string()) return m->get<std::string>();
+  }
+  body = body.substr(0, body.find_first_of("\r\n"));
+  return std::string(body.substr(0, 200));
+}
+
+namespace {
+
 std::string_view tif_name(TimeInForce tif) { return tif == TimeInForce::Gtc ? "gtc" : "day"; }
 
 }  // namespace

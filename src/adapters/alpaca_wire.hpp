@@ -19,6 +19,10 @@
 
 namespace kestrel::adapters::alpaca {
 
+// The message of an Alpaca error reply ({"code": 40310000, "message": "…"}, as both the Trading
+// and the Market Data API send them), else the body's first line, at most 200 characters.
+std::string error_message(std::string_view body);
+
 // POST /v2/orders body for a Kestrel order on `symbol` (client_order_id, qty, side, type,
 // time_in_force, limit/stop prices, trail_percent; order_class bracket/oto with its legs).
 core::Result<nlohmann::json> order_body(const execution::OrderRequest& request, std::string_view symbol);

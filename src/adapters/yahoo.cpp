@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/clock.hpp"
 #include "store/csv.hpp"
 
 namespace kestrel::adapters {
@@ -25,9 +26,7 @@ std::string unix_seconds(core::Date date) {
 
 // The exchange-local calendar day of a Unix time.
 core::Date local_day(std::int64_t unix_seconds, std::int64_t gmtoffset) {
-  const std::int64_t local = unix_seconds + gmtoffset;
-  const std::int64_t days = local >= 0 ? local / 86'400 : -((-local + 86'399) / 86'400);
-  return core::Date::from_days(static_cast<std::int32_t>(days));
+  return core::date_of((unix_seconds + gmtoffset) * core::kNanosPerSecond);
 }
 
 bool contains(std::string_view text, std::string_view word) { return text.find(word) != std::string_view::npos; }

@@ -1,15 +1,10 @@
 #include "ml/model_backends.hpp"
 
-#include <dlfcn.h>
-#include <unistd.h>
-
-#include <cstdlib>
-#include <filesystem>
 #include <mutex>
-#include <vector>
 
 #include <fmt/format.h>
 
+#include "core/loadable_module.hpp"
 #include "ml/train_step_bench.hpp"
 
 namespace kestrel::ml {
@@ -19,7 +14,6 @@ using MakeFn = Model* (*)(const std::string*, const ModelConfig*, std::string*);
 using StepBenchFn = int (*)(const StepBenchOptions*, StepBenchResult*, std::string*);
 using AbiFn = int (*)();
 constexpr int kAbiVersion = 1;
-constexpr const char* kModuleName = "kestrel-models.so";
 
 struct Module {
   MakeFn make = nullptr;
@@ -27,46 +21,22 @@ struct Module {
   std::string error;  // why it could not be loaded
 };
 
-std::vector<std::filesystem::path> candidates() {
-  std::vector<std::filesystem::path> out;
-  if (const char* env = std::getenv("KESTREL_MODELS_LIB"); env != nullptr && *env != '\0') out.emplace_back(env);
-  std::error_code ec;
-  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    out.push_back(exe.parent_path() / kModuleName);
-    out.push_back(exe.parent_path() / ".." / "lib" / "kestrel" / kModuleName);
-  }
-#ifdef KESTREL_MODELS_BUILD_PATH
-  out.emplace_back(KESTREL_MODELS_BUILD_PATH);
-#endif
-  return out;
-}
-
-// Loaded once per process and never unloaded: models made by it may live to the end.
 const Module& module() {
   static std::once_flag once;
   static Module m;
   std::call_once(once, [] {
-    std::string tried;
-    for (const auto& path : candidates()) {
-      tried += (tried.empty() ? "" : ", ") + path.string();
-      std::error_code ec;
-      if (!std::filesystem::exists(path, ec)) continue;
-      void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-      if (handle == nullptr) {
-        m.error = fmt::format("{}: {}", path.string(), dlerror());
-        return;
-      }
-      auto abi = reinterpret_cast<AbiFn>(dlsym(handle, "kestrel_models_abi_version"));
-      m.make = reinterpret_cast<MakeFn>(dlsym(handle, "kestrel_models_make"));
-      m.step_bench = reinterpret_cast<StepBenchFn>(dlsym(handle, "kestrel_models_step_bench"));
-      if (abi == nullptr || m.make == nullptr || m.step_bench == nullptr || abi() != kAbiVersion) {
-        m.make = nullptr;
-        m.error = fmt::format("{}: not a models module of this kestrel (rebuild it)", path.string());
-      }
+    const core::LoadedModule loaded = core::load_module("kestrel-models.so", "KESTREL_MODELS_LIB", KESTREL_MODELS_BUILD_PATH);
+    if (loaded.handle == nullptr) {
+      m.error = loaded.error;
       return;
     }
-    m.error = fmt::format("{} not found (looked in: {}); set KESTREL_MODELS_LIB", kModuleName, tried);
+    auto abi = reinterpret_cast<AbiFn>(loaded.symbol("kestrel_models_abi_version"));
+    m.make = reinterpret_cast<MakeFn>(loaded.symbol("kestrel_models_make"));
+    m.step_bench = reinterpret_cast<StepBenchFn>(loaded.symbol("kestrel_models_step_bench"));
+    if (abi == nullptr || m.make == nullptr || m.step_bench == nullptr || abi() != kAbiVersion) {
+      m.make = nullptr;
+      m.error = "kestrel-models.so: not a models module of this kestrel (rebuild it)";
+    }
   });
   return m;
 }

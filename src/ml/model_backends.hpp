@@ -3,8 +3,7 @@
 // loaded module, kestrel-models.so, so that the commands that use no such model — data,
 // features, backtests of rule strategies, a logistic regression — never load those libraries
 // (LibTorch alone brings ~290 shared libraries and most of a second of start-up). The module is
-// loaded on first use, from $KESTREL_MODELS_LIB, else beside the executable, else from the
-// build tree it was built in.
+// loaded on first use (core/loadable_module.hpp; $KESTREL_MODELS_LIB overrides where).
 #include <memory>
 #include <string>
 #include <string_view>

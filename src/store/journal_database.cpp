@@ -1,8 +1,11 @@
 #include "store/journal_database.hpp"
 
 #include <charconv>
+#include <mutex>
 
 #include <fmt/format.h>
+
+#include "core/loadable_module.hpp"
 
 namespace kestrel::store {
 
@@ -42,6 +45,41 @@ core::Result<std::unique_ptr<JournalDatabase>> open_journal_database(const std::
                                                                    JournalDatabase::Durability durability) {
   return is_postgres_location(location) ? open_postgres_journal_database(location, durability)
                                         : open_sqlite_journal_database(location, durability);
+}
+
+namespace {
+
+using OpenFn = JournalDatabase* (*)(const std::string*, int, std::string*, int*);
+using AbiFn = int (*)();
+
+}  // namespace
+
+core::Result<std::unique_ptr<JournalDatabase>> open_postgres_journal_database(const std::string& url,
+                                                                            JournalDatabase::Durability durability) {
+  static std::once_flag once;
+  static OpenFn open = nullptr;
+  static std::string why;
+  std::call_once(once, [] {
+    const core::LoadedModule m =
+        core::load_module("kestrel-postgres.so", "KESTREL_POSTGRES_LIB", KESTREL_POSTGRES_BUILD_PATH);
+    auto abi = reinterpret_cast<AbiFn>(m.symbol("kestrel_postgres_abi_version"));
+    open = reinterpret_cast<OpenFn>(m.symbol("kestrel_postgres_open"));
+    if (m.handle == nullptr) {
+      why = m.error;
+    } else if (abi == nullptr || open == nullptr || abi() != 1) {
+      open = nullptr;
+      why = "kestrel-postgres.so: not a PostgreSQL module of this kestrel (rebuild it)";
+    }
+  });
+  if (open == nullptr) {
+    return core::fail_as(core::ErrorKind::Unavailable, "{}: a journal in PostgreSQL needs the libpq module: {}",
+                         redacted_location(url), why);
+  }
+  std::string error;
+  int kind = 0;
+  JournalDatabase* db = open(&url, static_cast<int>(durability), &error, &kind);
+  if (db == nullptr) return std::unexpected(core::Error{error, static_cast<core::ErrorKind>(kind)});
+  return std::unique_ptr<JournalDatabase>(db);
 }
 
 bool is_postgres_location(std::string_view location) {

@@ -1,5 +1,6 @@
 // The trading journal in a PostgreSQL database (store/journal_database.hpp), through libpqxx
-// 6.4 (Debian 12). The location is a libpq URL, postgresql://[user[:password]@]host[:port]/db
+// 6.4 (Debian 12). Built into the module kestrel-postgres.so (plugin_entry.cpp), which the
+// store loads only for a postgresql:// location. The location is a libpq URL, postgresql://[user[:password]@]host[:port]/db
 // [?param=…]; a password is better kept in ~/.pgpass or PGPASSWORD than in the config. The
 // URL is never printed with its password.
 #include <array>
@@ -12,6 +13,7 @@
 #include <pqxx/pqxx>
 
 #include "store/journal_database.hpp"
+#include "store_postgres/journal_postgres.hpp"
 
 namespace kestrel::store {
 namespace {
@@ -287,8 +289,8 @@ class PostgresJournalDatabase final : public JournalDatabase {
 
 }  // namespace
 
-core::Result<std::unique_ptr<JournalDatabase>> open_postgres_journal_database(const std::string& url,
-                                                                            JournalDatabase::Durability durability) {
+core::Result<std::unique_ptr<JournalDatabase>> open_postgres_in_process(const std::string& url,
+                                                                       JournalDatabase::Durability durability) {
   const std::string name = redacted_location(url);
   try {
     auto connection = std::make_unique<pqxx::connection>(url);

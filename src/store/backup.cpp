@@ -11,13 +11,6 @@
 namespace kestrel::store {
 namespace {
 
-// yyyymmdd-hhmmss.mmm (UTC): sorts by time, and two backups a second apart do not collide.
-std::string utc_stamp() {
-  const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-  const auto seconds = std::chrono::time_point_cast<std::chrono::seconds>(now);
-  return fmt::format("{:%Y%m%d-%H%M%S}.{:03}", seconds, (now - seconds).count());
-}
-
 // Copies every page of `from` into `to` in one step, waiting while another connection holds a
 // lock. One step reads under one read transaction: a copy made in slices would start over
 // each time the node commits, and might never finish while it runs.
@@ -61,21 +54,32 @@ core::Result<sqlite::Database> open_checked(const std::filesystem::path& file) {
 
 }  // namespace
 
+std::string backup_stamp() {
+  const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  const auto seconds = std::chrono::time_point_cast<std::chrono::seconds>(now);
+  return fmt::format("{:%Y%m%d-%H%M%S}.{:03}", seconds, (now - seconds).count());
+}
+
+core::Status make_backup_folder(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(dir, ec)) return {};
+  const auto parent = dir.has_parent_path() ? dir.parent_path() : std::filesystem::path(".");
+  if (!std::filesystem::is_directory(parent, ec)) {
+    return core::fail_as(core::ErrorKind::Io, "{}: the folder {} does not exist (create it first)", dir.string(), parent.string());
+  }
+  if (!std::filesystem::create_directory(dir, ec) && ec) {
+    return core::fail_as(core::ErrorKind::Io, "{}: cannot create it: {}", dir.string(), ec.message());
+  }
+  return {};
+}
+
 core::Result<BackupResult> backup_database(const std::filesystem::path& db, const std::filesystem::path& dir) {
   auto source = open_checked(db);
   if (!source) return std::unexpected(source.error());
+  if (auto s = make_backup_folder(dir); !s) return std::unexpected(s.error());
   std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) {
-    const auto parent = dir.has_parent_path() ? dir.parent_path() : std::filesystem::path(".");
-    if (!std::filesystem::is_directory(parent, ec)) {
-      return core::fail_as(core::ErrorKind::Io, "{}: the folder {} does not exist (create it first)", dir.string(), parent.string());
-    }
-    if (!std::filesystem::create_directory(dir, ec) && ec) {
-      return core::fail_as(core::ErrorKind::Io, "{}: cannot create it: {}", dir.string(), ec.message());
-    }
-  }
   BackupResult result;
-  result.file = dir / fmt::format("{}-{}.db", db.stem().string(), utc_stamp());
+  result.file = dir / fmt::format("{}-{}.db", db.stem().string(), backup_stamp());
   if (std::filesystem::exists(result.file)) {
     return core::fail_as(core::ErrorKind::Config, "{}: already exists", result.file.string());
   }
@@ -113,7 +117,7 @@ core::Result<std::filesystem::path> restore_database(const std::filesystem::path
     // What is there now is backed up beside it before anything is overwritten.
     auto current = open_checked(db);
     if (!current) return std::unexpected(current.error());
-    saved = std::filesystem::path(db.string() + ".before-restore-" + utc_stamp());
+    saved = std::filesystem::path(db.string() + ".before-restore-" + backup_stamp());
     auto keep = sqlite::Database::open(saved, sqlite::Database::Mode::ReadWriteCreate);
     if (!keep) return std::unexpected(keep.error());
     if (auto s = copy_pages(*current, *keep, db); !s) return std::unexpected(s.error());

@@ -5,6 +5,7 @@
 // half-written page as a file copy could catch.
 #include <cstdint>
 #include <filesystem>
+#include <string>
 
 #include "core/error.hpp"
 
@@ -14,6 +15,12 @@ struct BackupResult {
   std::filesystem::path file;
   std::uintmax_t bytes = 0;
 };
+
+// yyyymmdd-hhmmss.mmm (UTC), for backup file names: sorts by time, and two backups a second
+// apart do not collide.
+std::string backup_stamp();
+// The backup folder: created when missing if its parent exists (a typo must not create a tree).
+core::Status make_backup_folder(const std::filesystem::path& dir);
 
 // Copies `db` to `dir`/<name>-<UTC yyyymmdd-hhmmss.mmm>.db (dir is created when its parent
 // exists), through a temporary file renamed into place once SQLite's integrity check of the

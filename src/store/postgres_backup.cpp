@@ -1,9 +1,7 @@
 #include "store/postgres_backup.hpp"
 
 #include <cctype>
-#include <chrono>
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include "core/subprocess.hpp"
@@ -11,12 +9,6 @@
 
 namespace kestrel::store {
 namespace {
-
-std::string utc_stamp() {
-  const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-  const auto seconds = std::chrono::time_point_cast<std::chrono::seconds>(now);
-  return fmt::format("{:%Y%m%d-%H%M%S}.{:03}", seconds, (now - seconds).count());
-}
 
 std::string percent_decoded(std::string_view s) {
   std::string out;
@@ -101,19 +93,10 @@ core::Status check_archive(const std::filesystem::path& file) {
 
 core::Result<BackupResult> dump(const std::string& url, const std::filesystem::path& dir, const std::string& suffix) {
   const Connection c = split(url);
+  if (auto s = make_backup_folder(dir); !s) return std::unexpected(s.error());
   std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) {
-    const auto parent = dir.has_parent_path() ? dir.parent_path() : std::filesystem::path(".");
-    if (!std::filesystem::is_directory(parent, ec)) {
-      return core::fail_as(core::ErrorKind::Io, "{}: the folder {} does not exist (create it first)", dir.string(),
-                           parent.string());
-    }
-    if (!std::filesystem::create_directory(dir, ec) && ec) {
-      return core::fail_as(core::ErrorKind::Io, "{}: cannot create it: {}", dir.string(), ec.message());
-    }
-  }
   BackupResult result;
-  result.file = dir / fmt::format("{}{}-{}.pgdump", c.database, suffix, utc_stamp());
+  result.file = dir / fmt::format("{}{}-{}.pgdump", c.database, suffix, backup_stamp());
   if (std::filesystem::exists(result.file)) {
     return core::fail_as(core::ErrorKind::Config, "{}: already exists", result.file.string());
   }

@@ -249,12 +249,19 @@ void expect_one_run_started(const std::string& journal, std::int64_t at_least) {
   EXPECT_EQ(starts->front().int64(1), 1);
 }
 
-TEST(TradeRestart, KilledAtRandomPointsAndRestartedEndsWithTheSameJournal) {
-  TempDir dir;
+// Writes the paper config into `dir` and replays it once without interruption into a SQLite
+// journal: the journal text a killed and restarted replay must end with.
+void uninterrupted_journal(const TempDir& dir, std::string& text) {
   write_file(dir / "paper.toml", paper_config(dir.path()));
   const auto whole = run_command(replay_cmd(dir / "paper.toml", (dir / "whole.db").string()));
   ASSERT_EQ(whole.exit_code, 0) << whole.output;
-  const std::string expected = journal_text((dir / "whole.db").string());
+  text = journal_text((dir / "whole.db").string());
+}
+
+TEST(TradeRestart, KilledAtRandomPointsAndRestartedEndsWithTheSameJournal) {
+  TempDir dir;
+  std::string expected;
+  ASSERT_NO_FATAL_FAILURE(uninterrupted_journal(dir, expected));
 
   const auto seed = static_cast<unsigned>(std::random_device{}());
   std::mt19937 rng(seed);
@@ -273,10 +280,8 @@ TEST(TradeRestart, KilledAtRandomPointsAndRestartedEndsWithTheSameJournal) {
 // uninterrupted run writes to SQLite — row for row, to the last digit.
 TEST(TradeRestart, OnPostgreSQLKilledAndRestartedEndsWithTheSQLiteJournal) {
   TempDir dir;
-  write_file(dir / "paper.toml", paper_config(dir.path()));
-  const auto whole = run_command(replay_cmd(dir / "paper.toml", (dir / "whole.db").string()));
-  ASSERT_EQ(whole.exit_code, 0) << whole.output;
-  const std::string expected = journal_text((dir / "whole.db").string());
+  std::string expected;
+  ASSERT_NO_FATAL_FAILURE(uninterrupted_journal(dir, expected));
 
   const auto seed = static_cast<unsigned>(std::random_device{}());
   std::mt19937 rng(seed);

@@ -1,5 +1,6 @@
 #include "store/journal_database.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <mutex>
 
@@ -86,27 +87,33 @@ bool is_postgres_location(std::string_view location) {
   return location.starts_with("postgresql://") || location.starts_with("postgres://");
 }
 
-std::string redacted_location(std::string_view location) {
-  if (!is_postgres_location(location)) return std::string(location);
-  // scheme://user:password@host…: the password is between the first ':' after the scheme
-  // and the '@' that ends the user information.
-  const std::size_t start = location.find("://") + 3;
-  const std::size_t at = location.find('@', start);
-  const std::size_t slash = location.find('/', start);
-  std::string out(location);
+std::vector<UrlPassword> url_passwords(std::string_view url) {
+  std::vector<UrlPassword> out;
+  const std::size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos) return out;
+  // scheme://user:password@host…: between the first ':' after the scheme and the '@' that ends
+  // the user information.
+  const std::size_t start = scheme + 3;
+  const std::size_t at = url.find('@', start);
+  const std::size_t slash = url.find('/', start);
   if (at != std::string_view::npos && (slash == std::string_view::npos || at < slash)) {
-    const std::size_t colon = location.find(':', start);
-    if (colon != std::string_view::npos && colon < at) out = std::string(location.substr(0, colon + 1)) + "***" +
-                                                             std::string(location.substr(at));
+    const std::size_t colon = url.find(':', start);
+    if (colon != std::string_view::npos && colon < at) out.push_back({colon + 1, at, false});
   }
-  // A password may also come as a query parameter (…?password=…).
   for (const std::string_view key : {"?password=", "&password="}) {
-    if (const std::size_t p = out.find(key); p != std::string::npos) {
+    if (const std::size_t p = url.find(key); p != std::string_view::npos) {
       const std::size_t value = p + key.size();
-      const std::size_t end = out.find('&', value);
-      out.replace(value, end == std::string::npos ? std::string::npos : end - value, "***");
+      out.push_back({value, std::min(url.find('&', value), url.size()), true});
     }
   }
+  return out;
+}
+
+std::string redacted_location(std::string_view location) {
+  if (!is_postgres_location(location)) return std::string(location);
+  std::string out(location);
+  const auto passwords = url_passwords(location);
+  for (auto p = passwords.rbegin(); p != passwords.rend(); ++p) out.replace(p->begin, p->end - p->begin, "***");
   return out;
 }
 

@@ -57,6 +57,13 @@ class JournalDatabase {
 bool is_postgres_location(std::string_view location);
 // The location for messages and logs: a URL's password replaced by "***".
 std::string redacted_location(std::string_view location);
+// Where a PostgreSQL URL holds a password, as [begin, end) offsets of the value: in the user
+// information (user:PASSWORD@host) and as a query parameter (…?password=VALUE), in order.
+struct UrlPassword {
+  std::size_t begin = 0, end = 0;
+  bool in_query = false;
+};
+std::vector<UrlPassword> url_passwords(std::string_view url);
 
 // Opens (creating a SQLite file when needed) the database at `location`: a PostgreSQL URL or
 // a SQLite file.

@@ -33,29 +33,22 @@ struct Connection {
 
 Connection split(const std::string& url) {
   Connection c{url, "", ""};
+  const auto passwords = url_passwords(url);
+  for (auto p = passwords.rbegin(); p != passwords.rend(); ++p) {
+    if (c.password.empty()) c.password = percent_decoded(std::string_view(url).substr(p->begin, p->end - p->begin));
+    if (!p->in_query) {
+      c.url.erase(p->begin - 1, p->end - p->begin + 1);  // ":password"
+      continue;
+    }
+    // "password=…" and the separator that joined it.
+    const std::size_t key = p->begin - std::string_view("password=").size();
+    const bool first = c.url[key - 1] == '?';
+    const std::size_t from = first ? key : key - 1;
+    const std::size_t to = first && p->end < c.url.size() ? p->end + 1 : p->end;
+    c.url.erase(from, to - from);
+    if (c.url.ends_with('?')) c.url.pop_back();
+  }
   const std::size_t start = url.find("://") + 3;
-  const std::size_t slash = url.find('/', start);
-  const std::size_t at = url.find('@', start);
-  if (at != std::string::npos && (slash == std::string::npos || at < slash)) {
-    const std::size_t colon = url.find(':', start);
-    if (colon != std::string::npos && colon < at) {
-      c.password = percent_decoded(std::string_view(url).substr(colon + 1, at - colon - 1));
-      c.url = url.substr(0, colon) + url.substr(at);
-    }
-  }
-  for (const std::string_view key : {"?password=", "&password="}) {
-    if (const std::size_t p = c.url.find(key); p != std::string::npos) {
-      const std::size_t value = p + key.size();
-      const std::size_t end = c.url.find('&', value);
-      c.password = percent_decoded(std::string_view(c.url).substr(value, end == std::string::npos ? std::string::npos
-                                                                                                  : end - value));
-      // Drop "password=…" and the separator that joined it.
-      const std::size_t erase_from = key[0] == '?' ? p + 1 : p;
-      const std::size_t erase_to = end == std::string::npos ? c.url.size() : (key[0] == '?' ? end + 1 : end);
-      c.url.erase(erase_from, erase_to - erase_from);
-      if (c.url.ends_with('?')) c.url.pop_back();
-    }
-  }
   const std::size_t path = c.url.find('/', start);
   if (path != std::string::npos) {
     const std::size_t end = c.url.find('?', path);

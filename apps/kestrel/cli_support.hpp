@@ -52,5 +52,6 @@ void add_risk_benches(CLI::App& bench, const GlobalOptions& global);
 void add_models_bench(CLI::App& bench, const GlobalOptions& global);
 void add_trade_commands(CLI::App& app, const GlobalOptions& global);
 void add_db_commands(CLI::App& app, const GlobalOptions& global);
+void add_serve_command(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace kestrel::app

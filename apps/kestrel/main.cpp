@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   add_pipeline_commands(app, global);
   add_trade_commands(app, global);
   add_db_commands(app, global);
+  add_serve_command(app, global);
   add_risk_benches(bench, global);
   add_models_bench(bench, global);
 

@@ -51,7 +51,7 @@ core::Status JournalWriter::checkpoint() {
 
 void JournalWriter::prediction(core::Date date, const std::string& ticker_name, const std::string& model, double score) {
   if (!open()) return;
-  failed(journal_->put_prediction(run_id_, model, {.date = date, .ticker = ticker_name, .score = score}));
+  failed(journal_->put_prediction(run_id_, model, {.date = date, .ticker = ticker_name, .score = score, .model = model}));
 }
 
 void JournalWriter::decision(core::Date date, const std::string& kind, const std::string& detail) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -21,6 +22,69 @@ std::optional<execution::OrderType> type_from(const std::string& s) {
 }
 
 }  // namespace
+
+core::Result<std::vector<OrderState>> order_states(const std::vector<store::JournalOrder>& orders,
+                                                   const std::vector<store::JournalEvent>& events) {
+  execution::OrderStore store("status");
+  std::map<std::string, std::uint32_t> tickers;
+  std::vector<execution::OrderId> ids;
+  ids.reserve(orders.size());
+  for (const auto& o : orders) {
+    const auto type = type_from(o.type);
+    if (!type) return core::fail("journal: order {} has an unknown type '{}'", o.client_order_id, o.type);
+    const auto instrument = tickers.emplace(o.ticker, static_cast<std::uint32_t>(tickers.size())).first->second;
+    execution::OrderRequest r{.client_order_id = o.client_order_id, .instrument = instrument,
+                              .side = o.side == "buy" ? execution::Side::Buy : execution::Side::Sell,
+                              .quantity = static_cast<core::Quantity>(o.quantity), .type = *type,
+                              .tif = o.tif == "gtc" ? execution::TimeInForce::Gtc : execution::TimeInForce::Day,
+                              .limit_price = core::Price::round(o.limit_price), .stop_price = core::Price::round(o.stop_price),
+                              .trail_fraction = *type == execution::OrderType::TrailingStop ? 0.5 : 0.0};
+    auto created = store.create(r, execution::OrderOrigin::Strategy, o.created_ns);
+    if (!created) return core::fail("journal: order {}: {}", o.client_order_id, created.error().message);
+    ids.push_back(*created);
+  }
+  for (const auto& e : events) {
+    const auto kind = execution::order_event_kind_from(e.kind);
+    if (!kind) return core::fail("journal: event {} has an unknown kind '{}'", e.seq, e.kind);
+    execution::OrderEvent event = execution::status_event(*kind, 0, e.client_order_id, e.ts, e.reason);
+    event.execution_id = e.execution_id;
+    event.quantity = static_cast<core::Quantity>(e.quantity);
+    event.price = core::Price::round(e.price);
+    event.commission = core::Money::round(e.commission);
+    if (auto applied = store.apply(event); !applied) {
+      return core::fail("journal: event {}: {}", e.seq, applied.error().message);
+    }
+  }
+  std::vector<OrderState> states;
+  states.reserve(orders.size());
+  const std::set<execution::OrderId> open(store.open().begin(), store.open().end());
+  for (std::size_t k = 0; k < orders.size(); ++k) {
+    const execution::Order& o = *store.order(ids[k]);
+    states.push_back({.order = &orders[k], .status = std::string(execution::to_string(o.status)),
+                      .filled = static_cast<double>(o.filled),
+                      .open = open.contains(ids[k])});
+  }
+  return states;
+}
+
+HaltState halt_state(const std::vector<store::JournalDecision>& decisions) {
+  HaltState state;
+  bool reconciliation_halt = false;  // lifted by an adoption of the broker's state too
+  for (const auto& d : decisions) {
+    if (d.kind == "control:kill" || d.kind == "control:kill_flatten" || d.kind == "risk:drawdown_halt" ||
+        d.kind == "reconcile:mismatch") {
+      state.halted = true;
+      state.reason = fmt::format("{} on {}: {}", d.kind, d.date.to_string(), d.detail);
+      reconciliation_halt = d.kind == "reconcile:mismatch";
+    } else if (d.kind == "control:resume" || d.kind == "risk:resumed" ||
+               (d.kind == "reconcile:adopt" && reconciliation_halt)) {
+      state.halted = false;
+      state.reason.clear();
+      reconciliation_halt = false;
+    }
+  }
+  return state;
+}
 
 core::Result<NodeStatus> read_status(store::Journal& journal, const std::string& run_id) {
   NodeStatus status;
@@ -51,60 +115,23 @@ core::Result<NodeStatus> read_status(store::Journal& journal, const std::string&
   if (!orders) return std::unexpected(orders.error());
   auto events = journal.events(id);
   if (!events) return std::unexpected(events.error());
-  execution::OrderStore store("status");
-  std::map<std::string, std::uint32_t> tickers;
-  std::map<std::string, const store::JournalOrder*> by_cid;
-  for (const auto& o : *orders) {
-    const auto type = type_from(o.type);
-    if (!type) return core::fail("journal: order {} has an unknown type '{}'", o.client_order_id, o.type);
-    const auto instrument = tickers.emplace(o.ticker, static_cast<std::uint32_t>(tickers.size())).first->second;
-    execution::OrderRequest r{.client_order_id = o.client_order_id, .instrument = instrument,
-                              .side = o.side == "buy" ? execution::Side::Buy : execution::Side::Sell,
-                              .quantity = static_cast<core::Quantity>(o.quantity), .type = *type,
-                              .tif = o.tif == "gtc" ? execution::TimeInForce::Gtc : execution::TimeInForce::Day,
-                              .limit_price = core::Price::round(o.limit_price), .stop_price = core::Price::round(o.stop_price),
-                              .trail_fraction = *type == execution::OrderType::TrailingStop ? 0.5 : 0.0};
-    if (auto created = store.create(r, execution::OrderOrigin::Strategy, o.created_ns); !created) {
-      return core::fail("journal: order {}: {}", o.client_order_id, created.error().message);
-    }
-    by_cid[o.client_order_id] = &o;
-  }
-  for (const auto& e : *events) {
-    const auto kind = execution::order_event_kind_from(e.kind);
-    if (!kind) return core::fail("journal: event {} has an unknown kind '{}'", e.seq, e.kind);
-    execution::OrderEvent event = execution::status_event(*kind, 0, e.client_order_id, e.ts, e.reason);
-    event.execution_id = e.execution_id;
-    event.quantity = static_cast<core::Quantity>(e.quantity);
-    event.price = core::Price::round(e.price);
-    event.commission = core::Money::round(e.commission);
-    if (auto applied = store.apply(event); !applied) {
-      return core::fail("journal: event {}: {}", e.seq, applied.error().message);
-    }
-  }
-  for (execution::OrderId oid : store.open()) {
-    const execution::Order& o = *store.order(oid);
-    const store::JournalOrder& row = *by_cid.at(o.request.client_order_id);
-    status.open_orders.push_back({.client_order_id = o.request.client_order_id, .ticker = row.ticker, .side = row.side,
-                                  .type = row.type, .status = std::string(execution::to_string(o.status)),
-                                  .tag = row.tag, .quantity = row.quantity, .filled = static_cast<double>(o.filled),
-                                  .limit_price = row.limit_price, .stop_price = row.stop_price});
+  auto states = order_states(*orders, *events);
+  if (!states) return std::unexpected(states.error());
+  for (const OrderState& state : *states) {
+    if (!state.open) continue;
+    const store::JournalOrder& row = *state.order;
+    status.open_orders.push_back({.client_order_id = row.client_order_id, .ticker = row.ticker, .side = row.side,
+                                  .type = row.type, .status = state.status, .tag = row.tag, .quantity = row.quantity,
+                                  .filled = state.filled, .limit_price = row.limit_price,
+                                  .stop_price = row.stop_price});
   }
 
   auto decisions = journal.decisions(id);
   if (!decisions) return std::unexpected(decisions.error());
-  bool reconciliation_halt = false;  // lifted by an adoption of the broker's state too
+  const HaltState halt = halt_state(*decisions);
+  status.halted = halt.halted;
+  status.halt_reason = halt.reason;
   for (const auto& d : *decisions) {
-    if (d.kind == "control:kill" || d.kind == "control:kill_flatten" || d.kind == "risk:drawdown_halt" ||
-        d.kind == "reconcile:mismatch") {
-      status.halted = true;
-      status.halt_reason = fmt::format("{} on {}: {}", d.kind, d.date.to_string(), d.detail);
-      reconciliation_halt = d.kind == "reconcile:mismatch";
-    } else if (d.kind == "control:resume" || d.kind == "risk:resumed" ||
-               (d.kind == "reconcile:adopt" && reconciliation_halt)) {
-      status.halted = false;
-      status.halt_reason.clear();
-      reconciliation_halt = false;
-    }
     if (d.kind.starts_with("risk:") || d.kind.starts_with("reconcile:")) status.recent_risk_events.push_back(d);
   }
   if (status.recent_risk_events.size() > 5) {

@@ -31,6 +31,25 @@ struct NodeStatus {
   std::size_t pending_controls = 0;
 };
 
+// A journaled order and the state its journaled events leave it in, found by applying them to
+// an order store exactly as the node did.
+struct OrderState {
+  const store::JournalOrder* order = nullptr;  // into the caller's vector
+  std::string status;
+  double filled = 0;
+  bool open = false;
+};
+core::Result<std::vector<OrderState>> order_states(const std::vector<store::JournalOrder>& orders,
+                                                   const std::vector<store::JournalEvent>& events);
+
+// Whether the journaled decisions leave the run halted (kill switch, drawdown halt,
+// reconciliation mismatch) and by which decision.
+struct HaltState {
+  bool halted = false;
+  std::string reason;  // "<kind> on <date>: <detail>"
+};
+HaltState halt_state(const std::vector<store::JournalDecision>& decisions);
+
 // The newest run, or `run_id`.
 core::Result<NodeStatus> read_status(store::Journal& journal, const std::string& run_id = {});
 

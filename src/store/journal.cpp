@@ -372,8 +372,22 @@ core::Result<std::vector<JournalPrediction>> Journal::predictions(const std::str
       query("SELECT date, ticker, score FROM predictions WHERE run_id = ? AND date = ? ORDER BY ticker",
             {run_id, days_of(date)}),
       [](const SqlRow& s) {
-        return JournalPrediction{.date = day_of(s.int64(0)), .ticker = s.text(1), .score = s.real(2)};
+        return JournalPrediction{.date = day_of(s.int64(0)), .ticker = s.text(1), .score = s.real(2), .model = {}};
       });
+}
+
+core::Result<std::vector<JournalPrediction>> Journal::predictions(const std::string& run_id) {
+  return read_all<JournalPrediction>(
+      query("SELECT date, ticker, score, model FROM predictions WHERE run_id = ? ORDER BY date, ticker", {run_id}),
+      [](const SqlRow& s) {
+        return JournalPrediction{.date = day_of(s.int64(0)), .ticker = s.text(1), .score = s.real(2), .model = s.text(3)};
+      });
+}
+
+core::Result<std::vector<JournalStart>> Journal::starts(const std::string& run_id) {
+  return read_all<JournalStart>(
+      query("SELECT started_at, pid, note FROM run_starts WHERE run_id = ? ORDER BY started_at, pid", {run_id}),
+      [](const SqlRow& s) { return JournalStart{.started_at = s.text(0), .pid = s.int64(1), .note = s.text(2)}; });
 }
 
 core::Result<std::vector<JournalDecision>> Journal::decisions(const std::string& run_id) {

@@ -85,6 +85,14 @@ struct JournalPrediction {
   core::Date date{};
   std::string ticker;
   double score = 0;
+  std::string model;  // filled by the run-wide reader
+};
+
+// One process start of a run (wall clock, pid, "start" or "restart").
+struct JournalStart {
+  std::string started_at;
+  std::int64_t pid = 0;
+  std::string note;
 };
 
 // Something a person or a rule decided: a risk event, the strategy's targets, a control.
@@ -163,6 +171,9 @@ class Journal {
   core::Result<std::vector<JournalDay>> days(const std::string& run_id);
   core::Result<std::vector<JournalPosition>> positions(const std::string& run_id, core::Date date);
   core::Result<std::vector<JournalPrediction>> predictions(const std::string& run_id, core::Date date);
+  // Every prediction of the run, with its model, by date and ticker.
+  core::Result<std::vector<JournalPrediction>> predictions(const std::string& run_id);
+  core::Result<std::vector<JournalStart>> starts(const std::string& run_id);
   core::Result<std::vector<JournalDecision>> decisions(const std::string& run_id);
 
  private:

@@ -1,0 +1,112 @@
+// `kestrel serve`: the dashboard, /metrics and /health of a trading run, read from its journal
+// while the node runs in its own process (src/server/dashboard_server.hpp).
+#include <csignal>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "adapters/api_key.hpp"
+#include "backtest/config.hpp"
+#include "cli_support.hpp"
+#include "live/live_clock.hpp"
+#include "server/dashboard_server.hpp"
+
+namespace kestrel::app {
+namespace {
+
+struct ServeArgs {
+  std::string config, db, data, run_id, host = "127.0.0.1", token_file;
+  int port = 8080;
+  double refresh = 1.0;
+};
+
+server::DashboardServer* g_server = nullptr;  // for the signal handler only
+
+void stop_on_signal(int) {
+  if (g_server != nullptr) g_server->stop();
+}
+
+void serve(const GlobalOptions& global, const ServeArgs& args) {
+  server::ServerOptions options;
+  options.host = args.host;
+  options.port = args.port;
+  options.run_id = args.run_id;
+  options.refresh_seconds = args.refresh;
+  const std::string config_path = args.config.empty() ? global.config_path : args.config;
+  std::optional<backtest::BacktestConfig> config;
+  if (!config_path.empty()) config = value_or_fail(backtest::read_backtest_config(config_path));
+  // The journal: --db, else node.journal of the config, else its data.db.
+  if (!args.db.empty()) {
+    options.journal = args.db;
+  } else if (config && !config->node.journal.empty()) {
+    options.journal = config->node.journal;
+  } else if (config && !config->data.db.empty()) {
+    options.journal = config->data.db.string();
+  } else {
+    throw CommandFailed{"serve: say which journal to show: --db JOURNAL or --config FILE.toml"};
+  }
+  if (!args.data.empty()) {
+    options.market.emplace();
+    options.market->db = args.data;
+  } else if (config) {
+    options.market = config->data;
+  }
+
+  const char* env_token = std::getenv("KESTREL_DASHBOARD_TOKEN");
+  if (!args.token_file.empty() || (env_token != nullptr && *env_token != '\0')) {
+    options.token = value_or_fail(adapters::resolve_api_key(
+        args.token_file.empty() ? std::nullopt : std::optional<std::filesystem::path>(args.token_file), env_token,
+        "KESTREL_DASHBOARD_TOKEN"));
+  }
+  const live::LiveClock clock;
+  options.clock = &clock;
+  options.log = [&clock](const std::string& line) {
+    fmt::print("{} {}\n", live::iso_time(clock.now()), line);
+    std::fflush(stdout);
+  };
+
+  auto server = value_or_fail(server::DashboardServer::open(options));
+  g_server = server.get();
+  std::signal(SIGINT, stop_on_signal);
+  std::signal(SIGTERM, stop_on_signal);
+  fmt::print("serving {} on http://{}:{}/ (/metrics, /health){}\n", store::redacted_location(options.journal),
+             args.host, server->port(),
+             options.token.empty() ? "; controls are off (no KESTREL_DASHBOARD_TOKEN or --token-file)" : "");
+  if (!options.market) {
+    fmt::print("no market data given (--config or --data): predictions vs actual, sectors, QQQ and data freshness "
+               "are not shown\n");
+  }
+  std::fflush(stdout);
+  const auto status = server->run();
+  g_server = nullptr;
+  check(status);
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app, const GlobalOptions& global) {
+  auto args = std::make_shared<ServeArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "serve", "Serve the dashboard of a trading run (its journal) with Prometheus metrics at /metrics and a health "
+               "check at /health. The kill switch and resume need a bearer token (KESTREL_DASHBOARD_TOKEN or "
+               "--token-file). See docs/operations.md.");
+  cmd->add_option("--config", args->config, "The node's trading configuration: its journal and market data")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--db", args->db, "The journal: a SQLite file or a postgresql:// URL (default: the config's)");
+  cmd->add_option("--data", args->data, "The market-data store the run trades (default: the config's data.db)");
+  cmd->add_option("--run", args->run_id, "A run id (default: the newest run)");
+  cmd->add_option("--host", args->host, "Address to listen on (default 127.0.0.1: this machine only)");
+  cmd->add_option("--port", args->port, "Port (default 8080; 0: any free port, printed)")->check(CLI::Range(0, 65535));
+  cmd->add_option("--token-file", args->token_file,
+                  "A file (outside the repository) whose first line is the bearer token for the kill switch and "
+                  "resume; KESTREL_DASHBOARD_TOKEN is read when no file is given")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--refresh", args->refresh, "Seconds between re-reads of the journal (default 1)")
+      ->check(CLI::Range(0.1, 3600.0));
+  cmd->callback([&global, args] { serve(global, *args); });
+}
+
+}  // namespace kestrel::app

@@ -1,0 +1,88 @@
+#pragma once
+// `kestrel serve`: the dashboard of one trading run over HTTP (cpp-httplib), read from its
+// journal while the node runs in its own process.
+//
+//   GET  /             the dashboard page (self-contained: uPlot and the page's script inline)
+//   GET  /api/status   the dashboard snapshot as JSON (dashboard_json.hpp); the page polls it
+//   GET  /metrics      Prometheus text exposition (node_metrics.hpp)
+//   GET  /health       200 {"status":"ok",…} while the journal can be read, 503 otherwise
+//   POST /api/kill     the kill switch ({"flatten": true} also closes every position)
+//   POST /api/resume   lifts the kill switch or the drawdown halt
+//
+// The POST calls are the same requests as `kestrel trade kill|resume`: journaled controls the
+// node applies at its next check. They need `Authorization: Bearer <token>`; a server started
+// without a token refuses them all. Reads are open: bind to 127.0.0.1 (the default) unless a
+// proxy in front adds authentication.
+//
+// Snapshots are rebuilt from the journal at most every `refresh_seconds`, and every reader in
+// between is served the same bytes, so a busy page or scraper costs the journal nothing more.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "backtest/config.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "store/journal.hpp"
+#include "store/panel.hpp"
+
+namespace httplib {
+class Server;
+}
+
+namespace kestrel::server {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;                  // 0: any free port (see DashboardServer::port)
+  std::string journal;              // a SQLite file or a postgresql:// URL
+  std::string run_id;               // empty: the newest run
+  std::optional<backtest::DataConfig> market;  // the run's market data, when known
+  std::string token;                // bearer token for the POST calls; empty: refuse them
+  double refresh_seconds = 1.0;
+  const core::Clock* clock = nullptr;  // the wall clock (required)
+  std::function<void(const std::string&)> log;  // one line per request that changed something or failed
+};
+
+class DashboardServer {
+ public:
+  // Opens the journal (it must exist), loads the market data and binds the port.
+  static core::Result<std::unique_ptr<DashboardServer>> open(ServerOptions options);
+  ~DashboardServer();
+
+  int port() const { return port_; }
+  // Serves until stop(); returns an error if the server failed.
+  core::Status run();
+  void stop();
+
+ private:
+  explicit DashboardServer(ServerOptions options);
+  struct Rendered {
+    std::string status_json, metrics, health_json;
+    bool healthy = false;
+    std::chrono::steady_clock::time_point at;
+  };
+  std::shared_ptr<const Rendered> rendered();
+  std::shared_ptr<const Rendered> render();
+  void reload_market_if_changed();
+  bool authorized(const std::string& header) const;
+  std::string control(const std::string& action, int& status);
+  void routes();
+
+  ServerOptions options_;
+  std::unique_ptr<httplib::Server> http_;
+  int port_ = 0;
+  std::mutex mutex_;  // the journal, the market data and the cached rendering
+  std::optional<store::Journal> journal_;
+  std::optional<store::Panel> market_;
+  std::string market_error_;
+  std::filesystem::file_time_type market_stamp_{};
+  std::chrono::steady_clock::time_point market_checked_{};
+  std::shared_ptr<const Rendered> rendered_;
+};
+
+}  // namespace kestrel::server

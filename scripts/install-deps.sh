@@ -14,6 +14,7 @@ packages=(
   libxgboost-dev
   libeigen3-dev libtbb-dev
   libpqxx-dev postgresql
+  prometheus
   libcpp-httplib-dev libssl-dev libboost1.81-dev
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -86,7 +86,9 @@ HaltState halt_state(const std::vector<store::JournalDecision>& decisions) {
   return state;
 }
 
-core::Result<NodeStatus> read_status(store::Journal& journal, const std::string& run_id) {
+namespace {
+
+core::Result<NodeStatus> read_consistent(store::Journal& journal, const std::string& run_id) {
   NodeStatus status;
   auto run = run_id.empty() ? journal.latest_run() : journal.run(run_id);
   if (!run) return std::unexpected(run.error());
@@ -140,6 +142,16 @@ core::Result<NodeStatus> read_status(store::Journal& journal, const std::string&
   auto pending = journal.pending_controls(id);
   if (!pending) return std::unexpected(pending.error());
   status.pending_controls = pending->size();
+  return status;
+}
+
+}  // namespace
+
+core::Result<NodeStatus> read_status(store::Journal& journal, const std::string& run_id) {
+  // One read transaction, so a node committing meanwhile shows whole days and orders only.
+  if (auto s = journal.begin_read(); !s) return std::unexpected(s.error());
+  auto status = read_consistent(journal, run_id);
+  journal.end_read();
   return status;
 }
 

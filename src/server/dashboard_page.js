@@ -165,7 +165,7 @@
     fillTable("risk-limits", limitRows, (r) => r, "");
     $("halt-reason").textContent = data.risk.halted ? data.risk.halt_reason : data.risk.enabled ? "" : "the risk manager is off for this run";
     if (data.risk.pending_controls > 0) {
-      $("halt-reason").textContent += " (" + data.risk.pending_controls + " control request(s) waiting for the node)";
+      $("halt-reason").textContent += " " + data.risk.pending_controls + " control request(s) waiting for the node";
     }
     $("kill").disabled = !data.controls_enabled;
     $("resume").disabled = !data.controls_enabled;
@@ -219,9 +219,13 @@
       const res = await fetch("api/status", { cache: "no-store" });
       const data = await res.json();
       if (!res.ok) {
-        $("risk-badge").textContent = "journal unreadable";
+        $("risk-badge").textContent = "not available";
         $("risk-badge").className = "badge halted";
         $("updated").textContent = data.error || res.statusText;
+      } else if (data.waiting) {
+        $("risk-badge").textContent = "waiting for the node";
+        $("risk-badge").className = "badge";
+        $("updated").textContent = data.waiting;
       } else {
         render(data);
       }
@@ -250,6 +254,7 @@
   }
 
   $("token").value = sessionStorage.getItem("kestrel-token") || "";
+  $("controls").addEventListener("submit", (e) => e.preventDefault());  // Enter in the token field
   $("kill").addEventListener("click", () => {
     const flatten = $("flatten").checked;
     return control("api/kill", { flatten: flatten },

@@ -61,9 +61,10 @@ core::Result<std::unique_ptr<DashboardServer>> DashboardServer::open(ServerOptio
     }
     server->market_checked_ = std::chrono::steady_clock::now();
   }
-  // A journal without a run cannot be shown: say so now rather than on every request.
-  if (auto first = server->render(); !first->healthy) {
-    return core::fail("{}: {}", server->journal_->name(), json::parse(first->health_json).value("error", ""));
+  // A journal that cannot be read is an error now; one without a run yet (the node is about to
+  // start) is shown as such until the run appears.
+  if (auto first = server->render(); !first->healthy && !first->waiting) {
+    return core::fail("{}", json::parse(first->health_json).value("error", ""));
   }
   server->routes();
   const auto& o = server->options_;
@@ -119,11 +120,20 @@ std::shared_ptr<const DashboardServer::Rendered> DashboardServer::render() {
   auto snapshot = read_snapshot(*journal_, so);
   if (!snapshot) {
     r->healthy = false;
+    r->waiting = snapshot.error().kind == core::ErrorKind::NotFound;
+    if (options_.log && snapshot.error().message != last_error_) {
+      options_.log("the journal could not be read: " + snapshot.error().message);
+    }
+    last_error_ = snapshot.error().message;
     r->health_json = json{{"status", "error"}, {"error", snapshot.error().message}}.dump();
-    r->status_json = r->health_json;
+    // The page keeps polling a journal whose node has not started its run yet.
+    r->status_json = r->waiting ? json{{"waiting", snapshot.error().message},
+                                       {"refresh_seconds", options_.refresh_seconds}}.dump()
+                                : r->health_json;
     r->metrics = "# kestrel: the journal could not be read\n";
     return r;
   }
+  last_error_.clear();
   if (!market_error_.empty()) snapshot->notes.push_back("the market data could not be reloaded: " + market_error_);
   json status = to_json(*snapshot);
   status["generated_at"] = live::iso_time(options_.clock->now());
@@ -181,7 +191,7 @@ void DashboardServer::routes() {
   });
   http_->Get("/api/status", [this](const httplib::Request&, httplib::Response& res) {
     const auto r = rendered();
-    res.status = r->healthy ? 200 : 503;
+    res.status = r->healthy || r->waiting ? 200 : 503;
     res.set_header("Cache-Control", "no-store");
     res.set_content(r->status_json, "application/json");
   });

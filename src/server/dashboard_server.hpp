@@ -64,6 +64,7 @@ class DashboardServer {
   struct Rendered {
     std::string status_json, metrics, health_json;
     bool healthy = false;
+    bool waiting = false;  // the journal has no run (yet)
     std::chrono::steady_clock::time_point at;
   };
   std::shared_ptr<const Rendered> rendered();
@@ -83,6 +84,7 @@ class DashboardServer {
   std::filesystem::file_time_type market_stamp_{};
   std::chrono::steady_clock::time_point market_checked_{};
   std::shared_ptr<const Rendered> rendered_;
+  std::string last_error_;  // logged once, not on every request
 };
 
 }  // namespace kestrel::server

@@ -68,7 +68,9 @@ std::optional<core::Date> last_closed_session(const store::TradingCalendar& cale
 
 }  // namespace
 
-core::Result<DashboardSnapshot> read_snapshot(store::Journal& journal, const SnapshotOptions& options) {
+namespace {
+
+core::Result<DashboardSnapshot> read_consistent(store::Journal& journal, const SnapshotOptions& options) {
   DashboardSnapshot s;
   s.journal = journal.name();
   auto run = options.run_id.empty() ? journal.latest_run() : journal.run(options.run_id);
@@ -251,6 +253,17 @@ core::Result<DashboardSnapshot> read_snapshot(store::Journal& journal, const Sna
     }
   }
   return s;
+}
+
+}  // namespace
+
+core::Result<DashboardSnapshot> read_snapshot(store::Journal& journal, const SnapshotOptions& options) {
+  // One read transaction: a node committing meanwhile cannot leave an event here whose order
+  // was read before it existed.
+  if (auto s = journal.begin_read(); !s) return std::unexpected(s.error());
+  auto snapshot = read_consistent(journal, options);
+  journal.end_read();
+  return snapshot;
 }
 
 }  // namespace kestrel::server

@@ -232,6 +232,19 @@ core::Status Journal::commit() {
   return db_->commit();
 }
 
+core::Status Journal::begin_read() {
+  if (in_transaction_) return core::fail("journal: a transaction is already open");
+  if (auto s = db_->begin_read(); !s) return s;
+  in_transaction_ = true;
+  return {};
+}
+
+void Journal::end_read() {
+  if (!in_transaction_) return;
+  in_transaction_ = false;
+  db_->end_read();
+}
+
 void Journal::rollback() {
   if (!in_transaction_) return;
   in_transaction_ = false;

@@ -165,7 +165,10 @@ class Journal {
   };
   core::Result<Extent> extent(const std::string& run_id);
 
-  // Reading.
+  // Reading. Between begin_read() and end_read() every read sees the journal as it was at
+  // the first one (a reader in another process than the node sees whole commits only).
+  core::Status begin_read();
+  void end_read();
   core::Result<std::vector<JournalOrder>> orders(const std::string& run_id);
   core::Result<std::vector<JournalEvent>> events(const std::string& run_id);
   core::Result<std::vector<JournalDay>> days(const std::string& run_id);

@@ -49,6 +49,11 @@ class JournalDatabase {
   virtual core::Status begin() = 0;
   virtual core::Status commit() = 0;
   virtual void rollback() = 0;
+  // A read transaction: every query until end_read() sees one consistent state of the
+  // journal, whatever a node commits meanwhile, and takes no write lock (SQLite's deferred
+  // BEGIN on a WAL file; PostgreSQL's REPEATABLE READ, READ ONLY).
+  virtual core::Status begin_read() = 0;
+  virtual void end_read() = 0;
   // Serialises schema migrations between processes; called inside begin().
   virtual core::Status lock_for_migration() = 0;
 };

@@ -165,6 +165,8 @@ class SqliteJournalDatabase final : public JournalDatabase {
     return {};
   }
   void rollback() override { (void)db_.exec("ROLLBACK"); }
+  core::Status begin_read() override { return db_.exec("BEGIN"); }
+  void end_read() override { (void)db_.exec("COMMIT"); }
   // BEGIN IMMEDIATE already holds the only write lock.
   core::Status lock_for_migration() override { return {}; }
 

@@ -259,6 +259,16 @@ class PostgresJournalDatabase final : public JournalDatabase {
     }
   }
 
+  core::Status begin_read() override {
+    if (transaction_) return core::fail("{}: a transaction is already open", name_);
+    return guarded([&]() -> core::Status {
+      transaction_ = std::make_unique<pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>>(*connection_);
+      return {};
+    });
+  }
+
+  void end_read() override { rollback(); }  // nothing was written
+
   core::Status lock_for_migration() override {
     // One process at a time creates or upgrades the schema; the lock ends with the transaction.
     return exec("SELECT pg_advisory_xact_lock(7301745211)");
@@ -282,7 +292,7 @@ class PostgresJournalDatabase final : public JournalDatabase {
   }
 
   std::unique_ptr<pqxx::connection> connection_;
-  std::unique_ptr<pqxx::work> transaction_;
+  std::unique_ptr<pqxx::transaction_base> transaction_;  // a pqxx::work, or a read-only snapshot
   std::string name_;
   std::unordered_map<std::string, std::string> prepared_;  // SQL → prepared statement name
 };

@@ -24,6 +24,7 @@
 #include "support/fake_alpaca.hpp"
 #include "support/fake_vendor_server.hpp"
 #include "support/run_command.hpp"
+#include "support/sample_model.hpp"
 #include "support/temp_dir.hpp"
 
 namespace kestrel::testing {
@@ -69,23 +70,6 @@ std::map<std::string, double> opens_on(const std::string& date) {
   return out;
 }
 
-// A logistic regression trained by the pipeline (once per process).
-const std::filesystem::path& trained_model() {
-  static TempDir dir;
-  static const std::filesystem::path model = [] {
-    write_file(dir / "mini.toml", std::string("name = \"mini\"\nseed = 7\nmodels = [\"logistic_regression\"]\n[data]\ndir = \"") +
-                                      KESTREL_SAMPLE_DATA +
-                                      "\"\n[features]\ntruncation_cuts = 0\n[evaluation.fixed]\ntrain_begin = \"2011-01-03\"\n"
-                                      "valid_begin = \"2016-01-01\"\ntest_begin = \"2018-01-01\"\ntest_end = \"2019-12-31\"\n"
-                                      "[evaluation.walk_forward]\nenabled = false\n[controls]\nenabled = false\n"
-                                      "[model]\nmax_train_samples = 10000\n");
-    const auto r = run_command(kExe + " -q pipeline --config " + (dir / "mini.toml").string() + " --out " + (dir / "out").string());
-    EXPECT_EQ(r.exit_code, 0) << r.output;
-    return dir / "out" / "models" / "logistic_regression";
-  }();
-  return model;
-}
-
 const std::vector<std::string> kDays{"2019-11-15", "2019-11-18", "2019-11-19", "2019-11-20", "2019-11-21",
                                      "2019-11-22", "2019-11-25", "2019-11-26", "2019-11-27", "2019-11-29"};
 
@@ -111,7 +95,7 @@ trail = 0
 time_stop_days = 0
 [strategy]
 type = "model"
-model = ")" + trained_model().string() + R"("
+model = ")" + trained_sample_model().string() + R"("
 top_k = 8
 gross = 0.78
 [node]

@@ -160,7 +160,7 @@ TEST_P(JournalOn, NumbersReadBackExactly) {
                                         .execution_id = "e1", .ticker = "AAPL", .side = "buy", .quantity = awkward,
                                         .price = 157.123456789012, .commission = 1e-12, .reason = "it's \"quoted\"?"});
   ASSERT_TRUE(event) << event.error().message;
-  ASSERT_TRUE(journal->put_prediction("r1", "m", {.date = order.date, .ticker = "AAPL", .score = -0.0123456789012345}));
+  ASSERT_TRUE(journal->put_prediction("r1", "m", {.date = order.date, .ticker = "AAPL", .score = -0.0123456789012345, .model = {}}));
   ASSERT_TRUE(journal->commit());
   auto read = journal->orders("r1");
   ASSERT_TRUE(read) << read.error().message;
@@ -177,11 +177,48 @@ TEST_P(JournalOn, NumbersReadBackExactly) {
   EXPECT_EQ(events[0].commission, 1e-12);
   EXPECT_EQ(events[0].reason, "it's \"quoted\"?");
   EXPECT_EQ((*journal->predictions("r1", order.date))[0].score, -0.0123456789012345);
+  const auto all = *journal->predictions("r1");  // the run-wide reader names the model
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].model, "m");
+  EXPECT_EQ(all[0].score, -0.0123456789012345);
   // And the re-derived rows still match their fingerprints.
   ASSERT_TRUE(journal->begin());
   EXPECT_TRUE(journal->put_order("r1", orders[0]));
   EXPECT_TRUE(journal->put_event("r1", events[0]));
   journal->rollback();
+}
+
+TEST_P(JournalOn, AReaderSeesWholeCommitsWhileANodeWrites) {
+  auto node = store::Journal::open(location());
+  ASSERT_TRUE(node) << node.error().message;
+  ASSERT_TRUE(node->create_run(a_run("r1")));
+  ASSERT_TRUE(node->log_start("r1", "2026-11-27T10:00:00Z", 41, "start"));
+  ASSERT_TRUE(node->log_start("r1", "2026-11-27T11:00:00Z", 42, "restart"));
+  ASSERT_TRUE(node->begin());
+  ASSERT_TRUE(node->put_order("r1", an_order(1, 10)));
+  ASSERT_TRUE(node->commit());
+
+  auto reader = store::Journal::open_existing(location());
+  ASSERT_TRUE(reader) << reader.error().message;
+  ASSERT_TRUE(reader->begin_read());
+  EXPECT_EQ(reader->orders("r1")->size(), 1u);
+  // The node commits an order and its event while the reader is between two reads.
+  ASSERT_TRUE(node->begin());
+  ASSERT_TRUE(node->put_order("r1", an_order(2, 5)));
+  ASSERT_TRUE(node->put_event("r1", {.seq = 1, .order_id = 2, .client_order_id = "r1-2", .kind = "submitted", .ts = 1,
+                                     .execution_id = "", .ticker = "AAPL", .side = "buy", .quantity = 0, .price = 0,
+                                     .commission = 0, .reason = ""}));
+  ASSERT_TRUE(node->commit());  // a reader does not block the writer
+  EXPECT_TRUE(reader->events("r1")->empty());  // the event of an order the reader has not seen: not yet
+  reader->end_read();
+  EXPECT_EQ(reader->orders("r1")->size(), 2u);
+  EXPECT_EQ(reader->events("r1")->size(), 1u);
+
+  const auto starts = reader->starts("r1");
+  ASSERT_TRUE(starts) << starts.error().message;
+  ASSERT_EQ(starts->size(), 2u);
+  EXPECT_EQ((*starts)[0].pid, 41);
+  EXPECT_EQ((*starts)[1].note, "restart");
 }
 
 TEST(JournalLocation, PostgresPasswordsNeverAppearInMessages) {

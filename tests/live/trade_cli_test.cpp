@@ -20,6 +20,7 @@
 #include "store/journal.hpp"
 #include "store/sqlite.hpp"
 #include "support/run_command.hpp"
+#include "support/sample_model.hpp"
 #include "support/test_postgres.hpp"
 #include "support/temp_dir.hpp"
 
@@ -27,42 +28,6 @@ namespace kestrel::testing {
 namespace {
 
 const std::string kExe = KESTREL_BINARY;
-
-// A logistic regression trained by `kestrel pipeline` on 2011-2017 (saved once per test run).
-const std::filesystem::path& trained_model() {
-  static TempDir dir;
-  static const std::filesystem::path model = [] {
-    write_file(dir / "mini.toml", std::string(R"(name = "mini"
-seed = 7
-models = ["logistic_regression"]
-[data]
-dir = ")") + KESTREL_SAMPLE_DATA + R"("
-benchmark = "SPY"
-[label]
-kind = "direction"
-horizon = 1
-[features]
-truncation_cuts = 0
-[evaluation.fixed]
-train_begin = "2011-01-03"
-valid_begin = "2016-01-01"
-test_begin = "2018-01-01"
-test_end = "2019-12-31"
-embargo = 5
-[evaluation.walk_forward]
-enabled = false
-[controls]
-enabled = false
-[model]
-max_train_samples = 10000
-)");
-    const auto r = run_command(kExe + " -q pipeline --config " + (dir / "mini.toml").string() + " --out " +
-                               (dir / "out").string());
-    EXPECT_EQ(r.exit_code, 0) << r.output;
-    return dir / "out" / "models" / "logistic_regression";
-  }();
-  return model;
-}
 
 std::string paper_config(const std::filesystem::path& dir, const std::string& extra_node = "") {
   return std::string(R"(mode = "paper"
@@ -85,7 +50,7 @@ model = "per_share"
 attach_stop = true
 [strategy]
 type = "model"
-model = ")" + trained_model().string() + R"("
+model = ")" + trained_sample_model().string() + R"("
 top_k = 8
 gross = 0.78
 [node]

@@ -1,0 +1,242 @@
+// The dashboard server against a real journal: a node replays the sample's test years with a
+// trained model, then the server's JSON and metrics are compared with the journal's own rows,
+// and the controls are tried with and without the token.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "core/clock.hpp"
+#include "exposition.hpp"
+#include "server/dashboard_server.hpp"
+#include "server_fixture.hpp"
+#include "store/journal.hpp"
+#include "support/run_command.hpp"
+
+// After the headers that include Eigen: glibc's <resolv.h>, which httplib includes, defines
+// a macro `_res` that Eigen uses as a parameter name.
+#include <httplib.h>
+
+namespace kestrel::server {
+namespace {
+
+using nlohmann::json;
+using kestrel::testing::run_command;
+
+// A server on a free loopback port, running on its own thread for the test's lifetime.
+struct RunningServer {
+  core::SimClock clock{1'577'836'800'000'000'000};  // 2020-01-01
+  std::vector<std::string> log;
+  std::unique_ptr<DashboardServer> server;
+  std::thread thread;
+
+  RunningServer(const std::string& journal, const std::string& token, bool with_market) {
+    ServerOptions o;
+    o.port = 0;
+    o.journal = journal;
+    o.token = token;
+    o.refresh_seconds = 0.2;
+    o.clock = &clock;
+    o.log = [this](const std::string& line) { log.push_back(line); };
+    if (with_market) {
+      o.market.emplace();
+      o.market->csv_dir = KESTREL_SAMPLE_DATA;
+    }
+    auto opened = DashboardServer::open(o);
+    EXPECT_TRUE(opened) << opened.error().message;
+    if (!opened) return;
+    server = std::move(*opened);
+    thread = std::thread([this] { (void)server->run(); });
+  }
+  ~RunningServer() {
+    if (server) server->stop();
+    if (thread.joinable()) thread.join();
+  }
+  httplib::Client client() const {
+    httplib::Client c("127.0.0.1", server->port());
+    c.set_connection_timeout(5);
+    c.set_read_timeout(10);
+    return c;
+  }
+};
+
+TEST(DashboardServer, StatusAndMetricsEqualTheJournal) {
+  const auto& journal_path = testing::replayed_sample_journal();
+  auto journal = store::Journal::open_existing(journal_path.string());
+  ASSERT_TRUE(journal) << journal.error().message;
+  const auto run = journal->latest_run();
+  ASSERT_TRUE(run && *run);
+  const auto days = journal->days((*run)->run_id);
+  const auto events = journal->events((*run)->run_id);
+  const auto orders = journal->orders((*run)->run_id);
+  const auto predictions = journal->predictions((*run)->run_id);
+  ASSERT_TRUE(days && events && orders && predictions);
+  ASSERT_GT(days->size(), 400u);
+  const auto positions = journal->positions((*run)->run_id, days->back().date);
+  ASSERT_TRUE(positions);
+  std::size_t fills = 0;
+  for (const auto& e : *events) fills += e.kind == "fill" ? 1 : 0;
+
+  RunningServer s(journal_path.string(), "", true);
+  ASSERT_TRUE(s.server);
+  auto client = s.client();
+  const auto res = client.Get("/api/status");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
+  const json j = json::parse(res->body);
+
+  EXPECT_EQ(j["run"]["id"], (*run)->run_id);
+  EXPECT_EQ(j["run"]["sessions"], days->size());
+  EXPECT_EQ(j["account"]["equity"].get<double>(), days->back().equity);
+  EXPECT_EQ(j["account"]["cash"].get<double>(), days->back().cash);
+  EXPECT_EQ(j["account"]["date"], days->back().date.to_string());
+  EXPECT_DOUBLE_EQ(j["account"]["day_pnl"].get<double>(), days->back().equity - (*days)[days->size() - 2].equity);
+  ASSERT_EQ(j["series"]["equity"].size(), days->size());
+  for (std::size_t k = 0; k < days->size(); ++k) ASSERT_EQ(j["series"]["equity"][k].get<double>(), (*days)[k].equity);
+  ASSERT_EQ(j["positions"].size(), positions->size());
+  for (std::size_t k = 0; k < positions->size(); ++k) {
+    EXPECT_EQ(j["positions"][k]["ticker"], (*positions)[k].ticker);
+    EXPECT_EQ(j["positions"][k]["quantity"].get<double>(), (*positions)[k].quantity);
+    EXPECT_EQ(j["positions"][k]["entry_date"], (*positions)[k].entry_date.to_string());
+  }
+  EXPECT_EQ(j["orders"]["total"], orders->size());
+  EXPECT_EQ(j["orders"]["recent"].size(), 50u);
+  EXPECT_EQ(j["orders"]["recent"][0]["client_order_id"], orders->back().client_order_id);  // newest first
+  EXPECT_EQ(j["fills"]["total"], fills);
+  EXPECT_GT(j["trades"]["wins"].get<int>() + j["trades"]["losses"].get<int>(), 100);
+  // The benchmark the node journaled, scaled to the first equity, and QQQ said to be missing.
+  ASSERT_EQ(j["series"]["benchmarks"].size(), 1u);
+  EXPECT_EQ(j["series"]["benchmarks"][0]["name"], "SPY");
+  EXPECT_DOUBLE_EQ(j["series"]["benchmarks"][0]["values"][0].get<double>(), days->front().equity);
+  EXPECT_NE(j["notes"].dump().find("QQQ: not in the market data"), std::string::npos) << j["notes"];
+  // Predictions scored against the sample's next-day returns: every one but the last day's.
+  ASSERT_EQ(j["models"].size(), 1u);
+  EXPECT_EQ(j["models"][0]["model"], "logistic_regression");
+  EXPECT_EQ(j["models"][0]["predictions"], predictions->size());
+  EXPECT_EQ(j["models"][0]["pending_days"], 1);
+  const double hit_rate = j["models"][0]["hit_rate"].get<double>();
+  EXPECT_GT(hit_rate, 0.40);  // a weak model on daily data: near a coin flip, as the pipeline reported
+  EXPECT_LT(hit_rate, 0.60);
+  EXPECT_EQ(j["risk"]["limits"]["max_position"].get<double>(), 0.10);
+  EXPECT_FALSE(j["risk"]["halted"].get<bool>());
+  EXPECT_FALSE(j["controls_enabled"].get<bool>());
+
+  // Metrics: valid exposition with the journal's numbers.
+  const auto metrics = client.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  ASSERT_EQ(metrics->status, 200);
+  EXPECT_EQ(metrics->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+  const auto parsed = testing::parse_exposition(metrics->body);
+  EXPECT_TRUE(parsed.problems.empty()) << ::testing::PrintToString(parsed.problems);
+  for (const auto& [name, type] : parsed.types) EXPECT_TRUE(name.starts_with("kestrel_")) << name;
+  EXPECT_EQ(parsed.samples.at("kestrel_equity_dollars"), days->back().equity);
+  EXPECT_EQ(parsed.samples.at("kestrel_fills_total"), static_cast<double>(fills));
+  EXPECT_EQ(parsed.samples.at("kestrel_sessions_total"), static_cast<double>(days->size()));
+  EXPECT_EQ(parsed.samples.at("kestrel_positions"), static_cast<double>(positions->size()));
+  EXPECT_EQ(parsed.samples.at("kestrel_halted"), 0);
+  EXPECT_EQ(parsed.samples.at("kestrel_model_hit_rate_ratio{model=\"logistic_regression\"}"), hit_rate);
+  // Prometheus' own checker, when Debian's prometheus package is installed (install-deps does).
+  if (std::filesystem::exists("/usr/bin/promtool")) {
+    testing::write_file(testing::ServerFixtureDir() / "metrics.txt", metrics->body);
+    const auto check = run_command("promtool check metrics < " + (testing::ServerFixtureDir() / "metrics.txt").string());
+    EXPECT_EQ(check.exit_code, 0) << check.output;
+    EXPECT_EQ(check.output, "") << check.output;  // no lint warnings either
+  }
+
+  const auto health = client.Get("/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(json::parse(health->body)["status"], "ok");
+  const auto page = client.Get("/");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_NE(page->body.find("uPlot"), std::string::npos);
+}
+
+TEST(DashboardServer, ControlsNeedTheTokenAndTheTokenIsNeverLogged) {
+  testing::TempDir dir;
+  const auto journal = dir / "journal.db";
+  std::filesystem::copy_file(testing::replayed_sample_journal(), journal);
+  const std::string token = "tok-" + std::to_string(std::rand()) + "-secret";
+  auto pending = [&]() {
+    auto j = store::Journal::open_existing(journal.string());
+    EXPECT_TRUE(j);
+    const auto run = j->latest_run();
+    const auto controls = j->pending_controls((*run)->run_id);
+    std::vector<std::string> actions;
+    for (const auto& c : *controls) actions.push_back(c.action);
+    return actions;
+  };
+  {
+    RunningServer s(journal.string(), token, false);
+    ASSERT_TRUE(s.server);
+    auto client = s.client();
+    auto no_header = client.Post("/api/kill", "", "application/json");
+    ASSERT_TRUE(no_header);
+    EXPECT_EQ(no_header->status, 401);
+    EXPECT_EQ(no_header->get_header_value("WWW-Authenticate"), "Bearer");
+    const httplib::Headers wrong = {{"Authorization", "Bearer " + token + "x"}};
+    EXPECT_EQ(client.Post("/api/kill", wrong, "{}", "application/json")->status, 401);
+    const httplib::Headers basic = {{"Authorization", "Basic " + token}};
+    EXPECT_EQ(client.Post("/api/kill", basic, "{}", "application/json")->status, 401);
+    EXPECT_TRUE(pending().empty());
+
+    const httplib::Headers right = {{"Authorization", "Bearer " + token}};
+    EXPECT_EQ(client.Post("/api/kill", right, "{\"flatten\": 1}", "application/json")->status, 400);
+    auto kill = client.Post("/api/kill", right, "{\"flatten\": true}", "application/json");
+    ASSERT_TRUE(kill);
+    EXPECT_EQ(kill->status, 202) << kill->body;
+    EXPECT_EQ(json::parse(kill->body)["requested"], "kill_flatten");
+    EXPECT_EQ(client.Post("/api/resume", right, "", "application/json")->status, 202);
+    EXPECT_EQ(pending(), (std::vector<std::string>{"kill_flatten", "resume"}));
+    // The status shows the waiting requests at once (the cache is dropped by a control).
+    const json status = json::parse(client.Get("/api/status")->body);
+    EXPECT_EQ(status["risk"]["pending_controls"], 2);
+    EXPECT_TRUE(status["controls_enabled"].get<bool>());
+    EXPECT_EQ(status.dump().find(token), std::string::npos);
+    ASSERT_GE(s.log.size(), 3u);  // two refusals and two requests
+    for (const auto& line : s.log) EXPECT_EQ(line.find(token), std::string::npos) << line;
+  }
+  {
+    RunningServer s(journal.string(), "", false);  // no token: every control refused
+    ASSERT_TRUE(s.server);
+    auto client = s.client();
+    const httplib::Headers any = {{"Authorization", "Bearer " + token}};
+    const auto refused = client.Post("/api/kill", any, "{}", "application/json");
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 403);
+    EXPECT_NE(refused->body.find("KESTREL_DASHBOARD_TOKEN"), std::string::npos);
+  }
+  EXPECT_EQ(pending().size(), 2u);
+}
+
+TEST(DashboardServer, AJournalWithoutARunIsShownAsWaitingAndAMissingOneIsRefused) {
+  testing::TempDir dir;
+  {
+    auto fresh = store::Journal::open((dir / "fresh.db").string(), store::Journal::Durability::Normal);
+    ASSERT_TRUE(fresh) << fresh.error().message;
+  }
+  RunningServer s((dir / "fresh.db").string(), "", false);
+  ASSERT_TRUE(s.server);
+  auto client = s.client();
+  const auto health = client.Get("/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 503);
+  EXPECT_NE(health->body.find("no trading run"), std::string::npos) << health->body;
+
+  ServerOptions o;
+  o.port = 0;
+  o.journal = (dir / "missing.db").string();
+  core::SimClock clock;
+  o.clock = &clock;
+  const auto missing = DashboardServer::open(o);
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("missing.db: no such journal"), std::string::npos) << missing.error().message;
+  EXPECT_FALSE(std::filesystem::exists(dir / "missing.db"));
+}
+
+}  // namespace
+}  // namespace kestrel::server

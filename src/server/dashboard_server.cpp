@@ -39,7 +39,11 @@ std::filesystem::path market_file(const backtest::DataConfig& data) {
 }  // namespace
 
 DashboardServer::DashboardServer(ServerOptions options)
-    : options_(std::move(options)), http_(std::make_unique<httplib::Server>()) {}
+    : options_(std::move(options)), http_(std::make_unique<httplib::Server>()) {
+  // Headers and a small body go out as two writes; without this, Nagle's algorithm holds the
+  // body back until the client's delayed ACK of the headers (~40 ms a response on keep-alive).
+  http_->set_tcp_nodelay(true);
+}
 
 DashboardServer::~DashboardServer() { stop(); }
 
@@ -63,7 +67,8 @@ core::Result<std::unique_ptr<DashboardServer>> DashboardServer::open(ServerOptio
   }
   // A journal that cannot be read is an error now; one without a run yet (the node is about to
   // start) is shown as such until the run appears.
-  if (auto first = server->render(); !first->healthy && !first->waiting) {
+  server->rendered_ = server->render();
+  if (const auto& first = server->rendered_; !first->healthy && !first->waiting) {
     return core::fail("{}", json::parse(first->health_json).value("error", ""));
   }
   server->routes();
@@ -152,10 +157,26 @@ std::shared_ptr<const DashboardServer::Rendered> DashboardServer::render() {
 }
 
 std::shared_ptr<const DashboardServer::Rendered> DashboardServer::rendered() {
-  std::lock_guard lock(mutex_);
+  std::shared_ptr<const Rendered> current;
+  {
+    std::lock_guard lock(rendered_mutex_);
+    current = rendered_;
+  }
   const auto max_age = std::chrono::duration<double>(options_.refresh_seconds);
-  if (!rendered_ || std::chrono::steady_clock::now() - rendered_->at >= max_age) rendered_ = render();
-  return rendered_;
+  if (current && std::chrono::steady_clock::now() - current->at < max_age) return current;
+  // Stale: one request re-reads the journal while the others are served the previous rendering.
+  if (current && rendering_.exchange(true)) return current;
+  std::shared_ptr<const Rendered> fresh;
+  {
+    std::lock_guard lock(journal_mutex_);
+    fresh = render();
+  }
+  {
+    std::lock_guard lock(rendered_mutex_);
+    rendered_ = fresh;
+  }
+  rendering_ = false;
+  return fresh;
 }
 
 bool DashboardServer::authorized(const std::string& header) const {
@@ -165,7 +186,7 @@ bool DashboardServer::authorized(const std::string& header) const {
 }
 
 std::string DashboardServer::control(const std::string& action, int& status) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(journal_mutex_);
   auto run = options_.run_id.empty() ? journal_->latest_run() : journal_->run(options_.run_id);
   if (!run || !*run) {
     status = 500;
@@ -175,7 +196,10 @@ std::string DashboardServer::control(const std::string& action, int& status) {
     status = 500;
     return json{{"error", s.error().message}}.dump();
   }
-  rendered_.reset();  // the next read shows the pending control
+  {
+    std::lock_guard reset(rendered_mutex_);
+    rendered_.reset();  // the next read shows the pending control
+  }
   status = 202;
   if (options_.log) options_.log(fmt::format("{} requested for run {} through the dashboard", action, (*run)->run_id));
   return json{{"requested", action},

@@ -16,6 +16,7 @@
 //
 // Snapshots are rebuilt from the journal at most every `refresh_seconds`, and every reader in
 // between is served the same bytes, so a busy page or scraper costs the journal nothing more.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -77,7 +78,9 @@ class DashboardServer {
   ServerOptions options_;
   std::unique_ptr<httplib::Server> http_;
   int port_ = 0;
-  std::mutex mutex_;  // the journal, the market data and the cached rendering
+  std::mutex journal_mutex_;   // the journal and the market data
+  std::mutex rendered_mutex_;  // the pointer to the latest rendering
+  std::atomic<bool> rendering_{false};
   std::optional<store::Journal> journal_;
   std::optional<store::Panel> market_;
   std::string market_error_;

@@ -14,8 +14,8 @@ packages=(
   libxgboost-dev
   libeigen3-dev libtbb-dev
   libpqxx-dev postgresql
-  prometheus
-  libcpp-httplib-dev libssl-dev libboost1.81-dev
+  prometheus  # promtool checks /metrics in the tests
+  libcpp-httplib-dev libssl-dev libboost1.81-dev libcurl4-openssl-dev
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-pandas python3-torch

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "adapters/api_key.hpp"
+#include "alerts/alert_config.hpp"
 #include "backtest/config.hpp"
 #include "cli_support.hpp"
 #include "live/live_clock.hpp"
@@ -18,7 +19,7 @@ namespace kestrel::app {
 namespace {
 
 struct ServeArgs {
-  std::string config, db, data, run_id, host = "127.0.0.1", token_file;
+  std::string config, db, data, run_id, host = "127.0.0.1", token_file, alerts;
   int port = 8080;
   double refresh = 1.0;
 };
@@ -68,6 +69,16 @@ void serve(const GlobalOptions& global, const ServeArgs& args) {
     std::fflush(stdout);
   };
 
+  std::unique_ptr<alerts::AlertDispatcher> dispatcher;
+  if (!args.alerts.empty()) {
+    const auto alert_config = value_or_fail(alerts::read_alert_config(args.alerts, [](const char* name) {
+      return static_cast<const char*>(std::getenv(name));
+    }));
+    dispatcher = alerts::make_dispatcher(alert_config, options.log);
+    options.alerts = dispatcher.get();
+    options.node_silent_minutes = alert_config.node_silent_minutes;
+  }
+
   auto server = value_or_fail(server::DashboardServer::open(options));
   g_server = server.get();
   std::signal(SIGINT, stop_on_signal);
@@ -75,6 +86,7 @@ void serve(const GlobalOptions& global, const ServeArgs& args) {
   fmt::print("serving {} on http://{}:{}/ (/metrics, /health){}\n", store::redacted_location(options.journal),
              args.host, server->port(),
              options.token.empty() ? "; controls are off (no KESTREL_DASHBOARD_TOKEN or --token-file)" : "");
+  if (dispatcher) fmt::print("alerts: {} channel(s) from {}\n", dispatcher->channel_count(), args.alerts);
   if (!options.market) {
     fmt::print("no market data given (--config or --data): predictions vs actual, sectors, QQQ and data freshness "
                "are not shown\n");
@@ -103,6 +115,10 @@ void add_serve_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--token-file", args->token_file,
                   "A file (outside the repository) whose first line is the bearer token for the kill switch and "
                   "resume; KESTREL_DASHBOARD_TOKEN is read when no file is given")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--alerts", args->alerts,
+                  "Send alerts (email, SMS, webhook) for kill switch, halts, rejections, restarts, stale data and a "
+                  "silent node, as configured in this TOML file (docs/operations.md)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--refresh", args->refresh, "Seconds between re-reads of the journal (default 1)")
       ->check(CLI::Range(0.1, 3600.0));

@@ -59,7 +59,8 @@ class HttpClient {
   // cap: kind Rejected, as asking again would get the same); any HTTP status is a response.
   // The error names the origin and the transport problem, not the URL.
   core::Result<HttpResponse> get(const std::string& path_and_query, const HttpHeaders& headers = {});
-  // Any method ("GET", "POST", "DELETE", "PATCH") with headers and a JSON body (may be empty).
+  // Any method ("GET", "POST", "DELETE", "PATCH") with headers and a body (may be empty; JSON
+  // unless `headers` name another Content-Type).
   // Same failure rule as get().
   core::Result<HttpResponse> request(std::string_view method, const std::string& path_and_query,
                                      const HttpHeaders& headers, const std::string& body = {});

@@ -39,7 +39,7 @@ std::filesystem::path market_file(const backtest::DataConfig& data) {
 }  // namespace
 
 DashboardServer::DashboardServer(ServerOptions options)
-    : options_(std::move(options)), http_(std::make_unique<httplib::Server>()) {
+    : options_(std::move(options)), http_(std::make_unique<httplib::Server>()), rules_(options_.node_silent_minutes) {
   // Headers and a small body go out as two writes; without this, Nagle's algorithm holds the
   // body back until the client's delayed ACK of the headers (~40 ms a response on keep-alive).
   http_->set_tcp_nodelay(true);
@@ -86,12 +86,36 @@ core::Result<std::unique_ptr<DashboardServer>> DashboardServer::open(ServerOptio
 }
 
 core::Status DashboardServer::run() {
-  if (!http_->listen_after_bind()) return core::fail("kestrel serve: the HTTP server stopped with an error");
+  if (options_.alerts != nullptr) {
+    watcher_ = std::thread([this] {
+      const auto period = std::chrono::duration<double>(options_.refresh_seconds);
+      std::unique_lock lock(stop_mutex_);
+      while (!stopping_) {
+        lock.unlock();
+        (void)rendered();
+        lock.lock();
+        stop_wake_.wait_for(lock, period, [this] { return stopping_; });
+      }
+    });
+  }
+  const bool ok = http_->listen_after_bind();
+  {
+    std::lock_guard lock(stop_mutex_);
+    stopping_ = true;
+  }
+  stop_wake_.notify_all();
+  if (watcher_.joinable()) watcher_.join();
+  if (!ok) return core::fail("kestrel serve: the HTTP server stopped with an error");
   return {};
 }
 
 void DashboardServer::stop() {
-  if (http_ && http_->is_running()) http_->stop();
+  {
+    std::lock_guard lock(stop_mutex_);
+    stopping_ = true;
+  }
+  stop_wake_.notify_all();
+  if (http_) http_->stop();  // a no-op until the server listens
 }
 
 void DashboardServer::reload_market_if_changed() {
@@ -139,6 +163,9 @@ std::shared_ptr<const DashboardServer::Rendered> DashboardServer::render() {
     return r;
   }
   last_error_.clear();
+  if (options_.alerts != nullptr) {
+    for (auto& alert : rules_.update(*snapshot, options_.clock->now())) options_.alerts->post(std::move(alert));
+  }
   if (!market_error_.empty()) snapshot->notes.push_back("the market data could not be reloaded: " + market_error_);
   json status = to_json(*snapshot);
   status["generated_at"] = live::iso_time(options_.clock->now());

@@ -18,6 +18,8 @@
 // between is served the same bytes, so a busy page or scraper costs the journal nothing more.
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <thread>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -25,9 +27,11 @@
 #include <optional>
 #include <string>
 
+#include "alerts/alert_dispatcher.hpp"
 #include "backtest/config.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "server/alert_rules.hpp"
 #include "store/journal.hpp"
 #include "store/panel.hpp"
 
@@ -47,6 +51,10 @@ struct ServerOptions {
   double refresh_seconds = 1.0;
   const core::Clock* clock = nullptr;  // the wall clock (required)
   std::function<void(const std::string&)> log;  // one line per request that changed something or failed
+  // Alerts for what happens in the run (server/alert_rules.hpp), when configured: the journal
+  // is then re-read every refresh_seconds whether or not anyone is looking at the page.
+  alerts::AlertDispatcher* alerts = nullptr;
+  double node_silent_minutes = 90;
 };
 
 class DashboardServer {
@@ -88,6 +96,11 @@ class DashboardServer {
   std::chrono::steady_clock::time_point market_checked_{};
   std::shared_ptr<const Rendered> rendered_;
   std::string last_error_;  // logged once, not on every request
+  AlertRules rules_;
+  std::thread watcher_;  // re-reads the journal for the alert rules
+  std::mutex stop_mutex_;
+  std::condition_variable stop_wake_;
+  bool stopping_ = false;
 };
 
 }  // namespace kestrel::server

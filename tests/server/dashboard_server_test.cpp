@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <mutex>
+#include <unistd.h>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -11,7 +13,10 @@
 #include "core/clock.hpp"
 #include "exposition.hpp"
 #include "server/dashboard_server.hpp"
+#include "alerts/alert_config.hpp"
 #include "server_fixture.hpp"
+#include "support/fake_smtp.hpp"
+#include "support/fake_twilio.hpp"
 #include "store/journal.hpp"
 #include "support/run_command.hpp"
 
@@ -32,8 +37,10 @@ struct RunningServer {
   std::unique_ptr<DashboardServer> server;
   std::thread thread;
 
-  RunningServer(const std::string& journal, const std::string& token, bool with_market) {
+  RunningServer(const std::string& journal, const std::string& token, bool with_market,
+                alerts::AlertDispatcher* alerts = nullptr) {
     ServerOptions o;
+    o.alerts = alerts;
     o.port = 0;
     o.journal = journal;
     o.token = token;
@@ -211,6 +218,65 @@ TEST(DashboardServer, ControlsNeedTheTokenAndTheTokenIsNeverLogged) {
     EXPECT_NE(refused->body.find("KESTREL_DASHBOARD_TOKEN"), std::string::npos);
   }
   EXPECT_EQ(pending().size(), 2u);
+}
+
+TEST(DashboardServer, AlertsReachEmailAndSmsWhenTheNodeEngagesTheKillSwitch) {
+  testing::TempDir dir;
+  const auto journal_path = dir / "journal.db";
+  std::filesystem::copy_file(testing::replayed_sample_journal(), journal_path);
+  const std::string password = "smtp-secret-" + std::to_string(::getpid());
+  const std::string sid = "AC00000000000000000000000000000001";
+  const std::string twilio_token = "twilio-secret-" + std::to_string(::getpid());
+  kestrel::testing::FakeSmtpServer smtp("alerts@example.com", password);
+  kestrel::testing::FakeTwilio twilio(sid, twilio_token);
+  alerts::AlertConfig config;
+  config.email = alerts::SmtpSettings{.url = smtp.url(), .tls = alerts::SmtpSettings::Tls::None,
+                                      .from = "alerts@example.com", .to = {"ops@example.com"},
+                                      .username = "alerts@example.com", .password = password, .ca_file = {},
+                                      .timeout_seconds = 10};
+  config.sms = alerts::TwilioSettings{.url = twilio.url(), .account_sid = sid, .auth_token = twilio_token,
+                                      .from = "+15005550006", .to = {"+15551230001"}};
+  std::vector<std::string> log;
+  std::mutex log_mutex;
+  auto dispatcher = alerts::make_dispatcher(config, [&](const std::string& line) {
+    std::lock_guard lock(log_mutex);
+    log.push_back(line);
+  });
+  {
+    RunningServer s(journal_path.string(), "", false, dispatcher.get());
+    ASSERT_TRUE(s.server);
+    // The node applies a kill request: it journals the decision (as trading_node.cpp does).
+    auto journal = store::Journal::open_existing(journal_path.string());
+    ASSERT_TRUE(journal);
+    const auto run = *journal->latest_run();
+    const auto extent = journal->extent(run->run_id);
+    const auto days = journal->days(run->run_id);
+    ASSERT_TRUE(journal->begin());
+    ASSERT_TRUE(journal->put_decision(run->run_id, {.seq = extent->decisions + 1, .date = days->back().date,
+                                                    .kind = "control:kill", .detail = "kill switch engaged (dashboard)"}));
+    ASSERT_TRUE(journal->commit());
+    for (int i = 0; i < 100 && (smtp.mails().empty() || twilio.messages().empty()); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  ASSERT_TRUE(dispatcher->wait_idle(std::chrono::seconds(10)));
+  const auto mails = smtp.mails();
+  ASSERT_EQ(mails.size(), 1u);  // the server re-read the journal many times: one message
+  EXPECT_NE(mails[0].data.find("Subject: [Kestrel critical] Kill switch engaged — dashboard-test\r\n"),
+            std::string::npos) << mails[0].data;
+  EXPECT_NE(mails[0].data.find("kill switch engaged (dashboard)"), std::string::npos);
+  const auto sms = twilio.messages();
+  ASSERT_EQ(sms.size(), 1u);
+  EXPECT_EQ(sms[0].to, "+15551230001");
+  EXPECT_EQ(sms[0].body.rfind("Kestrel critical: Kill switch engaged — dashboard-test", 0), 0u) << sms[0].body;
+  // The secrets reached the services and nowhere else.
+  std::lock_guard lock(log_mutex);
+  ASSERT_GE(log.size(), 2u);
+  for (const auto& line : log) {
+    EXPECT_EQ(line.find(password), std::string::npos) << line;
+    EXPECT_EQ(line.find(twilio_token), std::string::npos) << line;
+  }
+  EXPECT_EQ(mails[0].data.find(password), std::string::npos);
 }
 
 TEST(DashboardServer, AJournalWithoutARunIsShownAsWaitingAndAMissingOneIsRefused) {

@@ -1,0 +1,37 @@
+#include "alerts/webhook_channel.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "adapters/http_client.hpp"
+#include "adapters/url.hpp"
+
+namespace kestrel::alerts {
+
+WebhookChannel::WebhookChannel(WebhookSettings settings) : settings_(std::move(settings)) {}
+
+core::Status WebhookChannel::send(const Alert& alert) {
+  // The URL is split into the server and the path the request goes to.
+  const auto scheme_end = settings_.url.find("://");
+  const auto path_start = scheme_end == std::string::npos ? std::string::npos : settings_.url.find('/', scheme_end + 3);
+  const std::string origin = settings_.url.substr(0, path_start);
+  const std::string path = path_start == std::string::npos ? "/" : settings_.url.substr(path_start);
+  auto base = adapters::parse_base_url(origin);
+  if (!base) return core::fail_as(core::ErrorKind::Config, "webhook: {}", base.error().message);
+  adapters::HttpClient client(*base, adapters::HttpTimeouts{.connect = std::chrono::seconds(10),
+                                                            .read = std::chrono::seconds(30),
+                                                            .total = std::chrono::seconds(60)});
+  adapters::HttpHeaders headers = {{"Content-Type", "application/json"}};
+  if (!settings_.token.empty()) headers.emplace_back("Authorization", "Bearer " + settings_.token);
+  const nlohmann::json body = {{"source", "kestrel"},    {"severity", to_string(alert.severity)},
+                               {"key", alert.key},       {"title", alert.title},
+                               {"body", alert.body},     {"at", alert.at}};
+  auto reply = client.request("POST", path, headers, body.dump());
+  if (!reply) return core::fail_as(reply.error().kind, "webhook {}: {}", origin, reply.error().message);
+  if (reply->status >= 200 && reply->status < 300) return {};
+  const auto kind = reply->status == 408 || reply->status == 429 || reply->status >= 500 ? core::ErrorKind::Throttled
+                                                                                         : core::ErrorKind::Rejected;
+  return core::fail_as(kind, "webhook {}: answered HTTP {}", origin, reply->status);
+}
+
+}  // namespace kestrel::alerts

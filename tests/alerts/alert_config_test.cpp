@@ -88,6 +88,13 @@ to = ["+1555"]
   EXPECT_EQ(m.find("hunter2"), std::string::npos) << m;
 }
 
+TEST(AlertConfig, TheShippedExampleIsValid) {
+  const auto c = read_alert_config(std::filesystem::path(KESTREL_SOURCE_DIR) / "configs/alerts-example.toml",
+                                   env({{"KESTREL_SMTP_PASSWORD", "p"}, {"TWILIO_AUTH_TOKEN", "t"}}));
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_TRUE(c->email && c->sms && c->webhook);
+}
+
 TEST(AlertConfig, AConfigWithoutAChannelIsRefused) {
   TempDir dir;
   write_file(dir / "alerts.toml", "[alerts]\nmax_per_minute = 2\n");

@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 
 #include "adapters/api_key.hpp"
+#include "adapters/http_client.hpp"
+#include "adapters/url.hpp"
 #include "alerts/alert_config.hpp"
 #include "backtest/config.hpp"
 #include "cli_support.hpp"
@@ -97,6 +99,22 @@ void serve(const GlobalOptions& global, const ServeArgs& args) {
   check(status);
 }
 
+// `kestrel health`: exit 0 when a server's /health answers 200 (for container HEALTHCHECKs and
+// systemd timers, which have no HTTP client of their own in a slim image).
+void check_health(const std::string& url) {
+  const auto scheme_end = url.find("://");
+  const auto path_start = scheme_end == std::string::npos ? std::string::npos : url.find('/', scheme_end + 3);
+  auto base = adapters::parse_base_url(url.substr(0, path_start));
+  if (!base) throw CommandFailed{"health: " + base.error().message};
+  adapters::HttpClient client(*base, adapters::HttpTimeouts{.connect = std::chrono::seconds(3),
+                                                            .read = std::chrono::seconds(5),
+                                                            .total = std::chrono::seconds(10)});
+  const auto reply = client.get(path_start == std::string::npos ? "/health" : url.substr(path_start));
+  if (!reply) throw CommandFailed{"health: " + reply.error().message};
+  fmt::print("{} {}\n", reply->status, reply->body);
+  if (reply->status != 200) throw CommandFailed{fmt::format("health: {} answered {}", url, reply->status)};
+}
+
 }  // namespace
 
 void add_serve_command(CLI::App& app, const GlobalOptions& global) {
@@ -123,6 +141,13 @@ void add_serve_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--refresh", args->refresh, "Seconds between re-reads of the journal (default 1)")
       ->check(CLI::Range(0.1, 3600.0));
   cmd->callback([&global, args] { serve(global, *args); });
+
+  auto url = std::make_shared<std::string>("http://127.0.0.1:8080/health");
+  CLI::App* health = app.add_subcommand(
+      "health", "Ask a running `kestrel serve` for its health: exit 0 when /health answers 200 (the journal can be "
+                "read and has a run), 1 otherwise. For container HEALTHCHECKs and systemd timers.");
+  health->add_option("--url", *url, "The health endpoint (default http://127.0.0.1:8080/health)");
+  health->callback([url] { check_health(*url); });
 }
 
 }  // namespace kestrel::app

@@ -76,12 +76,12 @@ std::string node_metrics(const DashboardSnapshot& s) {
   m.sample("kestrel_risk_usage_ratio", s.usage.day_loss_fraction, {{"limit", "daily_loss"}});
   m.sample("kestrel_risk_usage_ratio", s.usage.drawdown, {{"limit", "max_drawdown"}});
 
-  if (!s.models.empty()) {
-    m.family("kestrel_model_hit_rate_ratio", "gauge", "Share of predictions on the right side of the day's median");
-    for (const auto& model : s.models) m.sample("kestrel_model_hit_rate_ratio", model.hit_rate, {{"model", model.model}});
-    m.family("kestrel_model_rank_ic", "gauge", "Mean daily Spearman correlation of scores with next-day returns");
-    for (const auto& model : s.models) m.sample("kestrel_model_rank_ic", model.mean_rank_ic, {{"model", model.model}});
-  }
+  // Declared even without samples (a rule strategy, or no market data), so that dashboards and
+  // alert rules can always refer to them.
+  m.family("kestrel_model_hit_rate_ratio", "gauge", "Share of predictions on the right side of the day's median");
+  for (const auto& model : s.models) m.sample("kestrel_model_hit_rate_ratio", model.hit_rate, {{"model", model.model}});
+  m.family("kestrel_model_rank_ic", "gauge", "Mean daily Spearman correlation of scores with next-day returns");
+  for (const auto& model : s.models) m.sample("kestrel_model_rank_ic", model.mean_rank_ic, {{"model", model.model}});
 
   m.counter("kestrel_node_starts_total", "Process starts of the run's node", static_cast<double>(s.health.starts));
   m.counter("kestrel_node_restarts_total", "Starts that resumed the run after a stop or crash",

@@ -19,7 +19,7 @@ packages=(
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-pandas python3-torch
-  nodejs chromium fonts-dejavu-core
+  nodejs chromium fonts-dejavu-core poppler-utils
 )
 
 missing=()

@@ -53,5 +53,6 @@ void add_models_bench(CLI::App& bench, const GlobalOptions& global);
 void add_trade_commands(CLI::App& app, const GlobalOptions& global);
 void add_db_commands(CLI::App& app, const GlobalOptions& global);
 void add_serve_command(CLI::App& app, const GlobalOptions& global);
+void add_report_commands(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace kestrel::app

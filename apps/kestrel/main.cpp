@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   add_trade_commands(app, global);
   add_db_commands(app, global);
   add_serve_command(app, global);
+  add_report_commands(app, global);
   add_risk_benches(bench, global);
   add_models_bench(bench, global);
 

@@ -1,5 +1,7 @@
 #include "analysis/report_html.hpp"
 
+#include "analysis/monthly_heatmap.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -202,49 +204,11 @@ std::string chart_panel(std::string_view id, std::string_view title, std::string
       title, note, id);
 }
 
-// Background for a heatmap cell: white blending into green (gains) or red (losses) with the
-// size of the return relative to the largest monthly move.
-std::string heat_style(double v, double largest) {
-  if (!std::isfinite(v) || largest <= 0) return "";
-  const double strength = std::min(std::abs(v) / largest, 1.0) * 0.85;
-  const std::array<double, 3> target = v >= 0 ? std::array{22.0, 163.0, 74.0} : std::array{220.0, 38.0, 38.0};
-  const auto channel = [&](double c) { return static_cast<int>(std::lround(255 + (c - 255) * strength)); };
-  return fmt::format(" style=\"background:rgb({},{},{});color:{}\"", channel(target[0]), channel(target[1]),
-                     channel(target[2]), strength > 0.55 ? "#fff" : "#0f172a");
-}
-
 std::string monthly_heatmap(const BacktestRecord& record) {
   const auto returns = equity_returns(record.equity);
-  if (returns.empty()) return "<div class=\"empty\">Not enough days for monthly returns.</div>";
   std::vector<core::Date> dates;
   for (std::size_t i = 1; i < record.equity.size(); ++i) dates.push_back(record.equity[i].date);
-  const auto months = monthly_returns(dates, returns);
-  const auto years = yearly_returns(dates, returns);
-  double largest = 0;
-  std::map<std::pair<int, unsigned>, double> by_month;
-  for (const auto& m : months) {
-    by_month[{m.year, m.month}] = m.value;
-    largest = std::max(largest, std::abs(m.value));
-  }
-  static constexpr std::array<std::string_view, 12> kMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                               "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  std::string out = "<table class=\"heatmap\"><thead><tr><th>Year</th>";
-  for (auto m : kMonths) out += fmt::format("<th>{}</th>", m);
-  out += "<th>Year</th></tr></thead><tbody>\n";
-  for (const auto& y : years) {
-    out += fmt::format("<tr><td>{}</td>", y.year);
-    for (unsigned month = 1; month <= 12; ++month) {
-      const auto it = by_month.find({y.year, month});
-      if (it == by_month.end()) {
-        out += "<td></td>";
-      } else {
-        out += fmt::format("<td{}>{}</td>", heat_style(it->second, largest), num(it->second * 100, 1));
-      }
-    }
-    out += fmt::format("<td class=\"year {}\">{}</td></tr>\n", sign_class(y.value), pct(y.value, 1));
-  }
-  out += "</tbody></table>";
-  return out;
+  return monthly_heatmap_html(dates, returns);
 }
 
 std::string stat_row(std::string_view label, const std::string& strategy, const std::string& benchmark) {

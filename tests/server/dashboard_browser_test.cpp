@@ -17,7 +17,7 @@
 
 #include <fmt/format.h>
 
-#include "server_fixture.hpp"
+#include "support/replayed_journal.hpp"
 #include "store/journal.hpp"
 #include "support/headless_browser.hpp"
 
@@ -79,11 +79,11 @@ std::string dollars(double value) {
 
 TEST(DashboardBrowser, ShowsTheReplayingNodeAndTheKillSwitchNeedsTheToken) {
   if (kestrel::testing::find_chromium().empty()) GTEST_SKIP() << "chromium is not installed (scripts/install-deps.sh)";
-  testing::TempDir dir;
-  testing::write_file(dir / "paper.toml", testing::sample_paper_config(dir.path()));
+  kestrel::testing::TempDir dir;
+  kestrel::testing::write_file(dir / "paper.toml", kestrel::testing::sample_paper_config(dir.path()));
   const std::string exe = KESTREL_BINARY;
   const std::string token = "dash-" + std::to_string(::getpid()) + "-token";
-  testing::write_file(dir / "token", token + "\n");
+  kestrel::testing::write_file(dir / "token", token + "\n");
 
   // The node starts replaying; the server follows its journal as soon as it exists.
   Background node(exe + " -q trade replay --config " + (dir / "paper.toml").string() + " > " +

@@ -14,7 +14,7 @@
 #include "exposition.hpp"
 #include "server/dashboard_server.hpp"
 #include "alerts/alert_config.hpp"
-#include "server_fixture.hpp"
+#include "support/replayed_journal.hpp"
 #include "support/fake_smtp.hpp"
 #include "support/fake_twilio.hpp"
 #include "store/journal.hpp"
@@ -70,7 +70,7 @@ struct RunningServer {
 };
 
 TEST(DashboardServer, StatusAndMetricsEqualTheJournal) {
-  const auto& journal_path = testing::replayed_sample_journal();
+  const auto& journal_path = kestrel::testing::replayed_sample_journal();
   auto journal = store::Journal::open_existing(journal_path.string());
   ASSERT_TRUE(journal) << journal.error().message;
   const auto run = journal->latest_run();
@@ -147,8 +147,8 @@ TEST(DashboardServer, StatusAndMetricsEqualTheJournal) {
   EXPECT_EQ(parsed.samples.at("kestrel_model_hit_rate_ratio{model=\"logistic_regression\"}"), hit_rate);
   // Prometheus' own checker, when Debian's prometheus package is installed (install-deps does).
   if (std::filesystem::exists("/usr/bin/promtool")) {
-    testing::write_file(testing::ServerFixtureDir() / "metrics.txt", metrics->body);
-    const auto check = run_command("promtool check metrics < " + (testing::ServerFixtureDir() / "metrics.txt").string());
+    kestrel::testing::write_file(kestrel::testing::replayed_journal_dir() / "metrics.txt", metrics->body);
+    const auto check = run_command("promtool check metrics < " + (kestrel::testing::replayed_journal_dir() / "metrics.txt").string());
     EXPECT_EQ(check.exit_code, 0) << check.output;
     EXPECT_EQ(check.output, "") << check.output;  // no lint warnings either
   }
@@ -164,9 +164,9 @@ TEST(DashboardServer, StatusAndMetricsEqualTheJournal) {
 }
 
 TEST(DashboardServer, ControlsNeedTheTokenAndTheTokenIsNeverLogged) {
-  testing::TempDir dir;
+  kestrel::testing::TempDir dir;
   const auto journal = dir / "journal.db";
-  std::filesystem::copy_file(testing::replayed_sample_journal(), journal);
+  std::filesystem::copy_file(kestrel::testing::replayed_sample_journal(), journal);
   const std::string token = "tok-" + std::to_string(std::rand()) + "-secret";
   auto pending = [&]() {
     auto j = store::Journal::open_existing(journal.string());
@@ -221,9 +221,9 @@ TEST(DashboardServer, ControlsNeedTheTokenAndTheTokenIsNeverLogged) {
 }
 
 TEST(DashboardServer, AlertsReachEmailAndSmsWhenTheNodeEngagesTheKillSwitch) {
-  testing::TempDir dir;
+  kestrel::testing::TempDir dir;
   const auto journal_path = dir / "journal.db";
-  std::filesystem::copy_file(testing::replayed_sample_journal(), journal_path);
+  std::filesystem::copy_file(kestrel::testing::replayed_sample_journal(), journal_path);
   const std::string password = "smtp-secret-" + std::to_string(::getpid());
   const std::string sid = "AC00000000000000000000000000000001";
   const std::string twilio_token = "twilio-secret-" + std::to_string(::getpid());
@@ -280,7 +280,7 @@ TEST(DashboardServer, AlertsReachEmailAndSmsWhenTheNodeEngagesTheKillSwitch) {
 }
 
 TEST(DashboardServer, AJournalWithoutARunIsShownAsWaitingAndAMissingOneIsRefused) {
-  testing::TempDir dir;
+  kestrel::testing::TempDir dir;
   {
     auto fresh = store::Journal::open((dir / "fresh.db").string(), store::Journal::Durability::Normal);
     ASSERT_TRUE(fresh) << fresh.error().message;

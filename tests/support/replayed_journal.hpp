@@ -1,5 +1,5 @@
 #pragma once
-// A trading journal to serve: `kestrel trade replay` of the sample's test years (2018-2019)
+// A trading journal to serve and report on: `kestrel trade replay` of the sample's test years (2018-2019)
 // with the model trained on 2011-2017, written once per test process.
 #include <filesystem>
 #include <string>
@@ -8,12 +8,9 @@
 #include "support/sample_model.hpp"
 #include "support/temp_dir.hpp"
 
-namespace kestrel::server::testing {
+namespace kestrel::testing {
 
-using kestrel::testing::TempDir;
-using kestrel::testing::write_file;
-
-inline const TempDir& ServerFixtureDir() {
+inline const TempDir& replayed_journal_dir() {
   static TempDir dir;
   return dir;
 }
@@ -40,7 +37,7 @@ model = "per_share"
 attach_stop = true
 [strategy]
 type = "model"
-model = ")" + kestrel::testing::trained_sample_model().string() + R"("
+model = ")" + trained_sample_model().string() + R"("
 top_k = 8
 gross = 0.78
 [node]
@@ -50,9 +47,9 @@ kill_file = ")" + (dir / "KILL").string() + "\"\n";
 
 inline const std::filesystem::path& replayed_sample_journal() {
   static const std::filesystem::path journal = [] {
-    const TempDir& dir = ServerFixtureDir();
+    const TempDir& dir = replayed_journal_dir();
     write_file(dir / "paper.toml", sample_paper_config(dir.path()));
-    const auto r = kestrel::testing::run_command(std::string(KESTREL_BINARY) + " -q trade replay --config " +
+    const auto r = run_command(std::string(KESTREL_BINARY) + " -q trade replay --config " +
                                                  (dir / "paper.toml").string());
     EXPECT_EQ(r.exit_code, 0) << r.output;
     return dir / "journal.db";
@@ -60,4 +57,4 @@ inline const std::filesystem::path& replayed_sample_journal() {
   return journal;
 }
 
-}  // namespace kestrel::server::testing
+}  // namespace kestrel::testing

@@ -13,6 +13,7 @@
 #include "backtest/config.hpp"
 #include "backtest/risk_report.hpp"
 #include "backtest/runner.hpp"
+#include "analysis/pdf_printer.hpp"
 #include "cli_support.hpp"
 #include "core/progress.hpp"
 
@@ -23,6 +24,7 @@ struct BacktestArgs {
   std::string config;
   std::string out;
   std::vector<std::string> sweeps;
+  bool pdf = false;
 };
 
 struct Sweep {
@@ -187,6 +189,13 @@ void run_backtest_command(const GlobalOptions& global, const BacktestArgs& args)
     }
   });
   if (configs.size() > 1) write_sweep_summary(out / "sweep.json", results, combos, best);
+  // One Chromium at a time: each needs a few hundred MB.
+  for (RunResult& r : results) {
+    if (!args.pdf || !r.error.empty() || !r.record) continue;
+    if (auto printed = analysis::print_to_pdf(r.dir / "report.html", r.dir / "report.pdf", {.script_budget = kReportScriptBudget}); !printed) {
+      r.error = printed.error().message;
+    }
+  }
 
   bool failed = false;
   for (std::size_t k = 0; k < results.size(); ++k) {
@@ -221,6 +230,7 @@ void add_backtest_commands(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--config", args->config, "Backtest configuration (TOML; see docs/backtesting.md)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--out", args->out, "Output folder (default: backtests/<name>)");
+  cmd->add_flag("--pdf", args->pdf, "Also print report.html to report.pdf, every section (headless Chromium)");
   cmd->add_option("--sweep", args->sweeps, "key=v1,v2,... e.g. strategy.fast=10,20,50 (repeatable: all combinations)");
   cmd->callback([&global, args] { run_backtest_command(global, *args); });
 }

@@ -1,6 +1,7 @@
 #pragma once
 // What every subcommand shares: the global options, how the store path is resolved, and how
 // a failure becomes a one-line cause and a non-zero exit.
+#include <chrono>
 #include <filesystem>
 #include <string>
 
@@ -29,6 +30,10 @@ T value_or_fail(core::Result<T> result) {
 inline void check(core::Status status) {
   if (!status) throw CommandFailed{status.error().message};
 }
+
+// The backtest report draws its charts with script: Chromium gets this long to finish them
+// before printing (`--pdf` of backtest and pipeline).
+inline constexpr std::chrono::milliseconds kReportScriptBudget{5000};
 
 // --db FILE: the flag, else data.db from --config, else core::default_db_path().
 void add_db_option(CLI::App& command, std::string& db);

@@ -3,6 +3,8 @@
 // them (pdftotext) — poppler-utils and chromium come from scripts/install-deps.sh.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <sstream>
 #include <cmath>
 #include <filesystem>
 
@@ -122,6 +124,34 @@ TEST(Report, WeeklyAndDailyHaveTheirSections) {
   for (const char* section : {"the session of 2018-12-21", "System health", "Node starts / restarts", "Open positions"}) {
     EXPECT_NE(daily.find(section), std::string::npos) << section;
   }
+}
+
+TEST(ReportCli, BacktestPdfHasEverySectionOfTheHtmlReport) {
+  if (!have("chromium") || !have("pdftotext")) GTEST_SKIP() << "chromium and poppler-utils are needed (install-deps.sh)";
+  TempDir out;
+  const auto r = run_command(kExe + " -q backtest --config " + std::string(KESTREL_SOURCE_DIR) +
+                             "/configs/backtest-sample.toml --pdf --out " + out.path().string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string html = read_file(out / "report.html");
+  const auto text = run_command("pdftotext " + (out / "report.pdf").string() + " -");
+  ASSERT_EQ(text.exit_code, 0) << text.output;
+  // Every section title of the page is in the PDF.
+  std::size_t sections = 0;
+  for (std::size_t at = html.find("<h2>"); at != std::string::npos; at = html.find("<h2>", at + 4)) {
+    const std::string title = html.substr(at + 4, html.find_first_of("<", at + 4) - at - 4);
+    EXPECT_NE(text.output.find(title), std::string::npos) << title;
+    ++sections;
+  }
+  EXPECT_GE(sections, 10u);
+  // The charts were drawn before printing: each is a canvas in the page, an image in the PDF.
+  const auto images = run_command("pdfimages -list " + (out / "report.pdf").string());
+  ASSERT_EQ(images.exit_code, 0) << images.output;
+  std::istringstream lines(images.output);
+  int charts = 0;
+  for (std::string line; std::getline(lines, line);) {
+    charts += line.find(" image ") != std::string::npos && line.find(" smask ") == std::string::npos ? 1 : 0;
+  }
+  EXPECT_GE(charts, 5) << images.output;  // equity, drawdown, rolling Sharpe, exposure, Monte Carlo
 }
 
 TEST(Report, ADateBeforeTheRunIsAClearError) {

@@ -1,18 +1,23 @@
 // `kestrel trade`: the trading node (run, replay) and its controls (status, kill, resume).
 // See docs/trading.md.
 #include <csignal>
+#include <cstdlib>
 #include <memory>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
+#include "adapters/api_key.hpp"
 #include "analysis/performance_stats.hpp"
 #include "analysis/report.hpp"
 #include "backtest/config.hpp"
 #include "cli_support.hpp"
 #include "core/date.hpp"
 #include "live/live_clock.hpp"
+#include "live/json_lines_log.hpp"
 #include "live/node_status.hpp"
 #include "live/trading_node.hpp"
+#include "store/journal_database.hpp"
 
 namespace kestrel::app {
 namespace {
@@ -28,7 +33,28 @@ struct TradeArgs {
   bool live = false;
   std::size_t crash_after = 0;
   std::size_t crash_after_sends = 0;
+  std::string log_file;
+  std::size_t log_max_mb = 10;
+  int log_keep = 5;
 };
+
+// What the node's JSON log must never contain: the secrets this process can see — the
+// environment's keys and tokens, the Alpaca key file's values, a password in the journal's URL.
+std::vector<std::string> secrets_of(const backtest::BacktestConfig& config, const std::string& journal) {
+  std::vector<std::string> secrets;
+  for (const char* name : {"APCA_API_KEY_ID", "APCA_API_SECRET_KEY", "PGPASSWORD", "KESTREL_DASHBOARD_TOKEN",
+                           "KESTREL_SMTP_PASSWORD", "TWILIO_AUTH_TOKEN", "KESTREL_WEBHOOK_TOKEN"}) {
+    if (const char* v = std::getenv(name); v != nullptr && *v != '\0') secrets.emplace_back(v);
+  }
+  if (!config.node.alpaca_key_file.empty()) {
+    if (auto keys = adapters::resolve_alpaca_keys(nullptr, nullptr, config.node.alpaca_key_file)) {
+      secrets.push_back(keys->key_id);
+      secrets.push_back(keys->secret_key);
+    }
+  }
+  for (const auto& p : store::url_passwords(journal)) secrets.push_back(journal.substr(p.begin, p.end - p.begin));
+  return secrets;
+}
 
 core::Date parse_date_flag(const std::string& flag, const std::string& text) {
   auto d = core::Date::parse(text);
@@ -73,13 +99,31 @@ void run_node(const GlobalOptions& global, const TradeArgs& args, live::NodeMode
   options.live_confirmed = args.live;
   if (args.crash_after > 0) options.crash_after_commits = args.crash_after;
   if (args.crash_after_sends > 0) options.crash_after_sends = args.crash_after_sends;
-  options.log = [quiet = global.quiet](const std::string& line) {
+  const live::LiveClock wall;
+  std::unique_ptr<live::JsonLinesLog> json_log;
+  if (!args.log_file.empty()) {
+    json_log = value_or_fail(live::JsonLinesLog::open(
+        {.path = args.log_file, .max_bytes = args.log_max_mb << 20, .keep = args.log_keep,
+         .secrets = secrets_of(config, options.journal)},
+        wall));
+  }
+  const nlohmann::json context = {{"component", "node"}, {"config", config.name}, {"mode", to_string(mode)}};
+  options.log = [quiet = global.quiet, &json_log, &context](const std::string& line) {
+    if (json_log) json_log->write("info", line, context);
     if (quiet) return;
     fmt::print("{}\n", line);
     std::fflush(stdout);
   };
-  auto node = value_or_fail(live::TradingNode::open(config, options));
-  auto summary = value_or_fail(node->run());
+  auto fail = [&](const core::Error& e) {
+    if (json_log) json_log->write("error", e.message, context);
+    throw CommandFailed{e.message};
+  };
+  auto opened = live::TradingNode::open(config, options);
+  if (!opened) fail(opened.error());
+  auto node = std::move(*opened);
+  auto ran = node->run();
+  if (!ran) fail(ran.error());
+  auto summary = std::move(*ran);
   if (!args.out.empty()) {
     auto stats = value_or_fail(analysis::compute_performance_stats(summary.record));
     value_or_fail(analysis::write_backtest_report(summary.record, stats, args.out));
@@ -174,6 +218,14 @@ void add_trade_commands(CLI::App& app, const GlobalOptions& global) {
       ->group("");
   run->add_flag("--live", args->live,
                 "Trade real money: required, with mode = \"live\" and node.execution = \"alpaca-live\" in the config");
+  auto add_log_options = [&](CLI::App* cmd) {
+    cmd->add_option("--log-file", args->log_file,
+                    "Also write the node's log as JSON lines here (rotated by size; secrets replaced by ***)");
+    cmd->add_option("--log-max-mb", args->log_max_mb, "Rotate the JSON log at this size (default 10 MB)")
+        ->check(CLI::Range(1, 4096));
+    cmd->add_option("--log-keep", args->log_keep, "Rotated JSON logs kept (default 5)")->check(CLI::Range(1, 100));
+  };
+  add_log_options(run);
   run->callback([&global, args] { run_node(global, *args, live::NodeMode::Paper); });
 
   CLI::App* replay = trade->add_subcommand(
@@ -186,6 +238,7 @@ void add_trade_commands(CLI::App& app, const GlobalOptions& global) {
   replay->add_option("--crash-after-commits", args->crash_after,
                      "Test hook: kill the process (SIGKILL) after this many journal commits")
       ->group("");
+  add_log_options(replay);
   replay->callback([&global, args] { run_node(global, *args, live::NodeMode::Replay); });
 
   CLI::App* status = trade->add_subcommand(

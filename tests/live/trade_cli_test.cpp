@@ -16,6 +16,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "store/journal.hpp"
 #include "store/sqlite.hpp"
@@ -120,6 +121,35 @@ std::string first_difference(const std::string& a, const std::string& b) {
       return fmt::format("line {}:\n  {}\n  {}", line, more_a ? la : "<end>", more_b ? lb : "<end>");
     }
   }
+}
+
+TEST(TradeCli, TheNodeWritesItsLogAsJsonLinesWithoutSecrets) {
+  TempDir dir;
+  write_file(dir / "paper.toml", paper_config(dir.path()));
+  const auto log = dir / "logs" / "node.jsonl";
+  const auto r = run_command("APCA_API_SECRET_KEY=sk-visible-nowhere " +
+                             replay_cmd(dir / "paper.toml", (dir / "journal.db").string(), "--log-file " + log.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream in(log);
+  std::vector<nlohmann::json> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
+  ASSERT_GT(lines.size(), 500u);  // a line a session, and more
+  EXPECT_EQ(lines.front()["component"], "node");
+  EXPECT_EQ(lines.front()["mode"], "replay");
+  EXPECT_NE(lines.front()["msg"].get<std::string>().find("starting run"), std::string::npos) << lines.front();
+  EXPECT_NE(lines.back()["msg"].get<std::string>().find("2019-12-31"), std::string::npos) << lines.back();
+
+  // A failure is logged as an error line, with a secret that happens to be in it replaced.
+  write_file(dir / "broken.toml", std::string("mode = \"paper\"\n[data]\ncsv_dir = \"") + (dir / "sk-visible-nowhere").string() +
+                                      "\"\n[strategy]\ntype = \"momentum\"\n");
+  const auto failed = run_command("APCA_API_SECRET_KEY=sk-visible-nowhere " + kExe + " -q trade replay --config " +
+                                  (dir / "broken.toml").string() + " --db " + (dir / "j2.db").string() +
+                                  " --log-file " + (dir / "broken.jsonl").string());
+  EXPECT_NE(failed.exit_code, 0);
+  const std::string text = read_file(dir / "broken.jsonl");
+  EXPECT_NE(text.find("\"level\":\"error\""), std::string::npos) << text;
+  EXPECT_NE(text.find("***"), std::string::npos) << text;
+  EXPECT_EQ(text.find("sk-visible-nowhere"), std::string::npos) << text;
 }
 
 TEST(TradeCli, HelpListsTheNodeCommands) {

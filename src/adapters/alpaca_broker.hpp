@@ -66,6 +66,8 @@ class AlpacaBroker final : public execution::ExecutionClient {
   core::Result<std::vector<alpaca::Activity>> fees_after(const std::string& after_id) {
     return rest_.activities("FEE", after_id);
   }
+  // The REST requests so far (count, failures, time waiting), for the node's health metrics.
+  const AlpacaRest::RequestStats& request_stats() const { return rest_.request_stats(); }
 
  private:
   struct Tracked {

@@ -47,7 +47,12 @@ core::Result<HttpResponse> AlpacaRest::call(std::string_view method, const std::
                             {"APCA-API-SECRET-KEY", settings_.secret_key},
                             {"Accept", "application/json"}};
   for (int attempt = 0;; ++attempt) {
+    // Measured on the monotonic clock: a duration for the metrics, not a time the node decides on.
+    const auto started = std::chrono::steady_clock::now();
     auto response = http_.request(method, path, headers, body);
+    ++stats_.requests;
+    stats_.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (!response || response->status >= 400) ++stats_.errors;
     if (!response) {
       return core::fail_as(core::ErrorKind::Unavailable, "alpaca: {} {}: {}", method, path, response.error().message);
     }

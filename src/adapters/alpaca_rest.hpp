@@ -68,6 +68,14 @@ class AlpacaRest {
 
   const RateLimit& rate_limit() const { return rate_limit_; }
 
+  // Every request so far: how many, how many failed (no reply, or an HTTP error status), and
+  // the time spent waiting for replies — the node's broker health metrics.
+  struct RequestStats {
+    std::int64_t requests = 0, errors = 0;
+    double seconds = 0;
+  };
+  const RequestStats& request_stats() const { return stats_; }
+
  private:
   core::Result<HttpResponse> call(std::string_view method, const std::string& path, const std::string& body = {});
   core::Result<nlohmann::json> json_of(const HttpResponse& response, std::string_view what);
@@ -77,6 +85,7 @@ class AlpacaRest {
   SleepClock* clock_;
   LogSink log_;
   RateLimit rate_limit_;
+  RequestStats stats_;
 };
 
 // Alpaca's error reply as a message: its "message" field, else the body, never the request.

@@ -404,6 +404,29 @@ bool TradingNode::caught_up() const {
 core::Status TradingNode::run_day(std::size_t t) {
   const core::Date date = panel_->dates()[t];
   const bool rederiving = static_cast<std::int64_t>(sessions_) < journaled_.days;
+  if (rederiving) return run_session(t);
+  // A new session: its cycle is timed and logged, failed or not (the dashboard's health and
+  // the alerts read it). Wall time, measured on the monotonic clock.
+  const LiveClock wall;
+  store::JournalCycle cycle{.started_at = iso_time(wall.now()), .session = date};
+  const adapters::AlpacaRest::RequestStats before = broker_ ? broker_->request_stats() : adapters::AlpacaRest::RequestStats{};
+  const auto started = std::chrono::steady_clock::now();
+  auto status = run_session(t);
+  cycle.duration_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  if (!status) cycle.result = status.error().message;
+  if (broker_) {
+    const auto& after = broker_->request_stats();
+    cycle.broker_requests = after.requests - before.requests;
+    cycle.broker_errors = after.errors - before.errors;
+    cycle.broker_seconds = after.seconds - before.seconds;
+  }
+  if (auto logged = journal_.log_cycle(run_.run_id, cycle); !logged && status) return logged;
+  return status;
+}
+
+core::Status TradingNode::run_session(std::size_t t) {
+  const core::Date date = panel_->dates()[t];
+  const bool rederiving = static_cast<std::int64_t>(sessions_) < journaled_.days;
   if (sim_clock_ != nullptr) (void)sim_clock_->advance_to(core::at_time_of_day(date, core::kSessionOpenSecond));
   (void)writer_->take_activity();
   if (!simulated()) {

@@ -92,7 +92,10 @@ class TradingNode {
   core::Status load_data();
   core::Status refresh_data(bool& changed);
   core::Status set_up(std::size_t first_session);
+  // One session; a new one (not a re-run of the journal) also logs its cycle (timing, broker
+  // requests, failure) to the journal.
   core::Status run_day(std::size_t t);
+  core::Status run_session(std::size_t t);
   // replaying: the control is re-run from the journal (what it did at the broker is done).
   core::Status apply_control(const std::string& action, const std::string& detail, core::Date date, bool replaying);
   // Re-run: the journal's next decisions that came from outside the strategy — the operator's

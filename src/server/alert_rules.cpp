@@ -56,6 +56,8 @@ std::vector<alerts::Alert> AlertRules::update(const DashboardSnapshot& s, std::i
     kinds_.clear();
     rejections_ = 0;
     restarts_ = 0;
+    failed_cycles_ = 0;
+    broker_errors_ = 0;
   }
   if (!first_) {
     for (const Rule& rule : kRules) {
@@ -68,6 +70,17 @@ std::vector<alerts::Alert> AlertRules::update(const DashboardSnapshot& s, std::i
     if (s.rejections > rejections_) {
       add(alerts::Severity::Warning, "rejected", fmt::format("{} order(s) rejected by the venue", s.rejections - rejections_),
           "See the dashboard's recent orders or `kestrel trade status` for the venue's reasons.");
+    }
+    if (s.health.failed_cycles > failed_cycles_ && s.health.last_cycle) {
+      add(alerts::Severity::Critical, "cycle_failed", "A cycle failed: the node stopped",
+          fmt::format("Session {}: {}\nFix the cause and restart the node; it resumes from the journal.",
+                      s.health.last_cycle->session.to_string(), s.health.last_cycle->result));
+    }
+    if (s.health.broker_errors > broker_errors_) {
+      add(alerts::Severity::Warning, "broker_errors", "Broker requests are failing",
+          fmt::format("{} failed request(s) to the broker since the last check ({} of {} in this run). Check the "
+                      "broker's status page and the node's log.",
+                      s.health.broker_errors - broker_errors_, s.health.broker_errors, s.health.broker_requests));
     }
     if (s.health.restarts > restarts_) {
       add(alerts::Severity::Warning, "restart", "The node restarted",
@@ -104,6 +117,8 @@ std::vector<alerts::Alert> AlertRules::update(const DashboardSnapshot& s, std::i
   kinds_ = s.events_by_kind;
   rejections_ = s.rejections;
   restarts_ = s.health.restarts;
+  failed_cycles_ = s.health.failed_cycles;
+  broker_errors_ = s.health.broker_errors;
   return out;
 }
 

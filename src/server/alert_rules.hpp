@@ -6,11 +6,13 @@
 //   kill switch engaged / flatten          critical   control:kill, control:kill_flatten
 //   drawdown halt                          critical   risk:drawdown_halt
 //   reconciliation mismatch (broker)       critical   reconcile:mismatch
+//   a cycle failed (the node stopped)      critical   a new cycle whose result is an error
 //   node silent: the last closed session   critical   paper/live: not closed `node_silent_minutes`
 //     not journaled                                   after the session's close
 //   daily-loss stop                        warning    risk:daily_loss_limit
 //   order rejected by the venue            warning    a rejected order event
 //   node restarted (after a stop or crash) warning    a new process start marked restart
+//   broker requests failing                warning    new broker errors (no reply, HTTP errors)
 //   market data stale                      warning    paper/live: the newest bar is behind the
 //                                                     last closed session (re-sent while it lasts,
 //                                                     the dispatcher's dedup keeps it to one a period)
@@ -41,6 +43,8 @@ class AlertRules {
   std::map<std::string, std::size_t> kinds_;
   std::size_t rejections_ = 0;
   std::size_t restarts_ = 0;
+  std::size_t failed_cycles_ = 0;
+  std::int64_t broker_errors_ = 0;
 };
 
 }  // namespace kestrel::server

@@ -152,7 +152,17 @@ json to_json(const DashboardSnapshot& s) {
                  {"expected_date", optional_date(s.health.expected_date)},
                  {"data_lag_sessions", s.health.data_lag_sessions},
                  {"data_stale", s.health.data_stale},
-                 {"execution", s.health.execution}};
+                 {"execution", s.health.execution},
+                 {"cycles", s.health.cycles},
+                 {"failed_cycles", s.health.failed_cycles},
+                 {"last_cycle", s.health.last_cycle ? json{{"session", s.health.last_cycle->session.to_string()},
+                                                            {"started_at", s.health.last_cycle->started_at},
+                                                            {"duration_ms", number(s.health.last_cycle->duration_ms)},
+                                                            {"result", s.health.last_cycle->result}}
+                                                      : json(nullptr)},
+                 {"broker_requests", s.health.broker_requests},
+                 {"broker_errors", s.health.broker_errors},
+                 {"broker_seconds", number(s.health.broker_seconds)}};
   j["notes"] = s.notes;
   return j;
 }

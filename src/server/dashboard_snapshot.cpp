@@ -239,6 +239,21 @@ core::Result<DashboardSnapshot> read_consistent(store::Journal& journal, const S
       std::count_if(starts->begin(), starts->end(), [](const store::JournalStart& x) { return x.note == "restart"; }));
   if (!starts->empty()) s.health.last_start = starts->back().started_at;
   if (s.today) s.health.last_session = s.today->date;
+  // Last: a journal from before the cycles table (schema v1) has none, and on PostgreSQL a
+  // failed query ends the read transaction.
+  if (auto cycles = journal.cycles(id)) {
+    for (const auto& c : *cycles) {
+      ++s.health.cycles;
+      if (c.result != "ok") ++s.health.failed_cycles;
+      s.health.cycle_seconds.push_back(c.duration_ms / 1000);
+      s.health.broker_requests += c.broker_requests;
+      s.health.broker_errors += c.broker_errors;
+      s.health.broker_seconds += c.broker_seconds;
+    }
+    if (!cycles->empty()) s.health.last_cycle = cycles->back();
+  } else {
+    s.notes.push_back("this journal was written by an older kestrel: no cycle timings");
+  }
   if (market && market->num_dates() > 0) {
     s.health.data_last_date = market->dates().back();
     if (s.run.mode != "replay") {

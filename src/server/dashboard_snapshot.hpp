@@ -59,6 +59,12 @@ struct NodeHealth {
   std::int64_t data_lag_sessions = 0;        // sessions the data is behind expected_date
   bool data_stale = false;                   // paper and live: the data is behind
   std::string execution;                     // sim, alpaca-paper, alpaca-live
+  // The node's cycles (one per session it closed in this process's life or an earlier one).
+  std::size_t cycles = 0, failed_cycles = 0;
+  std::optional<store::JournalCycle> last_cycle;
+  std::vector<double> cycle_seconds;         // every cycle's duration
+  std::int64_t broker_requests = 0, broker_errors = 0;
+  double broker_seconds = 0;
 };
 
 struct DashboardSnapshot {

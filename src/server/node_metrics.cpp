@@ -83,6 +83,18 @@ std::string node_metrics(const DashboardSnapshot& s) {
   m.family("kestrel_model_rank_ic", "gauge", "Mean daily Spearman correlation of scores with next-day returns");
   for (const auto& model : s.models) m.sample("kestrel_model_rank_ic", model.mean_rank_ic, {{"model", model.model}});
 
+  static constexpr double kCycleBounds[] = {0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 120};
+  m.histogram("kestrel_cycle_duration_seconds", "Wall time of the node's cycles (one per session closed)",
+              kCycleBounds, s.health.cycle_seconds);
+  m.counter("kestrel_cycles_failed_total", "Cycles that ended with an error (the node stopped)",
+            static_cast<double>(s.health.failed_cycles));
+  m.gauge("kestrel_last_cycle_duration_seconds", "Wall time of the last cycle",
+          s.health.last_cycle ? s.health.last_cycle->duration_ms / 1000 : 0);
+  m.counter("kestrel_broker_requests_total", "Requests to the broker's API", static_cast<double>(s.health.broker_requests));
+  m.counter("kestrel_broker_errors_total", "Broker requests without a reply or with an HTTP error status",
+            static_cast<double>(s.health.broker_errors));
+  m.counter("kestrel_broker_request_seconds_total", "Time spent waiting for the broker's replies (latency sum)",
+            s.health.broker_seconds);
   m.counter("kestrel_node_starts_total", "Process starts of the run's node", static_cast<double>(s.health.starts));
   m.counter("kestrel_node_restarts_total", "Starts that resumed the run after a stop or crash",
             static_cast<double>(s.health.restarts));

@@ -403,6 +403,26 @@ core::Result<std::vector<JournalStart>> Journal::starts(const std::string& run_i
       [](const SqlRow& s) { return JournalStart{.started_at = s.text(0), .pid = s.int64(1), .note = s.text(2)}; });
 }
 
+core::Status Journal::log_cycle(const std::string& run_id, const JournalCycle& c) {
+  return execute("INSERT INTO cycles(run_id, started_at, session, duration_ms, result, broker_requests, broker_errors, "
+                 "broker_seconds) VALUES(?,?,?,?,?,?,?,?)",
+                 {run_id, c.started_at, days_of(c.session), c.duration_ms, c.result, c.broker_requests, c.broker_errors,
+                  c.broker_seconds});
+}
+
+core::Result<std::vector<JournalCycle>> Journal::cycles(const std::string& run_id) {
+  return read_all<JournalCycle>(
+      query(fmt::format("SELECT started_at, session, duration_ms, result, broker_requests, broker_errors, broker_seconds "
+                        "FROM cycles WHERE run_id = ? ORDER BY {}",
+                        db_->insertion_order()),
+            {run_id}),
+      [](const SqlRow& s) {
+        return JournalCycle{.started_at = s.text(0), .session = day_of(s.int64(1)), .duration_ms = s.real(2),
+                            .result = s.text(3), .broker_requests = s.int64(4), .broker_errors = s.int64(5),
+                            .broker_seconds = s.real(6)};
+      });
+}
+
 core::Result<std::vector<JournalDecision>> Journal::decisions(const std::string& run_id) {
   return read_all<JournalDecision>(
       query("SELECT seq, date, kind, detail FROM decisions WHERE run_id = ? ORDER BY seq", {run_id}),

@@ -103,6 +103,18 @@ struct JournalDecision {
   std::string detail;
 };
 
+// One cycle of a node: the work for one session (open, session, close, decide), measured on
+// the wall clock, with what it asked of the broker; or the failure that stopped the node.
+// Operational, like process starts: a re-run of the journal adds none, and none is verified.
+struct JournalCycle {
+  std::string started_at;         // wall clock, ISO 8601 UTC
+  core::Date session{};
+  double duration_ms = 0;
+  std::string result = "ok";      // "ok", or the error that ended the cycle
+  std::int64_t broker_requests = 0, broker_errors = 0;
+  double broker_seconds = 0;      // time spent waiting for the broker's replies
+};
+
 // A request from the command line to a node (kill, resume), consumed once.
 struct JournalControl {
   std::int64_t id = 0;
@@ -177,6 +189,9 @@ class Journal {
   // Every prediction of the run, with its model, by date and ticker.
   core::Result<std::vector<JournalPrediction>> predictions(const std::string& run_id);
   core::Result<std::vector<JournalStart>> starts(const std::string& run_id);
+  core::Status log_cycle(const std::string& run_id, const JournalCycle& cycle);
+  // The run's cycles in the order they were logged.
+  core::Result<std::vector<JournalCycle>> cycles(const std::string& run_id);
   core::Result<std::vector<JournalDecision>> decisions(const std::string& run_id);
 
  private:

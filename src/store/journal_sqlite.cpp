@@ -11,7 +11,7 @@ namespace {
 // Versioned schema: never edit a released entry; append a new one. Dates are days since
 // 1970-01-01, timestamps nanoseconds since the epoch (UTC); the views show them as text for
 // ad-hoc SQL. The PostgreSQL schema (journal_postgres.cpp) has the same tables and keys.
-constexpr std::array<std::string_view, 1> kMigrations = {
+constexpr std::array<std::string_view, 2> kMigrations = {
     R"sql(
 CREATE TABLE runs(
   run_id TEXT PRIMARY KEY,
@@ -96,6 +96,18 @@ CREATE VIEW fills AS
 CREATE VIEW equity AS
   SELECT run_id, date(date * 86400, 'unixepoch') AS date, equity, cash, market_value, gross_exposure, positions
   FROM days;
+)sql",
+    // v2: the node's cycles (one per session it closed, or a failure), for its health metrics.
+    R"sql(
+CREATE TABLE cycles(
+  run_id TEXT NOT NULL REFERENCES runs(run_id),
+  started_at TEXT NOT NULL,
+  session INTEGER NOT NULL,
+  duration_ms REAL NOT NULL,
+  result TEXT NOT NULL,
+  broker_requests INTEGER NOT NULL,
+  broker_errors INTEGER NOT NULL,
+  broker_seconds REAL NOT NULL);
 )sql",
 };
 

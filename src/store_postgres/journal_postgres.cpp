@@ -21,7 +21,7 @@ namespace {
 // The same tables, columns and keys as the SQLite schema (journal_sqlite.cpp), in PostgreSQL's
 // types: BIGINT for sequences and nanosecond timestamps, DOUBLE PRECISION for amounts (REAL
 // is 4 bytes here), and a created_order column for what SQLite's rowid gives.
-constexpr std::array<std::string_view, 1> kMigrations = {
+constexpr std::array<std::string_view, 2> kMigrations = {
     R"sql(
 CREATE TABLE runs(
   run_id TEXT PRIMARY KEY,
@@ -109,6 +109,18 @@ CREATE VIEW fills AS
 CREATE VIEW equity AS
   SELECT run_id, DATE '1970-01-01' + date AS date, equity, cash, market_value, gross_exposure, positions
   FROM days;
+)sql",
+    R"sql(
+CREATE TABLE cycles(
+  run_id TEXT NOT NULL REFERENCES runs(run_id),
+  started_at TEXT NOT NULL,
+  session INTEGER NOT NULL,
+  duration_ms DOUBLE PRECISION NOT NULL,
+  result TEXT NOT NULL,
+  broker_requests BIGINT NOT NULL,
+  broker_errors BIGINT NOT NULL,
+  broker_seconds DOUBLE PRECISION NOT NULL,
+  created_order BIGSERIAL);
 )sql",
 };
 

@@ -201,6 +201,22 @@ TEST(AlpacaNode, PaperTradesAScriptedFortnightEndToEnd) {
   EXPECT_FALSE(s.alpaca.positions().empty());
   auto status = run_command(kExe + " trade status --db " + (s.dir / "journal.db").string());
   EXPECT_EQ(status.exit_code, 0) << status.output;
+  // One cycle per session, each timed, with the requests it made to Alpaca (the health metrics).
+  auto journal = store::Journal::open_existing((s.dir / "journal.db").string());
+  ASSERT_TRUE(journal);
+  const auto run = *journal->latest_run();
+  const auto cycles = journal->cycles(run->run_id);
+  ASSERT_TRUE(cycles) << cycles.error().message;
+  ASSERT_EQ(cycles->size(), kDays.size());
+  std::int64_t requests = 0;
+  for (std::size_t k = 0; k < cycles->size(); ++k) {
+    EXPECT_EQ((*cycles)[k].session.to_string(), kDays[k]);
+    EXPECT_EQ((*cycles)[k].result, "ok");
+    EXPECT_GT((*cycles)[k].duration_ms, 0);
+    EXPECT_EQ((*cycles)[k].broker_errors, 0);
+    requests += (*cycles)[k].broker_requests;
+  }
+  EXPECT_GT(requests, static_cast<std::int64_t>(kDays.size()));
 }
 
 TEST(AlpacaNode, APositionChangedOutsideTheBotHaltsTrading) {

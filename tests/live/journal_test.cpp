@@ -188,6 +188,27 @@ TEST_P(JournalOn, NumbersReadBackExactly) {
   journal->rollback();
 }
 
+TEST_P(JournalOn, AJournalOfTheFirstSchemaIsUpgradedWhenANodeOpensIt) {
+  {
+    auto journal = store::Journal::open(location());
+    ASSERT_TRUE(journal) << journal.error().message;
+    ASSERT_TRUE(journal->create_run(a_run("r1")));
+  }
+  // As kestrel before the cycles table left it.
+  ASSERT_TRUE(raw()->exec("DROP TABLE cycles"));
+  ASSERT_TRUE(raw()->exec("UPDATE journal_meta SET value = '1' WHERE key = 'schema_version'"));
+  {
+    auto reader = store::Journal::open_existing(location());  // readers do not migrate
+    ASSERT_TRUE(reader);
+    EXPECT_FALSE(reader->cycles("r1"));
+  }
+  auto journal = store::Journal::open(location());
+  ASSERT_TRUE(journal) << journal.error().message;
+  EXPECT_TRUE(journal->log_cycle("r1", {.started_at = "2026-11-27T21:40:00Z", .session = core::Date::from_ymd(2019, 1, 2)}));
+  EXPECT_EQ(journal->cycles("r1")->size(), 1u);
+  EXPECT_EQ(journal->run("r1")->value().run_id, "r1");  // the rows of version 1 are kept
+}
+
 TEST_P(JournalOn, AReaderSeesWholeCommitsWhileANodeWrites) {
   auto node = store::Journal::open(location());
   ASSERT_TRUE(node) << node.error().message;
@@ -213,6 +234,20 @@ TEST_P(JournalOn, AReaderSeesWholeCommitsWhileANodeWrites) {
   reader->end_read();
   EXPECT_EQ(reader->orders("r1")->size(), 2u);
   EXPECT_EQ(reader->events("r1")->size(), 1u);
+
+  ASSERT_TRUE(node->log_cycle("r1", {.started_at = "2026-11-27T21:40:00Z", .session = core::Date::from_ymd(2019, 1, 2),
+                                     .duration_ms = 12.5, .result = "ok", .broker_requests = 7, .broker_errors = 1,
+                                     .broker_seconds = 0.25}));
+  ASSERT_TRUE(node->log_cycle("r1", {.started_at = "2026-11-28T21:40:00Z", .session = core::Date::from_ymd(2019, 1, 3),
+                                     .duration_ms = 30000, .result = "alpaca: timed out", .broker_requests = 0,
+                                     .broker_errors = 0, .broker_seconds = 0}));
+  const auto cycles = reader->cycles("r1");
+  ASSERT_TRUE(cycles) << cycles.error().message;
+  ASSERT_EQ(cycles->size(), 2u);
+  EXPECT_EQ((*cycles)[0].duration_ms, 12.5);
+  EXPECT_EQ((*cycles)[0].broker_requests, 7);
+  EXPECT_EQ((*cycles)[0].broker_seconds, 0.25);
+  EXPECT_EQ((*cycles)[1].result, "alpaca: timed out");
 
   const auto starts = reader->starts("r1");
   ASSERT_TRUE(starts) << starts.error().message;

@@ -75,6 +75,25 @@ TEST(AlertRules, StaleDataIsReportedWhileItLastsAndASilentNodeAfterItsGraceTime)
   EXPECT_TRUE(rules.update(s, at(2026, 11, 29, 12)).empty());
 }
 
+TEST(AlertRules, AFailedCycleIsCriticalAndBrokerErrorsAWarning) {
+  AlertRules rules;
+  DashboardSnapshot s = paper_run();
+  s.health.broker_requests = 40;
+  EXPECT_TRUE(rules.update(s, at(2026, 11, 26, 12)).empty());
+  s.health.broker_errors = 3;
+  s.health.broker_requests = 60;
+  s.health.failed_cycles = 1;
+  s.health.last_cycle = store::JournalCycle{.started_at = "2026-11-26T21:40:00Z", .session = s.today->date,
+                                            .duration_ms = 30'000, .result = "alpaca: GET /v2/account: timed out"};
+  const auto alerts = rules.update(s, at(2026, 11, 26, 22));
+  ASSERT_EQ(alerts.size(), 2u);
+  EXPECT_EQ(alerts[0].key, "cycle_failed:r1");
+  EXPECT_EQ(alerts[0].severity, alerts::Severity::Critical);
+  EXPECT_NE(alerts[0].body.find("alpaca: GET /v2/account: timed out"), std::string::npos) << alerts[0].body;
+  EXPECT_EQ(alerts[1].key, "broker_errors:r1");
+  EXPECT_NE(alerts[1].body.find("3 failed request(s)"), std::string::npos) << alerts[1].body;
+}
+
 TEST(AlertRules, ANewRunIsAnnouncedAndStartsItsOwnBaseline) {
   AlertRules rules;
   DashboardSnapshot s = paper_run();

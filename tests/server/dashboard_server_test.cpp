@@ -130,6 +130,12 @@ TEST(DashboardServer, StatusAndMetricsEqualTheJournal) {
   EXPECT_EQ(j["risk"]["limits"]["max_position"].get<double>(), 0.10);
   EXPECT_FALSE(j["risk"]["halted"].get<bool>());
   EXPECT_FALSE(j["controls_enabled"].get<bool>());
+  // One cycle per replayed session, each timed; a simulated venue makes no broker requests.
+  EXPECT_EQ(j["health"]["cycles"], days->size());
+  EXPECT_EQ(j["health"]["failed_cycles"], 0);
+  EXPECT_EQ(j["health"]["last_cycle"]["session"], days->back().date.to_string());
+  EXPECT_EQ(j["health"]["last_cycle"]["result"], "ok");
+  EXPECT_EQ(j["health"]["broker_requests"], 0);
 
   // Metrics: valid exposition with the journal's numbers.
   const auto metrics = client.Get("/metrics");
@@ -144,6 +150,9 @@ TEST(DashboardServer, StatusAndMetricsEqualTheJournal) {
   EXPECT_EQ(parsed.samples.at("kestrel_sessions_total"), static_cast<double>(days->size()));
   EXPECT_EQ(parsed.samples.at("kestrel_positions"), static_cast<double>(positions->size()));
   EXPECT_EQ(parsed.samples.at("kestrel_halted"), 0);
+  EXPECT_EQ(parsed.samples.at("kestrel_cycle_duration_seconds_count"), static_cast<double>(days->size()));
+  EXPECT_EQ(parsed.samples.at("kestrel_cycle_duration_seconds_bucket{le=\"+Inf\"}"), static_cast<double>(days->size()));
+  EXPECT_EQ(parsed.samples.at("kestrel_cycles_failed_total"), 0);
   EXPECT_EQ(parsed.samples.at("kestrel_model_hit_rate_ratio{model=\"logistic_regression\"}"), hit_rate);
   // Prometheus' own checker, when Debian's prometheus package is installed (install-deps does).
   if (std::filesystem::exists("/usr/bin/promtool")) {

@@ -1,5 +1,6 @@
 #include "analysis/report_html.hpp"
 
+#include "analysis/html_escape.hpp"
 #include "analysis/monthly_heatmap.hpp"
 
 #include <algorithm>
@@ -24,21 +25,7 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr std::string_view kDash = "\u2013";
 
-std::string escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string escape(std::string_view text) { return html_escape(text); }
 
 std::string pct(double v, int digits = 2) {
   if (!std::isfinite(v)) return std::string(kDash);

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "analysis/html_escape.hpp"
 #include "analysis/monthly_heatmap.hpp"
 #include "analysis/pdf_printer.hpp"
 #include "analysis/return_stats.hpp"
@@ -22,19 +23,7 @@ namespace {
 constexpr std::string_view kDash = "\u2013";
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-std::string escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string escape(std::string_view text) { return analysis::html_escape(text); }
 
 std::string pct(double v, int digits = 2) {
   return std::isfinite(v) ? fmt::format("{:+.{}f}%", v * 100, digits) : std::string(kDash);

@@ -1,10 +1,11 @@
 #include "server/prediction_outcomes.hpp"
 
+#include "evaluation/metrics.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
-#include <numeric>
 
 namespace kestrel::server {
 namespace {
@@ -17,34 +18,6 @@ double median(std::vector<double> v) {
   const double upper = v[n / 2];
   if (n % 2 == 1) return upper;
   return 0.5 * (upper + *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(n / 2)));
-}
-
-// Average ranks (ties share their mean rank).
-std::vector<double> ranks(const std::vector<double>& v) {
-  std::vector<std::size_t> order(v.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return v[a] < v[b]; });
-  std::vector<double> r(v.size());
-  for (std::size_t i = 0; i < order.size();) {
-    std::size_t j = i;
-    while (j + 1 < order.size() && v[order[j + 1]] == v[order[i]]) ++j;
-    for (std::size_t k = i; k <= j; ++k) r[order[k]] = 0.5 * static_cast<double>(i + j);
-    i = j + 1;
-  }
-  return r;
-}
-
-double pearson(const std::vector<double>& x, const std::vector<double>& y) {
-  const double n = static_cast<double>(x.size());
-  const double mx = std::accumulate(x.begin(), x.end(), 0.0) / n;
-  const double my = std::accumulate(y.begin(), y.end(), 0.0) / n;
-  double sxy = 0, sxx = 0, syy = 0;
-  for (std::size_t i = 0; i < x.size(); ++i) {
-    sxy += (x[i] - mx) * (y[i] - my);
-    sxx += (x[i] - mx) * (x[i] - mx);
-    syy += (y[i] - my) * (y[i] - my);
-  }
-  return sxx > 0 && syy > 0 ? sxy / std::sqrt(sxx * syy) : kNaN;
 }
 
 struct Day {
@@ -98,7 +71,7 @@ std::vector<ModelOutcomes> prediction_outcomes(const std::vector<store::JournalP
         if ((day.scores[i] > score_median) == (day.returns[i] > return_median)) ++hits;
       }
       if (day.scores.size() >= 3) {
-        const double ic = pearson(ranks(day.scores), ranks(day.returns));
+        const double ic = evaluation::spearman(day.scores, day.returns);
         if (!std::isnan(ic)) {
           ic_sum += ic;
           ++ic_days;

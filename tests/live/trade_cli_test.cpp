@@ -31,31 +31,7 @@ namespace {
 const std::string kExe = KESTREL_BINARY;
 
 std::string paper_config(const std::filesystem::path& dir, const std::string& extra_node = "") {
-  return std::string(R"(mode = "paper"
-name = "paper-test"
-seed = 1
-[data]
-csv_dir = ")") + KESTREL_SAMPLE_DATA + R"("
-exclude = ["SPX", "SPY"]
-benchmark = "SPY"
-start = "2018-01-02"
-end = "2019-12-31"
-[execution]
-participation_cap = 0.05
-[execution.slippage]
-model = "fixed_bps"
-bps = 5
-[execution.commission]
-model = "per_share"
-[rules]
-attach_stop = true
-[strategy]
-type = "model"
-model = ")" + trained_sample_model().string() + R"("
-top_k = 8
-gross = 0.78
-[node]
-kill_file = ")" + (dir / "KILL").string() + "\"\n" + extra_node;
+  return sample_paper_config(dir, "paper-test", extra_node);
 }
 
 std::string normalise_ids(const std::string& text) {

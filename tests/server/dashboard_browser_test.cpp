@@ -80,7 +80,7 @@ std::string dollars(double value) {
 TEST(DashboardBrowser, ShowsTheReplayingNodeAndTheKillSwitchNeedsTheToken) {
   if (kestrel::testing::find_chromium().empty()) GTEST_SKIP() << "chromium is not installed (scripts/install-deps.sh)";
   kestrel::testing::TempDir dir;
-  kestrel::testing::write_file(dir / "paper.toml", kestrel::testing::sample_paper_config(dir.path()));
+  kestrel::testing::write_file(dir / "paper.toml", kestrel::testing::sample_paper_config(dir.path(), "dashboard-test", "journal = \"" + (dir / "journal.db").string() + "\"\n"));
   const std::string exe = KESTREL_BINARY;
   const std::string token = "dash-" + std::to_string(::getpid()) + "-token";
   kestrel::testing::write_file(dir / "token", token + "\n");

@@ -1,5 +1,7 @@
 #include "support/fake_smtp.hpp"
 
+#include "support/base64.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -11,27 +13,6 @@
 namespace kestrel::testing {
 namespace {
 
-std::string base64_decode(const std::string& text) {
-  std::string out;
-  unsigned value = 0;
-  int bits = 0;
-  for (char c : text) {
-    int d;
-    if (c >= 'A' && c <= 'Z') d = c - 'A';
-    else if (c >= 'a' && c <= 'z') d = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') d = c - '0' + 52;
-    else if (c == '+') d = 62;
-    else if (c == '/') d = 63;
-    else continue;
-    value = (value << 6) | static_cast<unsigned>(d);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((value >> bits) & 0xFF));
-    }
-  }
-  return out;
-}
 
 bool starts_with_ci(const std::string& line, const char* prefix) {
   return strncasecmp(line.c_str(), prefix, std::strlen(prefix)) == 0;

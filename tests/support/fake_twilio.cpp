@@ -1,5 +1,7 @@
 #include "support/fake_twilio.hpp"
 
+#include "support/base64.hpp"
+
 #include <httplib.h>
 
 #include <fmt/format.h>
@@ -10,23 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string base64(const std::string& in) {
-  static constexpr char kDigits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  unsigned value = 0;
-  int bits = 0;
-  for (unsigned char c : in) {
-    value = (value << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out += kDigits[(value >> bits) & 63];
-    }
-  }
-  if (bits > 0) out += kDigits[(value << (6 - bits)) & 63];
-  while (out.size() % 4 != 0) out += '=';
-  return out;
-}
 
 json twilio_error(int code, const std::string& message, int status) {
   return {{"code", code}, {"message", message}, {"more_info", fmt::format("https://www.twilio.com/docs/errors/{}", code)},
@@ -47,7 +32,7 @@ FakeTwilio::FakeTwilio(std::string account_sid, std::string auth_token)
       res.status = status;
       res.set_content(body.dump(), "application/json; charset=utf-8");
     };
-    if (req.get_header_value("Authorization") != "Basic " + base64(sid_ + ":" + token_)) {
+    if (req.get_header_value("Authorization") != "Basic " + base64_encode(sid_ + ":" + token_)) {
       return reply(401, twilio_error(20003, "Authenticate", 401));
     }
     if (req.matches[1] != sid_) {

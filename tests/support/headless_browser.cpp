@@ -1,5 +1,7 @@
 #include "support/headless_browser.hpp"
 
+#include "support/base64.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -191,34 +193,6 @@ bool HeadlessBrowser::wait_for(const std::string& expression, std::chrono::milli
   return false;
 }
 
-}  // namespace kestrel::testing
-
-namespace kestrel::testing {
-namespace {
-
-std::string base64_decode(const std::string& text) {
-  std::string out;
-  unsigned value = 0;
-  int bits = 0;
-  for (char c : text) {
-    int digit;
-    if (c >= 'A' && c <= 'Z') digit = c - 'A';
-    else if (c >= 'a' && c <= 'z') digit = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') digit = c - '0' + 52;
-    else if (c == '+') digit = 62;
-    else if (c == '/') digit = 63;
-    else continue;  // padding
-    value = (value << 6) | static_cast<unsigned>(digit);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((value >> bits) & 0xFF));
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 std::optional<std::string> HeadlessBrowser::screenshot() {
   const auto r = call("Page.captureScreenshot", {{"format", "png"}, {"captureBeyondViewport", true}});

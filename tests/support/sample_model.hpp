@@ -47,4 +47,35 @@ max_train_samples = 10000
   return model;
 }
 
+// A paper-trading config of that model on the sample's test years (2018-2019) with the plan's
+// trade rules; `node_extra` lines go into its [node] table.
+inline std::string sample_paper_config(const std::filesystem::path& dir, const std::string& name,
+                                       const std::string& node_extra = "") {
+  return std::string(R"(mode = "paper"
+name = ")") + name + R"("
+seed = 1
+[data]
+csv_dir = ")" + KESTREL_SAMPLE_DATA + R"("
+exclude = ["SPX", "SPY"]
+benchmark = "SPY"
+start = "2018-01-02"
+end = "2019-12-31"
+[execution]
+participation_cap = 0.05
+[execution.slippage]
+model = "fixed_bps"
+bps = 5
+[execution.commission]
+model = "per_share"
+[rules]
+attach_stop = true
+[strategy]
+type = "model"
+model = ")" + trained_sample_model().string() + R"("
+top_k = 8
+gross = 0.78
+[node]
+kill_file = ")" + (dir / "KILL").string() + "\"\n" + node_extra;
+}
+
 }  // namespace kestrel::testing

@@ -1,5 +1,8 @@
 // `kestrel serve`: the dashboard, /metrics and /health of a trading run, read from its journal
 // while the node runs in its own process (src/server/dashboard_server.hpp).
+#include <pthread.h>
+#include <signal.h>
+
 #include <csignal>
 #include <cstdlib>
 #include <memory>
@@ -25,12 +28,6 @@ struct ServeArgs {
   int port = 8080;
   double refresh = 1.0;
 };
-
-server::DashboardServer* g_server = nullptr;  // for the signal handler only
-
-void stop_on_signal(int) {
-  if (g_server != nullptr) g_server->stop();
-}
 
 void serve(const GlobalOptions& global, const ServeArgs& args) {
   server::ServerOptions options;
@@ -81,10 +78,21 @@ void serve(const GlobalOptions& global, const ServeArgs& args) {
     options.node_silent_minutes = alert_config.node_silent_minutes;
   }
 
-  auto server = value_or_fail(server::DashboardServer::open(options));
-  g_server = server.get();
-  std::signal(SIGINT, stop_on_signal);
-  std::signal(SIGTERM, stop_on_signal);
+  // SIGINT and SIGTERM stop the server cleanly. They are blocked in every thread (the server's
+  // threads inherit the mask) and taken by one thread with sigwait, which may call anything —
+  // a signal handler could not safely lock the server's mutexes.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // Shared with the signal thread, which may outlive this function (it waits until the process ends).
+  std::shared_ptr<server::DashboardServer> server = value_or_fail(server::DashboardServer::open(options));
+  std::thread([server, stop_signals] {
+    int signal = 0;
+    sigwait(&stop_signals, &signal);
+    server->stop();
+  }).detach();
   fmt::print("serving {} on http://{}:{}/ (/metrics, /health){}\n", store::redacted_location(options.journal),
              args.host, server->port(),
              options.token.empty() ? "; controls are off (no KESTREL_DASHBOARD_TOKEN or --token-file)" : "");
@@ -94,9 +102,7 @@ void serve(const GlobalOptions& global, const ServeArgs& args) {
                "are not shown\n");
   }
   std::fflush(stdout);
-  const auto status = server->run();
-  g_server = nullptr;
-  check(status);
+  check(server->run());
 }
 
 // `kestrel health`: exit 0 when a server's /health answers 200 (for container HEALTHCHECKs and

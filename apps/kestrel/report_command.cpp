@@ -7,6 +7,7 @@
 
 #include "backtest/config.hpp"
 #include "cli_support.hpp"
+#include "run_sources.hpp"
 #include "live/live_clock.hpp"
 #include "reports/trading_report.hpp"
 #include "store/journal.hpp"
@@ -20,24 +21,11 @@ struct ReportArgs {
 };
 
 void report(const GlobalOptions& global, const ReportArgs& args, reports::ReportPeriod period) {
-  const std::string config_path = args.config.empty() ? global.config_path : args.config;
-  std::optional<backtest::BacktestConfig> config;
-  if (!config_path.empty()) config = value_or_fail(backtest::read_backtest_config(config_path));
-  std::string journal_location = args.db;
-  if (journal_location.empty() && config) {
-    journal_location = !config->node.journal.empty() ? config->node.journal : config->data.db.string();
-  }
-  if (journal_location.empty()) throw CommandFailed{"report: say which journal: --db JOURNAL or --config FILE.toml"};
-  std::optional<backtest::DataConfig> market_config;
-  if (!args.data.empty()) {
-    market_config.emplace();
-    market_config->db = args.data;
-  } else if (config) {
-    market_config = config->data;
-  }
+  const auto sources =
+      resolve_run_sources(args.config.empty() ? global.config_path : args.config, args.db, args.data, "report");
   std::optional<store::Panel> market;
-  if (market_config) market = value_or_fail(backtest::load_panel(*market_config));
-  auto journal = value_or_fail(store::Journal::open_existing(journal_location));
+  if (sources.market) market = value_or_fail(backtest::load_panel(*sources.market));
+  auto journal = value_or_fail(store::Journal::open_existing(sources.journal));
   reports::TradingReportOptions options;
   options.period = period;
   options.run_id = args.run_id;

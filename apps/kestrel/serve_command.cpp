@@ -17,6 +17,7 @@
 #include "alerts/alert_config.hpp"
 #include "backtest/config.hpp"
 #include "cli_support.hpp"
+#include "run_sources.hpp"
 #include "live/live_clock.hpp"
 #include "server/dashboard_server.hpp"
 
@@ -35,25 +36,9 @@ void serve(const GlobalOptions& global, const ServeArgs& args) {
   options.port = args.port;
   options.run_id = args.run_id;
   options.refresh_seconds = args.refresh;
-  const std::string config_path = args.config.empty() ? global.config_path : args.config;
-  std::optional<backtest::BacktestConfig> config;
-  if (!config_path.empty()) config = value_or_fail(backtest::read_backtest_config(config_path));
-  // The journal: --db, else node.journal of the config, else its data.db.
-  if (!args.db.empty()) {
-    options.journal = args.db;
-  } else if (config && !config->node.journal.empty()) {
-    options.journal = config->node.journal;
-  } else if (config && !config->data.db.empty()) {
-    options.journal = config->data.db.string();
-  } else {
-    throw CommandFailed{"serve: say which journal to show: --db JOURNAL or --config FILE.toml"};
-  }
-  if (!args.data.empty()) {
-    options.market.emplace();
-    options.market->db = args.data;
-  } else if (config) {
-    options.market = config->data;
-  }
+  auto sources = resolve_run_sources(args.config.empty() ? global.config_path : args.config, args.db, args.data, "serve");
+  options.journal = std::move(sources.journal);
+  options.market = std::move(sources.market);
 
   const char* env_token = std::getenv("KESTREL_DASHBOARD_TOKEN");
   if (!args.token_file.empty() || (env_token != nullptr && *env_token != '\0')) {
@@ -108,14 +93,12 @@ void serve(const GlobalOptions& global, const ServeArgs& args) {
 // `kestrel health`: exit 0 when a server's /health answers 200 (for container HEALTHCHECKs and
 // systemd timers, which have no HTTP client of their own in a slim image).
 void check_health(const std::string& url) {
-  const auto scheme_end = url.find("://");
-  const auto path_start = scheme_end == std::string::npos ? std::string::npos : url.find('/', scheme_end + 3);
-  auto base = adapters::parse_base_url(url.substr(0, path_start));
+  auto base = adapters::parse_base_url(url);  // the URL's path becomes the prefix of every request
   if (!base) throw CommandFailed{"health: " + base.error().message};
   adapters::HttpClient client(*base, adapters::HttpTimeouts{.connect = std::chrono::seconds(3),
                                                             .read = std::chrono::seconds(5),
                                                             .total = std::chrono::seconds(10)});
-  const auto reply = client.get(path_start == std::string::npos ? "/health" : url.substr(path_start));
+  const auto reply = client.get(base->path_prefix.empty() ? "/health" : "");
   if (!reply) throw CommandFailed{"health: " + reply.error().message};
   fmt::print("{} {}\n", reply->status, reply->body);
   if (reply->status != 200) throw CommandFailed{fmt::format("health: {} answered {}", url, reply->status)};

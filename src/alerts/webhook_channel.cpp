@@ -11,13 +11,11 @@ namespace kestrel::alerts {
 WebhookChannel::WebhookChannel(WebhookSettings settings) : settings_(std::move(settings)) {}
 
 core::Status WebhookChannel::send(const Alert& alert) {
-  // The URL is split into the server and the path the request goes to.
-  const auto scheme_end = settings_.url.find("://");
-  const auto path_start = scheme_end == std::string::npos ? std::string::npos : settings_.url.find('/', scheme_end + 3);
-  const std::string origin = settings_.url.substr(0, path_start);
-  const std::string path = path_start == std::string::npos ? "/" : settings_.url.substr(path_start);
-  auto base = adapters::parse_base_url(origin);
+  // The URL's path is the base URL's prefix: the request adds nothing to it.
+  auto base = adapters::parse_base_url(settings_.url);
   if (!base) return core::fail_as(core::ErrorKind::Config, "webhook: {}", base.error().message);
+  const std::string& origin = base->origin;
+  const std::string path = base->path_prefix.empty() ? "/" : "";
   adapters::HttpClient client(*base, adapters::HttpTimeouts{.connect = std::chrono::seconds(10),
                                                             .read = std::chrono::seconds(30),
                                                             .total = std::chrono::seconds(60)});

@@ -15,7 +15,6 @@
 #include "live/live_clock.hpp"
 #include "reports/svg_chart.hpp"
 #include "server/dashboard_snapshot.hpp"
-#include "server/round_trips.hpp"
 
 namespace kestrel::reports {
 namespace {
@@ -126,12 +125,8 @@ std::string summary_section(const Context& c) {
   const double equity = s.equity[c.to];
   const double pnl = equity - c.base_equity;
   const double ret = c.base_equity > 0 ? equity / c.base_equity - 1 : kNaN;
-  double peak = 0, max_dd = 0;
-  for (std::size_t i = 0; i <= c.to; ++i) {
-    peak = std::max(peak, s.equity[i]);
-    max_dd = std::max(max_dd, 1 - s.equity[i] / peak);
-  }
-  const double drawdown = peak > 0 ? 1 - equity / peak : 0;
+  const double drawdown = -s.drawdowns[c.to];
+  const double max_dd = -*std::min_element(s.drawdowns.begin(), s.drawdowns.begin() + static_cast<std::ptrdiff_t>(c.to + 1));
   int wins = 0, losses = 0;
   for (const auto& t : c.trades) (t.pnl > 0 ? wins : losses) += 1;
   std::string out = "<section class=\"cards\">";
@@ -372,16 +367,13 @@ core::Result<TradingReportFiles> write_trading_report(store::Journal& journal, c
   auto positions = journal.positions(s.run.run_id, to);
   if (!positions) return std::unexpected(positions.error());
   c.positions = std::move(*positions);
-  auto events = journal.events(s.run.run_id);
-  if (!events) return std::unexpected(events.error());
-  for (auto& t : server::round_trips(*events).closed) {
+  // The snapshot holds every closed trade and every decision of note; the window takes its part.
+  for (const auto& t : s.closed_trades) {
     const core::Date closed = date_of_ns(t.closed_ns);
-    if (closed >= from && closed <= to) c.trades.push_back(std::move(t));
+    if (closed >= from && closed <= to) c.trades.push_back(t);
   }
-  auto decisions = journal.decisions(s.run.run_id);
-  if (!decisions) return std::unexpected(decisions.error());
-  for (auto& d : *decisions) {
-    if (d.kind != "targets" && d.date >= from && d.date <= to) c.events.push_back(std::move(d));
+  for (const auto& d : s.events) {
+    if (d.date >= from && d.date <= to) c.events.push_back(d);
   }
 
   const std::string period(to_string(options.period));

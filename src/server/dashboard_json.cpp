@@ -54,7 +54,7 @@ json to_json(const DashboardSnapshot& s) {
                  {"equity", numbers(s.equity)},
                  {"drawdown", numbers(s.drawdowns)},
                  {"benchmarks", benchmarks}};
-  j["trades"] = {{"closed", s.closed_trades}, {"wins", s.wins}, {"losses", s.losses},
+  j["trades"] = {{"closed", s.closed_trades.size()}, {"wins", s.wins}, {"losses", s.losses},
                  {"realised_pnl", number(s.realised_pnl)}};
 
   json positions = json::array();

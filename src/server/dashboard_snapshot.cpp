@@ -8,7 +8,6 @@
 
 #include "backtest/config.hpp"
 #include "live/node_status.hpp"
-#include "server/round_trips.hpp"
 #include "store/trading_calendar.hpp"
 
 namespace kestrel::server {
@@ -175,8 +174,8 @@ core::Result<DashboardSnapshot> read_consistent(store::Journal& journal, const S
   }
   s.fills_total = fills.size();
   s.recent_fills = newest_first(fills, options.recent);
-  const RoundTrips trips = round_trips(*events);
-  s.closed_trades = trips.closed.size();
+  RoundTrips trips = round_trips(*events);
+  s.closed_trades = std::move(trips.closed);
   s.wins = trips.wins;
   s.losses = trips.losses;
   s.realised_pnl = trips.realised;
@@ -184,13 +183,12 @@ core::Result<DashboardSnapshot> read_consistent(store::Journal& journal, const S
   // Risk events and state.
   auto decisions = journal.decisions(id);
   if (!decisions) return std::unexpected(decisions.error());
-  std::vector<store::JournalDecision> events_of_note;
   for (const auto& d : *decisions) {
     if (d.kind == "targets") continue;
     ++s.events_by_kind[d.kind];
-    events_of_note.push_back(d);
+    s.events.push_back(d);
   }
-  s.recent_events = newest_first(events_of_note, options.recent);
+  s.recent_events = newest_first(s.events, options.recent);
   const live::HaltState halt = live::halt_state(*decisions);
   s.halted = halt.halted;
   s.halt_reason = halt.reason;

@@ -15,6 +15,7 @@
 #include "core/error.hpp"
 #include "risk/risk_manager.hpp"
 #include "server/prediction_outcomes.hpp"
+#include "server/round_trips.hpp"
 #include "store/journal.hpp"
 #include "store/panel.hpp"
 
@@ -82,7 +83,7 @@ struct DashboardSnapshot {
   std::vector<double> equity, drawdowns;  // drawdowns as negative fractions
   std::vector<ComparisonSeries> benchmarks;
 
-  std::size_t closed_trades = 0;
+  std::vector<RoundTrip> closed_trades;  // in the order they closed
   int wins = 0, losses = 0;
   double realised_pnl = 0;
 
@@ -95,7 +96,8 @@ struct DashboardSnapshot {
   double commissions = 0;
   std::vector<store::JournalEvent> recent_fills;  // newest first
   std::size_t rejections = 0;
-  std::vector<store::JournalDecision> recent_events;  // risk, reconciliation and control decisions, newest first
+  std::vector<store::JournalDecision> events;         // every risk, reconciliation and control decision, in order
+  std::vector<store::JournalDecision> recent_events;  // the newest of them, newest first
   std::map<std::string, std::size_t> events_by_kind;  // every decision kind but the daily targets
 
   bool risk_enabled = true;

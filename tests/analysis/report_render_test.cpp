@@ -14,19 +14,13 @@
 #include "analysis/monte_carlo.hpp"
 #include "analysis/performance_stats.hpp"
 #include "analysis/report.hpp"
+#include "support/headless_browser.hpp"
 #include "support/run_command.hpp"
 #include "support/temp_dir.hpp"
 #include "synthetic_record.hpp"
 
 namespace kestrel::analysis {
 namespace {
-
-std::filesystem::path find_chromium() {
-  for (const char* candidate : {"/usr/bin/chromium", "/usr/bin/chromium-browser"}) {
-    if (std::filesystem::exists(candidate)) return candidate;
-  }
-  return {};
-}
 
 // The value of `name="..."` inside the <html ...> start tag, or "" when absent.
 std::string html_attribute(const std::string& dom, const std::string& name) {
@@ -73,7 +67,7 @@ void add_risk_section(BacktestRecord& record) {
 }
 
 TEST(ReportRender, ChartsDrawInHeadlessChromiumWithoutConsoleMessages) {
-  const auto chromium = find_chromium();
+  const auto chromium = testing::find_chromium();
   if (chromium.empty()) GTEST_SKIP() << "chromium is not installed (scripts/install-deps.sh installs it)";
 
   auto record = testing::synthetic_record(KESTREL_SAMPLE_DATA);

@@ -13,6 +13,7 @@ packages=(
   libtorch1.13 libxgboost0 libopenblas0-openmp
   libpqxx-6.4 postgresql-client
   libcurl4
+  chromium   # the PDF reports (kestrel report, the scheduled reports of kestrel serve)
 )
 
 sudo_cmd=()

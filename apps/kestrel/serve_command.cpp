@@ -10,6 +10,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "adapters/api_key.hpp"
 #include "adapters/http_client.hpp"
@@ -19,6 +20,7 @@
 #include "cli_support.hpp"
 #include "run_sources.hpp"
 #include "live/live_clock.hpp"
+#include "reports/report_schedule.hpp"
 #include "server/dashboard_server.hpp"
 
 namespace kestrel::app {
@@ -54,6 +56,8 @@ void serve(const GlobalOptions& global, const ServeArgs& args) {
   };
 
   std::unique_ptr<alerts::AlertDispatcher> dispatcher;
+  std::unique_ptr<reports::ReportSchedule> schedule;
+  std::string schedule_note;
   if (!args.alerts.empty()) {
     const auto alert_config = value_or_fail(alerts::read_alert_config(args.alerts, [](const char* name) {
       return static_cast<const char*>(std::getenv(name));
@@ -61,6 +65,24 @@ void serve(const GlobalOptions& global, const ServeArgs& args) {
     dispatcher = alerts::make_dispatcher(alert_config, options.log);
     options.alerts = dispatcher.get();
     options.node_silent_minutes = alert_config.node_silent_minutes;
+    options.broker_down_minutes = alert_config.broker_down_minutes;
+    if (const auto& r = alert_config.reports) {
+      reports::ReportScheduleOptions so{.out_dir = r->out_dir, .periods = {}, .pdf = r->pdf, .journal = options.journal,
+                                        .market = options.market, .email = std::nullopt, .alerts = dispatcher.get(),
+                                        .clock = &clock, .log = options.log};
+      for (const auto& p : r->periods) {
+        so.periods.push_back(p == "daily" ? reports::ReportPeriod::Daily
+                             : p == "weekly" ? reports::ReportPeriod::Weekly
+                                             : reports::ReportPeriod::Monthly);
+      }
+      if (r->email) so.email = alert_config.email;
+      schedule_note = fmt::format("scheduled reports: {} after each closed session, into {}{}\n", fmt::join(r->periods, ", "),
+                                  r->out_dir.string(), r->email ? ", emailed" : "");
+      schedule = std::make_unique<reports::ReportSchedule>(std::move(so));
+      options.on_snapshot = [s = schedule.get()](const server::DashboardSnapshot& snapshot) {
+        if (snapshot.today) s->notice(snapshot.run.run_id, snapshot.run.name, snapshot.today->date);
+      };
+    }
   }
 
   // SIGINT and SIGTERM stop the server cleanly. They are blocked in every thread (the server's
@@ -82,6 +104,7 @@ void serve(const GlobalOptions& global, const ServeArgs& args) {
              args.host, server->port(),
              options.token.empty() ? "; controls are off (no KESTREL_DASHBOARD_TOKEN or --token-file)" : "");
   if (dispatcher) fmt::print("alerts: {} channel(s) from {}\n", dispatcher->channel_count(), args.alerts);
+  fmt::print("{}", schedule_note);
   if (!options.market) {
     fmt::print("no market data given (--config or --data): predictions vs actual, sectors, QQQ and data freshness "
                "are not shown\n");
@@ -124,8 +147,9 @@ void add_serve_command(CLI::App& app, const GlobalOptions& global) {
                   "resume; KESTREL_DASHBOARD_TOKEN is read when no file is given")
       ->check(CLI::ExistingFile);
   cmd->add_option("--alerts", args->alerts,
-                  "Send alerts (email, SMS, webhook) for kill switch, halts, rejections, restarts, stale data and a "
-                  "silent node, as configured in this TOML file (docs/operations.md)")
+                  "Send alerts (email, SMS, webhook) for kill switch, halts, rejections, restarts, stale data, a "
+                  "lost broker stream and a silent node, and make (and email) the daily, weekly and monthly reports "
+                  "after each closed session, as configured in this TOML file (docs/operations.md)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--refresh", args->refresh, "Seconds between re-reads of the journal (default 1)")
       ->check(CLI::Range(0.1, 3600.0));

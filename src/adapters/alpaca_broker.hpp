@@ -49,6 +49,9 @@ class AlpacaBroker final : public execution::ExecutionClient {
   void start_stream();
   void stop_stream();
   bool stream_listening() const { return stream_ && stream_->listening(); }
+  // Has the stream connected at least once or failed trying (not still connecting at start)?
+  bool stream_settled() const { return stream_ && (stream_->connections() > 0 || !stream_->last_error().empty()); }
+  std::string stream_last_error() const { return stream_ ? stream_->last_error() : std::string(); }
   // Brings every known order up to date from REST (after a reconnect, at start-up): events
   // for whatever the stream did not deliver.
   core::Status sweep();

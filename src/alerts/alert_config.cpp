@@ -50,17 +50,18 @@ core::Result<AlertConfig> read_alert_config(const std::filesystem::path& path, c
   }
   AlertConfig c;
   core::TomlReader r{path.string(), path.parent_path()};
-  r.only(root, "", {"alerts"});
+  r.only(root, "", {"alerts", "reports"});
   const toml::table* a = r.table(root, "alerts", "");
   if (a == nullptr) return core::fail_as(core::ErrorKind::Config, "{}: no [alerts] table", path.string());
   r.only(*a, "alerts", {"repeat_after_minutes", "max_per_minute", "attempts", "first_retry_seconds",
-                        "node_silent_minutes", "email", "sms", "webhook"});
+                        "node_silent_minutes", "broker_down_minutes", "email", "sms", "webhook"});
   double repeat_minutes = 60, first_retry = 5;
   r.number(*a, "repeat_after_minutes", "alerts", repeat_minutes, 0, 7 * 24 * 60);
   r.count(*a, "max_per_minute", "alerts", c.policy.max_per_minute, 1);
   r.count(*a, "attempts", "alerts", c.policy.attempts, 1);
   r.number(*a, "first_retry_seconds", "alerts", first_retry, 0.001, 3600);
   r.number(*a, "node_silent_minutes", "alerts", c.node_silent_minutes, 1, 7 * 24 * 60);
+  r.number(*a, "broker_down_minutes", "alerts", c.broker_down_minutes, 0, 7 * 24 * 60);
   c.policy.repeat_after = std::chrono::milliseconds(static_cast<std::int64_t>(repeat_minutes * 60'000));
   c.policy.first_retry = std::chrono::milliseconds(static_cast<std::int64_t>(first_retry * 1000));
 
@@ -113,6 +114,23 @@ core::Result<AlertConfig> read_alert_config(const std::filesystem::path& path, c
     s.token = secret(r, *t, p, "token_file", "KESTREL_WEBHOOK_TOKEN", getenv, false);
     c.webhook_min = severity(r, *t, p, Severity::Info);
     c.webhook = std::move(s);
+  }
+  if (const toml::table* t = r.table(root, "reports", "")) {
+    r.only(*t, "reports", {"out", "periods", "pdf", "email"});
+    ScheduledReports s;
+    r.path_value(*t, "out", "reports", s.out_dir);
+    if (s.out_dir.empty()) r.error(t, "reports.out", "is required: the folder the reports are written to");
+    r.strings(*t, "periods", "reports", s.periods);
+    for (const auto& p : s.periods) {
+      if (p != "daily" && p != "weekly" && p != "monthly") {
+        r.error(t->get("periods"), "reports.periods", fmt::format("'{}' is not daily, weekly or monthly", p));
+      }
+    }
+    if (s.periods.empty()) r.error(t->get("periods"), "reports.periods", "names no report");
+    r.boolean(*t, "pdf", "reports", s.pdf);
+    r.boolean(*t, "email", "reports", s.email);
+    if (s.email && !c.email) r.error(t->get("email"), "reports.email", "needs [alerts.email] (where to send them)");
+    c.reports = std::move(s);
   }
   if (!c.email && !c.sms && !c.webhook && r.errors.empty()) {
     r.error(a, "alerts", "names no channel: add [alerts.email], [alerts.sms] or [alerts.webhook]");

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "alerts/alert_dispatcher.hpp"
 #include "alerts/smtp_channel.hpp"
@@ -16,6 +17,15 @@
 #include "core/error.hpp"
 
 namespace kestrel::alerts {
+
+// The node's reports on their schedule ([reports]; `kestrel serve` makes them,
+// reports/report_schedule.hpp).
+struct ScheduledReports {
+  std::filesystem::path out_dir;
+  std::vector<std::string> periods{"daily", "weekly", "monthly"};
+  bool pdf = true;
+  bool email = false;  // attach them to an email to [alerts.email]'s recipients
+};
 
 struct AlertConfig {
   DispatchPolicy policy;
@@ -28,6 +38,9 @@ struct AlertConfig {
   // A paper or live node that has not closed the last session this long after it ended (its
   // close plus the node's delay) is reported as stopped.
   double node_silent_minutes = 90;
+  // The broker's stream lost this long (and not back) is reported.
+  double broker_down_minutes = 5;
+  std::optional<ScheduledReports> reports;
 };
 
 // `getenv` reads the environment (passed in by the process edge; tests give their own).

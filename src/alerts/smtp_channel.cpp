@@ -1,6 +1,5 @@
 #include "alerts/smtp_channel.hpp"
 
-#include <ctime>
 #include <mutex>
 
 #include <fmt/format.h>
@@ -8,49 +7,25 @@
 #include "core/loadable_module.hpp"
 
 namespace kestrel::alerts {
-namespace {
-
-// Header values may not carry line breaks (a title could otherwise add headers).
-std::string one_line(std::string text) {
-  for (char& c : text) {
-    if (c == '\r' || c == '\n') c = ' ';
-  }
-  return text;
-}
-
-// "2026-11-27T21:30:00Z" as an RFC 5322 Date header value; empty when it does not parse (the
-// relay adds a Date then).
-std::string rfc5322_date(const std::string& iso) {
-  std::tm tm{};
-  const char* end = strptime(iso.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  if (end == nullptr || *end != '\0') return {};
-  char buffer[64];
-  std::strftime(buffer, sizeof buffer, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-  return buffer;
-}
-
-}  // namespace
 
 SmtpChannel::SmtpChannel(SmtpSettings settings) : settings_(std::move(settings)) {}
 
-std::string SmtpChannel::message(const Alert& alert) const {
-  std::string to;
-  for (const auto& address : settings_.to) to += (to.empty() ? "" : ", ") + address;
-  std::string body;
-  // Bare LF to CRLF, as SMTP requires; libcurl escapes a leading dot itself.
-  for (char c : alert.body) {
-    if (c == '\n') body += "\r\n";
-    else if (c != '\r') body += c;
-  }
-  const std::string date = rfc5322_date(alert.at);
-  return fmt::format("{}From: {}\r\nTo: {}\r\nSubject: [Kestrel {}] {}\r\nMIME-Version: 1.0\r\n"
-                     "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{}\r\n\r\n"
-                     "-- \r\nkestrel alert {} at {}\r\n",
-                     date.empty() ? "" : "Date: " + date + "\r\n", one_line(settings_.from), one_line(to), to_string(alert.severity),
-                     one_line(alert.title), body, one_line(alert.key), one_line(alert.at));
+Email SmtpChannel::email(const Alert& alert) const {
+  return Email{.from = settings_.from,
+               .to = settings_.to,
+               .subject = fmt::format("[Kestrel {}] {}", to_string(alert.severity), alert.title),
+               .text = fmt::format("{}\n\n-- \nkestrel alert {} at {}", alert.body, alert.key, alert.at),
+               .at = alert.at,
+               .attachments = {}};
 }
 
-core::Status SmtpChannel::send(const Alert& alert) {
+std::string SmtpChannel::message(const Alert& alert) const { return format_email(email(alert)); }
+
+core::Status SmtpChannel::send(const Alert& alert) { return send(email(alert)); }
+
+core::Status SmtpChannel::send(Email email) {
+  email.from = settings_.from;
+  email.to = settings_.to;
   // libcurl (with its ~20 shared libraries) lives in kestrel-smtp.so, loaded on the first email.
   using AbiFn = int (*)();
   using SendFn = int (*)(const SmtpSettings*, const std::string*, std::string*, int*);
@@ -69,7 +44,7 @@ core::Status SmtpChannel::send(const Alert& alert) {
     }
   });
   if (send_mail == nullptr) return core::fail_as(core::ErrorKind::Config, "email needs the SMTP module: {}", why);
-  const std::string text = message(alert);
+  const std::string text = format_email(email);
   std::string error;
   int kind = 0;
   if (send_mail(&settings_, &text, &error, &kind) == 0) return {};

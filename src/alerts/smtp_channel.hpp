@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "alerts/alert_channel.hpp"
+#include "alerts/email_message.hpp"
 
 namespace kestrel::alerts {
 
@@ -26,7 +27,12 @@ class SmtpChannel final : public AlertChannel {
   explicit SmtpChannel(SmtpSettings settings);
   std::string name() const override { return "email"; }
   core::Status send(const Alert& alert) override;
+  // Any email (the scheduled reports with their attachments), from and to the configured
+  // addresses (its own from and to are replaced).
+  core::Status send(Email email);
 
+  // The alert as an email from and to the configured addresses.
+  Email email(const Alert& alert) const;
   // The message as sent (headers and body, CRLF line ends), for the tests and for logs of
   // what would be sent.
   std::string message(const Alert& alert) const;

@@ -5,30 +5,9 @@
 
 #include "adapters/http_client.hpp"
 #include "adapters/url.hpp"
+#include "core/base64.hpp"
 
 namespace kestrel::alerts {
-namespace {
-
-std::string base64(std::string_view in) {
-  static constexpr char kDigits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
-                       static_cast<unsigned char>(in[i + 2]);
-    out += {kDigits[(v >> 18) & 63], kDigits[(v >> 12) & 63], kDigits[(v >> 6) & 63], kDigits[v & 63]};
-  }
-  if (i + 1 == in.size()) {
-    const unsigned v = static_cast<unsigned char>(in[i]) << 16;
-    out += {kDigits[(v >> 18) & 63], kDigits[(v >> 12) & 63], '=', '='};
-  } else if (i + 2 == in.size()) {
-    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
-    out += {kDigits[(v >> 18) & 63], kDigits[(v >> 12) & 63], kDigits[(v >> 6) & 63], '='};
-  }
-  return out;
-}
-
-}  // namespace
 
 TwilioChannel::TwilioChannel(TwilioSettings settings) : settings_(std::move(settings)) {}
 
@@ -52,7 +31,7 @@ core::Status TwilioChannel::send(const Alert& alert) {
                                                             .total = std::chrono::seconds(60)});
   const std::string path = "/2010-04-01/Accounts/" + adapters::url_encode(settings_.account_sid) + "/Messages.json";
   const adapters::HttpHeaders headers = {
-      {"Authorization", "Basic " + base64(settings_.account_sid + ":" + settings_.auth_token)},
+      {"Authorization", "Basic " + core::base64(settings_.account_sid + ":" + settings_.auth_token)},
       {"Content-Type", "application/x-www-form-urlencoded"}};
   const std::string body_text = text(alert);
   for (const auto& to : settings_.to) {

@@ -28,13 +28,6 @@ namespace kestrel::live {
 
 std::string_view to_string(NodeMode mode) { return mode == NodeMode::Replay ? "replay" : "paper"; }
 
-std::string iso_time(core::UnixNanos t) {
-  const core::Date d = core::date_of(t);
-  const core::UnixNanos in_day = t - core::at_time_of_day(d, 0);
-  const std::int64_t s = in_day / core::kNanosPerSecond;
-  return fmt::format("{}T{:02}:{:02}:{:02}Z", d.to_string(), s / 3600, (s / 60) % 60, s % 60);
-}
-
 namespace {
 
 constexpr const char* kFeeDecision = "cash:fee";
@@ -421,7 +414,8 @@ core::Status TradingNode::run_day(std::size_t t) {
     cycle.broker_seconds = after.seconds - before.seconds;
   }
   if (auto logged = journal_.log_cycle(run_.run_id, cycle); !logged && status) return logged;
-  return status;
+  if (!status) return status;
+  return watch_broker_link();
 }
 
 core::Status TradingNode::run_session(std::size_t t) {
@@ -579,6 +573,31 @@ core::Status TradingNode::apply_adoption(const BrokerAdoption& adoption) {
   return {};
 }
 
+core::Status TradingNode::watch_broker_link() {
+  if (!broker_ || !taken_over_ || !broker_->stream_settled()) return {};
+  const std::string state = broker_->stream_listening() ? "connected" : "disconnected";
+  if (state == link_state_) return {};
+  const LiveClock wall;
+  const store::JournalBrokerLink link{.at = iso_time(wall.now()), .state = state,
+                                      .detail = state == "connected" ? std::string() : broker_->stream_last_error()};
+  if (auto s = journal_.log_broker_link(run_.run_id, link); !s) return s;
+  if (!link_state_.empty() || state != "connected") {
+    log(state == "connected" ? "broker stream: connected again" : "broker stream: disconnected (" + link.detail + ")");
+  }
+  link_state_ = state;
+  return {};
+}
+
+void TradingNode::close_broker_link() {
+  if (!broker_) return;
+  broker_->stop_stream();
+  if (!taken_over_ || link_state_ == "closed") return;
+  const LiveClock wall;
+  // Best effort: the node is stopping, possibly because the journal failed.
+  (void)journal_.log_broker_link(run_.run_id, {.at = iso_time(wall.now()), .state = "closed", .detail = "the node stopped"});
+  link_state_ = "closed";
+}
+
 core::Status TradingNode::poll_controls(core::Date date) {
   auto pending = journal_.pending_controls(run_.run_id);
   if (!pending) return std::unexpected(pending.error());
@@ -617,7 +636,7 @@ core::Status TradingNode::poll_controls(core::Date date) {
 }
 
 NodeSummary TradingNode::summary() {
-  if (broker_) broker_->stop_stream();
+  close_broker_link();
   NodeSummary s;
   s.run_id = run_.run_id;
   s.resumed = resumed_;
@@ -730,6 +749,7 @@ core::Result<NodeSummary> TradingNode::run() {
     // No day is ready: whatever the journal holds beyond the last re-run day is replayed now,
     // and the broker takes over (or the node stops: it cannot reproduce its journal).
     if (auto s = finish_recovery(); !s) return std::unexpected(s.error());
+    if (auto s = watch_broker_link(); !s) return std::unexpected(s.error());
     if (options_.exit_when_idle) break;
     std::this_thread::sleep_for(std::chrono::seconds(config_.node.poll_seconds));
     if (last_session_ && caught_up()) {

@@ -104,6 +104,11 @@ class TradingNode {
   core::Status replay_broker_decision(const store::JournalDecision& d);
   core::Status poll_controls(core::Date date);
   core::Status fail_if_error();
+  // Journals a change of the broker stream's connection (connected, or lost and why), for the
+  // dashboard and the disconnection alert; checked after each cycle and while waiting.
+  core::Status watch_broker_link();
+  // …and that the node closed it, on stopping.
+  void close_broker_link();
   bool simulated() const { return venue_ != nullptr; }
   // A broker: the journal's events, then the broker's, and the day's events applied.
   void pump_and_process();
@@ -156,6 +161,7 @@ class TradingNode {
   bool halted_ = false;
   bool halted_by_reconciliation_ = false;  // an adoption lifts this halt, not an operator's kill
   std::optional<std::size_t> last_session_;
+  std::string link_state_;  // the last journaled state of the broker stream ("" before the first)
 };
 
 }  // namespace kestrel::live

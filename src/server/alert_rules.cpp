@@ -58,6 +58,7 @@ std::vector<alerts::Alert> AlertRules::update(const DashboardSnapshot& s, std::i
     restarts_ = 0;
     failed_cycles_ = 0;
     broker_errors_ = 0;
+    broker_down_alerted_ = false;
   }
   if (!first_) {
     for (const Rule& rule : kRules) {
@@ -111,6 +112,23 @@ std::vector<alerts::Alert> AlertRules::update(const DashboardSnapshot& s, std::i
                       "journal.",
                       s.health.expected_date->to_string(), s.today->date.to_string()));
     }
+  }
+  if (const auto& link = s.health.broker_link; link && link->state == "disconnected") {
+    const auto since = live::parse_iso_time(link->at);
+    const auto down_ns = static_cast<std::int64_t>(broker_down_minutes_ * 60e9);
+    if (since && now_ns - *since >= down_ns) {
+      add(alerts::Severity::Critical, "broker_down",
+          fmt::format("The broker's stream has been down for {:.0f} minutes", static_cast<double>(now_ns - *since) / 60e9),
+          fmt::format("The node lost Alpaca's trade_updates stream at {} ({}) and has not reconnected: fills and "
+                      "cancellations reach it only through its REST sweeps. Check the network and Alpaca's status "
+                      "page; the node keeps retrying and sweeps every order when it is back.",
+                      link->at, link->detail.empty() ? "no reason given" : link->detail));
+      broker_down_alerted_ = true;
+    }
+  } else if (broker_down_alerted_ && link && link->state == "connected") {
+    add(alerts::Severity::Info, "broker_up", "The broker's stream is back",
+        fmt::format("Connected again at {}; the node swept every order over REST for what it missed.", link->at));
+    broker_down_alerted_ = false;
   }
   first_ = false;
   run_id_ = run;

@@ -9,6 +9,8 @@
 //   a cycle failed (the node stopped)      critical   a new cycle whose result is an error
 //   node silent: the last closed session   critical   paper/live: not closed `node_silent_minutes`
 //     not journaled                                   after the session's close
+//   broker stream disconnected             critical   lost `broker_down_minutes` ago and not back
+//                                                     (re-sent while it lasts, like stale data)
 //   daily-loss stop                        warning    risk:daily_loss_limit
 //   order rejected by the venue            warning    a rejected order event
 //   node restarted (after a stop or crash) warning    a new process start marked restart
@@ -18,6 +20,7 @@
 //                                                     the dispatcher's dedup keeps it to one a period)
 //   broker state adopted                   warning    reconcile:adopt
 //   trading resumed                        info       control:resume, risk:resumed
+//   broker stream back                     info       connected again after a disconnection alert
 //   a new run started                      info
 #include <cstdint>
 #include <map>
@@ -32,12 +35,15 @@ namespace kestrel::server {
 
 class AlertRules {
  public:
-  explicit AlertRules(double node_silent_minutes = 90) : node_silent_minutes_(node_silent_minutes) {}
+  explicit AlertRules(double node_silent_minutes = 90, double broker_down_minutes = 5)
+      : node_silent_minutes_(node_silent_minutes), broker_down_minutes_(broker_down_minutes) {}
   // The alerts for what changed since the previous call; `now_ns` is the wall clock.
   std::vector<alerts::Alert> update(const DashboardSnapshot& snapshot, std::int64_t now_ns);
 
  private:
   double node_silent_minutes_;
+  double broker_down_minutes_;
+  bool broker_down_alerted_ = false;
   bool first_ = true;
   std::string run_id_;
   std::map<std::string, std::size_t> kinds_;

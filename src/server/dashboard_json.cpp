@@ -162,7 +162,12 @@ json to_json(const DashboardSnapshot& s) {
                                                       : json(nullptr)},
                  {"broker_requests", s.health.broker_requests},
                  {"broker_errors", s.health.broker_errors},
-                 {"broker_seconds", number(s.health.broker_seconds)}};
+                 {"broker_seconds", number(s.health.broker_seconds)},
+                 {"broker_link", s.health.broker_link ? json{{"state", s.health.broker_link->state},
+                                                             {"since", s.health.broker_link->at},
+                                                             {"detail", s.health.broker_link->detail}}
+                                                       : json(nullptr)},
+                 {"stream_disconnects", s.health.stream_disconnects}};
   j["notes"] = s.notes;
   return j;
 }

@@ -180,6 +180,7 @@
       ["Last cycle", h.last_cycle ? h.last_cycle.session + ": " + (h.last_cycle.duration_ms < 1000 ? h.last_cycle.duration_ms.toFixed(0) + " ms" : (h.last_cycle.duration_ms / 1000).toFixed(1) + " s") + ", " + (h.last_cycle.result === "ok" ? "ok" : "FAILED: " + h.last_cycle.result) : dash],
       ["Cycles (failed)", h.cycles + " (" + h.failed_cycles + ")"],
       ["Broker requests (errors), mean latency", h.broker_requests > 0 ? h.broker_requests + " (" + h.broker_errors + "), " + (1000 * h.broker_seconds / h.broker_requests).toFixed(0) + " ms" : "none (" + (h.execution || "sim") + ")"],
+      ["Broker stream", h.broker_link ? (h.broker_link.state === "connected" ? "connected" : h.broker_link.state === "closed" ? "closed (the node stopped)" : "DISCONNECTED: " + h.broker_link.detail) + " since " + h.broker_link.since + (h.stream_disconnects > 0 ? ", lost " + h.stream_disconnects + " time(s) in this run" : "") : "none (" + (h.execution || "sim") + ")"],
       ["Node starts / restarts", h.starts + " / " + h.restarts],
       ["Last start", h.last_start || dash],
       ["Orders rejected by the venue", data.events.rejections],

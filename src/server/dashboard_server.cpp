@@ -39,7 +39,7 @@ std::filesystem::path market_file(const backtest::DataConfig& data) {
 }  // namespace
 
 DashboardServer::DashboardServer(ServerOptions options)
-    : options_(std::move(options)), http_(std::make_unique<httplib::Server>()), rules_(options_.node_silent_minutes) {
+    : options_(std::move(options)), http_(std::make_unique<httplib::Server>()), rules_(options_.node_silent_minutes, options_.broker_down_minutes) {
   // Headers and a small body go out as two writes; without this, Nagle's algorithm holds the
   // body back until the client's delayed ACK of the headers (~40 ms a response on keep-alive).
   http_->set_tcp_nodelay(true);
@@ -86,7 +86,7 @@ core::Result<std::unique_ptr<DashboardServer>> DashboardServer::open(ServerOptio
 }
 
 core::Status DashboardServer::run() {
-  if (options_.alerts != nullptr) {
+  if (options_.alerts != nullptr || options_.on_snapshot) {
     watcher_ = std::thread([this] {
       const auto period = std::chrono::duration<double>(options_.refresh_seconds);
       std::unique_lock lock(stop_mutex_);
@@ -166,6 +166,7 @@ std::shared_ptr<const DashboardServer::Rendered> DashboardServer::render() {
   if (options_.alerts != nullptr) {
     for (auto& alert : rules_.update(*snapshot, options_.clock->now())) options_.alerts->post(std::move(alert));
   }
+  if (options_.on_snapshot) options_.on_snapshot(*snapshot);
   if (!market_error_.empty()) snapshot->notes.push_back("the market data could not be reloaded: " + market_error_);
   json status = to_json(*snapshot);
   status["generated_at"] = live::iso_time(options_.clock->now());

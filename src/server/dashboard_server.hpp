@@ -32,6 +32,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "server/alert_rules.hpp"
+#include "server/dashboard_snapshot.hpp"
 #include "store/journal.hpp"
 #include "store/panel.hpp"
 
@@ -55,6 +56,11 @@ struct ServerOptions {
   // is then re-read every refresh_seconds whether or not anyone is looking at the page.
   alerts::AlertDispatcher* alerts = nullptr;
   double node_silent_minutes = 90;
+  double broker_down_minutes = 5;
+  // Called with every snapshot read (the scheduled reports look for closed sessions); the
+  // journal is then re-read every refresh_seconds, as for alerts. Runs on the reading thread
+  // with the journal locked: it must only queue work.
+  std::function<void(const DashboardSnapshot&)> on_snapshot;
 };
 
 class DashboardServer {
@@ -97,7 +103,7 @@ class DashboardServer {
   std::shared_ptr<const Rendered> rendered_;
   std::string last_error_;  // logged once, not on every request
   AlertRules rules_;
-  std::thread watcher_;  // re-reads the journal for the alert rules
+  std::thread watcher_;  // re-reads the journal for the alert rules and on_snapshot
   std::mutex stop_mutex_;
   std::condition_variable stop_wake_;
   bool stopping_ = false;

@@ -237,8 +237,9 @@ core::Result<DashboardSnapshot> read_consistent(store::Journal& journal, const S
       std::count_if(starts->begin(), starts->end(), [](const store::JournalStart& x) { return x.note == "restart"; }));
   if (!starts->empty()) s.health.last_start = starts->back().started_at;
   if (s.today) s.health.last_session = s.today->date;
-  // Last: a journal from before the cycles table (schema v1) has none, and on PostgreSQL a
-  // failed query ends the read transaction.
+  // Last: a journal from before the cycles table (schema v1) has none, one from before the
+  // broker_link table (v2) has no stream state, and on PostgreSQL a failed query ends the read
+  // transaction.
   if (auto cycles = journal.cycles(id)) {
     for (const auto& c : *cycles) {
       ++s.health.cycles;
@@ -249,6 +250,10 @@ core::Result<DashboardSnapshot> read_consistent(store::Journal& journal, const S
       s.health.broker_seconds += c.broker_seconds;
     }
     if (!cycles->empty()) s.health.last_cycle = cycles->back();
+    if (auto links = journal.broker_links(id)) {
+      for (const auto& l : *links) s.health.stream_disconnects += l.state == "disconnected" ? 1 : 0;
+      if (!links->empty()) s.health.broker_link = links->back();
+    }
   } else {
     s.notes.push_back("this journal was written by an older kestrel: no cycle timings");
   }

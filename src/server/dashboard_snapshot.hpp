@@ -66,6 +66,10 @@ struct NodeHealth {
   std::vector<double> cycle_seconds;         // every cycle's duration
   std::int64_t broker_requests = 0, broker_errors = 0;
   double broker_seconds = 0;
+  // The broker's event stream: its last journaled change (connected, disconnected, closed by
+  // the node; none with a simulated venue) and how often it was lost in this run.
+  std::optional<store::JournalBrokerLink> broker_link;
+  std::size_t stream_disconnects = 0;
 };
 
 struct DashboardSnapshot {

@@ -95,6 +95,12 @@ std::string node_metrics(const DashboardSnapshot& s) {
             static_cast<double>(s.health.broker_errors));
   m.counter("kestrel_broker_request_seconds_total", "Time spent waiting for the broker's replies (latency sum)",
             s.health.broker_seconds);
+  if (s.health.broker_link) {
+    m.gauge("kestrel_broker_stream_connected", "1 while the node listens to the broker's trade_updates stream",
+            s.health.broker_link->state == "connected" ? 1 : 0);
+    m.counter("kestrel_broker_stream_disconnects_total", "Times the broker's stream was lost in this run",
+              static_cast<double>(s.health.stream_disconnects));
+  }
   m.counter("kestrel_node_starts_total", "Process starts of the run's node", static_cast<double>(s.health.starts));
   m.counter("kestrel_node_restarts_total", "Starts that resumed the run after a stop or crash",
             static_cast<double>(s.health.restarts));

@@ -423,6 +423,19 @@ core::Result<std::vector<JournalCycle>> Journal::cycles(const std::string& run_i
       });
 }
 
+core::Status Journal::log_broker_link(const std::string& run_id, const JournalBrokerLink& link) {
+  return execute("INSERT INTO broker_link(run_id, at, state, detail) VALUES(?,?,?,?)",
+                 {run_id, link.at, link.state, link.detail});
+}
+
+core::Result<std::vector<JournalBrokerLink>> Journal::broker_links(const std::string& run_id) {
+  return read_all<JournalBrokerLink>(
+      query(fmt::format("SELECT at, state, detail FROM broker_link WHERE run_id = ? ORDER BY {}",
+                        db_->insertion_order()),
+            {run_id}),
+      [](const SqlRow& s) { return JournalBrokerLink{.at = s.text(0), .state = s.text(1), .detail = s.text(2)}; });
+}
+
 core::Result<std::vector<JournalDecision>> Journal::decisions(const std::string& run_id) {
   return read_all<JournalDecision>(
       query("SELECT seq, date, kind, detail FROM decisions WHERE run_id = ? ORDER BY seq", {run_id}),

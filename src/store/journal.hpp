@@ -115,6 +115,15 @@ struct JournalCycle {
   double broker_seconds = 0;      // time spent waiting for the broker's replies
 };
 
+// A change of the node's connection to the broker's event stream (trade_updates): when it was
+// found and what it became — "connected", "disconnected" (lost; `detail` says why) or "closed"
+// (the node stopped and closed it). Operational, like cycles.
+struct JournalBrokerLink {
+  std::string at;  // wall clock, ISO 8601 UTC
+  std::string state;
+  std::string detail;
+};
+
 // A request from the command line to a node (kill, resume), consumed once.
 struct JournalControl {
   std::int64_t id = 0;
@@ -192,6 +201,9 @@ class Journal {
   core::Status log_cycle(const std::string& run_id, const JournalCycle& cycle);
   // The run's cycles in the order they were logged.
   core::Result<std::vector<JournalCycle>> cycles(const std::string& run_id);
+  core::Status log_broker_link(const std::string& run_id, const JournalBrokerLink& link);
+  // In the order logged; fails on a journal from before schema v3.
+  core::Result<std::vector<JournalBrokerLink>> broker_links(const std::string& run_id);
   core::Result<std::vector<JournalDecision>> decisions(const std::string& run_id);
 
  private:

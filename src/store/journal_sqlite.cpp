@@ -11,7 +11,7 @@ namespace {
 // Versioned schema: never edit a released entry; append a new one. Dates are days since
 // 1970-01-01, timestamps nanoseconds since the epoch (UTC); the views show them as text for
 // ad-hoc SQL. The PostgreSQL schema (journal_postgres.cpp) has the same tables and keys.
-constexpr std::array<std::string_view, 2> kMigrations = {
+constexpr std::array<std::string_view, 3> kMigrations = {
     R"sql(
 CREATE TABLE runs(
   run_id TEXT PRIMARY KEY,
@@ -108,6 +108,14 @@ CREATE TABLE cycles(
   broker_requests INTEGER NOT NULL,
   broker_errors INTEGER NOT NULL,
   broker_seconds REAL NOT NULL);
+)sql",
+    // v3: the broker's stream connection, one row per change, for the disconnection alert.
+    R"sql(
+CREATE TABLE broker_link(
+  run_id TEXT NOT NULL REFERENCES runs(run_id),
+  at TEXT NOT NULL,
+  state TEXT NOT NULL,
+  detail TEXT NOT NULL);
 )sql",
 };
 

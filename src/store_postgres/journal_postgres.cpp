@@ -21,7 +21,7 @@ namespace {
 // The same tables, columns and keys as the SQLite schema (journal_sqlite.cpp), in PostgreSQL's
 // types: BIGINT for sequences and nanosecond timestamps, DOUBLE PRECISION for amounts (REAL
 // is 4 bytes here), and a created_order column for what SQLite's rowid gives.
-constexpr std::array<std::string_view, 2> kMigrations = {
+constexpr std::array<std::string_view, 3> kMigrations = {
     R"sql(
 CREATE TABLE runs(
   run_id TEXT PRIMARY KEY,
@@ -120,6 +120,14 @@ CREATE TABLE cycles(
   broker_requests BIGINT NOT NULL,
   broker_errors BIGINT NOT NULL,
   broker_seconds DOUBLE PRECISION NOT NULL,
+  created_order BIGSERIAL);
+)sql",
+    R"sql(
+CREATE TABLE broker_link(
+  run_id TEXT NOT NULL REFERENCES runs(run_id),
+  at TEXT NOT NULL,
+  state TEXT NOT NULL,
+  detail TEXT NOT NULL,
   created_order BIGSERIAL);
 )sql",
 };

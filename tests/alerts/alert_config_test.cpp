@@ -95,6 +95,41 @@ TEST(AlertConfig, TheShippedExampleIsValid) {
   EXPECT_TRUE(c->email && c->sms && c->webhook);
 }
 
+TEST(AlertConfig, ScheduledReportsAndTheBrokerLimitAreRead) {
+  TempDir dir;
+  write_file(dir / "alerts.toml", R"([alerts]
+broker_down_minutes = 3
+[alerts.webhook]
+url = "http://127.0.0.1:9000/hook"
+[reports]
+out = "reports"
+periods = ["daily", "monthly"]
+pdf = false
+)");
+  const auto c = read_alert_config(dir / "alerts.toml", env({}));
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->broker_down_minutes, 3);
+  ASSERT_TRUE(c->reports);
+  EXPECT_EQ(c->reports->out_dir, dir / "reports");  // relative to the config's folder
+  EXPECT_EQ(c->reports->periods, (std::vector<std::string>{"daily", "monthly"}));
+  EXPECT_FALSE(c->reports->pdf);
+  EXPECT_FALSE(c->reports->email);
+
+  write_file(dir / "bad.toml", R"([alerts]
+[alerts.webhook]
+url = "http://127.0.0.1:9000/hook"
+[reports]
+periods = ["daily", "yearly"]
+email = true
+)");
+  const auto bad = read_alert_config(dir / "bad.toml", env({}));
+  ASSERT_FALSE(bad);
+  for (const char* expected : {"reports.out", "'yearly' is not daily, weekly or monthly", "reports.email",
+                               "needs [alerts.email]"}) {
+    EXPECT_NE(bad.error().message.find(expected), std::string::npos) << expected << "\n" << bad.error().message;
+  }
+}
+
 TEST(AlertConfig, AConfigWithoutAChannelIsRefused) {
   TempDir dir;
   write_file(dir / "alerts.toml", "[alerts]\nmax_per_minute = 2\n");

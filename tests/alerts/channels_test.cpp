@@ -9,6 +9,7 @@
 #include "alerts/smtp_channel.hpp"
 #include "alerts/twilio_channel.hpp"
 #include "alerts/webhook_channel.hpp"
+#include "support/base64.hpp"
 #include "support/fake_smtp.hpp"
 #include "support/fake_twilio.hpp"
 
@@ -49,6 +50,66 @@ TEST(SmtpAlerts, TheMessageArrivesWithItsHeadersAfterAuthentication) {
   EXPECT_NE(server.transcript().find("\r\n..a line that starts"), std::string::npos);
   // The password went over the wire only inside AUTH, never in the message.
   EXPECT_EQ(data.find(kPassword), std::string::npos);
+}
+
+// The text between `open` and the next `close` (e.g. a MIME parameter's value), or "".
+std::string between(const std::string& text, const std::string& open, const std::string& close, std::size_t from = 0) {
+  const auto a = text.find(open, from);
+  if (a == std::string::npos) return {};
+  const auto b = text.find(close, a + open.size());
+  return b == std::string::npos ? std::string() : text.substr(a + open.size(), b - a - open.size());
+}
+
+TEST(SmtpAlerts, AnEmailWithAttachmentsIsMultipartAndEachFileComesBackByteForByte) {
+  testing::FakeSmtpServer server("kestrel@example.com", kPassword);
+  SmtpChannel channel({.url = server.url(), .tls = SmtpSettings::Tls::None, .from = "kestrel@example.com",
+                       .to = {"ops@example.com"}, .username = "kestrel@example.com", .password = kPassword,
+                       .ca_file = {}, .timeout_seconds = 10});
+  std::string pdf = "%PDF-1.4\n";
+  for (int i = 0; i < 4000; ++i) pdf += static_cast<char>((i * 131 + 7) % 256);  // binary, NULs and dots included
+  const std::string html = "<html><body>\n.starts with a dot\r\n--=_kestrel_ not a boundary</body></html>";
+  const auto sent = channel.send(Email{.from = "someone-else@example.com", .to = {"elsewhere@example.com"},
+                                       .subject = "[Kestrel] daily report\r\nBcc: evil@example.com",
+                                       .text = "Attached.\n.a dot line", .at = "2026-11-27T22:00:00Z",
+                                       .attachments = {{.filename = "daily-2019-12-31.pdf", .content_type = "application/pdf", .bytes = pdf},
+                                                       {.filename = "daily-2019-12-31.html", .content_type = "text/html; charset=utf-8", .bytes = html}}});
+  ASSERT_TRUE(sent) << sent.error().message;
+  const auto mails = server.mails();
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_EQ(mails[0].to, std::vector<std::string>{"<ops@example.com>"});  // the configured recipients only
+  const std::string& data = mails[0].data;
+  const std::string headers = data.substr(0, data.find("\r\n\r\n"));
+  EXPECT_NE(headers.find("From: kestrel@example.com\r\n"), std::string::npos) << headers;
+  EXPECT_EQ(headers.find("\r\nBcc:"), std::string::npos) << "a subject added a header:\n" << headers;
+  const std::string boundary = between(headers, "multipart/mixed; boundary=\"", "\"");
+  ASSERT_FALSE(boundary.empty()) << headers;
+  EXPECT_EQ(data.find("--" + boundary + "--\r\n"), data.size() - boundary.size() - 6) << "the closing boundary ends it";
+  // Parts: text, then each file.
+  std::vector<std::string> parts;
+  for (std::size_t at = data.find("--" + boundary + "\r\n"); at != std::string::npos;) {
+    const std::size_t start = at + boundary.size() + 4;
+    const std::size_t next = data.find("\r\n--" + boundary, start);
+    ASSERT_NE(next, std::string::npos);
+    parts.push_back(data.substr(start, next - start));
+    at = data.compare(next + 2, boundary.size() + 4, "--" + boundary + "\r\n") == 0 ? next + 2 : std::string::npos;
+  }
+  ASSERT_EQ(parts.size(), 3u);
+  EXPECT_NE(parts[0].find("text/plain; charset=utf-8\r\n"), std::string::npos);
+  EXPECT_NE(parts[0].find("Attached.\r\n.a dot line"), std::string::npos) << parts[0];
+  const std::vector<std::pair<std::string, const std::string*>> files{{"daily-2019-12-31.pdf", &pdf},
+                                                                      {"daily-2019-12-31.html", &html}};
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    const std::string& part = parts[i + 1];
+    EXPECT_NE(part.find("Content-Disposition: attachment; filename=\"" + files[i].first + "\"\r\n"), std::string::npos) << part;
+    EXPECT_NE(part.find("Content-Transfer-Encoding: base64\r\n"), std::string::npos);
+    const std::string body = part.substr(part.find("\r\n\r\n") + 4);
+    for (std::size_t line = 0, end; line < body.size(); line = end + 2) {  // RFC 2045: at most 76 characters a line
+      end = body.find("\r\n", line);
+      if (end == std::string::npos) end = body.size();
+      EXPECT_LE(end - line, 76u);
+    }
+    EXPECT_EQ(testing::base64_decode(body), *files[i].second) << files[i].first;
+  }
 }
 
 TEST(SmtpAlerts, RequiredTlsSendsNothingToAServerWithoutStartTls) {

@@ -11,6 +11,7 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <random>
 #include <regex>
@@ -21,6 +22,7 @@
 #include "store/journal.hpp"
 #include "store/market_store.hpp"
 #include "store/sqlite.hpp"
+#include "support/background_process.hpp"
 #include "support/fake_alpaca.hpp"
 #include "support/fake_vendor_server.hpp"
 #include "support/run_command.hpp"
@@ -217,6 +219,63 @@ TEST(AlpacaNode, PaperTradesAScriptedFortnightEndToEnd) {
     requests += (*cycles)[k].broker_requests;
   }
   EXPECT_GT(requests, static_cast<std::int64_t>(kDays.size()));
+}
+
+// The run's broker_link rows as "state" or "state: detail", once there are at least `n`.
+std::vector<std::string> broker_links_when(const std::filesystem::path& journal, std::size_t n) {
+  std::vector<std::string> out;
+  for (int i = 0; i < 600; ++i) {  // up to 60 s: the stream backs off between attempts
+    out.clear();
+    if (auto j = store::Journal::open_existing(journal.string())) {
+      if (auto run = j->latest_run(); run && *run) {
+        if (auto links = j->broker_links((*run)->run_id)) {
+          for (const auto& l : *links) out.push_back(l.detail.empty() ? l.state : l.state + ": " + l.detail);
+        }
+      }
+    }
+    if (out.size() >= n) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return out;
+}
+
+// The broker's stream goes down while the node waits for the next session: the node journals
+// the loss with its cause (what the dashboard shows and the disconnection alert reads), keeps
+// retrying, journals the return, and marks the stream closed when it stops.
+TEST(AlpacaNode, AStreamOutageIsJournaledWithItsCauseAndItsEnd) {
+  Session s;
+  {
+    std::ofstream config(s.dir / "paper.toml", std::ios::app);
+    config << "poll_seconds = 1\n";
+  }
+  std::string command = s.node("", false);
+  command.replace(command.find(" --exit-when-idle"), 17, "");
+  {
+    BackgroundProcess node("exec " + command + " > " + (s.dir / "node.log").string() + " 2>&1");
+    auto links = broker_links_when(s.dir / "journal.db", 1);
+    ASSERT_EQ(links, std::vector<std::string>{"connected"}) << read_file(s.dir / "node.log");
+
+    s.alpaca.refuse_stream(true);  // an outage: the connection drops and new ones are reset
+    s.alpaca.drop_stream();
+    links = broker_links_when(s.dir / "journal.db", 2);
+    ASSERT_EQ(links.size(), 2u) << read_file(s.dir / "node.log");
+    EXPECT_TRUE(links[1].starts_with("disconnected: ")) << links[1];
+    EXPECT_GT(links[1].size(), std::string("disconnected: ").size());
+
+    s.alpaca.refuse_stream(false);
+    links = broker_links_when(s.dir / "journal.db", 3);
+    ASSERT_EQ(links.size(), 3u) << read_file(s.dir / "node.log");
+    EXPECT_EQ(links[2], "connected");
+    const std::string log = read_file(s.dir / "node.log");
+    EXPECT_NE(log.find("broker stream: disconnected (" + links[1].substr(14) + ")"), std::string::npos) << log;
+    EXPECT_NE(log.find("broker stream: connected again"), std::string::npos) << log;
+  }  // killed: no row
+  const auto r = run_command(s.node());  // a restart finds nothing to do and stops
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto links = broker_links_when(s.dir / "journal.db", 4);
+  ASSERT_GE(links.size(), 4u);  // "connected" first when the stream was quicker than the node
+  EXPECT_EQ(links.back(), "closed: the node stopped");
+  EXPECT_EQ(read_file(s.dir / "node.log").find(kSecret), std::string::npos);
 }
 
 TEST(AlpacaNode, APositionChangedOutsideTheBotHaltsTrading) {

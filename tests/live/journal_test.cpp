@@ -195,6 +195,7 @@ TEST_P(JournalOn, AJournalOfTheFirstSchemaIsUpgradedWhenANodeOpensIt) {
     ASSERT_TRUE(journal->create_run(a_run("r1")));
   }
   // As kestrel before the cycles table left it.
+  ASSERT_TRUE(raw()->exec("DROP TABLE broker_link"));
   ASSERT_TRUE(raw()->exec("DROP TABLE cycles"));
   ASSERT_TRUE(raw()->exec("UPDATE journal_meta SET value = '1' WHERE key = 'schema_version'"));
   {
@@ -207,6 +208,28 @@ TEST_P(JournalOn, AJournalOfTheFirstSchemaIsUpgradedWhenANodeOpensIt) {
   EXPECT_TRUE(journal->log_cycle("r1", {.started_at = "2026-11-27T21:40:00Z", .session = core::Date::from_ymd(2019, 1, 2)}));
   EXPECT_EQ(journal->cycles("r1")->size(), 1u);
   EXPECT_EQ(journal->run("r1")->value().run_id, "r1");  // the rows of version 1 are kept
+  EXPECT_TRUE(journal->broker_links("r1"));              // and version 3's table is there too
+}
+
+TEST_P(JournalOn, AJournalOfTheSecondSchemaGainsTheBrokerLinkTableAndKeepsItsCycles) {
+  {
+    auto journal = store::Journal::open(location());
+    ASSERT_TRUE(journal) << journal.error().message;
+    ASSERT_TRUE(journal->create_run(a_run("r1")));
+    ASSERT_TRUE(journal->log_cycle("r1", {.started_at = "2026-11-27T21:40:00Z", .session = core::Date::from_ymd(2019, 1, 2)}));
+  }
+  ASSERT_TRUE(raw()->exec("DROP TABLE broker_link"));
+  ASSERT_TRUE(raw()->exec("UPDATE journal_meta SET value = '2' WHERE key = 'schema_version'"));
+  {
+    auto reader = store::Journal::open_existing(location());
+    ASSERT_TRUE(reader);
+    EXPECT_FALSE(reader->broker_links("r1"));
+  }
+  auto journal = store::Journal::open(location());
+  ASSERT_TRUE(journal) << journal.error().message;
+  EXPECT_EQ(journal->cycles("r1")->size(), 1u);
+  ASSERT_TRUE(journal->log_broker_link("r1", {.at = "2026-11-27T21:41:00Z", .state = "connected", .detail = ""}));
+  EXPECT_EQ(journal->broker_links("r1")->size(), 1u);
 }
 
 TEST_P(JournalOn, AReaderSeesWholeCommitsWhileANodeWrites) {
@@ -254,6 +277,18 @@ TEST_P(JournalOn, AReaderSeesWholeCommitsWhileANodeWrites) {
   ASSERT_EQ(starts->size(), 2u);
   EXPECT_EQ((*starts)[0].pid, 41);
   EXPECT_EQ((*starts)[1].note, "restart");
+
+  ASSERT_TRUE(node->log_broker_link("r1", {.at = "2026-11-28T14:00:00Z", .state = "connected", .detail = ""}));
+  ASSERT_TRUE(node->log_broker_link("r1", {.at = "2026-11-28T14:00:00Z", .state = "disconnected",
+                                           .detail = "read: Connection reset by peer"}));
+  ASSERT_TRUE(node->log_broker_link("r1", {.at = "2026-11-28T14:00:01Z", .state = "connected", .detail = ""}));
+  const auto links = reader->broker_links("r1");  // in the order logged, even within one second
+  ASSERT_TRUE(links) << links.error().message;
+  ASSERT_EQ(links->size(), 3u);
+  EXPECT_EQ((*links)[1].state, "disconnected");
+  EXPECT_EQ((*links)[1].detail, "read: Connection reset by peer");
+  EXPECT_EQ((*links)[2].state, "connected");
+  EXPECT_EQ((*links)[2].at, "2026-11-28T14:00:01Z");
 }
 
 TEST(JournalLocation, PostgresPasswordsNeverAppearInMessages) {

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include "server/alert_rules.hpp"
 
 namespace kestrel::server {
@@ -92,6 +94,39 @@ TEST(AlertRules, AFailedCycleIsCriticalAndBrokerErrorsAWarning) {
   EXPECT_NE(alerts[0].body.find("alpaca: GET /v2/account: timed out"), std::string::npos) << alerts[0].body;
   EXPECT_EQ(alerts[1].key, "broker_errors:r1");
   EXPECT_NE(alerts[1].body.find("3 failed request(s)"), std::string::npos) << alerts[1].body;
+}
+
+TEST(AlertRules, ABrokerStreamDownLongerThanItsLimitIsCriticalAndItsReturnIsTold) {
+  AlertRules rules(90, 5);
+  DashboardSnapshot s = paper_run();
+  s.health.broker_link = store::JournalBrokerLink{.at = "2026-11-26T14:00:00Z", .state = "connected", .detail = ""};
+  EXPECT_TRUE(rules.update(s, at(2026, 11, 26, 14)).empty());
+  s.health.broker_link = store::JournalBrokerLink{.at = "2026-11-26T14:10:00Z", .state = "disconnected",
+                                                  .detail = "connection reset by peer"};
+  // 4 min 59 s: not yet.
+  EXPECT_TRUE(rules.update(s, at(2026, 11, 26, 14) + (14 * 60 + 59) * kSecond).empty());
+  for (int minutes : {15, 30}) {
+    const auto alerts = rules.update(s, at(2026, 11, 26, 14) + minutes * 60 * kSecond);
+    ASSERT_EQ(alerts.size(), 1u);  // while it lasts; the dispatcher's dedup keeps it to one message a period
+    EXPECT_EQ(alerts[0].key, "broker_down:r1");
+    EXPECT_EQ(alerts[0].severity, alerts::Severity::Critical);
+    EXPECT_EQ(alerts[0].title, fmt::format("The broker's stream has been down for {} minutes — paper-test", minutes - 10));
+    EXPECT_NE(alerts[0].body.find("2026-11-26T14:10:00Z (connection reset by peer)"), std::string::npos) << alerts[0].body;
+  }
+  s.health.broker_link = store::JournalBrokerLink{.at = "2026-11-26T14:41:00Z", .state = "connected", .detail = ""};
+  const auto back = rules.update(s, at(2026, 11, 26, 14) + 42 * 60 * kSecond);
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].key, "broker_up:r1");
+  EXPECT_EQ(back[0].severity, alerts::Severity::Info);
+  EXPECT_TRUE(rules.update(s, at(2026, 11, 26, 15)).empty());
+  // A short blip that heals before the limit is not worth a message; nor is a node that closed
+  // its stream on stopping (the silent-node rule covers a node that does not come back).
+  s.health.broker_link = store::JournalBrokerLink{.at = "2026-11-26T15:00:00Z", .state = "disconnected", .detail = "eof"};
+  EXPECT_TRUE(rules.update(s, at(2026, 11, 26, 15) + 60 * kSecond).empty());
+  s.health.broker_link = store::JournalBrokerLink{.at = "2026-11-26T15:01:30Z", .state = "connected", .detail = ""};
+  EXPECT_TRUE(rules.update(s, at(2026, 11, 26, 15) + 2 * 60 * kSecond).empty());
+  s.health.broker_link = store::JournalBrokerLink{.at = "2026-11-26T15:05:00Z", .state = "closed", .detail = "the node stopped"};
+  EXPECT_TRUE(rules.update(s, at(2026, 11, 26, 18)).empty());
 }
 
 TEST(AlertRules, ANewRunIsAnnouncedAndStartsItsOwnBaseline) {

@@ -5,10 +5,6 @@
 // (test-artifacts/, ignored by git) for a person to look at.
 #include <gtest/gtest.h>
 
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -19,6 +15,7 @@
 
 #include "support/replayed_journal.hpp"
 #include "store/journal.hpp"
+#include "support/background_process.hpp"
 #include "support/headless_browser.hpp"
 
 namespace kestrel::server {
@@ -27,31 +24,6 @@ namespace {
 using namespace std::chrono_literals;
 using kestrel::testing::HeadlessBrowser;
 using kestrel::testing::read_file;
-
-// A child process running a shell command line, killed when the test ends.
-struct Background {
-  pid_t pid = -1;
-  explicit Background(const std::string& command) {
-    pid = fork();
-    if (pid == 0) {
-      setpgid(0, 0);
-      execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-  }
-  int wait() {
-    int status = 0;
-    waitpid(pid, &status, 0);
-    pid = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-  ~Background() {
-    if (pid > 0) {
-      kill(-pid, SIGTERM);
-      waitpid(pid, nullptr, 0);
-    }
-  }
-};
 
 // The port `kestrel serve --port 0` printed, once it has.
 int served_port(const std::filesystem::path& log) {
@@ -86,10 +58,10 @@ TEST(DashboardBrowser, ShowsTheReplayingNodeAndTheKillSwitchNeedsTheToken) {
   kestrel::testing::write_file(dir / "token", token + "\n");
 
   // The node starts replaying; the server follows its journal as soon as it exists.
-  Background node(exe + " -q trade replay --config " + (dir / "paper.toml").string() + " > " +
+  kestrel::testing::BackgroundProcess node(exe + " -q trade replay --config " + (dir / "paper.toml").string() + " > " +
                   (dir / "node.log").string() + " 2>&1");
   for (int i = 0; i < 200 && !std::filesystem::exists(dir / "journal.db"); ++i) std::this_thread::sleep_for(20ms);
-  Background serve(exe + " serve --config " + (dir / "paper.toml").string() + " --port 0 --refresh 0.2 --token-file " +
+  kestrel::testing::BackgroundProcess serve(exe + " serve --config " + (dir / "paper.toml").string() + " --port 0 --refresh 0.2 --token-file " +
                    (dir / "token").string() + " > " + (dir / "serve.log").string() + " 2>&1");
   const int port = served_port(dir / "serve.log");
   ASSERT_GT(port, 0) << read_file(dir / "serve.log");

@@ -288,6 +288,71 @@ TEST(DashboardServer, AlertsReachEmailAndSmsWhenTheNodeEngagesTheKillSwitch) {
   EXPECT_EQ(mails[0].data.find(password), std::string::npos);
 }
 
+// What the dispatcher delivered, for tests that look at the alerts themselves.
+struct RecordingChannel final : alerts::AlertChannel {
+  std::shared_ptr<std::vector<alerts::Alert>> got = std::make_shared<std::vector<alerts::Alert>>();
+  std::shared_ptr<std::mutex> mutex = std::make_shared<std::mutex>();
+  std::string name() const override { return "recording"; }
+  core::Status send(const alerts::Alert& alert) override {
+    std::lock_guard lock(*mutex);
+    got->push_back(alert);
+    return {};
+  }
+};
+
+TEST(DashboardServer, ALostBrokerStreamIsShownCountedAndAlertedAfterItsLimit) {
+  kestrel::testing::TempDir dir;
+  const auto journal_path = dir / "journal.db";
+  std::filesystem::copy_file(kestrel::testing::replayed_sample_journal(), journal_path);
+  std::string run_id;
+  {
+    auto journal = store::Journal::open(journal_path.string());
+    ASSERT_TRUE(journal);
+    run_id = (*journal->latest_run())->run_id;
+    // As the node journals them; the server's clock reads 2020-01-01T00:00:00Z.
+    for (const auto& link : std::vector<store::JournalBrokerLink>{
+             {.at = "2019-12-31T20:00:00Z", .state = "connected", .detail = ""},
+             {.at = "2019-12-31T21:00:00Z", .state = "disconnected", .detail = "read: Connection reset by peer"},
+             {.at = "2019-12-31T21:01:00Z", .state = "connected", .detail = ""},
+             {.at = "2019-12-31T23:50:00Z", .state = "disconnected", .detail = "connect: Connection refused"}}) {
+      ASSERT_TRUE(journal->log_broker_link(run_id, link));
+    }
+  }
+  RecordingChannel recording;
+  std::vector<alerts::RoutedChannel> channels;
+  channels.push_back({std::make_unique<RecordingChannel>(recording), alerts::Severity::Info});
+  alerts::AlertDispatcher dispatcher(std::move(channels), {}, [](const std::string&) {});
+  RunningServer s(journal_path.string(), "", false, &dispatcher);
+  ASSERT_TRUE(s.server);
+  auto client = s.client();
+  const auto res = client.Get("/api/status");
+  ASSERT_TRUE(res);
+  const json link = json::parse(res->body)["health"]["broker_link"];
+  EXPECT_EQ(link["state"], "disconnected");
+  EXPECT_EQ(link["since"], "2019-12-31T23:50:00Z");
+  EXPECT_EQ(link["detail"], "connect: Connection refused");
+  EXPECT_EQ(json::parse(res->body)["health"]["stream_disconnects"], 2);
+  const auto parsed = testing::parse_exposition(client.Get("/metrics")->body);
+  EXPECT_TRUE(parsed.problems.empty()) << ::testing::PrintToString(parsed.problems);
+  EXPECT_EQ(parsed.samples.at("kestrel_broker_stream_connected"), 0);
+  EXPECT_EQ(parsed.samples.at("kestrel_broker_stream_disconnects_total"), 2);
+  // Down for 10 minutes, past the default 5: one critical alert, however often the journal is read.
+  for (int i = 0; i < 100; ++i) {
+    {
+      std::lock_guard lock(*recording.mutex);
+      if (!recording.got->empty()) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // a few more reads
+  ASSERT_TRUE(dispatcher.wait_idle(std::chrono::seconds(10)));
+  std::lock_guard lock(*recording.mutex);
+  ASSERT_EQ(recording.got->size(), 1u);
+  EXPECT_EQ(recording.got->front().key, "broker_down:" + run_id);
+  EXPECT_EQ(recording.got->front().severity, alerts::Severity::Critical);
+  EXPECT_NE(recording.got->front().body.find("connect: Connection refused"), std::string::npos);
+}
+
 TEST(DashboardServer, AJournalWithoutARunIsShownAsWaitingAndAMissingOneIsRefused) {
   kestrel::testing::TempDir dir;
   {

@@ -97,11 +97,18 @@ struct FakeAlpaca::Stream {
   int port = 0;
   std::atomic<int> listening_total{0};
   std::atomic<int> live{0};
+  std::atomic<bool> refusing{false};
 
  private:
   net::awaitable<void> accept_loop() {
     for (;;) {
       tcp::socket socket = co_await acceptor_.async_accept(net::use_awaitable);
+      if (refusing.load()) {  // an outage: the connection is reset before the handshake
+        beast::error_code ec;
+        socket.set_option(net::socket_base::linger(true, 0), ec);
+        socket.close(ec);
+        continue;
+      }
       auto session = std::make_shared<Session>(std::move(socket));
       sessions_.push_back(session);
       net::co_spawn(ioc_, serve(session), net::detached);
@@ -716,6 +723,7 @@ void FakeAlpaca::release_events(bool reversed) {
 }
 
 void FakeAlpaca::drop_stream() { stream_->drop(); }
+void FakeAlpaca::refuse_stream(bool on) { stream_->refusing = on; }
 int FakeAlpaca::stream_connections() const { return stream_->listening_total.load(); }
 int FakeAlpaca::live_stream_connections() const { return stream_->live.load(); }
 

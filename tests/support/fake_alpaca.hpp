@@ -74,6 +74,7 @@ class FakeAlpaca {
   void hold_events();                      // queue events…
   void release_events(bool reversed);      // …and send them, in reverse order if asked
   void drop_stream();                      // close every stream connection
+  void refuse_stream(bool on);             // reset new stream connections (an outage) while on
   int stream_connections() const;          // authorized and listening, ever
   int live_stream_connections() const;
 

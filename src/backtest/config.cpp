@@ -112,8 +112,10 @@ void read_strategy(TomlReader& r, const toml::table& t, StrategyConfig& s) {
     case 3:
       s.type = "signal";
       r.only(t, "strategy",
-             {"type", "predictions", "top_k", "long_short", "gross", "min_confidence", "hold_band", "rebalance_every", "min_hold_days"});
+             {"type", "predictions", "top_k", "long_short", "gross", "min_confidence", "hold_band", "rebalance_every",
+              "min_hold_days", "min_gain"});
       r.count(t, "hold_band", "strategy", s.signal.hold_band, 0);
+      r.number(t, "min_gain", "strategy", s.signal.min_gain, 0, kInf);
       r.count(t, "min_hold_days", "strategy", s.signal.min_hold_days, 0);
       r.count(t, "rebalance_every", "strategy", s.signal.rebalance_every, 1);
       r.path_value(t, "predictions", "strategy", s.predictions);
@@ -125,8 +127,10 @@ void read_strategy(TomlReader& r, const toml::table& t, StrategyConfig& s) {
       break;
     case 4:
       s.type = "model";
-      r.only(t, "strategy", {"type", "model", "top_k", "long_short", "gross", "hold_band", "rebalance_every", "min_hold_days"});
+      r.only(t, "strategy",
+             {"type", "model", "top_k", "long_short", "gross", "hold_band", "rebalance_every", "min_hold_days", "min_gain"});
       r.count(t, "hold_band", "strategy", s.signal.hold_band, 0);
+      r.number(t, "min_gain", "strategy", s.signal.min_gain, 0, kInf);
       r.count(t, "min_hold_days", "strategy", s.signal.min_hold_days, 0);
       r.count(t, "rebalance_every", "strategy", s.signal.rebalance_every, 1);
       r.path_value(t, "model", "strategy", s.model);

@@ -10,6 +10,7 @@ core::Status check_signal_params(const SignalParams& params) {
   if (params.top_k == 0) return core::fail("signal: top_k must be at least 1");
   if (!(params.gross > 0)) return core::fail("signal: gross must be positive, got {}", params.gross);
   if (params.rebalance_every == 0) return core::fail("signal: rebalance_every must be at least 1");
+  if (!(params.min_gain >= 0)) return core::fail("signal: min_gain must be 0 or more, got {}", params.min_gain);
   return {};
 }
 
@@ -64,6 +65,30 @@ std::vector<std::size_t> pick(std::span<const Prediction> ranked, std::size_t k,
   return chosen;
 }
 
+// The cost gate: each held name left out (best ranked first) displaces the weakest name that
+// was picked without being held, unless that name ranks better by more than `min_gain`.
+// `sign` is +1 when `ranked` is best score first (longs), -1 when lowest first (shorts).
+// Returns the positions in `ranked` of the held names kept this way.
+std::vector<std::size_t> keep_unless_worth_the_cost(std::span<const Prediction> ranked, std::vector<std::size_t>& chosen,
+                                                    std::span<const InstrumentId> held, double min_gain, double sign) {
+  std::vector<std::size_t> kept;
+  if (!(min_gain > 0)) return kept;
+  for (std::size_t h = 0; h < ranked.size(); ++h) {
+    if (!contains(held, ranked[h].instrument) || std::find(chosen.begin(), chosen.end(), h) != chosen.end()) continue;
+    // The weakest entrant: the last chosen position in ranked order that is not held.
+    auto weakest = chosen.end();
+    for (auto it = chosen.begin(); it != chosen.end(); ++it) {
+      if (contains(held, ranked[*it].instrument)) continue;
+      if (weakest == chosen.end() || *it > *weakest) weakest = it;
+    }
+    if (weakest == chosen.end()) break;
+    if (sign * (ranked[*weakest].score - ranked[h].score) > min_gain) continue;  // worth the round trip
+    *weakest = h;
+    kept.push_back(h);
+  }
+  return kept;
+}
+
 }  // namespace
 
 void signal_targets(std::vector<Prediction>& today, const SignalParams& params, std::span<const InstrumentId> held_long,
@@ -78,10 +103,12 @@ void signal_targets(std::vector<Prediction>& today, const SignalParams& params, 
   auto kept = [&](InstrumentId i, std::span<const InstrumentId> held) {
     return contains(held, i) && (params.hold_band > 0 || contains(young, i));
   };
-  const std::vector<std::size_t> longs = pick(today, params.top_k, params.hold_band, held_long, young);
+  std::vector<std::size_t> longs = pick(today, params.top_k, params.hold_band, held_long, young);
+  const auto gated_longs = keep_unless_worth_the_cost(today, longs, held_long, params.min_gain, 1.0);
+  auto gated = [](const std::vector<std::size_t>& g, std::size_t j) { return std::find(g.begin(), g.end(), j) != g.end(); };
   for (std::size_t j : longs) {
     targets.push_back({.instrument = today[j].instrument, .weight = per_name, .confidence = today[j].confidence,
-                       .hold = kept(today[j].instrument, held_long)});
+                       .hold = kept(today[j].instrument, held_long) || gated(gated_longs, j)});
   }
   if (params.long_short) {
     // Shorts from the bottom, among the names not already long.
@@ -89,11 +116,13 @@ void signal_targets(std::vector<Prediction>& today, const SignalParams& params, 
     for (std::size_t j = today.size(); j-- > 0;) {
       if (std::find(longs.begin(), longs.end(), j) == longs.end()) bottom.push_back(today[j]);
     }
-    for (std::size_t j : pick(bottom, params.top_k, params.hold_band, held_short, young)) {
+    std::vector<std::size_t> shorts = pick(bottom, params.top_k, params.hold_band, held_short, young);
+    const auto gated_shorts = keep_unless_worth_the_cost(bottom, shorts, held_short, params.min_gain, -1.0);
+    for (std::size_t j : shorts) {
       // A short carries no confidence: the column says how sure an up call is, not a down call.
       targets.push_back({.instrument = bottom[j].instrument, .weight = -per_name,
                          .confidence = std::numeric_limits<double>::quiet_NaN(),
-                         .hold = kept(bottom[j].instrument, held_short)});
+                         .hold = kept(bottom[j].instrument, held_short) || gated(gated_shorts, j)});
     }
   }
   // A young position without a score today (no bar) is kept all the same.

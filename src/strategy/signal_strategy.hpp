@@ -29,9 +29,14 @@ struct SignalParams {
   // A position held fewer than this many sessions (counting the session it was opened in) is
   // kept, at its size, whatever its rank; it takes one of the top_k places. 0: no minimum.
   std::size_t min_hold_days = 0;
+  // Trade only when the expected gain beats the cost: a held name that would leave is kept, at
+  // its size, unless the name that would take its place scores more than `min_gain` higher (for
+  // shorts: lower). In the score's units — with scores that are expected returns over the
+  // holding horizon, a round trip's cost (e.g. 0.002 for 10 bps each way). 0: off.
+  double min_gain = 0;
 };
 
-// Checks top_k, gross and rebalance_every.
+// Checks top_k, gross, rebalance_every and min_gain.
 core::Status check_signal_params(const SignalParams& params);
 // The target weights for one day's predictions (reordered: highest score first, ties by
 // instrument index so that reruns pick the same names). `held_long` / `held_short` (ascending

@@ -59,6 +59,23 @@ speed = 1
   EXPECT_NE(m.find("bad.toml:10:9: strategy.speed: unknown key"), std::string::npos) << m;
 }
 
+TEST(BacktestConfig, TheSignalCostGateIsReadAndANegativeOneRefused) {
+  const std::string text = R"([data]
+csv_dir = "x"
+[strategy]
+type = "signal"
+predictions = "p.csv"
+min_gain = 0.002
+)";
+  auto c = backtest::parse_backtest_config(text, "s.toml", ".");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_DOUBLE_EQ(c->strategy.signal.min_gain, 0.002);
+  auto bad = backtest::parse_backtest_config(text, "s.toml", ".", {{"strategy.min_gain", "-0.01"}});
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("strategy.min_gain: must be between 0 and"), std::string::npos)
+      << bad.error().message;
+}
+
 TEST(BacktestConfig, OverridesAreTypedAndValidated) {
   auto c = backtest::parse_backtest_config(kValid, "t.toml", ".", {{"strategy.fast", "5"}, {"rules.trail", "0.04"}});
   ASSERT_TRUE(c) << c.error().message;

@@ -95,6 +95,11 @@ TEST(SignalStrategy, HoldBandRebalanceFrequencyAndMinimumHoldCutTheTurnover) {
   const auto held_three = orders({.top_k = 1, .gross = 0.5, .min_hold_days = 3});
   EXPECT_EQ(held_three, (std::vector<std::string>{"A buy 2024-01-02", "A sell 2024-01-05", "B buy 2024-01-05"}))
       << ::testing::PrintToString(held_three);
+  // The leader changes by a score of 1 each day: a cost of 1 or more is never worth a switch,
+  // a smaller one always is.
+  const auto costly = orders({.top_k = 1, .gross = 0.5, .min_gain = 1.0});
+  EXPECT_EQ(costly, (std::vector<std::string>{"A buy 2024-01-02"})) << ::testing::PrintToString(costly);
+  EXPECT_EQ(orders({.top_k = 1, .gross = 0.5, .min_gain = 0.5}), daily);
 }
 
 TEST(SignalStrategy, AKeptNameKeepsItsSizeWhileANewOneGetsTheTargetWeight) {

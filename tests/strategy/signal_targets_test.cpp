@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "strategy/signal_strategy.hpp"
 
@@ -123,9 +124,63 @@ TEST(SignalTargets, LongShortBandsEachSide) {
   EXPECT_EQ(longs(targets), (std::vector<InstrumentId>{4, 5}));
 }
 
+// Which targets keep their size (no resizing trade).
+std::vector<InstrumentId> holds(const std::vector<TargetWeight>& targets) {
+  std::vector<InstrumentId> out;
+  for (const auto& t : targets) {
+    if (t.hold) out.push_back(t.instrument);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(SignalTargets, AHeldNameIsReplacedOnlyWhenTheNewcomerScoresMoreThanTheCostHigher) {
+  std::vector<TargetWeight> targets;
+  const std::vector<InstrumentId> held{1, 2};  // scores 0.5 and 0.6; the top two are 5 (0.9) and 4 (0.8)
+  auto with_gain = [&](double min_gain) {
+    auto today = day(kScores);
+    signal_targets(today, {.top_k = 2, .gross = 1.0, .min_gain = min_gain}, held, {}, targets);
+    return longs(targets);
+  };
+  EXPECT_EQ(with_gain(0), (std::vector<InstrumentId>{4, 5}));    // off: the top k
+  EXPECT_EQ(with_gain(0.1), (std::vector<InstrumentId>{4, 5}));  // 4 beats 2 by 0.2, 5 beats 1 by 0.4
+  // 4 beats 2 by only 0.2: 2 stays, at its size; 5 still beats 1 (0.4) and takes its place.
+  EXPECT_EQ(with_gain(0.25), (std::vector<InstrumentId>{2, 5}));
+  EXPECT_EQ(holds(targets), (std::vector<InstrumentId>{2}));
+  EXPECT_EQ(with_gain(0.45), (std::vector<InstrumentId>{1, 2}));  // nothing is worth the cost
+  EXPECT_EQ(holds(targets), (std::vector<InstrumentId>{1, 2}));
+  // Exactly the cost is not worth it: the gain must beat it.
+  EXPECT_EQ(with_gain(0.4), (std::vector<InstrumentId>{1, 2}));
+  // Nothing held: nothing to keep.
+  auto today = day(kScores);
+  signal_targets(today, {.top_k = 2, .gross = 1.0, .min_gain = 0.45}, {}, {}, targets);
+  EXPECT_EQ(longs(targets), (std::vector<InstrumentId>{4, 5}));
+  EXPECT_TRUE(holds(targets).empty());
+}
+
+TEST(SignalTargets, TheCostGateOnShortsComparesLowerScores) {
+  std::vector<TargetWeight> targets;
+  auto shorts_with_gain = [&](double min_gain) {
+    auto today = day(kScores);
+    signal_targets(today, {.top_k = 1, .long_short = true, .gross = 1.0, .min_gain = min_gain}, {},
+                   std::vector<InstrumentId>{1}, targets);
+    std::vector<InstrumentId> out;
+    for (const auto& t : targets) {
+      if (t.weight < 0) out.push_back(t.instrument);
+    }
+    return out;
+  };
+  EXPECT_EQ(shorts_with_gain(0.05), std::vector<InstrumentId>{0});  // 0 (0.4) is 0.1 lower than the held 1 (0.5)
+  EXPECT_EQ(shorts_with_gain(0.15), std::vector<InstrumentId>{1});  // not worth a round trip
+  EXPECT_EQ(holds(targets), std::vector<InstrumentId>{1});
+  EXPECT_EQ(longs(targets), std::vector<InstrumentId>{5});
+}
+
 TEST(SignalTargets, RebalanceEveryMustBePositive) {
   EXPECT_FALSE(check_signal_params({.top_k = 2, .rebalance_every = 0}));
   EXPECT_TRUE(check_signal_params({.top_k = 2, .rebalance_every = 5}));
+  EXPECT_FALSE(check_signal_params({.top_k = 2, .min_gain = -0.001}));
+  EXPECT_FALSE(check_signal_params({.top_k = 2, .min_gain = std::nan("")}));
 }
 
 }  // namespace

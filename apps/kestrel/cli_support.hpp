@@ -59,5 +59,7 @@ void add_trade_commands(CLI::App& app, const GlobalOptions& global);
 void add_db_commands(CLI::App& app, const GlobalOptions& global);
 void add_serve_command(CLI::App& app, const GlobalOptions& global);
 void add_report_commands(CLI::App& app, const GlobalOptions& global);
+void add_models_commands(CLI::App& app, const GlobalOptions& global);
+void add_retrain_command(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace kestrel::app

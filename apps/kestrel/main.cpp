@@ -33,6 +33,8 @@ int main(int argc, char** argv) {
   add_db_commands(app, global);
   add_serve_command(app, global);
   add_report_commands(app, global);
+  add_models_commands(app, global);
+  add_retrain_command(app, global);
   add_risk_benches(bench, global);
   add_models_bench(bench, global);
 

@@ -2,11 +2,9 @@
 // The wall clock, for a node trading in real time. The only Clock that reads the system time;
 // backtests and replays use core::SimClock.
 #include <chrono>
-#include <optional>
-#include <string>
-#include <string_view>
 
 #include "core/clock.hpp"
+#include "core/iso_time.hpp"
 
 namespace kestrel::live {
 
@@ -18,9 +16,8 @@ class LiveClock final : public core::Clock {
   }
 };
 
-// ISO 8601 UTC text of a time, for the journal's wall-clock columns and logs.
-std::string iso_time(core::UnixNanos t);
-// The time iso_time wrote ("2026-11-27T21:40:00Z"); nullopt for any other text.
-std::optional<core::UnixNanos> parse_iso_time(std::string_view text);
+// ISO 8601 UTC text of a time (core/iso_time.hpp), for the journal's wall-clock columns and logs.
+using core::iso_time;
+using core::parse_iso_time;
 
 }  // namespace kestrel::live

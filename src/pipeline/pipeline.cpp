@@ -21,29 +21,15 @@
 #include "features/feature_pipeline.hpp"
 #include "ml/model_factory.hpp"
 #include "pipeline/comparison_report.hpp"
+#include "pipeline/model_steps.hpp"
 #include "scoring/saved_model.hpp"
-#include "store/importer.hpp"
 #include "store/market_store.hpp"
-#include "store/snapshot.hpp"
 
 namespace kestrel::pipeline {
 namespace {
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-// The data folder imported into a store in the output folder, and its research snapshot.
-core::Result<store::Panel> import_data(const PipelineConfig& config, const std::filesystem::path& out,
-                                       bool progress) {
-  const auto db = out / "market.db";
-  {
-    auto market = store::MarketStore::open(db, store::MarketStore::Access::ReadWrite);
-    if (!market) return std::unexpected(market.error());
-    auto report = store::import_paths(*market, {config.data_dir}, {.show_progress = progress});
-    if (!report) return std::unexpected(report.error());
-  }
-  return store::open_research_panel(db, core::default_snapshot_path(db));
 }
 
 std::size_t first_index_on_or_after(std::span<const core::Date> dates, core::Date d) {
@@ -239,23 +225,8 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
   }
 
   const evaluation::EvaluationData data{.matrix = &matrix, .labels = &*labels, .forward_returns = &*returns};
-  std::vector<std::size_t> all_columns(matrix.num_features());
-  for (std::size_t f = 0; f < all_columns.size(); ++f) all_columns[f] = f;
-  auto options_for = [&](const std::string& name) {
-    const auto& mc = config.model_configs.at(name);
-    return evaluation::RunOptions{
-        .lookback = mc.lookback,
-        .nan_policy = config.nan_policy,
-        .fit = {.seed = config.seed, .threads = config.threads, .show_progress = options.show_progress,
-                .checkpoint_dir = {}}};
-  };
-  auto maker_for = [&](const std::string& name) -> evaluation::ModelMaker {
-    return [&, name]() -> core::Result<std::unique_ptr<ml::Model>> {
-      ml::ModelConfig mc = config.model_configs.at(name);
-      mc.feature_names = ml::feature_names_for(matrix, all_columns);
-      return ml::make_model(name, mc);
-    };
-  };
+  auto options_for = [&](const std::string& name) { return run_options(config, name, options.show_progress); };
+  auto maker_for = [&](const std::string& name) { return model_maker(config, matrix, name); };
 
   // Controls.
   if (config.controls) {
@@ -294,23 +265,9 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
     fixed_options.save_dir = out / "models" / name;
     auto run = evaluation::run_model(maker, data, std::span(&*fixed, 1), fixed_options);
     if (!run) return std::unexpected(run.error());
-    {
-      const auto& mc = config.model_configs.at(name);
-      const scoring::ModelManifest manifest{
-          .model = name,
-          .features = ml::feature_names_for(matrix, all_columns),
-          .benchmark = config.benchmark,
-          .benchmark_sector = config.label.benchmark_sector,
-          .lookback = mc.lookback,
-          .nan_policy = config.nan_policy,
-          .label = labels->name,
-          .train_begin = matrix.dates[fixed->train.begin],
-          .train_end = matrix.dates[fixed->train.end - 1],
-          .config_hash = config.hash,
-          .seed = config.seed};
-      if (auto s = scoring::write_manifest(fixed_options.save_dir, manifest); !s) return std::unexpected(s.error());
-      m.model_dir = fixed_options.save_dir;
-    }
+    const scoring::ModelManifest manifest = model_manifest(config, matrix, labels->name, name, *fixed);
+    if (auto s = scoring::write_manifest(fixed_options.save_dir, manifest); !s) return std::unexpected(s.error());
+    m.model_dir = fixed_options.save_dir;
     m.train_seconds = seconds_since(fit_started);
     if (!run->folds.empty()) {
       m.train_samples = run->folds.front().train_samples;
@@ -357,6 +314,9 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
       }
       m.backtest = std::move(*stats);
     }
+    // In the registry once it is fully evaluated (`kestrel models list --db OUT/market.db`).
+    auto registered = register_model(db, m, manifest);
+    if (!registered) return std::unexpected(registered.error());
     log(fmt::format("model {}: test accuracy {:.4f}, AUC {:.4f}, rank IC {:.4f}{}", name,
                     m.fixed.overall.classification.accuracy, m.fixed.overall.classification.auc,
                     m.fixed.overall.ic.rank_ic,

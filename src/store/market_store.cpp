@@ -21,7 +21,7 @@ constexpr std::int64_t kNoDate = std::numeric_limits<std::int32_t>::min();
 
 // Versioned schema migrations: entry i moves the schema from version i to i + 1. Never edit
 // a released entry; append a new one.
-constexpr std::array<std::string_view, 1> kMigrations = {
+constexpr std::array<std::string_view, 2> kMigrations = {
     R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE tickers(
@@ -55,6 +55,27 @@ CREATE VIEW bars_by_symbol AS
          b.adj_close, b.volume
   FROM bars b JOIN tickers t ON t.id = b.ticker_id;
 INSERT INTO meta VALUES('data_version', '0');
+)sql",
+    // v2: the model registry (store/model_registry.hpp). Not market data: registering a model
+    // does not change data_version.
+    R"sql(
+CREATE TABLE models(
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  path TEXT NOT NULL,
+  files_checksum TEXT NOT NULL,
+  config_hash TEXT NOT NULL,
+  store_id TEXT NOT NULL,
+  data_version INTEGER NOT NULL,
+  label TEXT NOT NULL,
+  train_begin INTEGER NOT NULL,
+  train_end INTEGER NOT NULL,
+  features TEXT NOT NULL,
+  metrics TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  status TEXT NOT NULL);
+CREATE INDEX models_by_path ON models(path);
 )sql",
 };
 

@@ -13,6 +13,7 @@
 #include "core/date.hpp"
 #include "core/error.hpp"
 #include "store/input_file.hpp"
+#include "store/model_registry.hpp"
 #include "store/records.hpp"
 #include "store/sqlite.hpp"
 
@@ -70,6 +71,15 @@ class MarketStore {
 
   // Streams every bar ordered by (symbol, date) — the bulk read behind snapshots.
   core::Status for_each_bar(const std::function<void(const std::string& ticker, const Bar&)>& visit);
+
+  // The model registry (store/model_registry.cpp): every model a pipeline trained on this
+  // store's data. Registering marks earlier entries saved to the same folder "overwritten",
+  // whatever their status: the folder no longer holds them.
+  core::Result<std::int64_t> register_model(const RegisteredModel& model);
+  // Oldest first; empty for a store from before the registry (opened read-only, not upgraded).
+  core::Result<std::vector<RegisteredModel>> registered_models();
+  // A retraining's verdict: "champion", "challenger" (kept out), "retired" (replaced).
+  core::Status set_model_status(std::int64_t id, const std::string& status);
 
  private:
   explicit MarketStore(sqlite::Database db) : db_(std::move(db)) {}

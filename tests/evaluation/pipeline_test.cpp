@@ -1,6 +1,8 @@
 // The pipeline config's validation and the whole `kestrel pipeline` job on the sample data
 // with a tiny config (baselines and logistic regression).
 #include <algorithm>
+#include <map>
+#include <set>
 #include <cmath>
 #include <regex>
 #include <sstream>
@@ -9,6 +11,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "core/date.hpp"
 #include "pipeline/pipeline_config.hpp"
@@ -181,6 +184,207 @@ TEST(Pipeline, RunsEndToEndOnTheSampleData) {
   // The model each backtest traded is saved for trading, with its manifest.
   EXPECT_TRUE(std::filesystem::exists(out / "models/logistic_regression/kestrel-model.json"));
   EXPECT_TRUE(std::filesystem::exists(out / "models/logistic_regression/model.json"));
+}
+
+// The `fixed,<model>,all` row of metrics.csv as column -> text.
+std::map<std::string, std::string> fixed_metrics(const std::filesystem::path& csv, const std::string& model) {
+  std::istringstream in(testing::read_file(csv));
+  std::string header_line, line;
+  std::getline(in, header_line);
+  auto split = [](const std::string& text) {
+    std::vector<std::string> cells;
+    std::istringstream row(text);
+    for (std::string cell; std::getline(row, cell, ',');) cells.push_back(cell);
+    return cells;
+  };
+  const auto header = split(header_line);
+  while (std::getline(in, line)) {
+    const auto cells = split(line);
+    if (cells.size() != header.size() || cells[0] != "fixed" || cells[1] != model || cells[2] != "all") continue;
+    std::map<std::string, std::string> out;
+    for (std::size_t k = 0; k < cells.size(); ++k) out[header[k]] = cells[k];
+    return out;
+  }
+  return {};
+}
+
+TEST(ModelRegistry, EveryTrainedModelIsRegisteredWithItsMetricsAndAnOverwrittenFolderIsSaidToBe) {
+  testing::TempDir dir;
+  testing::write_file(dir / "reg.toml", fmt::format(R"(name = "registry"
+seed = 5
+models = ["always_up", "logistic_regression"]
+[data]
+dir = "{}"
+{}[evaluation.walk_forward]
+enabled = false
+[features]
+truncation_cuts = 0
+[controls]
+enabled = false
+[backtest]
+top_k = 5
+)",
+                                                    KESTREL_SAMPLE_DATA, kSampleSplit));
+  const auto out = dir / "out";
+  const std::string exe = std::string(KESTREL_BINARY);
+  const std::string pipeline = exe + " --quiet pipeline --config " + (dir / "reg.toml").string() + " --out " + out.string();
+  const std::string db = " --db " + (out / "market.db").string();
+  const auto empty = testing::run_command(exe + " models list --db " + (dir / "none.db").string());
+  EXPECT_NE(empty.exit_code, 0);
+  EXPECT_NE(empty.output.find("no such store"), std::string::npos) << empty.output;
+
+  auto first = testing::run_command(pipeline);
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  const auto listed = testing::run_command(exe + " models list --json" + db);
+  ASSERT_EQ(listed.exit_code, 0) << listed.output;
+  auto models = nlohmann::json::parse(listed.output);
+  ASSERT_EQ(models.size(), 2u) << listed.output;
+  EXPECT_EQ(models[0]["name"], "always_up");
+  EXPECT_EQ(models[1]["name"], "logistic_regression");
+  for (const auto& m : models) {
+    EXPECT_EQ(m["status"], "trained");
+    EXPECT_EQ(m["train_begin"], "2011-01-03");
+    EXPECT_EQ(m["label"], "direction_1d");
+    // The registry's test metrics are the report's, to the last digit metrics.csv writes.
+    const auto row = fixed_metrics(out / "metrics.csv", m["name"]);
+    ASSERT_FALSE(row.empty()) << m["name"];
+    EXPECT_NEAR(m["metrics"]["test"]["accuracy"].get<double>(), std::stod(row.at("accuracy")), 1e-12);
+    EXPECT_EQ(m["metrics"]["test"]["samples"].get<std::size_t>(), std::stoul(row.at("samples")));
+    EXPECT_TRUE(m["metrics"].contains("backtest")) << m["metrics"].dump();
+  }
+  EXPECT_TRUE(models[0]["metrics"]["test"]["rank_ic"].is_null());  // always_up cannot rank: NaN, stored as null
+  EXPECT_NEAR(models[1]["metrics"]["test"]["rank_ic"].get<double>(),
+              std::stod(fixed_metrics(out / "metrics.csv", "logistic_regression").at("rank_ic")), 1e-12);
+
+  const auto table = testing::run_command(exe + " models list" + db);
+  ASSERT_EQ(table.exit_code, 0) << table.output;
+  EXPECT_NE(table.output.find("logistic_regression"), std::string::npos) << table.output;
+  EXPECT_NE(table.output.find("2011-01-03.."), std::string::npos) << table.output;
+
+  const auto shown = testing::run_command(exe + " models show --json logistic_regression" + db);
+  ASSERT_EQ(shown.exit_code, 0) << shown.output;
+  const auto model = nlohmann::json::parse(shown.output);
+  EXPECT_EQ(model["files"], "unchanged since registration");
+  EXPECT_EQ(model["path"], std::filesystem::absolute(out / "models/logistic_regression").string());
+  const auto manifest = nlohmann::json::parse(testing::read_file(out / "models/logistic_regression/kestrel-model.json"));
+  EXPECT_EQ(model["features"], manifest["features"]);
+  EXPECT_EQ(model["config_hash"], manifest["config_hash"]);
+  const auto missing = testing::run_command(exe + " models show nosuchmodel" + db);
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.output.find("registered: 1 (always_up), 2 (logistic_regression)"), std::string::npos) << missing.output;
+
+  // Edited by hand: the registry says the folder no longer holds the model it registered.
+  testing::write_file(out / "models/logistic_regression/model.json", "{}");
+  const auto changed = testing::run_command(exe + " models show 2" + db);
+  ASSERT_EQ(changed.exit_code, 0) << changed.output;
+  EXPECT_NE(changed.output.find("CHANGED since registration"), std::string::npos) << changed.output;
+
+  // A second run into the same folder: new entries, the old ones marked overwritten.
+  auto second = testing::run_command(pipeline);
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  models = nlohmann::json::parse(testing::run_command(exe + " models list --json" + db).output);
+  ASSERT_EQ(models.size(), 4u);
+  EXPECT_EQ(models[0]["status"], "overwritten");
+  EXPECT_EQ(models[1]["status"], "overwritten");
+  EXPECT_EQ(models[2]["status"], "trained");
+  EXPECT_EQ(models[3]["status"], "trained");
+  EXPECT_EQ(models[3]["metrics"]["test"], models[1]["metrics"]["test"]);  // same seed, same data: same model
+  const auto newest = nlohmann::json::parse(testing::run_command(exe + " models show --json logistic_regression" + db).output);
+  EXPECT_EQ(newest["id"], 4);
+  EXPECT_EQ(newest["files"], "unchanged since registration");
+}
+
+// `kestrel retrain` on the sample: the verdict follows its own statistic, the registry records it,
+// and a challenger identical to the champion is never promoted.
+TEST(Retrain, TheChallengerIsPromotedOnlyWhenItsShadowRankIcBeatsTheChampionsByTheMargin) {
+  testing::TempDir dir;
+  testing::write_file(dir / "lr.toml", fmt::format(R"(name = "retrain"
+seed = 9
+models = ["logistic_regression"]
+[data]
+dir = "{}"
+{}[evaluation.walk_forward]
+enabled = false
+[features]
+truncation_cuts = 0
+[controls]
+enabled = false
+)",
+                                                   KESTREL_SAMPLE_DATA, kSampleSplit));
+  const auto out = dir / "out";
+  const std::string exe = std::string(KESTREL_BINARY) + " --quiet ";
+  const auto pipeline = testing::run_command(exe + "pipeline --config " + (dir / "lr.toml").string() + " --out " + out.string());
+  ASSERT_EQ(pipeline.exit_code, 0) << pipeline.output;
+  const std::string retrain = exe + "retrain --config " + (dir / "lr.toml").string() + " --out " + out.string() +
+                              " --model logistic_regression --shadow-days 126 ";
+  auto statuses = [&] {
+    const auto listed = testing::run_command(exe + "models list --json --db " + (out / "market.db").string());
+    std::vector<std::string> s;
+    for (const auto& m : nlohmann::json::parse(listed.output)) s.push_back(m["status"].get<std::string>());
+    return s;
+  };
+  // The decision file the command names: a new one each time.
+  std::set<std::string> decision_files;
+  auto decision = [&](const std::string& output) {
+    const auto at = output.find("decision: ");
+    EXPECT_NE(at, std::string::npos) << output;
+    const std::string path = output.substr(at + 10, output.find('\n', at) - at - 10);
+    EXPECT_TRUE(decision_files.insert(path).second) << path << " was written over";
+    return nlohmann::json::parse(testing::read_file(path));
+  };
+
+  // An impossible margin: kept, and the verdict is the file's own arithmetic.
+  const auto kept = testing::run_command(retrain + "--margin-z 1e9");
+  ASSERT_EQ(kept.exit_code, 0) << kept.output;
+  EXPECT_NE(kept.output.find("KEPT: registry entry 1"), std::string::npos) << kept.output;
+  auto d = decision(kept.output);
+  EXPECT_FALSE(d["promoted"].get<bool>());
+  EXPECT_EQ(d["shadow"]["begin"], "2019-07-02");
+  const auto champion_ic = d["daily_rank_ic"]["champion"].get<std::vector<double>>();
+  const auto challenger_ic = d["daily_rank_ic"]["challenger"].get<std::vector<double>>();
+  ASSERT_EQ(champion_ic.size(), challenger_ic.size());
+  ASSERT_EQ(champion_ic.size(), d["shadow"]["sessions_compared"].get<std::size_t>());
+  EXPECT_GE(champion_ic.size(), 120u);  // 20 stocks scored by both on nearly every shadow session
+  double sum = 0, sq = 0;
+  for (std::size_t k = 0; k < champion_ic.size(); ++k) sum += challenger_ic[k] - champion_ic[k];
+  const double n = static_cast<double>(champion_ic.size()), mean = sum / n;
+  for (std::size_t k = 0; k < champion_ic.size(); ++k) sq += std::pow(challenger_ic[k] - champion_ic[k] - mean, 2);
+  const double z = mean / std::sqrt(sq / (n - 1) / n);
+  EXPECT_NEAR(d["mean_difference"].get<double>(), mean, 1e-12);
+  EXPECT_NEAR(d["z"].get<double>(), z, 1e-9);
+  EXPECT_GT(d["challenger"]["trained"]["end"].get<std::string>(), "2018-12-01");  // on the latest data
+  EXPECT_EQ(statuses(), (std::vector<std::string>{"champion", "challenger"}));
+
+  // Any margin: promoted; the old champion retired.
+  const auto promoted = testing::run_command(retrain + "--margin-z -1e9");
+  ASSERT_EQ(promoted.exit_code, 0) << promoted.output;
+  EXPECT_NE(promoted.output.find("PROMOTED: registry entry 3"), std::string::npos) << promoted.output;
+  EXPECT_TRUE(decision(promoted.output)["promoted"].get<bool>());
+  EXPECT_EQ(statuses(), (std::vector<std::string>{"retired", "challenger", "champion"}));
+
+  // The new champion against a challenger trained the same way on the same data: no difference,
+  // never a promotion, however generous the margin.
+  const auto same = testing::run_command(retrain + "--margin-z 0");
+  ASSERT_EQ(same.exit_code, 0) << same.output;
+  d = decision(same.output);
+  EXPECT_FALSE(d["promoted"].get<bool>()) << d.dump(2);
+  EXPECT_EQ(d["mean_difference"].get<double>(), 0.0);
+  EXPECT_EQ(d["champion"]["id"], 3);
+  EXPECT_EQ(statuses(), (std::vector<std::string>{"retired", "challenger", "champion", "challenger"}));
+
+  // A model the config does not train, and a champion whose files were changed, are refused.
+  const auto unknown = testing::run_command(exe + "retrain --config " + (dir / "lr.toml").string() + " --out " +
+                                            out.string() + " --model xgboost");
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_NE(unknown.output.find("xgboost is not one of the config's models"), std::string::npos) << unknown.output;
+  const auto champion_dir = nlohmann::json::parse(testing::run_command(exe + "models show --json 3 --db " +
+                                                                       (out / "market.db").string())
+                                                      .output)["path"]
+                                .get<std::string>();
+  testing::write_file(std::filesystem::path(champion_dir) / "model.json", "{}");
+  const auto edited = testing::run_command(retrain);
+  EXPECT_NE(edited.exit_code, 0);
+  EXPECT_NE(edited.output.find("no longer holds the model registered as 3"), std::string::npos) << edited.output;
 }
 
 TEST(Pipeline, AnUnknownBenchmarkFailsBeforeAnyTraining) {

@@ -1,0 +1,36 @@
+#pragma once
+// The steps `kestrel pipeline` and `kestrel retrain` share: the data imported into the output
+// folder's store, a model made and fitted as the config says, the manifest that lets trading
+// rebuild its inputs, and its entry in the model registry.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "core/error.hpp"
+#include "dataset/splits.hpp"
+#include "evaluation/walk_forward_run.hpp"
+#include "features/feature_matrix.hpp"
+#include "pipeline/pipeline.hpp"
+#include "pipeline/pipeline_config.hpp"
+#include "scoring/saved_model.hpp"
+#include "store/panel.hpp"
+
+namespace kestrel::pipeline {
+
+// `config.data_dir` imported into OUT/market.db (new and corrected bars), and its research snapshot.
+core::Result<store::Panel> import_data(const PipelineConfig& config, const std::filesystem::path& out, bool progress);
+
+// Makes `name` with [model] merged with [model.<name>], on every column of `matrix`.
+evaluation::ModelMaker model_maker(const PipelineConfig& config, const features::FeatureMatrix& matrix,
+                                   const std::string& name);
+evaluation::RunOptions run_options(const PipelineConfig& config, const std::string& name, bool show_progress);
+
+// What trading needs to rebuild the inputs of `name` fitted on `fold`'s training window.
+scoring::ModelManifest model_manifest(const PipelineConfig& config, const features::FeatureMatrix& matrix,
+                                      const std::string& label_name, const std::string& name, const dataset::Fold& fold);
+
+// Registers the evaluated model in the registry of the store `db` with `status`; its id.
+core::Result<std::int64_t> register_model(const std::filesystem::path& db, const ModelResult& model,
+                                          const scoring::ModelManifest& manifest, const std::string& status = "trained");
+
+}  // namespace kestrel::pipeline

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <cmath>
 #include <map>
 
 #include <fmt/format.h>
@@ -51,20 +52,43 @@ MetricTable metric_table(std::span<const ScoredSample> samples, std::span<const 
   return table;
 }
 
-double share_of_stocks_beaten(const MetricTable& model, const MetricTable& baseline, std::size_t min_samples) {
+StockComparison compare_per_stock(const MetricTable& model, const MetricTable& other, std::size_t min_samples) {
   std::map<std::string, double> base;
-  for (const auto& r : baseline.per_stock) {
+  for (const auto& r : other.per_stock) {
     if (r.classification.samples >= min_samples) base[r.group] = r.classification.accuracy;
   }
-  std::size_t compared = 0, beaten = 0;
+  StockComparison c;
   for (const auto& r : model.per_stock) {
     const auto it = base.find(r.group);
     if (it == base.end() || r.classification.samples < min_samples) continue;
-    ++compared;
-    if (r.classification.accuracy > it->second) ++beaten;
+    ++c.compared;
+    if (r.classification.accuracy > it->second) ++c.wins;
+    else if (r.classification.accuracy < it->second) ++c.losses;
+    else ++c.ties;
   }
-  return compared == 0 ? std::numeric_limits<double>::quiet_NaN()
-                       : static_cast<double>(beaten) / static_cast<double>(compared);
+  c.share = c.compared == 0 ? std::numeric_limits<double>::quiet_NaN()
+                            : static_cast<double>(c.wins) / static_cast<double>(c.compared);
+  c.p_value = sign_test_p_value(c.wins, c.wins + c.losses);
+  return c;
+}
+
+double sign_test_p_value(std::size_t k, std::size_t n) {
+  if (n == 0) return 1.0;
+  // Sum the tail beyond the more extreme side in log space (n up to thousands of stocks).
+  const std::size_t extreme = std::max(k, n - k);
+  const double log_half_n = static_cast<double>(n) * std::log(0.5);
+  double tail = 0;
+  for (std::size_t j = extreme; j <= n; ++j) {
+    const double log_choose = std::lgamma(static_cast<double>(n) + 1) - std::lgamma(static_cast<double>(j) + 1) -
+                              std::lgamma(static_cast<double>(n - j) + 1);
+    tail += std::exp(log_choose + log_half_n);
+  }
+  // Both tails; when k is exactly n/2 the two tails overlap in the middle term and cover everything.
+  return std::min(1.0, 2 * tail);
+}
+
+double share_of_stocks_beaten(const MetricTable& model, const MetricTable& baseline, std::size_t min_samples) {
+  return compare_per_stock(model, baseline, min_samples).share;
 }
 
 }  // namespace kestrel::evaluation

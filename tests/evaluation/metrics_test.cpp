@@ -91,6 +91,23 @@ TEST(ScoredSamples, TablesGroupByFoldYearAndStock) {
   for (auto& s : baseline) s.score = 0.1F;
   const auto base_table = metric_table(baseline, dates, tickers);
   EXPECT_DOUBLE_EQ(share_of_stocks_beaten(table, base_table, 1), 0.5);
+  const auto c = compare_per_stock(table, base_table, 1);
+  EXPECT_EQ(c.compared, 2u);
+  EXPECT_EQ(c.wins, 1u);   // AAA: 1.0 against 0.0
+  EXPECT_EQ(c.losses, 0u);
+  EXPECT_EQ(c.ties, 1u);   // BBB: both wrong
+  EXPECT_DOUBLE_EQ(c.p_value, 1.0);  // one decided stock proves nothing
+  EXPECT_EQ(compare_per_stock(table, base_table, 3).compared, 0u);  // too few samples per stock
+}
+
+TEST(SignTest, ExactBinomialTailsBothSides) {
+  EXPECT_NEAR(sign_test_p_value(8, 10), 112.0 / 1024, 1e-12);  // 2 × (C(10,8) + C(10,9) + C(10,10)) / 2^10
+  EXPECT_NEAR(sign_test_p_value(2, 10), 112.0 / 1024, 1e-12);  // symmetric
+  EXPECT_NEAR(sign_test_p_value(15, 20), 2 * 21700.0 / 1048576, 1e-12);
+  EXPECT_DOUBLE_EQ(sign_test_p_value(5, 10), 1.0);
+  EXPECT_DOUBLE_EQ(sign_test_p_value(0, 0), 1.0);
+  EXPECT_LT(sign_test_p_value(1000, 1500), 1e-30);  // 1,500 stocks: no overflow, vanishingly small
+  EXPECT_GT(sign_test_p_value(1000, 1500), 0.0);
 }
 
 }  // namespace

@@ -181,6 +181,20 @@ TEST(Pipeline, RunsEndToEndOnTheSampleData) {
   const auto always_up = report.find("| always_up | ", report.find("## Backtests"));
   ASSERT_NE(always_up, std::string::npos);
   EXPECT_NE(report.substr(always_up, report.find('\n', always_up) - always_up).find("no verdict"), std::string::npos);
+  // Every pair of models stock by stock, with the sign test; the counts add up.
+  {
+    const auto row = report.find("| momentum_sign | logistic_regression | ", report.find("## Model against model"));
+    ASSERT_NE(row, std::string::npos) << report;
+    std::smatch m;
+    const std::string row_text = report.substr(row, report.find('\n', row) - row);
+    ASSERT_TRUE(std::regex_search(row_text, m, std::regex(R"(\| (\d+) \| (\d+) \| (\d+) \| (\d+) \| [0-9.]+% \| ([0-9.]+) \|)")))
+        << row_text;
+    EXPECT_EQ(std::stoi(m[1]), 20) << row_text;  // the sample's 20 stocks
+    EXPECT_EQ(std::stoi(m[2]) + std::stoi(m[3]) + std::stoi(m[4]), std::stoi(m[1])) << row_text;
+    const double p = std::stod(m[5]);
+    EXPECT_GT(p, 0.0);
+    EXPECT_LE(p, 1.0);
+  }
   // The model each backtest traded is saved for trading, with its manifest.
   EXPECT_TRUE(std::filesystem::exists(out / "models/logistic_regression/kestrel-model.json"));
   EXPECT_TRUE(std::filesystem::exists(out / "models/logistic_regression/model.json"));

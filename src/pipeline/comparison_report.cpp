@@ -1,10 +1,15 @@
 #include "pipeline/comparison_report.hpp"
 
+#include <limits>
+
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <vector>
 
 #include <fmt/format.h>
+
+#include "analysis/svg_chart.hpp"
 
 namespace kestrel::pipeline {
 namespace {
@@ -75,6 +80,30 @@ Table per_stock_pairs_table(const PipelineResult& r) {
                         fmt::format("{}", c.losses), fmt::format("{}", c.ties), pct(c.share),
                         c.compared == 0 ? "—" : num(c.p_value, 3), reading});
     }
+  }
+  return t;
+}
+
+// The ten features each model's validation AUC (or rank correlation) drops most without.
+Table importance_table(const PipelineResult& r) {
+  Table t;
+  t.header = {"rank"};
+  std::vector<const ModelResult*> with;
+  for (const auto& m : r.models) {
+    if (!m.importance) continue;
+    with.push_back(&m);
+    t.header.push_back(m.name);
+  }
+  std::vector<std::string> baseline{"(nothing shuffled)"};
+  for (const auto* m : with) baseline.push_back(fmt::format("{} {}", m->importance->metric, num(m->importance->baseline)));
+  t.rows.push_back(std::move(baseline));
+  for (std::size_t k = 0; k < 10; ++k) {
+    std::vector<std::string> row{fmt::format("{}", k + 1)};
+    for (const auto* m : with) {
+      const auto& f = m->importance->features;
+      row.push_back(k < f.size() ? fmt::format("{} ({:+.4f})", f[k].feature, f[k].drop) : "—");
+    }
+    t.rows.push_back(std::move(row));
   }
   return t;
 }
@@ -214,7 +243,7 @@ std::string html_table(const Table& t) {
 
 // The report as a sequence of blocks, so markdown and HTML say exactly the same.
 struct Block {
-  enum Kind { Heading, Paragraph, List, TableBlock } kind;
+  enum Kind { Heading, Paragraph, List, TableBlock, Charts } kind;  // Charts: pictures in HTML, a pointer in markdown
   std::string text;
   std::vector<std::string> items;
   Table table;
@@ -269,6 +298,15 @@ std::vector<Block> blocks(const PipelineResult& r) {
     table(per_year_table(r, false));
   }
 
+  if (std::any_of(r.models.begin(), r.models.end(), [](const ModelResult& m) { return m.importance.has_value(); })) {
+    heading("What each model relies on (permutation importance, validation window)");
+    para("Each feature's values in the last dates of the validation window are shuffled across ticker-days and the "
+         "model scores the window again; the number is how much its AUC (rank correlation for a return label) "
+         "drops. Near zero or negative: the model does not use the feature, or it adds only noise. Measured on "
+         "validation data, so it may guide feature choices without touching the test segment.");
+    table(importance_table(r));
+  }
+
   if (r.models.size() > 1) {
     heading("Model against model, stock by stock (fixed split)");
     table(per_stock_pairs_table(r));
@@ -276,6 +314,7 @@ std::vector<Block> blocks(const PipelineResult& r) {
 
   heading(fmt::format("Backtests of the test segment's predictions (after costs) against buy-and-hold {}", r.benchmark));
   table(backtest_table(r));
+  b.push_back({Block::Charts, {}, {}, {}});
 
   heading("How to read this");
   list({"Accuracy is the share of test ticker-days whose direction the model called (score > 0.5); compare it "
@@ -317,10 +356,121 @@ std::string comparison_markdown(const PipelineResult& result) {
         s += "\n";
         break;
       case Block::TableBlock: s += markdown_table(b.table) + "\n"; break;
+      case Block::Charts: s += "Charts (equity and drawdowns against the benchmark, rank IC by month, calibration): report.html\n\n"; break;
     }
     first = false;
   }
   return s;
+}
+
+// A colour per model, in the order of the models; the benchmark is black.
+const char* model_colour(std::size_t k) {
+  static constexpr const char* kColours[] = {"#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c",
+                                             "#0891b2", "#ca8a04", "#db2777", "#4b5563", "#65a30d"};
+  return kColours[k % std::size(kColours)];
+}
+
+std::string axis_dollars(double v) {
+  return std::abs(v) >= 1e6 ? fmt::format("{:.2f}M", v / 1e6) : fmt::format("{:.0f}k", v / 1e3);
+}
+std::string axis_percent(double v) { return fmt::format("{:.0f}%", 100 * v); }
+std::string axis_ic(double v) { return fmt::format("{:.2f}", v); }
+std::string axis_probability(double v) { return fmt::format("{:.2f}", v); }
+
+// The report's pictures (HTML only): equity and drawdown of every backtest against the
+// benchmark, rank IC by month, and calibration. Inline SVG: no script, prints as it is.
+std::string charts_html(const PipelineResult& r) {
+  std::string html;
+  const ModelResult* first = nullptr;
+  for (const auto& m : r.models) {
+    if (!m.equity_dates.empty() && (first == nullptr || m.equity_dates.size() > first->equity_dates.size())) first = &m;
+  }
+  if (first != nullptr) {
+    // Each series on the longest backtest's dates (all cover the same test segment).
+    auto on_dates = [&](const std::vector<core::Date>& dates, const std::vector<double>& values) {
+      std::vector<double> out(first->equity_dates.size(), std::numeric_limits<double>::quiet_NaN());
+      for (std::size_t k = 0, j = 0; k < dates.size(); ++k) {
+        while (j < first->equity_dates.size() && first->equity_dates[j] < dates[k]) ++j;
+        if (j < first->equity_dates.size() && first->equity_dates[j] == dates[k]) out[j] = values[k];
+      }
+      return out;
+    };
+    auto drawdowns = [](const std::vector<double>& equity) {
+      std::vector<double> out(equity.size(), std::numeric_limits<double>::quiet_NaN());
+      double peak = 0;
+      for (std::size_t k = 0; k < equity.size(); ++k) {
+        if (!std::isfinite(equity[k])) continue;
+        peak = std::max(peak, equity[k]);
+        out[k] = peak > 0 ? equity[k] / peak - 1 : 0;
+      }
+      return out;
+    };
+    std::vector<analysis::SvgSeries> equity, drawdown;
+    for (std::size_t k = 0; k < r.models.size(); ++k) {
+      const auto& m = r.models[k];
+      if (m.equity_dates.empty()) continue;
+      const auto e = on_dates(m.equity_dates, m.equity);
+      equity.push_back({m.name, model_colour(k), e});
+      drawdown.push_back({m.name, model_colour(k), drawdowns(e)});
+    }
+    const auto b = on_dates(first->equity_dates, first->benchmark_equity);
+    equity.push_back({"buy-and-hold " + r.benchmark, "#111827", b});
+    drawdown.push_back({"buy-and-hold " + r.benchmark, "#111827", drawdowns(b)});
+    html += "<h2>Equity of each backtest against buy-and-hold " + escape(r.benchmark) + "</h2>\n" +
+            analysis::svg_line_chart(first->equity_dates, equity, 1000, 300, axis_dollars) + "\n";
+    html += "<h2>Drawdowns</h2>\n" + analysis::svg_line_chart(first->equity_dates, drawdown, 1000, 220, axis_percent) + "\n";
+  }
+  // Rank IC by month, on the union of the months.
+  std::vector<core::Date> months;
+  for (const auto& m : r.models) months.insert(months.end(), m.ic_months.begin(), m.ic_months.end());
+  std::sort(months.begin(), months.end(), [](core::Date a, core::Date b) {
+    return a.year() * 12 + static_cast<int>(a.month()) < b.year() * 12 + static_cast<int>(b.month());
+  });
+  months.erase(std::unique(months.begin(), months.end(),
+                           [](core::Date a, core::Date b) { return a.year() == b.year() && a.month() == b.month(); }),
+               months.end());
+  std::vector<analysis::SvgSeries> ic;
+  for (std::size_t k = 0; k < r.models.size(); ++k) {
+    const auto& m = r.models[k];
+    if (m.ic_months.empty()) continue;
+    std::vector<double> values(months.size(), std::numeric_limits<double>::quiet_NaN());
+    for (std::size_t j = 0; j < m.ic_months.size(); ++j) {
+      for (std::size_t i = 0; i < months.size(); ++i) {
+        if (months[i].year() == m.ic_months[j].year() && months[i].month() == m.ic_months[j].month()) {
+          values[i] = m.monthly_rank_ic[j];
+        }
+      }
+    }
+    ic.push_back({m.name, model_colour(k), std::move(values)});
+  }
+  if (!ic.empty() && months.size() >= 2) {
+    ic.push_back({"zero", "#94a3b8", std::vector<double>(months.size(), 0.0)});
+    html += "<h2>Rank IC by month (test segment)</h2>\n<p>Each month's mean of the daily rank correlation between "
+            "the scores and the next returns; a model that cannot rank (one score for every stock) has no line.</p>\n" +
+            analysis::svg_line_chart(months, ic, 1000, 240, axis_ic) + "\n";
+  }
+  std::vector<analysis::SvgXySeries> calibration;
+  for (std::size_t k = 0; k < r.models.size(); ++k) {
+    if (!r.models[k].calibration.empty()) calibration.push_back({r.models[k].name, model_colour(k), r.models[k].calibration});
+  }
+  if (!calibration.empty()) {
+    // The square that holds every point, widened to whole tenths.
+    double lo = 1, hi = 0;
+    for (const auto& s : calibration) {
+      for (const auto& [x, y] : s.points) {
+        lo = std::min({lo, x, y});
+        hi = std::max({hi, x, y});
+      }
+    }
+    lo = std::floor(lo * 10) / 10;
+    hi = std::ceil(hi * 10) / 10;
+    if (hi <= lo) hi = lo + 0.1;
+    html += "<h2>Calibration (test segment)</h2>\n<p>Test samples in ten groups by score: the mean score (x) against "
+            "the share that went up (y). On the dashed line a score of 0.55 means 55% went up; a flat line means "
+            "the scores do not separate up from down.</p>\n" +
+            analysis::svg_xy_chart(calibration, 560, 420, lo, hi, axis_probability, true) + "\n";
+  }
+  return html;
 }
 
 core::Result<ReportPaths> write_comparison_report(const PipelineResult& result, const std::filesystem::path& out) {
@@ -336,9 +486,11 @@ core::Result<ReportPaths> write_comparison_report(const PipelineResult& result, 
 
   std::string html = fmt::format(
       "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>"
-      "body{{font-family:system-ui,sans-serif;margin:2em;max-width:1400px}}table{{border-collapse:collapse;margin:1em 0}}"
-      "td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}td:first-child,th:first-child{{text-align:left}}"
-      "th{{background:#f3f3f3}}</style></head><body>\n",
+      "body{{font-family:system-ui,sans-serif;margin:2em;max-width:1400px}}"
+      "table{{border-collapse:collapse;margin:1em 0;font-size:13px;max-width:100%}}"
+      "td,th{{border:1px solid #ccc;padding:3px 6px;text-align:right;overflow-wrap:anywhere}}"
+      "td:first-child,th:first-child{{text-align:left}}th{{background:#f3f3f3;font-weight:600}}"
+      "svg.chart{{display:block;max-width:100%;height:auto;margin:0.5em 0 1.5em}}</style></head><body>\n",
       escape("Model comparison: " + result.name));
   bool first = true;
   for (const auto& b : blocks(result)) {
@@ -351,6 +503,7 @@ core::Result<ReportPaths> write_comparison_report(const PipelineResult& result, 
         html += "</ul>\n";
         break;
       case Block::TableBlock: html += html_table(b.table); break;
+      case Block::Charts: html += charts_html(result); break;
     }
     first = false;
   }

@@ -1,5 +1,6 @@
 #include "pipeline/model_steps.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -81,6 +82,17 @@ std::string registry_metrics(const ModelResult& m) {
                       {"test", row(m.fixed.overall)},
                       {"train_samples", m.train_samples}};
   if (m.walk_forward) j["walk_forward"] = row(m.walk_forward->overall);
+  if (m.importance) {
+    auto top = nlohmann::json::array();
+    for (std::size_t k = 0; k < std::min<std::size_t>(20, m.importance->features.size()); ++k) {
+      top.push_back({{"feature", m.importance->features[k].feature},
+                     {"drop", finite_or_null(m.importance->features[k].drop)}});
+    }
+    j["importance"] = {{"metric", m.importance->metric},
+                       {"baseline", finite_or_null(m.importance->baseline)},
+                       {"samples", m.importance->samples},
+                       {"top", top}};
+  }
   if (m.backtest) {
     j["backtest"] = {{"cagr", finite_or_null(m.backtest->strategy.annual_return)},
                      {"sharpe", finite_or_null(m.backtest->strategy.sharpe)},

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <limits>
+#include <map>
 #include <sstream>
 
 #include <toml++/toml.h>
@@ -17,6 +19,7 @@
 #include "core/paths.hpp"
 #include "core/progress.hpp"
 #include "dataset/leak_check.hpp"
+#include "evaluation/metrics.hpp"
 #include "evaluation/walk_forward_run.hpp"
 #include "features/feature_pipeline.hpp"
 #include "ml/model_factory.hpp"
@@ -34,6 +37,74 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 std::size_t first_index_on_or_after(std::span<const core::Date> dates, core::Date d) {
   return static_cast<std::size_t>(std::lower_bound(dates.begin(), dates.end(), d) - dates.begin());
+}
+
+// The mean of each session's rank IC (scores against forward returns, at least 5 names) per
+// calendar month, dated by the month's first session in the predictions.
+void monthly_rank_ic(std::span<const evaluation::ScoredSample> samples, std::span<const core::Date> dates,
+                     std::vector<core::Date>& months, std::vector<double>& means) {
+  std::map<std::uint32_t, std::pair<std::vector<double>, std::vector<double>>> by_session;
+  for (const auto& s : samples) {
+    if (std::isnan(s.forward_return)) continue;
+    by_session[s.t].first.push_back(s.score);
+    by_session[s.t].second.push_back(s.forward_return);
+  }
+  int month = -1;
+  double sum = 0;
+  std::size_t n = 0;
+  auto close = [&] {
+    if (n > 0) means.push_back(sum / static_cast<double>(n));
+    sum = 0;
+    n = 0;
+  };
+  for (const auto& [t, xy] : by_session) {
+    const core::Date d = dates[t];
+    const int key = d.year() * 12 + static_cast<int>(d.month());
+    if (key != month) {
+      if (month >= 0 && n == 0) months.pop_back();  // a month without a usable session
+      close();
+      months.push_back(d);
+      month = key;
+    }
+    if (xy.first.size() < 5) continue;
+    const double ic = evaluation::spearman(xy.first, xy.second);
+    if (!std::isfinite(ic)) continue;  // every name scored alike that day
+    sum += ic;
+    ++n;
+  }
+  if (month >= 0 && n == 0) months.pop_back();
+  close();
+}
+
+// Calibration: the samples in ten groups by score (cut at the score's deciles; equal scores
+// always share a group, so a model with few distinct scores has fewer groups and one that gives
+// every sample the same score has none), each group's mean score and share of up labels.
+std::vector<std::pair<double, double>> calibration_deciles(std::span<const evaluation::ScoredSample> samples) {
+  std::vector<float> scores;
+  for (const auto& s : samples) {
+    if (!std::isnan(s.label)) scores.push_back(s.score);
+  }
+  std::vector<std::pair<double, double>> out;
+  if (scores.size() < 10) return out;
+  std::sort(scores.begin(), scores.end());
+  std::vector<float> edges;  // upper bounds of the groups but the last
+  for (std::size_t d = 1; d < 10; ++d) {
+    const float edge = scores[scores.size() * d / 10];
+    if (edges.empty() || edge > edges.back()) edges.push_back(edge);
+  }
+  std::vector<double> sum(edges.size() + 1, 0), up(edges.size() + 1, 0), count(edges.size() + 1, 0);
+  for (const auto& s : samples) {
+    if (std::isnan(s.label)) continue;
+    const auto g = static_cast<std::size_t>(std::upper_bound(edges.begin(), edges.end(), s.score) - edges.begin());
+    sum[g] += s.score;
+    up[g] += s.label;
+    count[g] += 1;
+  }
+  for (std::size_t g = 0; g < count.size(); ++g) {
+    if (count[g] > 0) out.push_back({sum[g] / count[g], up[g] / count[g]});
+  }
+  if (out.size() < 2) out.clear();  // one score for everything: nothing to calibrate
+  return out;
 }
 
 core::Status write_predictions(const std::filesystem::path& path, std::span<const evaluation::ScoredSample> samples,
@@ -153,7 +224,8 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
   // Features and the look-ahead check on the real features.
   log(fmt::format("features: {} tickers x {} dates", panel->num_tickers(), panel->num_dates()));
   const features::FeatureOptions feature_options{.benchmark = config.benchmark, .show_progress = options.show_progress};
-  const features::FeatureMatrix matrix = features::compute_features(*panel, feature_options);
+  // Not const: permutation importance shuffles one feature at a time and restores it.
+  features::FeatureMatrix matrix = features::compute_features(*panel, feature_options);
   result.features = matrix.num_features();
   auto labels = dataset::make_labels(*panel, config.label);
   if (!labels) return std::unexpected(labels.error());
@@ -269,11 +341,31 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
     if (auto s = scoring::write_manifest(fixed_options.save_dir, manifest); !s) return std::unexpected(s.error());
     m.model_dir = fixed_options.save_dir;
     m.train_seconds = seconds_since(fit_started);
+    // What the fitted model relies on, on the validation window (never the test segment).
+    if (config.importance_dates > 0 && !fixed->valid.empty()) {
+      auto saved = scoring::load_saved_model(m.model_dir);
+      if (!saved) return std::unexpected(saved.error());
+      // The last importance_dates of the window, fewer on a wide universe: about 10,000
+      // samples at most, since every feature costs a full scoring of them (sequence networks
+      // on two cores score a few thousand windows a second).
+      const std::size_t names = std::max<std::size_t>(1, panel->num_tickers() - exclude.size());
+      const std::size_t dates = std::min(config.importance_dates, std::max<std::size_t>(5, 10'000 / names));
+      dataset::DateRange window = fixed->valid;
+      window.begin = std::max(window.begin, window.end - std::min(window.size(), dates));
+      auto importance = evaluation::permutation_importance(*saved->model, matrix, *labels, window, run_options, config.seed);
+      if (!importance) {
+        result.flags.push_back(fmt::format("{}: permutation importance failed: {}", name, importance.error().message));
+      } else {
+        m.importance = std::move(*importance);
+      }
+    }
     if (!run->folds.empty()) {
       m.train_samples = run->folds.front().train_samples;
       m.fit = run->folds.front().fit;
     }
     m.fixed = evaluation::metric_table(run->predictions, matrix.dates, matrix.tickers);
+    monthly_rank_ic(run->predictions, matrix.dates, m.ic_months, m.monthly_rank_ic);
+    if (labels->is_classification()) m.calibration = calibration_deciles(run->predictions);
     if (m.fixed.overall.classification.accuracy > config.control_options.suspicious_accuracy) {
       result.flags.push_back(fmt::format("{}: test accuracy {:.3f} is above {:.2f}: implausible for daily direction, "
                                          "suspect leakage",
@@ -313,6 +405,13 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
         m.commissions += order.commission;
       }
       m.backtest = std::move(*stats);
+      const auto& points = bt->record.equity;
+      for (const auto& p : points) {
+        m.equity_dates.push_back(p.date);
+        m.equity.push_back(p.equity);
+        m.benchmark_equity.push_back(points.front().benchmark > 0 ? points.front().equity * p.benchmark / points.front().benchmark
+                                                                  : std::numeric_limits<double>::quiet_NaN());
+      }
     }
     // In the registry once it is fully evaluated (`kestrel models list --db OUT/market.db`).
     auto registered = register_model(db, m, manifest);

@@ -12,6 +12,7 @@
 #include "core/date.hpp"
 #include "core/error.hpp"
 #include "evaluation/controls.hpp"
+#include "evaluation/permutation_importance.hpp"
 #include "evaluation/scored_samples.hpp"
 #include "ml/model.hpp"
 #include "pipeline/pipeline_config.hpp"
@@ -25,6 +26,16 @@ struct ModelResult {
   std::size_t train_samples = 0;                      // fixed split
   double train_seconds = 0;                           // fixed split: fit and test predictions
   ml::FitReport fit;                                  // fixed split
+  std::optional<evaluation::ImportanceResult> importance;  // fixed split's model, validation window
+  // For the report's charts: the test segment's mean daily rank IC by calendar month (dated by
+  // the month's first session), and the calibration of probability scores (mean score and
+  // realised share of "up" labels per decile of score; empty for a return label).
+  std::vector<core::Date> ic_months;
+  std::vector<double> monthly_rank_ic;
+  std::vector<std::pair<double, double>> calibration;
+  // The backtest's equity and the benchmark's (scaled to the same start), per session.
+  std::vector<core::Date> equity_dates;
+  std::vector<double> equity, benchmark_equity;
   std::filesystem::path predictions;                  // date,ticker,score for the test segment
   std::filesystem::path model_dir;                    // the fixed split's model, saved for trading
   std::optional<analysis::PerformanceStats> backtest;

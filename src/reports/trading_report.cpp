@@ -13,7 +13,7 @@
 #include "analysis/pdf_printer.hpp"
 #include "analysis/return_stats.hpp"
 #include "live/live_clock.hpp"
-#include "reports/svg_chart.hpp"
+#include "analysis/svg_chart.hpp"
 #include "server/dashboard_snapshot.hpp"
 
 namespace kestrel::reports {
@@ -163,13 +163,13 @@ std::string chart_section(const Context& c) {
   auto slice = [&](const std::vector<double>& v) {
     return std::vector<double>(v.begin() + static_cast<std::ptrdiff_t>(first), v.begin() + static_cast<std::ptrdiff_t>(c.to + 1));
   };
-  std::vector<SvgSeries> series = {{"Equity", "#2563eb", slice(s.equity)}};
+  std::vector<analysis::SvgSeries> series = {{"Equity", "#2563eb", slice(s.equity)}};
   static constexpr const char* kColors[] = {"#94a3b8", "#f59e0b", "#10b981"};
   for (std::size_t k = 0; k < s.benchmarks.size(); ++k) {
     series.push_back({s.benchmarks[k].name + " (same start)", kColors[k % 3], slice(s.benchmarks[k].values)});
   }
   return fmt::format("<h2>Equity against the benchmarks, {} to {}</h2>{}", dates.front().to_string(),
-                     dates.back().to_string(), svg_line_chart(dates, series, 900, 260, axis_money));
+                     dates.back().to_string(), analysis::svg_line_chart(dates, series, 900, 260, axis_money));
 }
 
 std::string positions_section(const Context& c) {

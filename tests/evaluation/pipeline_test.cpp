@@ -16,6 +16,7 @@
 #include "core/date.hpp"
 #include "pipeline/pipeline_config.hpp"
 #include "store/csv_folder.hpp"
+#include "support/headless_browser.hpp"
 #include "support/run_command.hpp"
 #include "support/temp_dir.hpp"
 
@@ -195,6 +196,24 @@ TEST(Pipeline, RunsEndToEndOnTheSampleData) {
     EXPECT_GT(p, 0.0);
     EXPECT_LE(p, 1.0);
   }
+  // The HTML report as a reader sees it at 1,400 px: its charts drawn, no table wider than the
+  // page, nothing in the console.
+  if (!testing::find_chromium().empty()) {
+    testing::HeadlessBrowser browser(dir / "profile", 1400, 1000);
+    ASSERT_TRUE(browser.ok()) << browser.error();
+    ASSERT_TRUE(browser.navigate("file://" + std::filesystem::absolute(out / "report.html").string())) << browser.error();
+    EXPECT_GE(browser.evaluate("document.querySelectorAll('svg.chart').length")->get<int>(), 4);  // equity, drawdowns, IC, calibration
+    // Every model's equity line and the benchmark's: 3 models + SPY.
+    EXPECT_GE(browser.evaluate("document.querySelector('svg.chart').querySelectorAll('polyline').length")->get<int>(), 4);
+    EXPECT_TRUE(browser.evaluate("document.documentElement.scrollWidth <= window.innerWidth")->get<bool>())
+        << browser.evaluate("document.documentElement.scrollWidth")->dump();
+    const auto wide = browser.evaluate(
+        "[...document.querySelectorAll('table')].filter(t => t.getBoundingClientRect().right > window.innerWidth)"
+        ".map(t => t.rows[0].textContent.slice(0, 60))");
+    ASSERT_TRUE(wide);
+    EXPECT_TRUE(wide->empty()) << wide->dump();
+    EXPECT_TRUE(browser.console().empty()) << ::testing::PrintToString(browser.console());
+  }
   // The model each backtest traded is saved for trading, with its manifest.
   EXPECT_TRUE(std::filesystem::exists(out / "models/logistic_regression/kestrel-model.json"));
   EXPECT_TRUE(std::filesystem::exists(out / "models/logistic_regression/model.json"));
@@ -267,6 +286,17 @@ top_k = 5
     EXPECT_TRUE(m["metrics"].contains("backtest")) << m["metrics"].dump();
   }
   EXPECT_TRUE(models[0]["metrics"]["test"]["rank_ic"].is_null());  // always_up cannot rank: NaN, stored as null
+  // What each relies on, measured on the validation window: always_up on nothing.
+  EXPECT_EQ(models[0]["metrics"]["importance"]["top"][0]["drop"].get<double>(), 0.0);
+  EXPECT_GT(models[1]["metrics"]["importance"]["top"][0]["drop"].get<double>(), 0.0);
+  EXPECT_EQ(models[1]["metrics"]["importance"]["top"].size(), 20u);
+  EXPECT_EQ(models[1]["metrics"]["importance"]["metric"], "AUC");
+  const std::string report = testing::read_file(out / "report.md");
+  EXPECT_NE(report.find("## What each model relies on (permutation importance, validation window)"), std::string::npos);
+  EXPECT_NE(report.find("| 1 | ret_1d (+0.0000) | " +
+                        models[1]["metrics"]["importance"]["top"][0]["feature"].get<std::string>() + " ("),
+            std::string::npos)
+      << report;
   EXPECT_NEAR(models[1]["metrics"]["test"]["rank_ic"].get<double>(),
               std::stod(fixed_metrics(out / "metrics.csv", "logistic_regression").at("rank_ic")), 1e-12);
 
@@ -450,6 +480,8 @@ threads = 2
 models = ["mlp", "lstm", "transformer", "ensemble_average"]
 [data]
 dir = "{}"
+[evaluation]
+importance_dates = 0  # the networks' importance is not what this test is about, and it is slow
 {}[evaluation.walk_forward]
 enabled = false
 [features]

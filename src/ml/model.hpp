@@ -59,6 +59,14 @@ class Model {
                                       const FitOptions& options) = 0;
   // One score per sample of `samples` (same order as its view's samples()).
   virtual core::Result<std::vector<float>> predict(const SampleSet& samples) const = 0;
+  // The model's own attribution of each score, where it has one (XGBoost's SHAP values): per
+  // sample, every feature's contribution in the model's margin (log-odds for a probability)
+  // and the bias last, [samples × (features + 1)], summing to the margin.
+  virtual bool has_contributions() const { return false; }
+  virtual core::Result<std::vector<float>> contributions(const SampleSet& samples) const {
+    (void)samples;
+    return core::fail("{}: no attribution of its own", name());
+  }
   // A folder per model: its config, fitted parameters and normalisers.
   virtual core::Status save(const std::filesystem::path& dir) const = 0;
   virtual core::Status load(const std::filesystem::path& dir) = 0;

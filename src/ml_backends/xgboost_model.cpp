@@ -7,6 +7,7 @@
 #include <limits>
 #include <thread>
 
+#include <fmt/format.h>
 #include <xgboost/c_api.h>
 
 #include "core/progress.hpp"
@@ -142,29 +143,48 @@ core::Result<FitReport> XGBoostModel::fit_rows(const SampleSet& train, Rows trai
   return report;
 }
 
-core::Result<std::vector<float>> XGBoostModel::predict_rows(const SampleSet& samples, Rows rows) const {
-  if (booster_ == nullptr) return core::fail("xgboost: predict before fit or load");
+namespace {
+
+// Predictions of `rows` in chunks; `type` 0: the score, 2: SHAP contributions (features + bias
+// per row, as the result's shape says).
+core::Result<std::vector<float>> booster_predict(void* booster, int threads, const SampleSet& samples, Rows rows,
+                                                 int type) {
   std::vector<float> out;
-  out.reserve(rows.size());
   constexpr std::size_t kChunk = 65536;
   for (std::size_t first = 0; first < rows.size(); first += kChunk) {
     auto batch = current_rows(samples, rows.subspan(first, std::min(kChunk, rows.size() - first)));
     if (!batch) return std::unexpected(batch.error());
-    auto d = DMatrix::from_batch(*batch, threads_);
+    auto d = DMatrix::from_batch(*batch, threads);
     if (!d) return std::unexpected(d.error());
     const bst_ulong* shape = nullptr;
     bst_ulong dims = 0;
     const float* result = nullptr;
-    const char* predict_config = R"({"type": 0, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false})";
-    if (auto s = check(XGBoosterPredictFromDMatrix(static_cast<BoosterHandle>(booster_), d->handle(), predict_config,
-                                                   &shape, &dims, &result),
-                       "predict");
+    const std::string predict_config = fmt::format(
+        R"({{"type": {}, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false}})", type);
+    if (auto s = check(XGBoosterPredictFromDMatrix(static_cast<BoosterHandle>(booster), d->handle(),
+                                                   predict_config.c_str(), &shape, &dims, &result),
+                       type == 0 ? "predict" : "contributions");
         !s) {
       return std::unexpected(s.error());
     }
-    out.insert(out.end(), result, result + batch->size);
+    const std::size_t per_row = dims >= 2 ? static_cast<std::size_t>(shape[dims - 1]) : 1;
+    out.insert(out.end(), result, result + batch->size * per_row);
   }
   return out;
+}
+
+}  // namespace
+
+core::Result<std::vector<float>> XGBoostModel::predict_rows(const SampleSet& samples, Rows rows) const {
+  if (booster_ == nullptr) return core::fail("xgboost: predict before fit or load");
+  return booster_predict(booster_, threads_, samples, rows, 0);
+}
+
+core::Result<std::vector<float>> XGBoostModel::contributions(const SampleSet& samples) const {
+  if (booster_ == nullptr) return core::fail("xgboost: contributions before fit or load");
+  auto n = sample_count(samples, uses_sequences());
+  if (!n) return std::unexpected(n.error());
+  return booster_predict(booster_, threads_, samples, all_rows(*n), 2);
 }
 
 core::Status XGBoostModel::save(const std::filesystem::path& dir) const {

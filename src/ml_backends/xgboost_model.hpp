@@ -23,6 +23,9 @@ class XGBoostModel final : public SampleModel {
   core::Result<FitReport> fit_rows(const SampleSet& train, Rows train_rows, const SampleSet& validation,
                                    Rows validation_rows, const FitOptions& options) override;
   core::Result<std::vector<float>> predict_rows(const SampleSet& samples, Rows rows) const override;
+  // SHAP values from the trees (XGBoost's pred_contribs).
+  bool has_contributions() const override { return true; }
+  core::Result<std::vector<float>> contributions(const SampleSet& samples) const override;
   core::Status save(const std::filesystem::path& dir) const override;
   core::Status load(const std::filesystem::path& dir) override;
 

@@ -108,6 +108,27 @@ Table importance_table(const PipelineResult& r) {
   return t;
 }
 
+// The ten largest mean |SHAP| of each model that has its own attribution (XGBoost).
+Table attribution_table(const PipelineResult& r) {
+  Table t;
+  t.header = {"rank"};
+  std::vector<const ModelResult*> with;
+  for (const auto& m : r.models) {
+    if (m.attribution.empty()) continue;
+    with.push_back(&m);
+    t.header.push_back(m.name + " (mean abs. SHAP)");  // no "|": the markdown table would split
+  }
+  for (std::size_t k = 0; k < 10; ++k) {
+    std::vector<std::string> row{fmt::format("{}", k + 1)};
+    for (const auto* m : with) {
+      row.push_back(k < m->attribution.size() ? fmt::format("{} ({:.4f})", m->attribution[k].feature, m->attribution[k].drop)
+                                              : "—");
+    }
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
 Table per_year_table(const PipelineResult& r, bool walk_forward) {
   Table t;
   t.header = {"model"};
@@ -305,6 +326,13 @@ std::vector<Block> blocks(const PipelineResult& r) {
          "drops. Near zero or negative: the model does not use the feature, or it adds only noise. Measured on "
          "validation data, so it may guide feature choices without touching the test segment.");
     table(importance_table(r));
+  }
+  if (std::any_of(r.models.begin(), r.models.end(), [](const ModelResult& m) { return !m.attribution.empty(); })) {
+    heading("The trees' own attribution (SHAP, validation window)");
+    para("XGBoost's SHAP values (TreeSHAP, from its C API) on the same samples: each feature's mean absolute "
+         "contribution to the score in log-odds. Where this ranks a feature high but permutation does not, the "
+         "trees use it but the model would do as well without it (another feature carries the same information).");
+    table(attribution_table(r));
   }
 
   if (r.models.size() > 1) {

@@ -88,6 +88,13 @@ std::string registry_metrics(const ModelResult& m) {
       top.push_back({{"feature", m.importance->features[k].feature},
                      {"drop", finite_or_null(m.importance->features[k].drop)}});
     }
+    if (!m.attribution.empty()) {
+      auto shap = nlohmann::json::array();
+      for (std::size_t k = 0; k < std::min<std::size_t>(20, m.attribution.size()); ++k) {
+        shap.push_back({{"feature", m.attribution[k].feature}, {"mean_abs", finite_or_null(m.attribution[k].drop)}});
+      }
+      j["shap_top"] = shap;
+    }
     j["importance"] = {{"metric", m.importance->metric},
                        {"baseline", finite_or_null(m.importance->baseline)},
                        {"samples", m.importance->samples},

@@ -358,6 +358,14 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
       } else {
         m.importance = std::move(*importance);
       }
+      if (saved->model->has_contributions()) {
+        auto attribution = evaluation::mean_absolute_contributions(*saved->model, matrix, *labels, window, run_options);
+        if (!attribution) {
+          result.flags.push_back(fmt::format("{}: its SHAP values failed: {}", name, attribution.error().message));
+        } else {
+          m.attribution = std::move(*attribution);
+        }
+      }
     }
     if (!run->folds.empty()) {
       m.train_samples = run->folds.front().train_samples;

@@ -12,7 +12,7 @@
 #include "core/date.hpp"
 #include "core/error.hpp"
 #include "evaluation/controls.hpp"
-#include "evaluation/permutation_importance.hpp"
+#include "evaluation/feature_importance.hpp"
 #include "evaluation/scored_samples.hpp"
 #include "ml/model.hpp"
 #include "pipeline/pipeline_config.hpp"
@@ -27,6 +27,7 @@ struct ModelResult {
   double train_seconds = 0;                           // fixed split: fit and test predictions
   ml::FitReport fit;                                  // fixed split
   std::optional<evaluation::ImportanceResult> importance;  // fixed split's model, validation window
+  std::vector<evaluation::FeatureImportance> attribution;  // its own (XGBoost SHAP): mean |contribution|, same window
   // For the report's charts: the test segment's mean daily rank IC by calendar month (dated by
   // the month's first session), and the calibration of probability scores (mean score and
   // realised share of "up" labels per decile of score; empty for a return label).

@@ -60,7 +60,7 @@ struct PipelineConfig {
   dataset::LabelOptions label;
   dataset::NanPolicy nan_policy = dataset::NanPolicy::Zero;
   // Permutation importance of every model on the last this-many dates of the fixed split's
-  // validation window (evaluation/permutation_importance.hpp); 0: not measured.
+  // validation window (evaluation/feature_importance.hpp); 0: not measured.
   std::size_t importance_dates = 126;
   std::size_t truncation_cuts = 1;  // leak check: recompute features on data cut at this many dates
   FixedSplitConfig fixed;

@@ -1,4 +1,4 @@
-#include "evaluation/permutation_importance.hpp"
+#include "evaluation/feature_importance.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -86,6 +86,33 @@ core::Result<ImportanceResult> permutation_importance(const ml::Model& model, fe
   std::stable_sort(result.features.begin(), result.features.end(),
                    [](const FeatureImportance& a, const FeatureImportance& b) { return a.drop > b.drop; });
   return result;
+}
+
+core::Result<std::vector<FeatureImportance>> mean_absolute_contributions(const ml::Model& model,
+                                                                         const features::FeatureMatrix& matrix,
+                                                                         const dataset::Labels& labels,
+                                                                         dataset::DateRange window,
+                                                                         const RunOptions& options) {
+  if (!model.has_contributions()) return core::fail("{}: no attribution of its own", model.name());
+  const dataset::ViewOptions view_options{.nan_policy = options.nan_policy, .columns = {}};
+  auto view = dataset::TabularView::make(matrix, labels, window, view_options);
+  if (!view) return std::unexpected(view.error());
+  if (view->size() == 0) return core::fail("{}: no samples in the attribution window", model.name());
+  auto values = model.contributions({&*view, nullptr});
+  if (!values) return std::unexpected(values.error());
+  const std::size_t per_row = matrix.num_features() + 1;  // the bias last
+  if (values->size() != view->size() * per_row) {
+    return core::fail("{}: {} contributions for {} samples of {} features", model.name(), values->size(), view->size(),
+                      matrix.num_features());
+  }
+  std::vector<double> sums(matrix.num_features(), 0);
+  for (std::size_t i = 0; i < view->size(); ++i) {
+    for (std::size_t f = 0; f < sums.size(); ++f) sums[f] += std::abs((*values)[i * per_row + f]);
+  }
+  std::vector<FeatureImportance> out;
+  for (std::size_t f = 0; f < sums.size(); ++f) out.push_back({matrix.names[f], sums[f] / static_cast<double>(view->size())});
+  std::stable_sort(out.begin(), out.end(), [](const FeatureImportance& a, const FeatureImportance& b) { return a.drop > b.drop; });
+  return out;
 }
 
 }  // namespace kestrel::evaluation

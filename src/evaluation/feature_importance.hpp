@@ -1,6 +1,8 @@
 #pragma once
-// Which features a fitted model relies on: permutation importance (Breiman; Fisher, Rudin &
-// Dominici). Each feature's values inside a window are shuffled across its ticker-days, the
+// Which features a fitted model relies on, two ways: permutation importance for every model,
+// and the model's own attribution where it has one (XGBoost's SHAP values).
+//
+// Permutation importance (Breiman; Fisher, Rudin & Dominici). Each feature's values inside a window are shuffled across its ticker-days, the
 // model scores the window again, and the importance is how much its quality drops: AUC for a
 // class label, rank correlation with the label for a return label. Model-agnostic — the same
 // for logistic regression, XGBoost and the sequence networks (for those the shuffle also covers
@@ -23,7 +25,9 @@ namespace kestrel::evaluation {
 
 struct FeatureImportance {
   std::string feature;
-  double drop = 0;  // baseline quality minus quality with the feature shuffled (> 0: it helps)
+  // Permutation: baseline quality minus quality with the feature shuffled (> 0: it helps).
+  // Contributions: the mean |contribution| to the margin.
+  double drop = 0;
 };
 
 struct ImportanceResult {
@@ -38,5 +42,14 @@ struct ImportanceResult {
 core::Result<ImportanceResult> permutation_importance(const ml::Model& model, features::FeatureMatrix& matrix,
                                                       const dataset::Labels& labels, dataset::DateRange window,
                                                       const RunOptions& options, std::uint64_t seed);
+
+// The mean absolute contribution of each feature to the model's margin over the window's
+// samples (its own attribution: Model::contributions), largest first; `drop` holds the mean.
+// Fails for a model without one (Model::has_contributions).
+core::Result<std::vector<FeatureImportance>> mean_absolute_contributions(const ml::Model& model,
+                                                                         const features::FeatureMatrix& matrix,
+                                                                         const dataset::Labels& labels,
+                                                                         dataset::DateRange window,
+                                                                         const RunOptions& options);
 
 }  // namespace kestrel::evaluation

@@ -108,7 +108,7 @@ Table importance_table(const PipelineResult& r) {
   return t;
 }
 
-// The ten largest mean |SHAP| of each model that has its own attribution (XGBoost).
+// The ten largest mean absolute SHAP values of each model that has its own attribution (XGBoost).
 Table attribution_table(const PipelineResult& r) {
   Table t;
   t.header = {"rank"};

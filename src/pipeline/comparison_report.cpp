@@ -179,9 +179,14 @@ Table training_table(const PipelineResult& r) {
 // A model beats buy-and-hold only if it does better on return, on risk-adjusted return and on
 // drawdown; a model whose scores never rank the stocks gets no verdict at all (its backtest
 // holds an arbitrary basket).
-std::string verdict(const ModelResult& m, const std::string& benchmark) {
+std::string verdict(const ModelResult& m, const std::string& benchmark, bool long_short) {
   if (m.fixed.overall.ic.dates == 0) return "no verdict: its scores do not rank the stocks";
   const auto& s = m.backtest->strategy;
+  // A market-neutral book is not a substitute for holding the index: it is judged on its own.
+  if (long_short) {
+    return fmt::format("long-short: {} after costs (Sharpe {:.2f}; judged against zero, not buy-and-hold)",
+                       s.annual_return > 0 && s.sharpe > 0 ? "earns" : "loses", s.sharpe);
+  }
   const auto& b = m.backtest->benchmark;
   std::vector<std::string> worse;
   if (!(s.annual_return > b.annual_return)) worse.push_back("CAGR");
@@ -211,7 +216,7 @@ Table backtest_table(const PipelineResult& r) {
     t.rows.push_back({m.name, pct(s.total_return), pct(s.annual_return), pct(s.annual_volatility), num(s.sharpe, 2),
                       pct(s.max_drawdown), fmt::format("{}", m.trades),
                       capital > 0 ? fmt::format("{:.1f}x", m.traded_value / capital) : "—",
-                      capital > 0 ? pct(costs / capital) : "—", verdict(m, r.benchmark)});
+                      capital > 0 ? pct(costs / capital) : "—", verdict(m, r.benchmark, r.long_short)});
   }
   if (with_benchmark != nullptr) {
     // The yardstick itself, over the same days.
@@ -281,7 +286,8 @@ std::vector<Block> blocks(const PipelineResult& r) {
   list({fmt::format("seed {}, config hash {}", r.seed, r.config_hash),
         fmt::format("data {} .. {}, {} tickers, {} features, label {}", r.first_date.to_string(),
                     r.last_date.to_string(), r.tickers, r.features, r.label),
-        fmt::format("fixed split: {}", r.fixed_fold), fmt::format("run time {:.1f} s", r.seconds)});
+        fmt::format("fixed split: {}", r.fixed_fold), fmt::format("backtests: {}", r.backtest_shape),
+        fmt::format("run time {:.1f} s", r.seconds)});
   if (r.models.size() < r.models_planned) {
     para(fmt::format("PARTIAL: written mid-run after {} of {} models; the rest are still training.", r.models.size(),
                      r.models_planned));

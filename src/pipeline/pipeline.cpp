@@ -137,7 +137,6 @@ backtest::BacktestConfig backtest_config(const PipelineConfig& config, const std
   c.data.start = start;
   c.data.end = end;
   c.portfolio.initial_cash = core::Money::round(b.initial_cash);
-  c.portfolio.allow_short = false;
   c.time_in_force = execution::TimeInForce::Day;
   c.broker.participation_cap = 0.05;
   c.broker.slippage = {.kind = sim::SlippageModel::Kind::FixedBps, .bps = b.slippage_bps};
@@ -154,6 +153,12 @@ backtest::BacktestConfig backtest_config(const PipelineConfig& config, const std
   c.strategy.type = "signal";
   c.strategy.predictions = predictions;
   c.strategy.signal.top_k = b.top_k;
+  c.strategy.signal.long_short = b.long_short;
+  c.strategy.signal.hold_band = b.hold_band;
+  c.strategy.signal.rebalance_every = b.rebalance_every;
+  c.strategy.signal.min_hold_days = b.min_hold_days;
+  c.strategy.signal.min_gain = b.min_gain;
+  c.portfolio.allow_short = b.long_short;
 
   toml::array excluded;
   for (const auto& e : exclude) excluded.push_back(e);
@@ -163,7 +168,7 @@ backtest::BacktestConfig backtest_config(const PipelineConfig& config, const std
       {"seed", static_cast<std::int64_t>(c.seed)},
       {"data", toml::table{{"db", db.generic_string()}, {"exclude", excluded}, {"benchmark", config.benchmark},
                            {"start", start.to_string()}, {"end", end.to_string()}}},
-      {"portfolio", toml::table{{"initial_cash", b.initial_cash}, {"allow_short", false}}},
+      {"portfolio", toml::table{{"initial_cash", b.initial_cash}, {"allow_short", b.long_short}}},
       {"execution", toml::table{{"time_in_force", "day"},
                                 {"participation_cap", 0.05},
                                 {"slippage", toml::table{{"model", "fixed_bps"}, {"bps", b.slippage_bps}}},
@@ -175,7 +180,12 @@ backtest::BacktestConfig backtest_config(const PipelineConfig& config, const std
                             {"max_positions", static_cast<std::int64_t>(c.rules.max_positions)}}},
       {"strategy", toml::table{{"type", "signal"},
                                {"predictions", predictions.generic_string()},
-                               {"top_k", static_cast<std::int64_t>(b.top_k)}}},
+                               {"top_k", static_cast<std::int64_t>(b.top_k)},
+                               {"long_short", b.long_short},
+                               {"hold_band", static_cast<std::int64_t>(b.hold_band)},
+                               {"rebalance_every", static_cast<std::int64_t>(b.rebalance_every)},
+                               {"min_hold_days", static_cast<std::int64_t>(b.min_hold_days)},
+                               {"min_gain", b.min_gain}}},
       {"risk", toml::table{{"enabled", b.risk_limits}}}};
   std::ostringstream out;
   out << text;
@@ -205,6 +215,15 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
   result.benchmark = config.benchmark;
   result.initial_cash = config.backtest.initial_cash;
   result.slippage_bps = config.backtest.slippage_bps;
+  result.long_short = config.backtest.long_short;
+  {
+    const auto& b = config.backtest;
+    result.backtest_shape = fmt::format("top {} long{}", b.top_k, b.long_short ? fmt::format(", bottom {} short", b.top_k) : "");
+    if (b.hold_band > 0) result.backtest_shape += fmt::format(", hold band {}", b.hold_band);
+    if (b.rebalance_every > 1) result.backtest_shape += fmt::format(", decide every {} days", b.rebalance_every);
+    if (b.min_hold_days > 0) result.backtest_shape += fmt::format(", hold at least {} days", b.min_hold_days);
+    if (b.min_gain > 0) result.backtest_shape += fmt::format(", replace only for a score gain above {}", b.min_gain);
+  }
   result.models_planned = config.models.size();
 
   // Data.

@@ -55,6 +55,8 @@ struct PipelineResult {
   std::string benchmark;
   double initial_cash = 0;   // of every backtest
   double slippage_bps = 0;   // fixed slippage of every backtest
+  bool long_short = false;   // the backtests short the bottom top_k too (market-neutral)
+  std::string backtest_shape;  // e.g. "top 5 long, hold band 5, decide every 5th day"
   core::Date first_date{}, last_date{};
   std::size_t tickers = 0;
   std::size_t features = 0;

@@ -160,7 +160,13 @@ core::Result<PipelineConfig> parse_pipeline_config(std::string_view text, std::s
   }
 
   if (const toml::table* t = r.table(root, "backtest", "")) {
-    r.only(*t, "backtest", {"top_k", "initial_cash", "slippage_bps", "trade_rules", "risk_limits"});
+    r.only(*t, "backtest", {"top_k", "initial_cash", "slippage_bps", "trade_rules", "risk_limits", "long_short",
+                            "hold_band", "rebalance_every", "min_hold_days", "min_gain"});
+    r.boolean(*t, "long_short", "backtest", c.backtest.long_short);
+    r.count(*t, "hold_band", "backtest", c.backtest.hold_band, 0);
+    r.count(*t, "rebalance_every", "backtest", c.backtest.rebalance_every, 1);
+    r.count(*t, "min_hold_days", "backtest", c.backtest.min_hold_days, 0);
+    r.number(*t, "min_gain", "backtest", c.backtest.min_gain, 0, 1e9);
     r.count(*t, "top_k", "backtest", c.backtest.top_k, 1);
     r.number(*t, "initial_cash", "backtest", c.backtest.initial_cash, 1000, 1e12);
     r.number(*t, "slippage_bps", "backtest", c.backtest.slippage_bps, 0, 1000);

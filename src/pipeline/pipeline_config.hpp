@@ -49,6 +49,14 @@ struct BacktestSettings {
   // The risk manager's pre-trade limits (backtest [risk]); off by default so the backtest
   // measures the model's ranking, not the limits.
   bool risk_limits = false;
+  // The signal strategy's shape and turnover controls (docs/backtesting.md, `signal`): short the
+  // bottom top_k as well (market-neutral), hold band, rebalancing frequency, minimum holding
+  // period, and the cost gate.
+  bool long_short = false;
+  std::size_t hold_band = 0;
+  std::size_t rebalance_every = 1;
+  std::size_t min_hold_days = 0;
+  double min_gain = 0;
 };
 
 struct PipelineConfig {

@@ -431,6 +431,56 @@ enabled = false
   EXPECT_NE(edited.output.find("no longer holds the model registered as 3"), std::string::npos) << edited.output;
 }
 
+// The pipeline's backtests can be market-neutral and turnover-controlled like any signal
+// backtest, and are judged as such.
+TEST(Pipeline, LongShortBacktestsShortTheBottomAndAreJudgedAgainstZero) {
+  testing::TempDir dir;
+  testing::write_file(dir / "ls.toml", fmt::format(R"(name = "ls"
+seed = 4
+models = ["logistic_regression"]
+[data]
+dir = "{}"
+{}[evaluation.walk_forward]
+enabled = false
+[features]
+truncation_cuts = 0
+[controls]
+enabled = false
+[backtest]
+top_k = 3
+long_short = true
+hold_band = 2
+rebalance_every = 5
+)",
+                                                   KESTREL_SAMPLE_DATA, kSampleSplit));
+  const auto out = dir / "out";
+  const auto r = testing::run_command(std::string(KESTREL_BINARY) + " --quiet pipeline --config " +
+                                      (dir / "ls.toml").string() + " --out " + out.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string report = testing::read_file(out / "report.md");
+  EXPECT_NE(report.find("backtests: top 3 long, bottom 3 short, hold band 2, decide every 5 days"), std::string::npos)
+      << report;
+  EXPECT_NE(report.find("long-short: "), std::string::npos) << report;
+  EXPECT_NE(report.find("judged against zero, not buy-and-hold"), std::string::npos) << report;
+  // A short: a filled sell of a name the book did not hold.
+  std::istringstream orders(testing::read_file(out / "backtests/logistic_regression/orders.csv"));
+  std::string line;
+  std::getline(orders, line);
+  std::map<std::string, double> held;
+  int shorts = 0;
+  while (std::getline(orders, line)) {
+    std::vector<std::string> cells;
+    std::istringstream row(line);
+    for (std::string cell; std::getline(row, cell, ',');) cells.push_back(cell);
+    const double filled = std::stod(cells[8]);
+    if (filled == 0) continue;
+    const double before = held[cells[3]];
+    held[cells[3]] += cells[4] == "buy" ? filled : -filled;
+    if (before <= 0 && held[cells[3]] < 0 && cells[4] == "sell") ++shorts;
+  }
+  EXPECT_GT(shorts, 3) << "no short was opened";
+}
+
 TEST(Pipeline, AnUnknownBenchmarkFailsBeforeAnyTraining) {
   testing::TempDir dir;
   std::string config = tiny_config();

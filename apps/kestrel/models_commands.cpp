@@ -71,13 +71,14 @@ void list(const GlobalOptions& global, const ModelsArgs& args) {
                db.string());
     return;
   }
-  fmt::print("{:>4}  {:<22} {:<14} {:<23} {:>8} {:>7} {:>8} {:>8} {:>7}  {:<11} {}\n", "id", "name", "label",
-             "trained on", "test acc", "AUC", "rank IC", "bt CAGR", "Sharpe", "status", "registered");
+  fmt::print("{:>4}  {:<22} {:<14} {:<23} {:>8} {:>7} {:>8} {:>8} {:>8} {:>7}  {:<11} {}\n", "id", "name", "label",
+             "trained on", "test acc", "AUC", "rank IC", "IC dates", "bt CAGR", "Sharpe", "status", "registered");
   for (const auto& m : models) {
     const json metrics = json::parse(m.metrics, nullptr, false);
-    fmt::print("{:>4}  {:<22} {:<14} {:<23} {:>8} {:>7} {:>8} {:>8} {:>7}  {:<11} {}\n", m.id, m.name, m.label,
+    fmt::print("{:>4}  {:<22} {:<14} {:<23} {:>8} {:>7} {:>8} {:>8} {:>8} {:>7}  {:<11} {}\n", m.id, m.name, m.label,
                m.train_begin.to_string() + ".." + m.train_end.to_string(), metric(metrics, {"test", "accuracy"}, 4),
                metric(metrics, {"test", "auc"}, 4), metric(metrics, {"test", "rank_ic"}, 4),
+               metric(metrics, {"test", "ic_dates"}, 0),
                metric(metrics, {"backtest", "cagr"}, 2, 100, "%"), metric(metrics, {"backtest", "sharpe"}, 2), m.status,
                m.created_at);
   }
@@ -120,11 +121,11 @@ void show(const GlobalOptions& global, const ModelsArgs& args) {
              metric(metrics, {"validation", "best_epoch"}, 0), metric(metrics, {"validation", "epochs"}, 0));
   for (const char* segment : {"test", "walk_forward"}) {
     if (!metrics.contains(segment)) continue;
-    fmt::print("  {:<15} accuracy {}, AUC {}, log loss {}, IC {}, rank IC {} ({} samples)\n",
+    fmt::print("  {:<15} accuracy {}, AUC {}, log loss {}, IC {}, rank IC {} over {} dates ({} samples)\n",
                std::string(segment) == "test" ? "test" : "walk-forward", metric(metrics, {segment, "accuracy"}, 4),
                metric(metrics, {segment, "auc"}, 4), metric(metrics, {segment, "log_loss"}, 4),
                metric(metrics, {segment, "ic"}, 4), metric(metrics, {segment, "rank_ic"}, 4),
-               metric(metrics, {segment, "samples"}, 0));
+               metric(metrics, {segment, "ic_dates"}, 0), metric(metrics, {segment, "samples"}, 0));
   }
   if (metrics.contains("backtest")) {
     fmt::print("  backtest        CAGR {} (benchmark {}), Sharpe {}, max drawdown {}, {} trades, commissions ${}\n",

@@ -74,7 +74,8 @@ std::string registry_metrics(const ModelResult& m) {
                           {"auc", finite_or_null(r.classification.auc)},
                           {"log_loss", finite_or_null(r.classification.log_loss)},
                           {"ic", finite_or_null(r.ic.ic)},
-                          {"rank_ic", finite_or_null(r.ic.rank_ic)}};
+                          {"rank_ic", finite_or_null(r.ic.rank_ic)},
+                          {"ic_dates", r.ic.dates}};  // few dates (tied scores): a noisy IC
   };
   nlohmann::json j = {{"validation", {{"best_loss", finite_or_null(m.fit.best_validation_loss)},
                                       {"best_epoch", m.fit.best_epoch},

@@ -283,6 +283,7 @@ top_k = 5
     ASSERT_FALSE(row.empty()) << m["name"];
     EXPECT_NEAR(m["metrics"]["test"]["accuracy"].get<double>(), std::stod(row.at("accuracy")), 1e-12);
     EXPECT_EQ(m["metrics"]["test"]["samples"].get<std::size_t>(), std::stoul(row.at("samples")));
+    EXPECT_TRUE(m["metrics"]["test"].contains("ic_dates"));
     EXPECT_TRUE(m["metrics"].contains("backtest")) << m["metrics"].dump();
   }
   EXPECT_TRUE(models[0]["metrics"]["test"]["rank_ic"].is_null());  // always_up cannot rank: NaN, stored as null

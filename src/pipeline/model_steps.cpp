@@ -28,6 +28,18 @@ core::Result<store::Panel> import_data(const PipelineConfig& config, const std::
   return store::open_research_panel(db, core::default_snapshot_path(db));
 }
 
+core::Result<PipelineLabels> make_pipeline_labels(const PipelineConfig& config, const store::Panel& panel) {
+  auto labels = dataset::make_labels(panel, config.label);
+  if (!labels) return std::unexpected(labels.error());
+  auto returns = dataset::make_labels(panel, {.kind = dataset::LabelKind::ForwardReturn,
+                                              .horizon = config.label.horizon,
+                                              .dead_zone = 0,
+                                              .min_cross_section = config.label.min_cross_section,
+                                              .benchmark_sector = config.label.benchmark_sector});
+  if (!returns) return std::unexpected(returns.error());
+  return PipelineLabels{std::move(*labels), std::move(*returns)};
+}
+
 evaluation::ModelMaker model_maker(const PipelineConfig& config, const features::FeatureMatrix& matrix,
                                    const std::string& name) {
   std::vector<std::size_t> all_columns(matrix.num_features());

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "dataset/labels.hpp"
 #include "dataset/splits.hpp"
 #include "evaluation/walk_forward_run.hpp"
 #include "features/feature_matrix.hpp"
@@ -19,6 +20,12 @@ namespace kestrel::pipeline {
 
 // `config.data_dir` imported into OUT/market.db (new and corrected bars), and its research snapshot.
 core::Result<store::Panel> import_data(const PipelineConfig& config, const std::filesystem::path& out, bool progress);
+
+// The config's class labels and the forward returns over the same horizon (for the IC).
+struct PipelineLabels {
+  dataset::Labels labels, forward_returns;
+};
+core::Result<PipelineLabels> make_pipeline_labels(const PipelineConfig& config, const store::Panel& panel);
 
 // Makes `name` with [model] merged with [model.<name>], on every column of `matrix`.
 evaluation::ModelMaker model_maker(const PipelineConfig& config, const features::FeatureMatrix& matrix,

@@ -246,14 +246,10 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
   // Not const: permutation importance shuffles one feature at a time and restores it.
   features::FeatureMatrix matrix = features::compute_features(*panel, feature_options);
   result.features = matrix.num_features();
-  auto labels = dataset::make_labels(*panel, config.label);
-  if (!labels) return std::unexpected(labels.error());
-  auto returns = dataset::make_labels(*panel, {.kind = dataset::LabelKind::ForwardReturn,
-                                               .horizon = config.label.horizon,
-                                               .dead_zone = 0,
-                                               .min_cross_section = config.label.min_cross_section,
-                                               .benchmark_sector = config.label.benchmark_sector});
-  if (!returns) return std::unexpected(returns.error());
+  auto all_labels = make_pipeline_labels(config, *panel);
+  if (!all_labels) return std::unexpected(all_labels.error());
+  const dataset::Labels* labels = &all_labels->labels;
+  const dataset::Labels* returns = &all_labels->forward_returns;
   result.label = labels->name;
   {
     auto association = dataset::check_label_association(matrix, *labels);

@@ -92,14 +92,10 @@ core::Result<RetrainResult> retrain(const PipelineConfig& config, const std::fil
   if (!panel) return std::unexpected(panel.error());
   const features::FeatureMatrix matrix =
       features::compute_features(*panel, {.benchmark = config.benchmark, .show_progress = options.show_progress});
-  auto labels = dataset::make_labels(*panel, config.label);
-  if (!labels) return std::unexpected(labels.error());
-  auto returns = dataset::make_labels(*panel, {.kind = dataset::LabelKind::ForwardReturn,
-                                               .horizon = config.label.horizon,
-                                               .dead_zone = 0,
-                                               .min_cross_section = config.label.min_cross_section,
-                                               .benchmark_sector = config.label.benchmark_sector});
-  if (!returns) return std::unexpected(returns.error());
+  auto all_labels = make_pipeline_labels(config, *panel);
+  if (!all_labels) return std::unexpected(all_labels.error());
+  const dataset::Labels* labels = &all_labels->labels;
+  const dataset::Labels* returns = &all_labels->forward_returns;
 
   // The shadow period: the last sessions whose forward return is known.
   std::size_t end = 0;

@@ -46,6 +46,23 @@ std::string legend(const std::vector<SvgSeries>& series, int width, int top) {
   return out;
 }
 
+// The <svg> element's opening tag and the horizontal grid: five lines from lo to hi, each
+// labelled at the left by `format`; `y` maps a value to its pixel row.
+template <class Y>
+std::string frame_and_grid(int width, int height, double lo, double hi, const Y& y, std::string (*format)(double)) {
+  std::string out = fmt::format(
+      "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\" "
+      "role=\"img\">\n",
+      width, height, width, height);
+  for (int k = 0; k <= 4; ++k) {
+    const double v = lo + (hi - lo) * k / 4.0;
+    out += fmt::format("<line x1=\"{}\" x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#e2e8f0\"/>"
+                       "<text x=\"{}\" y=\"{:.1f}\" font-size=\"11\" text-anchor=\"end\" fill=\"#475569\">{}</text>\n",
+                       kLeft, width - kRight, y(v), y(v), kLeft - 6, y(v) + 4, format(v));
+  }
+  return out;
+}
+
 std::string polyline(const std::string& points, const std::string& color, const char* dash = "") {
   return fmt::format("<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"1.6\"{} points=\"{}\"/>\n", color,
                      *dash != 0 ? fmt::format(" stroke-dasharray=\"{}\"", dash) : "", points);
@@ -76,17 +93,7 @@ std::string svg_line_chart(std::span<const core::Date> dates, const std::vector<
   const double plot_w = width - kLeft - kRight, plot_h = height - kTop - kBottom;
   const auto x = [&](std::size_t i) { return kLeft + plot_w * static_cast<double>(i) / static_cast<double>(dates.size() - 1); };
   const auto y = [&](double v) { return kTop + plot_h * (1 - (v - lo) / (hi - lo)); };
-  std::string out = fmt::format(
-      "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\" "
-      "role=\"img\">\n",
-      width, height, width, height);
-  // Horizontal grid with labels.
-  for (int k = 0; k <= 4; ++k) {
-    const double v = lo + (hi - lo) * k / 4.0;
-    out += fmt::format("<line x1=\"{}\" x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#e2e8f0\"/>"
-                       "<text x=\"{}\" y=\"{:.1f}\" font-size=\"11\" text-anchor=\"end\" fill=\"#475569\">{}</text>\n",
-                       kLeft, width - kRight, y(v), y(v), kLeft - 6, y(v) + 4, format(v));
-  }
+  std::string out = frame_and_grid(width, height, lo, hi, y, format);
   // Date labels: the first, the last, and three between.
   for (int k = 0; k <= 4; ++k) {
     const std::size_t i = (dates.size() - 1) * static_cast<std::size_t>(k) / 4;
@@ -124,17 +131,11 @@ std::string svg_xy_chart(const std::vector<SvgXySeries>& series, int width, int 
   const double plot_w = width - kLeft - kRight, plot_h = height - kTop - kBottom;
   const auto x = [&](double v) { return kLeft + plot_w * (v - lo) / (hi - lo); };
   const auto y = [&](double v) { return kTop + plot_h * (1 - (v - lo) / (hi - lo)); };
-  std::string out = fmt::format(
-      "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\" "
-      "role=\"img\">\n",
-      width, height, width, height);
-  for (int k = 0; k <= 4; ++k) {
+  std::string out = frame_and_grid(width, height, lo, hi, y, format);
+  for (int k = 0; k <= 4; ++k) {  // the same values along x
     const double v = lo + (hi - lo) * k / 4.0;
-    out += fmt::format("<line x1=\"{}\" x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#e2e8f0\"/>"
-                       "<text x=\"{}\" y=\"{:.1f}\" font-size=\"11\" text-anchor=\"end\" fill=\"#475569\">{}</text>"
-                       "<text x=\"{:.1f}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\" fill=\"#475569\">{}</text>\n",
-                       kLeft, width - kRight, y(v), y(v), kLeft - 6, y(v) + 4, format(v), x(v), height - kBottom + 16,
-                       format(v));
+    out += fmt::format("<text x=\"{:.1f}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\" fill=\"#475569\">{}</text>\n",
+                       x(v), height - kBottom + 16, format(v));
   }
   if (diagonal) out += polyline(fmt::format("{:.1f},{:.1f} {:.1f},{:.1f}", x(lo), y(lo), x(hi), y(hi)), "#94a3b8", "4 3");
   for (const auto& s : series) {

@@ -28,6 +28,10 @@ core::Result<store::Panel> import_data(const PipelineConfig& config, const std::
   return store::open_research_panel(db, core::default_snapshot_path(db));
 }
 
+bool feature_input_only(const PipelineConfig& config, const store::Panel& panel, std::size_t instrument) {
+  return panel.sectors()[instrument] == config.label.benchmark_sector || panel.tickers()[instrument] == config.benchmark;
+}
+
 core::Result<PipelineLabels> make_pipeline_labels(const PipelineConfig& config, const store::Panel& panel) {
   auto labels = dataset::make_labels(panel, config.label);
   if (!labels) return std::unexpected(labels.error());

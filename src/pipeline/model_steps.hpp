@@ -21,6 +21,10 @@ namespace kestrel::pipeline {
 // `config.data_dir` imported into OUT/market.db (new and corrected bars), and its research snapshot.
 core::Result<store::Panel> import_data(const PipelineConfig& config, const std::filesystem::path& out, bool progress);
 
+// The index and its ETF (the benchmark sector) and the benchmark are feature inputs only:
+// never labelled, scored or traded.
+bool feature_input_only(const PipelineConfig& config, const store::Panel& panel, std::size_t instrument);
+
 // The config's class labels and the forward returns over the same horizon (for the IC).
 struct PipelineLabels {
   dataset::Labels labels, forward_returns;

@@ -336,9 +336,7 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
   const auto db = out / "market.db";
   std::vector<std::string> exclude;
   for (std::size_t i = 0; i < panel->num_tickers(); ++i) {
-    if (panel->sectors()[i] == config.label.benchmark_sector || panel->tickers()[i] == config.benchmark) {
-      exclude.push_back(panel->tickers()[i]);
-    }
+    if (feature_input_only(config, *panel, i)) exclude.push_back(panel->tickers()[i]);
   }
   for (const auto& name : config.models) {
     ModelResult m;

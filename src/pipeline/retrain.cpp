@@ -154,9 +154,7 @@ core::Result<RetrainResult> retrain(const PipelineConfig& config, const std::fil
   scoring::ModelScorer scorer(std::move(*saved));
   std::vector<std::uint32_t> universe;
   for (std::size_t i = 0; i < panel->num_tickers(); ++i) {
-    if (panel->sectors()[i] != config.label.benchmark_sector && panel->tickers()[i] != config.benchmark) {
-      universe.push_back(static_cast<std::uint32_t>(i));
-    }
+    if (!feature_input_only(config, *panel, i)) universe.push_back(static_cast<std::uint32_t>(i));
   }
   SessionScores champion;
   for (std::size_t t = shadow_begin; t < end; ++t) {
@@ -194,6 +192,7 @@ core::Result<RetrainResult> retrain(const PipelineConfig& config, const std::fil
   result.challenger.mean_rank_ic = mean(ic_challenger);
   result.challenger.folder = std::filesystem::absolute(challenger_dir, ec).string();
   if (difference.size() < 2) {
+    std::filesystem::remove_all(challenger_dir, ec);  // never registered: leave nothing behind
     return core::fail("retrain: only {} shadow session(s) where both models ranked at least 5 names: nothing to "
                       "compare (a model that gives every stock one score cannot be judged on its ranking)",
                       difference.size());

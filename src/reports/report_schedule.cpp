@@ -63,16 +63,14 @@ void ReportSchedule::notice(const std::string& run_id, const std::string& run_na
   }
   // The next session by the exchange's calendar; past its range, the next weekday.
   core::Date next = session + 1;
-  if (auto n = calendar_ ? calendar_->next_session(session) : core::Result<core::Date>(core::fail("no calendar"))) {
-    next = *n;
-  } else {
-    while (next.is_weekend()) next = next + 1;
+  while (next.is_weekend()) next = next + 1;
+  if (calendar_) {
+    if (auto n = calendar_->next_session(session)) next = *n;
   }
   Batch batch{.run_id = run_id, .run_name = run_name, .session = session, .periods = {}};
   for (auto p : reports_due(session, next, options_.periods)) {
     std::error_code ec;
-    const auto html = options_.out_dir / fmt::format("{}-{}.html", to_string(p), session.to_string());
-    if (!std::filesystem::exists(html, ec)) batch.periods.push_back(p);  // made by an earlier server otherwise
+    if (!std::filesystem::exists(trading_report_file(options_.out_dir, p, session, ".html"), ec)) batch.periods.push_back(p);  // made by an earlier server otherwise
   }
   if (batch.periods.empty()) return;
   {

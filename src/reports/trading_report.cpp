@@ -342,6 +342,11 @@ std::string_view to_string(ReportPeriod period) {
   return "?";
 }
 
+std::filesystem::path trading_report_file(const std::filesystem::path& out_dir, ReportPeriod period, core::Date date,
+                                          std::string_view extension) {
+  return out_dir / fmt::format("{}-{}{}", to_string(period), date.to_string(), extension);
+}
+
 core::Result<TradingReportFiles> write_trading_report(store::Journal& journal, const TradingReportOptions& options,
                                                       const std::filesystem::path& out_dir) {
   auto snapshot = server::read_snapshot(
@@ -400,7 +405,7 @@ core::Result<TradingReportFiles> write_trading_report(store::Journal& journal, c
   std::error_code ec;
   std::filesystem::create_directories(out_dir, ec);
   if (ec) return core::fail_as(core::ErrorKind::Io, "report: cannot create {}: {}", out_dir.string(), ec.message());
-  TradingReportFiles files{.html = out_dir / fmt::format("{}-{}.html", period, to.to_string()), .pdf = {}, .from = from,
+  TradingReportFiles files{.html = trading_report_file(out_dir, options.period, to, ".html"), .pdf = {}, .from = from,
                            .to = to};
   {
     const auto partial = std::filesystem::path(files.html.string() + ".partial");
@@ -412,7 +417,7 @@ core::Result<TradingReportFiles> write_trading_report(store::Journal& journal, c
     if (ec) return core::fail_as(core::ErrorKind::Io, "report: cannot write {}: {}", files.html.string(), ec.message());
   }
   if (options.pdf) {
-    files.pdf = out_dir / fmt::format("{}-{}.pdf", period, to.to_string());
+    files.pdf = trading_report_file(out_dir, options.period, to, ".pdf");
     if (auto printed = analysis::print_to_pdf(files.html, files.pdf); !printed) return std::unexpected(printed.error());
   }
   return files;

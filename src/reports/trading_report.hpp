@@ -39,6 +39,10 @@ struct TradingReportFiles {
   core::Date from{}, to{};          // the sessions the report covers
 };
 
+// OUT_DIR/<period>-<date><extension>: where a report is written.
+std::filesystem::path trading_report_file(const std::filesystem::path& out_dir, ReportPeriod period, core::Date date,
+                                          std::string_view extension);
+
 // Writes OUT_DIR/<period>-<date>.html (and .pdf). A run without sessions up to the date is an
 // error that says which sessions the run has.
 core::Result<TradingReportFiles> write_trading_report(store::Journal& journal, const TradingReportOptions& options,

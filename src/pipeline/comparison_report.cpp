@@ -1,10 +1,9 @@
 #include "pipeline/comparison_report.hpp"
 
-#include <limits>
-
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <vector>
 
 #include <fmt/format.h>

@@ -50,6 +50,19 @@ struct FitReport {
   std::string summary;
 };
 
+// Mean attention weights, [layers × heads × window], position 0 the oldest day of the window
+// and window - 1 the day scored; each (layer, head) row sums to 1.
+struct AttentionMaps {
+  std::size_t layers = 0;
+  std::size_t heads = 0;
+  std::size_t window = 0;
+  std::size_t samples = 0;  // how many samples the mean is over
+  std::vector<double> weights;
+  double at(std::size_t layer, std::size_t head, std::size_t position) const {
+    return weights[(layer * heads + head) * window + position];
+  }
+};
+
 class Model {
  public:
   virtual ~Model() = default;
@@ -66,6 +79,15 @@ class Model {
   virtual core::Result<std::vector<float>> contributions(const SampleSet& samples) const {
     (void)samples;
     return core::fail("{}: no attribution of its own", name());
+  }
+  // Where an attention model looks (the Transformer): for each encoder layer and head, the
+  // weight the last position (day t, the one scored) gives each position of its window,
+  // averaged over at most `max_samples` of `samples`, evenly spaced.
+  virtual bool has_attention() const { return false; }
+  virtual core::Result<AttentionMaps> attention(const SampleSet& samples, std::size_t max_samples) const {
+    (void)samples;
+    (void)max_samples;
+    return core::fail("{}: has no attention", name());
   }
   // A folder per model: its config, fitted parameters and normalisers.
   virtual core::Status save(const std::filesystem::path& dir) const = 0;

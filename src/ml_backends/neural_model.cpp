@@ -89,6 +89,36 @@ core::Result<std::vector<float>> NeuralModel::predict_rows(const SampleSet& samp
   return out;
 }
 
+core::Result<AttentionMaps> NeuralModel::attention(const SampleSet& samples, std::size_t max_samples) const {
+  auto* transformer = dynamic_cast<TransformerNetwork*>(network_.get());
+  if (transformer == nullptr) return core::fail("{}: has no attention", kind_);
+  if (samples.sequence == nullptr) return core::fail("{}: needs a sequence view", kind_);
+  const auto count = sample_count(samples, true);
+  if (!count) return std::unexpected(count.error());
+  if (*count == 0) return core::fail("{}: no samples to average the attention over", kind_);
+  const auto rows = evenly_spaced(all_rows(*count), max_samples);
+  torch::set_num_threads(torch_threads(threads_));
+  torch::InferenceMode inference;
+  network_->eval();
+  const torch::Device device = pick_device(config_.device);
+  torch::Tensor sum;  // [layers, heads, L]
+  constexpr std::size_t kChunk = 1024;
+  for (std::size_t first = 0; first < rows.size(); first += kChunk) {
+    auto batch = fetch(samples, std::span(rows).subspan(first, std::min(kChunk, rows.size() - first)), true, scaler_);
+    if (!batch) return std::unexpected(batch.error());
+    const auto part = transformer->last_query_attention(batch->x.to(device)).to(torch::kCPU, torch::kDouble).sum(1);
+    sum = sum.defined() ? sum + part : part;
+  }
+  const auto mean = (sum / static_cast<double>(rows.size())).contiguous();
+  AttentionMaps maps{.layers = static_cast<std::size_t>(mean.size(0)),
+                     .heads = static_cast<std::size_t>(mean.size(1)),
+                     .window = static_cast<std::size_t>(mean.size(2)),
+                     .samples = rows.size(),
+                     .weights = {}};
+  maps.weights.assign(mean.data_ptr<double>(), mean.data_ptr<double>() + mean.numel());
+  return maps;
+}
+
 core::Status NeuralModel::save(const std::filesystem::path& dir) const {
   if (network_ == nullptr) return core::fail("{}: save before fit", kind_);
   if (auto s = write_json(dir / "model.json", {{"name", kind_},

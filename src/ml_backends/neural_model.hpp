@@ -30,6 +30,8 @@ class NeuralModel final : public SampleModel {
   core::Result<FitReport> fit_rows(const SampleSet& train, Rows train_rows, const SampleSet& validation,
                                    Rows validation_rows, const FitOptions& options) override;
   core::Result<std::vector<float>> predict_rows(const SampleSet& samples, Rows rows) const override;
+  bool has_attention() const override { return kind_ == "transformer"; }
+  core::Result<AttentionMaps> attention(const SampleSet& samples, std::size_t max_samples) const override;
   core::Status save(const std::filesystem::path& dir) const override;
   core::Status load(const std::filesystem::path& dir) override;
 

@@ -70,6 +70,22 @@ torch::Tensor TransformerNetwork::forward_all_positions(const torch::Tensor& x) 
   return score(h.select(0, h.size(0) - 1));
 }
 
+torch::Tensor TransformerNetwork::last_query_attention(const torch::Tensor& x) {
+  auto h = embed(x);
+  std::vector<torch::Tensor> maps;
+  for (const auto& module : *encoder_->layers) {
+    auto& layer = *module->as<torch::nn::TransformerEncoderLayerImpl>();
+    const auto query = h.slice(0, h.size(0) - 1);  // [1, B, d]
+    // Per head (average_attn_weights false): [B, heads, 1, L].
+    const auto weights = std::get<1>(layer.self_attn->forward(query, h, h, /*key_padding_mask=*/{},
+                                                              /*need_weights=*/true, /*attn_mask=*/{},
+                                                              /*average_attn_weights=*/false));
+    maps.push_back(weights.squeeze(2));
+    h = layer.forward(h);
+  }
+  return torch::stack(maps);
+}
+
 torch::Tensor TransformerNetwork::forward(const torch::Tensor& x) {
   if (is_training()) return forward_all_positions(x);
   auto h = embed(x);

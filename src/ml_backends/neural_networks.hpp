@@ -53,6 +53,10 @@ class TransformerNetwork final : public Network {
   torch::Tensor forward(const torch::Tensor& x) override;
   // Every position through every layer, whatever the mode (the reference for the above).
   torch::Tensor forward_all_positions(const torch::Tensor& x);
+  // Eval mode: what the last position attends to in every layer, per head,
+  // [layers, B, heads, L]. Each layer's weights come from its own self-attention on that
+  // layer's input (post-norm: the input is what the layer attends over).
+  torch::Tensor last_query_attention(const torch::Tensor& x);
 
  private:
   torch::Tensor embed(const torch::Tensor& x);  // [B, L, F] -> [L, B, d] with positions

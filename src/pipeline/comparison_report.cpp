@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 
 #include "analysis/svg_chart.hpp"
+#include "analysis/svg_heatmap.hpp"
+#include "evaluation/attention_maps.hpp"
 
 namespace kestrel::pipeline {
 namespace {
@@ -226,6 +228,36 @@ Table backtest_table(const PipelineResult& r) {
   return t;
 }
 
+// How far back each attention head looks, per model and layer: the attention-weighted mean
+// lag in trading days (what the heatmaps show, as numbers).
+Table attention_table(const PipelineResult& r) {
+  Table t;
+  std::size_t heads = 0;
+  for (const auto& m : r.models) {
+    if (m.attention) heads = std::max(heads, m.attention->heads);
+  }
+  t.header = {"model", "layer"};
+  for (std::size_t h = 0; h < heads; ++h) t.header.push_back(fmt::format("head {}", h + 1));
+  t.header.push_back("on day t");
+  t.header.push_back("spread evenly");
+  for (const auto& m : r.models) {
+    if (!m.attention) continue;
+    const auto& a = *m.attention;
+    for (std::size_t l = 0; l < a.layers; ++l) {
+      std::vector<std::string> row{m.name, fmt::format("{}", l + 1)};
+      double on_t = 0;
+      for (std::size_t h = 0; h < heads; ++h) {
+        row.push_back(h < a.heads ? fmt::format("{:.1f}", evaluation::mean_lag(a, l, h)) : "—");
+        if (h < a.heads) on_t += a.at(l, h, a.window - 1) / static_cast<double>(a.heads);
+      }
+      row.push_back(pct(on_t));
+      row.push_back(fmt::format("{:.1f} days, {}", static_cast<double>(a.window - 1) / 2, pct(1.0 / static_cast<double>(a.window))));
+      t.rows.push_back(std::move(row));
+    }
+  }
+  return t;
+}
+
 std::string markdown_table(const Table& t) {
   std::string s = "|";
   for (const auto& h : t.header) s += " " + h + " |";
@@ -266,9 +298,54 @@ std::string html_table(const Table& t) {
   return s + "</tbody></table>\n";
 }
 
+// Each attention model's maps as one heatmap: a row per (layer, head), a column per day of the
+// window, oldest at the left.
+std::string attention_html(const PipelineResult& r) {
+  std::string html;
+  for (const auto& m : r.models) {
+    if (!m.attention) continue;
+    const auto& a = *m.attention;
+    std::vector<std::string> rows, columns(a.window);
+    for (std::size_t l = 0; l < a.layers; ++l) {
+      for (std::size_t h = 0; h < a.heads; ++h) rows.push_back(fmt::format("layer {} head {}", l + 1, h + 1));
+    }
+    const std::size_t step = a.window <= 12 ? 1 : a.window <= 40 ? 5 : 10;
+    for (std::size_t p = 0; p < a.window; ++p) {
+      const std::size_t lag = a.window - 1 - p;
+      if (lag % step == 0) columns[p] = lag == 0 ? "t" : fmt::format("t-{}", lag);
+    }
+    const double darkest = *std::max_element(a.weights.begin(), a.weights.end());
+    html += fmt::format("<h3>{}: attention of day t over its {}-day window ({} test predictions)</h3>\n"
+                        "<p>White is no attention, the darkest cell {}; attention spread evenly would give every "
+                        "cell {}.</p>\n",
+                        escape(m.name), a.window, a.samples, pct(darkest), pct(1.0 / static_cast<double>(a.window))) +
+            analysis::svg_heatmap(rows, columns, a.weights, 1000, 14) + "\n";
+  }
+  return html;
+}
+
+std::string axis_drop(double v) { return fmt::format("{:+.4f}", v); }
+
+// Each model's ten most important features (permutation) as bars, side by side.
+std::string importance_html(const PipelineResult& r) {
+  std::string html = "<div style=\"display:flex;flex-wrap:wrap;gap:0 24px\">";
+  for (const auto& m : r.models) {
+    if (!m.importance) continue;
+    std::vector<std::pair<std::string, double>> bars;
+    for (std::size_t k = 0; k < std::min<std::size_t>(10, m.importance->features.size()); ++k) {
+      bars.emplace_back(m.importance->features[k].feature, m.importance->features[k].drop);
+    }
+    html += "<figure style=\"margin:0\"><figcaption>" + escape(m.name) + "</figcaption>" +
+            analysis::svg_bar_chart(bars, 420, "#2563eb", axis_drop) + "</figure>";
+  }
+  return html + "</div>\n";
+}
+
 // The report as a sequence of blocks, so markdown and HTML say exactly the same.
 struct Block {
-  enum Kind { Heading, Paragraph, List, TableBlock, Charts } kind;  // Charts: pictures in HTML, a pointer in markdown
+  // Charts: the backtest and metric pictures in HTML, a pointer in markdown. Picture: `text`
+  // is HTML shown only there (the numbers it draws are in a table next to it).
+  enum Kind { Heading, Paragraph, List, TableBlock, Charts, Picture } kind;
   std::string text;
   std::vector<std::string> items;
   Table table;
@@ -331,6 +408,7 @@ std::vector<Block> blocks(const PipelineResult& r) {
          "drops. Near zero or negative: the model does not use the feature, or it adds only noise. Measured on "
          "validation data, so it may guide feature choices without touching the test segment.");
     table(importance_table(r));
+    b.push_back({Block::Picture, importance_html(r), {}, {}});
   }
   if (std::any_of(r.models.begin(), r.models.end(), [](const ModelResult& m) { return !m.attribution.empty(); })) {
     heading("The trees' own attribution (SHAP, validation window)");
@@ -338,6 +416,16 @@ std::vector<Block> blocks(const PipelineResult& r) {
          "contribution to the score in log-odds. Where this ranks a feature high but permutation does not, the "
          "trees use it but the model would do as well without it (another feature carries the same information).");
     table(attribution_table(r));
+  }
+  if (std::any_of(r.models.begin(), r.models.end(), [](const ModelResult& m) { return m.attention.has_value(); })) {
+    heading("Where the Transformer looks (attention, test segment)");
+    para("For each encoder layer and head, the attention the last day of the window (day t, the one scored) gives "
+         "each day of its window, averaged over a sample of test predictions. The table gives each head's "
+         "attention-weighted mean lag in trading days and the share of attention on day t itself; attention spread "
+         "evenly would give the last column. Attention shows what the model reads, not that reading it helps: "
+         "compare with the permutation importance and the out-of-sample metrics.");
+    table(attention_table(r));
+    b.push_back({Block::Picture, attention_html(r), {}, {}});
   }
 
   if (r.models.size() > 1) {
@@ -389,6 +477,7 @@ std::string comparison_markdown(const PipelineResult& result) {
         s += "\n";
         break;
       case Block::TableBlock: s += markdown_table(b.table) + "\n"; break;
+      case Block::Picture: break;
       case Block::Charts: s += "Charts (equity and drawdowns against the benchmark, rank IC by month, calibration): report.html\n\n"; break;
     }
     first = false;
@@ -537,6 +626,7 @@ core::Result<ReportPaths> write_comparison_report(const PipelineResult& result, 
         break;
       case Block::TableBlock: html += html_table(b.table); break;
       case Block::Charts: html += charts_html(result); break;
+      case Block::Picture: html += b.text; break;
     }
     first = false;
   }

@@ -19,6 +19,7 @@
 #include "core/paths.hpp"
 #include "core/progress.hpp"
 #include "dataset/leak_check.hpp"
+#include "evaluation/attention_maps.hpp"
 #include "evaluation/metrics.hpp"
 #include "evaluation/walk_forward_run.hpp"
 #include "features/feature_pipeline.hpp"
@@ -355,9 +356,13 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
     m.model_dir = fixed_options.save_dir;
     m.train_seconds = seconds_since(fit_started);
     // What the fitted model relies on, on the validation window (never the test segment).
+    std::optional<scoring::SavedModel> saved;
+    if ((config.importance_dates > 0 && !fixed->valid.empty()) || config.attention_samples > 0) {
+      auto loaded = scoring::load_saved_model(m.model_dir);
+      if (!loaded) return std::unexpected(loaded.error());
+      saved.emplace(std::move(*loaded));
+    }
     if (config.importance_dates > 0 && !fixed->valid.empty()) {
-      auto saved = scoring::load_saved_model(m.model_dir);
-      if (!saved) return std::unexpected(saved.error());
       // The last importance_dates of the window, fewer on a wide universe: about 10,000
       // samples at most, since every feature costs a full scoring of them (sequence networks
       // on two cores score a few thousand windows a second).
@@ -378,6 +383,17 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
         } else {
           m.attribution = std::move(*attribution);
         }
+      }
+    }
+    // Where an attention model looks when it scores: described on test predictions, the
+    // ones the report judges (it chooses nothing, so the test segment stays untouched).
+    if (config.attention_samples > 0 && saved->model->has_attention()) {
+      auto maps = evaluation::mean_attention(*saved->model, matrix, *labels, fixed->test, run_options,
+                                             config.attention_samples);
+      if (!maps) {
+        result.flags.push_back(fmt::format("{}: its attention maps failed: {}", name, maps.error().message));
+      } else {
+        m.attention = std::move(*maps);
       }
     }
     if (!run->folds.empty()) {

@@ -28,6 +28,7 @@ struct ModelResult {
   ml::FitReport fit;                                  // fixed split
   std::optional<evaluation::ImportanceResult> importance;  // fixed split's model, validation window
   std::vector<evaluation::FeatureImportance> attribution;  // its own (XGBoost SHAP): mean |contribution|, same window
+  std::optional<ml::AttentionMaps> attention;  // attention models: mean over a sample of test predictions
   // For the report's charts: the test segment's mean daily rank IC by calendar month (dated by
   // the month's first session), and the calibration of probability scores (mean score and
   // realised share of "up" labels per decile of score; empty for a return label).

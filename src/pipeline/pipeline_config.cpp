@@ -106,8 +106,9 @@ core::Result<PipelineConfig> parse_pipeline_config(std::string_view text, std::s
   }
 
   if (const toml::table* t = r.table(root, "evaluation", "")) {
-    r.only(*t, "evaluation", {"nan_policy", "importance_dates", "fixed", "walk_forward"});
+    r.only(*t, "evaluation", {"nan_policy", "importance_dates", "attention_samples", "fixed", "walk_forward"});
     r.count(*t, "importance_dates", "evaluation", c.importance_dates, 0);
+    r.count(*t, "attention_samples", "evaluation", c.attention_samples, 0);
     const int nan = r.choice(*t, "nan_policy", "evaluation", {"zero", "keep", "drop_row"});
     if (nan == 1) c.nan_policy = dataset::NanPolicy::Keep;
     if (nan == 2) c.nan_policy = dataset::NanPolicy::DropRow;

@@ -70,6 +70,9 @@ struct PipelineConfig {
   // Permutation importance of every model on the last this-many dates of the fixed split's
   // validation window (evaluation/feature_importance.hpp); 0: not measured.
   std::size_t importance_dates = 126;
+  // The Transformer's attention maps, averaged over this many of the fixed split's test
+  // predictions (evenly spaced; evaluation/attention_maps.hpp); 0: not drawn.
+  std::size_t attention_samples = 2000;
   std::size_t truncation_cuts = 1;  // leak check: recompute features on data cut at this many dates
   FixedSplitConfig fixed;
   WalkForwardConfig walk_forward;

@@ -522,6 +522,73 @@ TEST(PipelineConfig, NamesArePlainSoOutputStaysInItsFolder) {
 
 // Same seed and thread count, two processes: byte-identical predictions, networks included;
 // another seed: different networks.
+// The explanations a reader looks at rather than reads: the Transformer's attention (a
+// heatmap row per layer and head, a cell per day of the window, and the table of how far
+// back each head looks) and every model's importance as bars, with tables that fit the page.
+TEST(Pipeline, DrawsTheTransformersAttentionAndEveryModelsImportance) {
+  testing::TempDir dir;
+  std::string config = tiny_config(R"([controls]
+enabled = false
+[model]
+epochs = 1
+max_train_samples = 2000
+lookback = 12
+d_model = 8
+heads = 2
+layers = 2
+ff_dim = 16
+)");
+  config.replace(config.find("models = ["), config.find('\n', config.find("models = [")) - config.find("models = ["),
+                 "models = [\"logistic_regression\", \"transformer\"]\n[evaluation]\nimportance_dates = 10\n"
+                 "attention_samples = 300");
+  config.replace(config.find("[evaluation.walk_forward]\n"), 26, "[evaluation.walk_forward]\nenabled = false\n");
+  testing::write_file(dir / "explain.toml", config);
+  const auto out = dir / "out";
+  const auto result = testing::run_command(std::string(KESTREL_BINARY) + " --quiet pipeline --config " +
+                                           (dir / "explain.toml").string() + " --out " + out.string());
+  ASSERT_EQ(result.exit_code, 0) << result.output << config;
+  const std::string report = testing::read_file(out / "report.md");
+  const auto section = report.find("## Where the Transformer looks (attention, test segment)");
+  ASSERT_NE(section, std::string::npos) << report;
+  const std::string attention = report.substr(section, report.find("\n## ", section + 1) - section);
+  EXPECT_NE(attention.find("| model | layer | head 1 | head 2 | on day t | spread evenly |"), std::string::npos)
+      << attention;
+  for (const char* layer : {"| transformer | 1 | ", "| transformer | 2 | "}) {
+    const auto row = attention.find(layer);
+    ASSERT_NE(row, std::string::npos) << attention;
+    // Mean lags lie in [0, 11] days for a 12-day window; uniform attention is 5.5 days, 8.33%.
+    std::smatch m;
+    const std::string text = attention.substr(row, attention.find('\n', row) - row);
+    ASSERT_TRUE(std::regex_search(text, m, std::regex(R"(\| ([0-9.]+) \| ([0-9.]+) \| ([0-9.]+)% \| 5\.5 days, 8\.33% \|)")))
+        << text;
+    for (int k : {1, 2}) {
+      EXPECT_GE(std::stod(m[k]), 0.0) << text;
+      EXPECT_LE(std::stod(m[k]), 11.0) << text;
+    }
+    EXPECT_GT(std::stod(m[3]), 0.0) << text;
+    EXPECT_LT(std::stod(m[3]), 100.0) << text;
+  }
+  EXPECT_EQ(attention.find("logistic_regression"), std::string::npos) << "no attention of its own";
+  EXPECT_EQ(report.find("<svg"), std::string::npos) << "pictures are for the HTML report";
+
+  const std::string html = testing::read_file(out / "report.html");
+  std::size_t cells = 0;
+  for (auto at = html.find("<title>layer "); at != std::string::npos; at = html.find("<title>layer ", at + 1)) ++cells;
+  EXPECT_EQ(cells, 2u * 2u * 12u);  // layers x heads x days of the window
+  EXPECT_NE(html.find("attention of day t over its 12-day window (300 test predictions)"), std::string::npos);
+  if (!testing::find_chromium().empty()) {
+    testing::HeadlessBrowser browser(dir / "profile", 1400, 1000);
+    ASSERT_TRUE(browser.ok()) << browser.error();
+    ASSERT_TRUE(browser.navigate("file://" + std::filesystem::absolute(out / "report.html").string())) << browser.error();
+    // Equity, drawdowns, rank IC, calibration, two importance bar charts, one heatmap.
+    EXPECT_EQ(browser.evaluate("document.querySelectorAll('svg.chart').length")->get<int>(), 7);
+    // The importance bars: ten per model.
+    EXPECT_EQ(browser.evaluate("document.querySelectorAll('figure svg.chart rect').length")->get<int>(), 20);
+    EXPECT_TRUE(browser.evaluate("document.documentElement.scrollWidth <= window.innerWidth")->get<bool>());
+    EXPECT_TRUE(browser.console().empty()) << ::testing::PrintToString(browser.console());
+  }
+}
+
 TEST(Pipeline, SameSeedReproducesPredictionsAcrossRuns) {
   testing::TempDir dir;
   auto run = [&](const std::string& name, int seed) {

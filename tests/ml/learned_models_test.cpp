@@ -76,6 +76,50 @@ TEST_P(LearnedModel, LearnsSignalReproducesAndSurvivesSaveLoad) {
 INSTANTIATE_TEST_SUITE_P(Models, LearnedModel,
                          ::testing::Values("xgboost", "mlp", "lstm", "transformer", "ensemble_average", "stacking"));
 
+// Attention maps: one distribution over the window per layer and head, averaged over the
+// requested number of samples, the same after save/load; models without attention say so.
+TEST(LearnedModels, TheTransformerShowsWhereItLooksAndTheOthersSayTheyCannot) {
+  SyntheticMarket market;
+  const auto train = market.views(SyntheticMarket::kTrain);
+  const auto valid = market.views(SyntheticMarket::kValid);
+  const auto test = market.views(SyntheticMarket::kTest);
+  auto config = small_config(market);
+  config.layers = 2;
+  auto model = make_model("transformer", config);
+  ASSERT_TRUE((*model)->fit(train.set(), valid.set(), quiet()));
+  ASSERT_TRUE((*model)->has_attention());
+  const auto maps = (*model)->attention(test.set(), 50);
+  ASSERT_TRUE(maps) << maps.error().message;
+  EXPECT_EQ(maps->layers, 2u);
+  EXPECT_EQ(maps->heads, 2u);
+  EXPECT_EQ(maps->window, SyntheticMarket::kLookback);
+  EXPECT_EQ(maps->samples, 50u);
+  ASSERT_EQ(maps->weights.size(), 2u * 2u * SyntheticMarket::kLookback);
+  for (std::size_t l = 0; l < maps->layers; ++l) {
+    for (std::size_t h = 0; h < maps->heads; ++h) {
+      double sum = 0;
+      for (std::size_t p = 0; p < maps->window; ++p) sum += maps->at(l, h, p);
+      EXPECT_NEAR(sum, 1.0, 1e-5) << "layer " << l << " head " << h;
+    }
+  }
+  // All samples when there are fewer than asked for.
+  EXPECT_EQ((*model)->attention(test.set(), 1'000'000)->samples, test.sequence.size());
+
+  kestrel::testing::TempDir dir;
+  ASSERT_TRUE((*model)->save(dir.path() / "t"));
+  auto loaded = make_model("transformer", config);
+  ASSERT_TRUE((*loaded)->load(dir.path() / "t"));
+  const auto again = (*loaded)->attention(test.set(), 50);
+  ASSERT_TRUE(again);
+  for (std::size_t k = 0; k < maps->weights.size(); ++k) EXPECT_NEAR(again->weights[k], maps->weights[k], 1e-9);
+
+  for (const std::string name : {"lstm", "xgboost", "logistic_regression"}) {
+    auto other = make_model(name, config);
+    EXPECT_FALSE((*other)->has_attention()) << name;
+    EXPECT_FALSE((*other)->attention(test.set(), 50)) << name;
+  }
+}
+
 TEST(LearnedModels, ChanceLevelOnShuffledLabels) {
   SyntheticMarket market;
   market.shuffle_labels(5);

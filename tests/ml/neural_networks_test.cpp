@@ -1,5 +1,6 @@
 // The Transformer's eval-mode shortcut (final layer for the last query only) must score
-// what the whole encoder scores, and still read the whole window.
+// what the whole encoder scores, and still read the whole window; its attention maps are the
+// softmax the layers compute, head by head.
 #include <gtest/gtest.h>
 
 #include "ml_backends/neural_networks.hpp"
@@ -32,6 +33,41 @@ TEST(TransformerNetwork, ShortcutDependsOnTheWholeWindow) {
   const auto before = net.forward(x);
   x.select(1, 0).add_(3.0);
   EXPECT_FALSE(torch::allclose(before, net.forward(x)));
+}
+
+// Layer 1's attention of the last query, written out from the layer's own projections:
+// softmax(q·k / sqrt(d_head)) per head, heads in the order of the projection's rows.
+TEST(TransformerNetwork, AttentionMapsAreEachHeadsSoftmaxOfTheLastQuery) {
+  torch::manual_seed(11);
+  const std::int64_t features = 6, d = 16, heads = 4, length = 9, batch = 5;
+  TransformerNetwork net(features, d, heads, 2, 24, 0.0);
+  net.eval();
+  torch::NoGradGuard no_grad;
+  const auto x = torch::randn({batch, length, features});
+  const auto maps = net.last_query_attention(x);
+  ASSERT_EQ(maps.sizes(), (std::vector<std::int64_t>{2, batch, heads, length}));
+  // Every (layer, sample, head) row is a distribution over the window.
+  EXPECT_TRUE(torch::allclose(maps.sum(-1), torch::ones({2, batch, heads}), 1e-5, 1e-5));
+  EXPECT_TRUE((maps >= 0).all().item<bool>());
+
+  const auto params = net.named_parameters();
+  const auto buffers = net.named_buffers();
+  const auto h = (torch::matmul(x, params["input.weight"].t()) + params["input.bias"]).transpose(0, 1) +
+                 buffers["positions"].slice(0, 0, length);  // [L, B, d]
+  const auto w = params["encoder.layers.0.self_attn.in_proj_weight"];
+  const auto bias = params["encoder.layers.0.self_attn.in_proj_bias"];
+  const auto q = torch::matmul(h[length - 1], w.slice(0, 0, d).t()) + bias.slice(0, 0, d);  // [B, d]
+  const auto k = torch::matmul(h, w.slice(0, d, 2 * d).t()) + bias.slice(0, d, 2 * d);      // [L, B, d]
+  const std::int64_t dh = d / heads;
+  for (std::int64_t head = 0; head < heads; ++head) {
+    const auto qh = q.slice(1, head * dh, (head + 1) * dh);         // [B, dh]
+    const auto kh = k.slice(2, head * dh, (head + 1) * dh);         // [L, B, dh]
+    const auto scores = (kh * qh.unsqueeze(0)).sum(-1).t() / std::sqrt(static_cast<double>(dh));  // [B, L]
+    const auto expected = torch::softmax(scores, -1);
+    const auto got = maps[0].select(1, head);  // [B, L]
+    EXPECT_TRUE(torch::allclose(got, expected, 1e-5, 1e-5))
+        << "head " << head << ": max difference " << (got - expected).abs().max().item<float>();
+  }
 }
 
 }  // namespace

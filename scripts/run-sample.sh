@@ -18,3 +18,7 @@ echo "report: $out/report.html (markdown: $out/report.md)"
 # The trading node paper-trades the saved logistic regression over the test years, with the
 # same kernel the backtests ran; its journal is out/sample/paper.db (kestrel trade status).
 ./build/release/kestrel -q trade replay --config configs/paper-sample.toml --out "$out/paper"
+# A/B: the logistic regression against XGBoost on separate books over the same test years,
+# with the comparison (is the difference more than noise?) in out/sample/ab/ab-comparison.html.
+rm -rf "$out/ab"
+./build/release/kestrel -q trade ab --replay --a configs/paper-sample.toml --b configs/paper-sample-b.toml --dir "$out/ab"

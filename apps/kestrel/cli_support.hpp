@@ -55,7 +55,9 @@ void add_backtest_commands(CLI::App& app, const GlobalOptions& global);
 void add_pipeline_commands(CLI::App& app, const GlobalOptions& global);
 void add_risk_benches(CLI::App& bench, const GlobalOptions& global);
 void add_models_bench(CLI::App& bench, const GlobalOptions& global);
-void add_trade_commands(CLI::App& app, const GlobalOptions& global);
+// `trade` group; `trade ab` and `trade compare` (trade_ab_commands.cpp) attach to it.
+CLI::App& add_trade_commands(CLI::App& app, const GlobalOptions& global);
+void add_trade_ab_commands(CLI::App& trade, const GlobalOptions& global);
 void add_db_commands(CLI::App& app, const GlobalOptions& global);
 void add_serve_command(CLI::App& app, const GlobalOptions& global);
 void add_report_commands(CLI::App& app, const GlobalOptions& global);

@@ -29,7 +29,8 @@ int main(int argc, char** argv) {
   add_backtest_bench(bench, global);
   add_backtest_commands(app, global);
   add_pipeline_commands(app, global);
-  add_trade_commands(app, global);
+  CLI::App& trade = add_trade_commands(app, global);
+  add_trade_ab_commands(trade, global);
   add_db_commands(app, global);
   add_serve_command(app, global);
   add_report_commands(app, global);

@@ -190,7 +190,7 @@ void request(const GlobalOptions& global, const TradeArgs& args, const std::stri
 
 }  // namespace
 
-void add_trade_commands(CLI::App& app, const GlobalOptions& global) {
+CLI::App& add_trade_commands(CLI::App& app, const GlobalOptions& global) {
   auto args = std::make_shared<TradeArgs>();
   CLI::App* trade = app.add_subcommand(
       "trade", "Run a strategy as a trading node (paper trading on the simulated venue, or a replay of past days) "
@@ -268,6 +268,7 @@ void add_trade_commands(CLI::App& app, const GlobalOptions& global) {
   add_common(adopt, false);
   adopt->add_option("--run", args->run_id, "A run id (default: the newest run)");
   adopt->callback([&global, args] { request(global, *args, "adopt"); });
+  return *trade;
 }
 
 }  // namespace kestrel::app

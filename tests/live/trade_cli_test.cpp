@@ -131,7 +131,7 @@ TEST(TradeCli, TheNodeWritesItsLogAsJsonLinesWithoutSecrets) {
 TEST(TradeCli, HelpListsTheNodeCommands) {
   const auto r = run_command(kExe + " trade --help");
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  for (const char* sub : {"run", "replay", "status", "kill", "resume"}) {
+  for (const char* sub : {"run", "replay", "status", "kill", "resume", "adopt", "ab", "compare"}) {
     EXPECT_NE(r.output.find(std::string("  ") + sub + " "), std::string::npos) << sub << "\n" << r.output;
   }
 }

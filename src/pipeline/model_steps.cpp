@@ -131,7 +131,8 @@ std::string registry_metrics(const ModelResult& m) {
 }  // namespace
 
 core::Result<std::int64_t> register_model(const std::filesystem::path& db, const ModelResult& m,
-                                          const scoring::ModelManifest& manifest, const std::string& status) {
+                                          const scoring::ModelManifest& manifest, const std::string& status,
+                                          std::optional<StatusChange> replaced) {
   auto market = store::MarketStore::open(db, store::MarketStore::Access::ReadWrite);
   if (!market) return std::unexpected(market.error());
   auto store_id = market->store_id();
@@ -150,8 +151,8 @@ core::Result<std::int64_t> register_model(const std::filesystem::path& db, const
                                  .created_at = core::iso_time(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                                                     std::chrono::system_clock::now().time_since_epoch())
                                                                     .count()),
-                                 .status = status});
+                                 .status = status},
+                                replaced ? replaced->id : 0, replaced ? replaced->status : std::string());
 }
-
 
 }  // namespace kestrel::pipeline

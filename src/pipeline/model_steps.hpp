@@ -4,6 +4,7 @@
 // rebuild its inputs, and its entry in the model registry.
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "core/error.hpp"
@@ -41,7 +42,14 @@ scoring::ModelManifest model_manifest(const PipelineConfig& config, const featur
                                       const std::string& label_name, const std::string& name, const dataset::Fold& fold);
 
 // Registers the evaluated model in the registry of the store `db` with `status`; its id.
+// With `replaced` (a retraining's verdict), the champion's entry gets its new status in the same
+// transaction: the registry never holds the challenger without the verdict on the champion.
+struct StatusChange {
+  std::int64_t id = 0;
+  std::string status;
+};
 core::Result<std::int64_t> register_model(const std::filesystem::path& db, const ModelResult& model,
-                                          const scoring::ModelManifest& manifest, const std::string& status = "trained");
+                                          const scoring::ModelManifest& manifest, const std::string& status = "trained",
+                                          std::optional<StatusChange> replaced = std::nullopt);
 
 }  // namespace kestrel::pipeline

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dataset/labels.hpp"
+#include "dataset/panel_truncation.hpp"
 #include "evaluation/metrics.hpp"
 #include "evaluation/scored_samples.hpp"
 #include "features/feature_pipeline.hpp"
@@ -90,6 +91,14 @@ core::Result<RetrainResult> retrain(const PipelineConfig& config, const std::fil
   // The latest data, its features and labels.
   auto panel = import_data(config, out, options.show_progress);
   if (!panel) return std::unexpected(panel.error());
+  if (options.as_of) {
+    const auto dates = panel->dates();
+    const auto after = std::upper_bound(dates.begin(), dates.end(), *options.as_of);
+    if (after == dates.begin()) {
+      return core::fail("retrain: no data on or before {} in {}", options.as_of->to_string(), config.data_dir.string());
+    }
+    if (after != dates.end()) *panel = dataset::truncate_panel(*panel, static_cast<std::size_t>(after - dates.begin()) - 1);
+  }
   const features::FeatureMatrix matrix =
       features::compute_features(*panel, {.benchmark = config.benchmark, .show_progress = options.show_progress});
   auto all_labels = make_pipeline_labels(config, *panel);
@@ -220,16 +229,10 @@ core::Result<RetrainResult> retrain(const PipelineConfig& config, const std::fil
     m.train_samples = run->folds.front().train_samples;
     m.fit = run->folds.front().fit;
   }
-  auto registered = register_model(db, m, manifest, result.promoted ? "champion" : "challenger");
+  auto registered = register_model(db, m, manifest, result.promoted ? "champion" : "challenger",
+                                   StatusChange{champion_entry.id, result.promoted ? "retired" : "champion"});
   if (!registered) return std::unexpected(registered.error());
   result.challenger.registry_id = *registered;
-  {
-    auto market = store::MarketStore::open(db, store::MarketStore::Access::ReadWrite);
-    if (!market) return std::unexpected(market.error());
-    if (auto s = market->set_model_status(champion_entry.id, result.promoted ? "retired" : "champion"); !s) {
-      return std::unexpected(s.error());
-    }
-  }
 
   // The decision, for the record.
   // One file per decision, never over an earlier one.

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "core/date.hpp"
@@ -34,6 +35,9 @@ struct RetrainOptions {
   std::size_t shadow_days = 63;   // about a quarter
   std::size_t valid_days = 126;   // the challenger's validation window, before the shadow
   double margin_z = 1.645;
+  // The data as it was at this session's close: later bars are cut before anything is
+  // computed (a node replaying the past retrains on what it knew then). Default: all of it.
+  std::optional<core::Date> as_of;
   bool show_progress = false;
   std::function<void(const std::string&)> log;
 };

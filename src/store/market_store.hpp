@@ -75,13 +75,16 @@ class MarketStore {
   // The model registry (store/model_registry.cpp): every model a pipeline trained on this
   // store's data. Registering marks earlier entries saved to the same folder "overwritten",
   // whatever their status: the folder no longer holds them.
-  core::Result<std::int64_t> register_model(const RegisteredModel& model);
+  // With `replaced_id`, that entry's status becomes `replaced_status` in the same transaction (a
+  // retraining's verdict on the champion: "retired" or "champion"); nothing is written when
+  // there is no such entry.
+  core::Result<std::int64_t> register_model(const RegisteredModel& model, std::int64_t replaced_id = 0,
+                                            const std::string& replaced_status = {});
   // Oldest first; empty for a store from before the registry (opened read-only, not upgraded).
   core::Result<std::vector<RegisteredModel>> registered_models();
+ private:
   // A retraining's verdict: "champion", "challenger" (kept out), "retired" (replaced).
   core::Status set_model_status(std::int64_t id, const std::string& status);
-
- private:
   explicit MarketStore(sqlite::Database db) : db_(std::move(db)) {}
   core::Status migrate();
 

@@ -57,7 +57,8 @@ core::Result<std::string> model_files_checksum(const std::filesystem::path& dir)
   return fmt::format("{:016x}", h);
 }
 
-core::Result<std::int64_t> MarketStore::register_model(const RegisteredModel& m) {
+core::Result<std::int64_t> MarketStore::register_model(const RegisteredModel& m, std::int64_t replaced_id,
+                                                       const std::string& replaced_status) {
   auto tx = sqlite::Transaction::begin(db_);
   if (!tx) return std::unexpected(tx.error());
   auto older = db_.prepare("UPDATE models SET status = 'overwritten' WHERE path = ? AND status != 'overwritten'");
@@ -78,6 +79,9 @@ core::Result<std::int64_t> MarketStore::register_model(const RegisteredModel& m)
   if (!*row) return core::fail("{}: the model was not registered", db_.path().string());
   const std::int64_t id = insert->int64(0);
   insert->reset();  // a RETURNING statement still running would block the commit
+  if (replaced_id != 0) {
+    if (auto s = set_model_status(replaced_id, replaced_status); !s) return std::unexpected(s.error());
+  }
   if (auto s = tx->commit(); !s) return std::unexpected(s.error());
   return id;
 }

@@ -204,7 +204,8 @@ TEST(Pipeline, RunsEndToEndOnTheSampleData) {
     ASSERT_TRUE(browser.navigate("file://" + std::filesystem::absolute(out / "report.html").string())) << browser.error();
     EXPECT_GE(browser.evaluate("document.querySelectorAll('svg.chart').length")->get<int>(), 4);  // equity, drawdowns, IC, calibration
     // Every model's equity line and the benchmark's: 3 models + SPY.
-    EXPECT_GE(browser.evaluate("document.querySelector('svg.chart').querySelectorAll('polyline').length")->get<int>(), 4);
+    EXPECT_GE(browser.evaluate("[...document.querySelectorAll('h2')].find(h => h.textContent.startsWith('Equity'))"
+                               ".nextElementSibling.querySelectorAll('polyline').length")->get<int>(), 4);
     EXPECT_TRUE(browser.evaluate("document.documentElement.scrollWidth <= window.innerWidth")->get<bool>())
         << browser.evaluate("document.documentElement.scrollWidth")->dump();
     const auto wide = browser.evaluate(

@@ -56,6 +56,30 @@ TEST(ModelRegistry, AStoreOfTheFirstSchemaGainsTheRegistryAndKeepsItsBars) {
   EXPECT_EQ(models[0].metrics, R"({"test":{"accuracy":0.5123}})");
 }
 
+// A retraining's verdict: the challenger and the champion's new status land together or not at
+// all — a failure on the champion leaves no challenger behind.
+TEST(ModelRegistry, TheChallengerAndTheVerdictOnTheChampionAreOneTransaction) {
+  TempDir dir;
+  auto store = MarketStore::open(dir / "k.db", MarketStore::Access::ReadWrite);
+  ASSERT_TRUE(store) << store.error().message;
+  write_file(dir / "champion" / "w.bin", "1");
+  write_file(dir / "challenger" / "w.bin", "2");
+  const auto champion = store->register_model(a_model(dir / "champion"));
+  ASSERT_TRUE(champion);
+  const auto challenger = store->register_model(a_model(dir / "challenger"), *champion, "retired");
+  ASSERT_TRUE(challenger) << challenger.error().message;
+  auto models = *store->registered_models();
+  ASSERT_EQ(models.size(), 2u);
+  EXPECT_EQ(models[0].status, "retired");
+
+  write_file(dir / "third" / "w.bin", "3");
+  const auto orphan = store->register_model(a_model(dir / "third"), 99, "champion");
+  ASSERT_FALSE(orphan);
+  EXPECT_NE(orphan.error().message.find("no registered model 99"), std::string::npos) << orphan.error().message;
+  models = *store->registered_models();
+  EXPECT_EQ(models.size(), 2u);  // rolled back
+}
+
 TEST(ModelRegistry, TheChecksumSeesAnyChangeToTheFolder) {
   TempDir dir;
   write_file(dir / "m" / "a.json", "{\"w\": 1}");

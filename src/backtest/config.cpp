@@ -345,7 +345,7 @@ core::Result<BacktestConfig> parse_backtest_config(std::string_view text, std::s
   if (const toml::table* t = r.table(root, "node", "")) {
     r.only(*t, "node", {"journal", "kill_file", "drop_dir", "execution", "poll_seconds", "close_delay_minutes", "start",
                         "alpaca_trading_url", "alpaca_stream_url", "alpaca_key_file", "collect", "alpaca_data_url",
-                        "alpaca_feed", "alpaca_data_calls_per_minute"});
+                        "alpaca_feed", "alpaca_data_calls_per_minute", "retrain"});
     r.number(*t, "alpaca_data_calls_per_minute", "node", c.node.alpaca_data_calls_per_minute, 1, 1e6);
     if (r.choice(*t, "collect", "node", {"alpaca"}) == 0) c.node.collect = "alpaca";
     r.text(*t, "alpaca_data_url", "node", c.node.alpaca_data_url);
@@ -362,11 +362,29 @@ core::Result<BacktestConfig> parse_backtest_config(std::string_view text, std::s
     r.count(*t, "poll_seconds", "node", c.node.poll_seconds, 1);
     r.count(*t, "close_delay_minutes", "node", c.node.close_delay_minutes, 0);
     r.date(*t, "start", "node", c.node.start);
+    if (const toml::table* rt = r.table(*t, "retrain", "node")) {
+      RetrainSettings retrain;
+      r.only(*rt, "node.retrain", {"pipeline", "out", "model", "shadow_days", "valid_days", "margin_z"});
+      r.path_value(*rt, "pipeline", "node.retrain", retrain.pipeline);
+      r.path_value(*rt, "out", "node.retrain", retrain.out);
+      r.text(*rt, "model", "node.retrain", retrain.model);
+      r.count(*rt, "shadow_days", "node.retrain", retrain.shadow_days, 2);
+      r.count(*rt, "valid_days", "node.retrain", retrain.valid_days, 1);
+      r.number(*rt, "margin_z", "node.retrain", retrain.margin_z, 0, 10);
+      for (const auto& [key, missing] : {std::pair{"pipeline", retrain.pipeline.empty()},
+                                         std::pair{"out", retrain.out.empty()}, std::pair{"model", retrain.model.empty()}}) {
+        if (missing) r.error(rt, std::string("node.retrain.") + key, "required (see docs/trading.md, \"Monthly retraining\")");
+      }
+      c.node.retrain = std::move(retrain);
+    }
   }
   if (const toml::table* t = r.table(root, "strategy", "")) {
     read_strategy(r, *t, c.strategy);
   } else {
     r.error(nullptr, "strategy", "missing table [strategy] (type = buy_and_hold, sma_crossover, momentum, signal or model)");
+  }
+  if (c.node.retrain && c.strategy.type != "model") {
+    r.error(nullptr, "node.retrain", "retrains the traded model: needs [strategy] type = \"model\"");
   }
   if (!r.errors.empty()) {
     std::string all;

@@ -45,6 +45,19 @@ struct StrategyConfig {
 };
 
 // [node]: how `kestrel trade` runs this config as a long-running node (ignored by backtests).
+// `[node.retrain]`: monthly retraining by the node (pipeline/retrain.hpp): after the last
+// session of each month it trains a challenger on the data up to that close, judges it against
+// the registry's champion on a shadow period, and on promotion trades the challenger from the
+// next session. Journaled as a decision, so a restarted node does not retrain again.
+struct RetrainSettings {
+  std::filesystem::path pipeline;  // the pipeline config that trained the model
+  std::filesystem::path out;       // its output folder: the store and the model registry
+  std::string model;               // a model name of that config
+  std::size_t shadow_days = 63;
+  std::size_t valid_days = 126;
+  double margin_z = 1.645;
+};
+
 struct NodeSettings {
   std::string journal;  // the journal: a SQLite file or a postgresql:// URL; default: --db, else data.db
   std::filesystem::path kill_file;     // while this file exists the node stays halted
@@ -65,6 +78,7 @@ struct NodeSettings {
   std::size_t poll_seconds = 30;       // how often a waiting node looks for data and controls
   std::size_t close_delay_minutes = 30;  // after the close, before the day's bars are expected
   std::optional<core::Date> start;     // first session (default: the newest day in the data)
+  std::optional<RetrainSettings> retrain;
 };
 
 struct BacktestConfig {

@@ -20,6 +20,11 @@ class JournaledScores final : public scoring::ScoreSource {
         writer_(&writer), panel_(&panel) {}
   core::Result<std::vector<strategy::Prediction>> scores(std::size_t t, std::span<const std::uint32_t> universe) override;
   void set_panel(const store::Panel& panel);
+  // A retrained model (node.retrain) scores the days the journal has no predictions for.
+  void replace_model(std::unique_ptr<scoring::ScoreSource> model, std::string model_name) {
+    model_ = std::move(model);
+    model_name_ = std::move(model_name);
+  }
   std::size_t reused_days() const { return reused_days_; }
 
  private:

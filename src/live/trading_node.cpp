@@ -18,6 +18,7 @@
 #include "live/live_clock.hpp"
 #include "live/market_data_refresh.hpp"
 #include "scoring/model_signal_strategy.hpp"
+#include "scoring/saved_model.hpp"
 #include "store/importer.hpp"
 #include "store/market_store.hpp"
 #include "store/snapshot.hpp"
@@ -229,6 +230,8 @@ core::Status TradingNode::set_up(std::size_t first_session) {
       journaled_broker_.emplace(d.seq, d);
     } else if (d.kind.starts_with("control:")) {
       journaled_controls_.push_back(std::move(d));
+    } else if (d.kind == kRetrainDecision) {
+      journaled_retrains_.emplace(d.seq, d);
     }
   }
   auto extent = journal_.extent(run_.run_id);
@@ -473,8 +476,64 @@ core::Status TradingNode::run_session(std::size_t t) {
   // New controls only once the journal's history is reproduced (they apply after it).
   if (caught_up()) {
     if (auto s = poll_controls(date); !s) return s;
+    if (auto s = maybe_retrain(t); !s) return s;
   }
   return {};
+}
+
+core::Status TradingNode::maybe_retrain(std::size_t t) {
+  if (!config_.node.retrain || scores_ == nullptr) return {};
+  const core::Date date = panel_->dates()[t];
+  if (last_retrain_ == date) return {};  // decided already (a re-run applied the journal's decision)
+  core::Date next{};
+  if (t + 1 < panel_->num_dates()) {
+    next = panel_->dates()[t + 1];
+  } else {
+    if (!calendar_) {
+      auto nyse = store::TradingCalendar::nyse();
+      if (!nyse) return std::unexpected(nyse.error());
+      calendar_.emplace(std::move(*nyse));
+    }
+    auto after = calendar_->next_session(date);
+    if (!after) return std::unexpected(after.error());
+    next = *after;
+  }
+  if (!ends_month(date, next)) return {};
+  log(fmt::format("{}: the month's last session: retraining {} on the data up to its close", date.to_string(),
+                  config_.node.retrain->model));
+  auto decision = run_scheduled_retrain(*config_.node.retrain, date, [this](const std::string& line) { log(line); });
+  if (decision.failed) log(fmt::format("ALERT: the retraining failed, the node keeps its model: {}", decision.verdict));
+  return apply_retrain(std::move(decision), date, {});
+}
+
+core::Status TradingNode::apply_retrain(RetrainDecision decision, core::Date date, const std::string& journaled) {
+  std::unique_ptr<scoring::ScoreSource> source;
+  if (decision.promoted) {
+    auto saved = scoring::load_saved_model(decision.model_folder);
+    if (!saved && !journaled.empty()) {
+      return core::fail("journal: the model promoted on {} ({}) cannot be loaded: {}", date.to_string(),
+                        decision.model_folder, saved.error().message);
+    }
+    if (!saved) {
+      decision.promoted = false;
+      decision.failed = true;
+      decision.verdict += fmt::format("; but the challenger cannot be loaded ({}): the node keeps its model",
+                                      saved.error().message);
+      log(fmt::format("ALERT: {}", decision.verdict));
+    } else {
+      source = std::make_unique<scoring::ModelScores>(scoring::ModelScorer(std::move(*saved)), *panel_);
+    }
+  }
+  writer_->decision(date, kRetrainDecision, journaled.empty() ? decision.to_json() : journaled);
+  last_retrain_ = date;
+  if (source) {
+    scores_->replace_model(std::move(source), std::filesystem::path(decision.model_folder).filename().string());
+  }
+  if (journaled.empty()) {
+    log(fmt::format("retraining: {}{}", decision.verdict,
+                    decision.promoted ? fmt::format("; trading {} from the next session", decision.model_folder) : ""));
+  }
+  return writer_->checkpoint();
 }
 
 core::Status TradingNode::apply_control(const std::string& action, const std::string& detail, core::Date date,
@@ -519,6 +578,14 @@ core::Status TradingNode::replay_journaled_decisions(core::Date date) {
       if (auto s = apply_control(c.kind.substr(std::string_view("control:").size()), c.detail, c.date, true); !s) return s;
     } else if (const auto it = journaled_broker_.find(next); it != journaled_broker_.end()) {
       if (auto s = replay_broker_decision(it->second); !s) return s;
+    } else if (const auto r = journaled_retrains_.find(next); r != journaled_retrains_.end()) {
+      auto decision = RetrainDecision::parse(r->second.detail);
+      if (!decision) return core::fail("journal: decision {}: {}", r->second.seq, decision.error().message);
+      if (r->second.date != date) {
+        return core::fail("journal: the retraining of {} does not fall where the re-run is ({})",
+                          r->second.date.to_string(), date.to_string());
+      }
+      if (auto s = apply_retrain(std::move(*decision), date, r->second.detail); !s) return s;
     } else {
       return fail_if_error();
     }

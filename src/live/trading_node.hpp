@@ -41,9 +41,11 @@
 #include "live/journal_writer.hpp"
 #include "live/journaled_scores.hpp"
 #include "live/recovering_venue.hpp"
+#include "live/scheduled_retrain.hpp"
 #include "sim/simulated_venue.hpp"
 #include "store/journal.hpp"
 #include "store/panel.hpp"
+#include "store/trading_calendar.hpp"
 #include "trading/kernel.hpp"
 
 namespace kestrel::live {
@@ -123,6 +125,11 @@ class TradingNode {
   core::Status apply_adoption(const BrokerAdoption& adoption);
   // The broker's fees outside the fills, booked as cash (see the definition).
   core::Status book_broker_fees(core::Date date);
+  // node.retrain: after the last session of a month, retrain and journal the decision.
+  core::Status maybe_retrain(std::size_t t);
+  // Journals a retraining decision and, for a promotion, trades the new model from the next
+  // session. `journaled`: the detail as the journal holds it (a re-run), else empty.
+  core::Status apply_retrain(RetrainDecision decision, core::Date date, const std::string& journaled);
   // The re-run has reproduced everything the journal held: from here on rows are new.
   bool caught_up() const;
   NodeSummary summary();
@@ -154,6 +161,9 @@ class TradingNode {
   store::Journal::Extent journaled_{};
   // Fees, reconciliation halts and adoptions, by decision seq.
   std::map<std::int64_t, store::JournalDecision> journaled_broker_;
+  std::map<std::int64_t, store::JournalDecision> journaled_retrains_;  // by decision seq
+  std::optional<core::Date> last_retrain_;  // the session whose retraining was decided last
+  std::optional<store::TradingCalendar> calendar_;  // NYSE: the session after the data's last
   std::string last_fee_id_;  // the broker's id of the last fee activity booked
   std::size_t sessions_ = 0;
   std::size_t rederived_ = 0;

@@ -63,5 +63,6 @@ void add_serve_command(CLI::App& app, const GlobalOptions& global);
 void add_report_commands(CLI::App& app, const GlobalOptions& global);
 void add_models_commands(CLI::App& app, const GlobalOptions& global);
 void add_retrain_command(CLI::App& app, const GlobalOptions& global);
+void add_tune_command(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace kestrel::app

@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   add_report_commands(app, global);
   add_models_commands(app, global);
   add_retrain_command(app, global);
+  add_tune_command(app, global);
   add_risk_benches(bench, global);
   add_models_bench(bench, global);
 

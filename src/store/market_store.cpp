@@ -21,7 +21,7 @@ constexpr std::int64_t kNoDate = std::numeric_limits<std::int32_t>::min();
 
 // Versioned schema migrations: entry i moves the schema from version i to i + 1. Never edit
 // a released entry; append a new one.
-constexpr std::array<std::string_view, 2> kMigrations = {
+constexpr std::array<std::string_view, 3> kMigrations = {
     R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE tickers(
@@ -76,6 +76,24 @@ CREATE TABLE models(
   created_at TEXT NOT NULL,
   status TEXT NOT NULL);
 CREATE INDEX models_by_path ON models(path);
+)sql",
+    // v3: `kestrel tune`'s trials (store/tuning_trials.cpp); not market data either.
+    R"sql(
+CREATE TABLE tuning_trials(
+  study TEXT NOT NULL,
+  config_hash TEXT NOT NULL,
+  trial INTEGER NOT NULL,
+  rung INTEGER NOT NULL,
+  folds INTEGER NOT NULL,
+  params TEXT NOT NULL,
+  sharpe REAL,
+  rank_ic REAL,
+  turnover REAL,
+  seconds REAL NOT NULL,
+  status TEXT NOT NULL,
+  error TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY(study, config_hash, trial, rung));
 )sql",
 };
 

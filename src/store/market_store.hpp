@@ -14,6 +14,7 @@
 #include "core/error.hpp"
 #include "store/input_file.hpp"
 #include "store/model_registry.hpp"
+#include "store/tuning_trials.hpp"
 #include "store/records.hpp"
 #include "store/sqlite.hpp"
 
@@ -82,6 +83,13 @@ class MarketStore {
                                             const std::string& replaced_status = {});
   // Oldest first; empty for a store from before the registry (opened read-only, not upgraded).
   core::Result<std::vector<RegisteredModel>> registered_models();
+  // `kestrel tune`'s record (store/tuning_trials.cpp): every evaluation of a study, replacing
+  // an earlier run of the same study (name and config hash) in one transaction.
+  core::Status save_tuning_study(const std::string& study, const std::string& config_hash,
+                                 const std::vector<TuningTrial>& trials);
+  // A study's rows (every config hash when `config_hash` is empty), by trial then rung.
+  core::Result<std::vector<TuningTrial>> tuning_trials(const std::string& study, const std::string& config_hash = {});
+
  private:
   // A retraining's verdict: "champion", "challenger" (kept out), "retired" (replaced).
   core::Status set_model_status(std::int64_t id, const std::string& status);

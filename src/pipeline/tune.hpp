@@ -1,0 +1,85 @@
+#pragma once
+// `kestrel tune`: hyper-parameter search over a pipeline config (pipeline/tune_config.hpp),
+// each trial a walk-forward evaluation that never sees the fixed split's test segment.
+//
+//   Tuning folds: the pipeline's walk-forward folds, ending `horizon + embargo` sessions before
+//   the fixed test segment (no trial's labels reach into it).
+//   Objective: the annualised Sharpe ratio, net of `cost_bps` on every traded dollar, of the
+//   portfolio the trial's out-of-fold scores make — equal weights in the top `backtest.top_k`
+//   (and short the bottom top_k when `backtest.long_short`), rebalanced every label horizon.
+//   Search: random (every trial on every fold), or successive halving (every trial on the
+//   first folds, the best 1/eta go on to more folds, … the last rung on all of them).
+//   Honesty: every declared trial counts. The best trial's deflated Sharpe ratio is computed
+//   against the Sharpe ratios of all of them, PBO over the trials that ran on every fold, and the
+//   best trial is then evaluated once on the held-out test segment.
+//   Record: every evaluation in the store (OUT/market.db, table tuning_trials, one transaction
+//   per study), and OUT/tune/<name>.md and .json.
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "analysis/overfitting.hpp"
+#include "core/error.hpp"
+#include "pipeline/tune_config.hpp"
+
+namespace kestrel::pipeline {
+
+struct TrialEvaluation {
+  std::size_t folds = 0;
+  double sharpe = 0;        // annualised, net of costs (NaN when the trial failed or never traded)
+  double rank_ic = 0;       // mean daily rank IC of its scores
+  double mean_return = 0;   // per rebalance, net
+  double turnover = 0;      // per rebalance, of the portfolio's value
+  std::vector<double> returns;  // net, per rebalance
+  double seconds = 0;
+  std::string error;        // a failed trial: why (it still counts)
+};
+
+struct TrialRecord {
+  std::size_t trial = 0;
+  std::size_t rung = 0;
+  nlohmann::json params;
+  TrialEvaluation evaluation;
+  std::string status;  // "pruned" (went no further), "completed" (ran on every fold), "best"
+};
+
+// Fold budgets of the rungs: random search one rung of `folds`; halving as many rungs as
+// halving `trials` by `eta` allows, each eta times the folds of the one before, the last all.
+std::vector<std::size_t> rung_budgets(TuneConfig::Search search, std::size_t folds, std::size_t trials, std::size_t eta);
+
+// Runs the search: `evaluate(trial, folds)` on `jobs` threads; the best 1/eta of each rung
+// (by Sharpe; failures and NaN last, ties by trial number) go on. Every evaluation is returned,
+// rung by rung, the statuses set.
+using TrialEvaluator = std::function<TrialEvaluation(std::size_t trial, std::size_t folds)>;
+std::vector<TrialRecord> run_search(const TuneConfig& config, const std::vector<nlohmann::json>& trials,
+                                    std::size_t folds, std::size_t jobs, const TrialEvaluator& evaluate);
+
+struct TuneResult {
+  std::string study;  // "<name>/<config hash>"
+  std::size_t folds = 0;
+  std::vector<std::string> fold_descriptions;
+  std::vector<TrialRecord> records;
+  std::optional<std::size_t> best;  // trial number
+  std::optional<analysis::DeflatedSharpe> deflated;
+  std::optional<analysis::OverfittingProbability> pbo;
+  std::size_t pbo_trials = 0;       // the trials PBO is over (those that ran on every fold)
+  std::string pbo_note;             // why there is no PBO
+  std::optional<TrialEvaluation> holdout;  // the best trial on the fixed test segment, once
+  std::string holdout_window;
+  std::filesystem::path report;
+};
+
+struct TuneOptions {
+  std::size_t jobs = 1;
+  bool show_progress = false;
+  std::function<void(const std::string&)> log;
+};
+
+core::Result<TuneResult> tune(const TuneConfig& config, const std::filesystem::path& out, const TuneOptions& options);
+
+}  // namespace kestrel::pipeline

@@ -15,6 +15,7 @@ packages=(
   libeigen3-dev libtbb-dev
   libpqxx-dev postgresql
   prometheus  # promtool checks /metrics in the tests
+  slurm-wlm munge  # kestrel tune --slurm; the tests start a single-node cluster (tests/support/slurm_cluster.sh)
   libcpp-httplib-dev libssl-dev libboost1.81-dev libcurl4-openssl-dev
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev

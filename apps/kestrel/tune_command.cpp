@@ -2,6 +2,7 @@
 // evaluation before the held-out test segment, the best judged by its deflated Sharpe ratio
 // against all of them (src/pipeline/tune.hpp).
 #include <cmath>
+#include <cstdlib>
 #include <memory>
 
 #include <fmt/format.h>
@@ -16,12 +17,35 @@ namespace {
 struct TuneArgs {
   std::string config, out;
   std::size_t jobs = 1;
+  bool slurm = false;
+  std::vector<std::string> sbatch_args;
+  std::string task;  // a Slurm array task: the rung's task file
 };
+
+// One array task of `kestrel tune --slurm`: its index comes from Slurm.
+void run_task(const pipeline::TuneConfig& config, const std::filesystem::path& out, const std::string& task) {
+  const char* index = std::getenv("SLURM_ARRAY_TASK_ID");
+  if (index == nullptr || *index == '\0') throw CommandFailed{"tune --task: SLURM_ARRAY_TASK_ID is not set (run by sbatch)"};
+  char* end = nullptr;
+  const auto i = std::strtoul(index, &end, 10);
+  if (*end != '\0') throw CommandFailed{fmt::format("tune --task: SLURM_ARRAY_TASK_ID '{}' is not a number", index)};
+  check(pipeline::run_tune_task(config, out, task, i));
+}
 
 void run_tune(const GlobalOptions& global, const TuneArgs& args) {
   const auto config = value_or_fail(pipeline::read_tune_config(args.config));
   const std::filesystem::path out = args.out.empty() ? std::filesystem::path("out") / config.name : std::filesystem::path(args.out);
-  pipeline::TuneOptions options{.jobs = args.jobs, .show_progress = !global.quiet, .log = {}};
+  if (!args.task.empty()) {
+    run_task(config, out, args.task);
+    return;
+  }
+  pipeline::TuneOptions options{.jobs = args.jobs,
+                                .slurm = args.slurm,
+                                .sbatch_args = args.sbatch_args,
+                                .config_path = args.config,
+                                .executable = std::filesystem::read_symlink("/proc/self/exe"),
+                                .show_progress = !global.quiet,
+                                .log = {}};
   options.log = [quiet = global.quiet](const std::string& line) {
     if (quiet) return;
     fmt::print("{}\n", line);
@@ -57,6 +81,13 @@ void add_tune_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--out", args->out, "Output folder: its market.db holds the data and the trials (default: out/<name>)");
   cmd->add_option("--jobs", args->jobs, "Trials evaluated at once (each gets the cores divided by this)")
       ->check(CLI::Range(1, 256));
+  cmd->add_flag("--slurm", args->slurm,
+                "Run the trials on a Slurm cluster: each rung one sbatch array job (one trial per task, each task this "
+                "kestrel on the shared file system holding OUT), submitted with --wait and collected");
+  cmd->add_option("--sbatch-arg", args->sbatch_args,
+                  "Passed to sbatch as is, e.g. --sbatch-arg=--partition=research --sbatch-arg=--time=02:00:00")
+      ->allow_extra_args(false);
+  cmd->add_option("--task", args->task, "Internal: run one array task of a --slurm rung")->group("");
   cmd->callback([&global, args] { run_tune(global, *args); });
 }
 

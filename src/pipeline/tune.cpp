@@ -15,11 +15,14 @@
 #include <toml++/toml.h>
 
 #include "core/iso_time.hpp"
+#include "core/paths.hpp"
+#include "core/subprocess.hpp"
 #include "dataset/splits.hpp"
 #include "evaluation/scored_samples.hpp"
 #include "features/feature_pipeline.hpp"
 #include "pipeline/model_steps.hpp"
 #include "store/market_store.hpp"
+#include "store/snapshot.hpp"
 #include "store/text_file.hpp"
 
 namespace kestrel::pipeline {
@@ -148,25 +151,39 @@ std::vector<std::size_t> rung_budgets(TuneConfig::Search search, std::size_t fol
   return budgets;
 }
 
+RungEvaluator local_rungs(TrialEvaluator evaluate, std::size_t jobs) {
+  return [evaluate = std::move(evaluate), jobs](std::size_t, const std::vector<std::size_t>& trials, std::size_t folds) {
+    std::vector<TrialEvaluation> out(trials.size());
+    std::atomic<std::size_t> next{0};
+    auto work = [&] {
+      for (std::size_t i = next++; i < trials.size(); i = next++) out[i] = evaluate(trials[i], folds);
+    };
+    std::vector<std::thread> pool;
+    for (std::size_t j = 1; j < std::min(jobs, trials.size()); ++j) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
+    return out;
+  };
+}
+
 std::vector<TrialRecord> run_search(const TuneConfig& config, const std::vector<nlohmann::json>& trials,
-                                    std::size_t folds, std::size_t jobs, const TrialEvaluator& evaluate) {
+                                    std::size_t folds, const RungEvaluator& evaluate) {
   const auto budgets = rung_budgets(config.search, folds, trials.size(), config.eta);
   std::vector<std::size_t> alive(trials.size());
   for (std::size_t k = 0; k < alive.size(); ++k) alive[k] = k;
   std::vector<TrialRecord> all;
   for (std::size_t rung = 0; rung < budgets.size(); ++rung) {
-    std::vector<TrialRecord> records(alive.size());
-    std::atomic<std::size_t> next{0};
-    auto work = [&] {
-      for (std::size_t i = next++; i < alive.size(); i = next++) {
-        records[i] = {.trial = alive[i], .rung = rung, .params = trials[alive[i]],
-                      .evaluation = evaluate(alive[i], budgets[rung]), .status = "pruned"};
+    auto evaluations = evaluate(rung, alive, budgets[rung]);
+    std::vector<TrialRecord> records;
+    for (std::size_t i = 0; i < alive.size(); ++i) {
+      TrialEvaluation e = i < evaluations.size() ? std::move(evaluations[i]) : TrialEvaluation{};
+      if (i >= evaluations.size()) {
+        e.error = "no evaluation came back";
+        e.sharpe = e.rank_ic = e.mean_return = e.turnover = kNaN;
       }
-    };
-    std::vector<std::thread> pool;
-    for (std::size_t j = 1; j < std::min(jobs, alive.size()); ++j) pool.emplace_back(work);
-    work();
-    for (auto& t : pool) t.join();
+      records.push_back({.trial = alive[i], .rung = rung, .params = trials[alive[i]], .evaluation = std::move(e),
+                         .status = "pruned"});
+    }
     std::vector<TrialRecord> ranked = records;
     std::sort(ranked.begin(), ranked.end(), better);
     const bool last = rung + 1 == budgets.size();
@@ -187,103 +204,300 @@ std::vector<TrialRecord> run_search(const TuneConfig& config, const std::vector<
   return all;
 }
 
-core::Result<TuneResult> tune(const TuneConfig& config, const std::filesystem::path& out, const TuneOptions& options) {
-  auto log = [&](const std::string& line) {
-    if (options.log) options.log(line);
-  };
+namespace {
+
+// What every trial shares: the configs, the data, features, labels and folds.
+struct TuneData {
+  PipelineConfig base;
+  std::vector<nlohmann::json> trials;
+  std::vector<PipelineConfig> trial_configs;
+  std::unique_ptr<store::Panel> panel;
+  features::FeatureMatrix matrix;
+  std::optional<PipelineLabels> labels;
+  dataset::Fold fixed;
+  std::vector<dataset::Fold> folds;
+};
+
+// `import`: bring OUT's store up to date with the data folder (the coordinator); the Slurm
+// tasks only read what it imported.
+core::Result<std::unique_ptr<TuneData>> prepare(const TuneConfig& config, const std::filesystem::path& out, bool import,
+                                                bool progress, const std::function<void(const std::string&)>& log) {
+  auto d = std::make_unique<TuneData>();
   auto base_text = store::read_text_file(config.pipeline);
   if (!base_text) return std::unexpected(base_text.error());
   auto base = parse_pipeline_config(*base_text, config.pipeline.string(), config.pipeline.parent_path());
   if (!base) return std::unexpected(base.error());
-  if (std::find(base->models.begin(), base->models.end(), config.model) == base->models.end()) {
+  d->base = std::move(*base);
+  if (std::find(d->base.models.begin(), d->base.models.end(), config.model) == d->base.models.end()) {
     return core::fail_as(core::ErrorKind::Config, "tune: model '{}' is not one of {}'s models", config.model,
                          config.pipeline.string());
   }
-  const auto trials = sample_trials(config);
+  d->trials = sample_trials(config);
   // Every trial's config must parse before hours of training.
-  std::vector<PipelineConfig> trial_configs;
-  for (std::size_t k = 0; k < trials.size(); ++k) {
+  for (std::size_t k = 0; k < d->trials.size(); ++k) {
     const std::string source = fmt::format("{} with trial {} of {}", config.pipeline.string(), k, config.name);
-    auto text = with_params(*base_text, source, trials[k]);
+    auto text = with_params(*base_text, source, d->trials[k]);
     if (!text) return std::unexpected(text.error());
     auto parsed = parse_pipeline_config(*text, source, config.pipeline.parent_path());
-    if (!parsed) return core::fail_as(core::ErrorKind::Config, "tune: trial {} ({}): {}", k, trials[k].dump(), parsed.error().message);
-    trial_configs.push_back(std::move(*parsed));
+    if (!parsed) {
+      return core::fail_as(core::ErrorKind::Config, "tune: trial {} ({}): {}", k, d->trials[k].dump(), parsed.error().message);
+    }
+    d->trial_configs.push_back(std::move(*parsed));
   }
-
-  std::error_code ec;
-  std::filesystem::create_directories(out, ec);
-  if (ec) return core::fail_as(core::ErrorKind::Io, "tune: cannot create {}: {}", out.string(), ec.message());
-  log(fmt::format("tune {}: importing {}", config.name, base->data_dir.string()));
-  auto panel = import_data(*base, out, options.show_progress);
+  const auto db = out / "market.db";
+  core::Result<store::Panel> panel = core::fail("unreachable");
+  if (import) {
+    std::error_code ec;
+    std::filesystem::create_directories(out, ec);
+    if (ec) return core::fail_as(core::ErrorKind::Io, "tune: cannot create {}: {}", out.string(), ec.message());
+    log(fmt::format("tune {}: importing {}", config.name, d->base.data_dir.string()));
+    panel = import_data(d->base, out, progress);
+  } else {
+    panel = store::open_research_panel(db, core::default_snapshot_path(db));
+  }
   if (!panel) return std::unexpected(panel.error());
-  const features::FeatureMatrix matrix =
-      features::compute_features(*panel, {.benchmark = base->benchmark, .show_progress = options.show_progress});
-  auto labels = make_pipeline_labels(*base, *panel);
+  d->panel = std::make_unique<store::Panel>(std::move(*panel));
+  d->matrix = features::compute_features(*d->panel, {.benchmark = d->base.benchmark, .show_progress = progress});
+  auto labels = make_pipeline_labels(d->base, *d->panel);
   if (!labels) return std::unexpected(labels.error());
-  auto fixed = dataset::fixed_segments(matrix.dates, base->label.horizon, base->fixed.embargo,
-                                       {.train_begin = base->fixed.train_begin,
-                                        .train_end = base->fixed.train_end,
-                                        .valid_begin = base->fixed.valid_begin,
-                                        .valid_end = base->fixed.valid_end,
-                                        .test_begin = base->fixed.test_begin,
-                                        .test_end = base->fixed.test_end});
+  d->labels.emplace(std::move(*labels));
+  const auto& b = d->base;
+  auto fixed = dataset::fixed_segments(d->matrix.dates, b.label.horizon, b.fixed.embargo,
+                                       {.train_begin = b.fixed.train_begin,
+                                        .train_end = b.fixed.train_end,
+                                        .valid_begin = b.fixed.valid_begin,
+                                        .valid_end = b.fixed.valid_end,
+                                        .test_begin = b.fixed.test_begin,
+                                        .test_end = b.fixed.test_end});
   if (!fixed) return std::unexpected(fixed.error());
+  d->fixed = *fixed;
   // Tuning folds: the walk-forward's, ending where no label reaches into the test segment.
-  const auto& w = base->walk_forward;
-  const std::size_t reach = base->label.horizon + w.embargo;
+  const auto& w = b.walk_forward;
+  const std::size_t reach = b.label.horizon + w.embargo;
   if (fixed->test.begin <= reach) return core::fail("tune: no sessions before the fixed test segment to tune on");
   std::size_t first = 0;
   if (w.first_date) {
-    first = static_cast<std::size_t>(std::lower_bound(matrix.dates.begin(), matrix.dates.end(), *w.first_date) - matrix.dates.begin());
+    first = static_cast<std::size_t>(std::lower_bound(d->matrix.dates.begin(), d->matrix.dates.end(), *w.first_date) -
+                                     d->matrix.dates.begin());
   }
-  auto folds = dataset::walk_forward(matrix.num_dates(), base->label.horizon,
+  auto folds = dataset::walk_forward(d->matrix.num_dates(), b.label.horizon,
                                      {.window = w.window, .train_dates = w.train_dates, .valid_dates = w.valid_dates,
                                       .test_dates = w.test_dates, .step_dates = 0, .first_date = first,
                                       .end_date = fixed->test.begin - reach, .embargo = w.embargo});
   if (!folds) return core::fail("tune: the walk-forward folds before the test segment: {}", folds.error().message);
+  d->folds = std::move(*folds);
+  return d;
+}
+
+TrialEvaluation evaluate_trial(const TuneData& d, const TuneConfig& config, std::size_t k,
+                               std::span<const dataset::Fold> on, int threads) {
+  const PipelineConfig& trial = d.trial_configs[k];
+  TrialEvaluation e;
+  e.folds = on.size();
+  const auto started = std::chrono::steady_clock::now();
+  auto run_opts = run_options(trial, config.model, false);
+  run_opts.fit.threads = threads;
+  run_opts.fit.show_progress = false;
+  const evaluation::EvaluationData data{.matrix = &d.matrix, .labels = &d.labels->labels,
+                                        .forward_returns = &d.labels->forward_returns};
+  auto run = evaluation::run_model(model_maker(trial, d.matrix, config.model), data, on, run_opts);
+  if (!run) {
+    e.error = run.error().message;
+    e.sharpe = e.rank_ic = e.mean_return = e.turnover = kNaN;
+  } else {
+    const auto portfolio = portfolio_returns(run->predictions, trial.label.horizon, trial.backtest.top_k,
+                                             trial.backtest.long_short, config.cost_bps);
+    e.returns = portfolio.returns;
+    e.turnover = portfolio.turnover;
+    e.mean_return = mean_of(e.returns);
+    e.sharpe = period_sharpe(e.returns) * std::sqrt(252.0 / static_cast<double>(trial.label.horizon));
+    e.rank_ic = evaluation::metric_row("all", run->predictions).ic.rank_ic;
+  }
+  e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return e;
+}
+
+// A trial's evaluation as a Slurm task hands it back (NaN as null).
+nlohmann::json evaluation_json(const TrialEvaluation& e) {
+  auto number = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
+  nlohmann::json returns = nlohmann::json::array();
+  for (double r : e.returns) returns.push_back(number(r));
+  return {{"folds", e.folds}, {"sharpe", number(e.sharpe)}, {"rank_ic", number(e.rank_ic)},
+          {"mean_return", number(e.mean_return)}, {"turnover", number(e.turnover)}, {"returns", returns},
+          {"seconds", e.seconds}, {"error", e.error}};
+}
+
+TrialEvaluation evaluation_from_json(const nlohmann::json& j) {
+  auto number = [](const nlohmann::json& v) { return v.is_number() ? v.get<double>() : kNaN; };
+  TrialEvaluation e;
+  e.folds = j.at("folds").get<std::size_t>();
+  e.sharpe = number(j.at("sharpe"));
+  e.rank_ic = number(j.at("rank_ic"));
+  e.mean_return = number(j.at("mean_return"));
+  e.turnover = number(j.at("turnover"));
+  for (const auto& r : j.at("returns")) e.returns.push_back(number(r));
+  e.seconds = j.at("seconds").get<double>();
+  e.error = j.at("error").get<std::string>();
+  return e;
+}
+
+core::Status write_atomically(const std::filesystem::path& path, const std::string& text) {
+  const auto partial = std::filesystem::path(path.string() + ".partial");
+  std::ofstream file(partial, std::ios::binary);
+  file << text;
+  file.close();
+  if (!file) return core::fail_as(core::ErrorKind::Io, "cannot write {}", partial.string());
+  std::error_code ec;
+  std::filesystem::rename(partial, path, ec);
+  if (ec) return core::fail_as(core::ErrorKind::Io, "cannot write {}: {}", path.string(), ec.message());
+  return {};
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// One rung as a Slurm array job: OUT/tune/<name>/slurm/rung-<r>/ holds the task file (the
+// trials and the budget), the job script, each task's log and each trial's evaluation.
+core::Result<std::vector<TrialEvaluation>> slurm_rung(const TuneConfig& config, const std::filesystem::path& out,
+                                                       const TuneOptions& options, std::size_t rung,
+                                                       const std::vector<std::size_t>& trials, std::size_t folds) {
+  std::error_code ec;
+  const auto dir = std::filesystem::absolute(out / "tune" / config.name / "slurm" / fmt::format("rung-{}", rung), ec);
+  std::filesystem::remove_all(dir, ec);  // an earlier run's results must not be read as this one's
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return core::fail_as(core::ErrorKind::Io, "tune: cannot create {}: {}", dir.string(), ec.message());
+  const auto task_file = dir / "task.json";
+  if (auto s = write_atomically(task_file, nlohmann::json{{"config_hash", config.hash}, {"rung", rung}, {"folds", folds},
+                                                          {"trials", trials}}.dump(1));
+      !s) {
+    return std::unexpected(s.error());
+  }
+  const auto script = dir / "job.sh";
+  if (auto s = write_atomically(
+          script, fmt::format("#!/bin/sh\n# kestrel tune {} rung {}: one trial per array task.\nexec {} -q tune --config {} "
+                              "--out {} --task {}\n",
+                              config.name, rung, shell_quote(options.executable.string()),
+                              shell_quote(std::filesystem::absolute(options.config_path, ec).string()),
+                              shell_quote(std::filesystem::absolute(out, ec).string()), shell_quote(task_file.string())));
+      !s) {
+    return std::unexpected(s.error());
+  }
+  std::vector<std::string> argv = {"sbatch", "--parsable", "--wait", fmt::format("--array=0-{}", trials.size() - 1),
+                                   fmt::format("--job-name=kestrel-tune-{}-{}", config.name, rung),
+                                   "--output=" + (dir / "task-%a.log").string(), "--cpus-per-task=1"};
+  argv.insert(argv.end(), options.sbatch_args.begin(), options.sbatch_args.end());
+  argv.push_back(script.string());
+  auto submitted = core::run_program(argv);
+  if (!submitted) return std::unexpected(submitted.error());
+  if (submitted->exit_code == 127) return core::fail("tune --slurm: sbatch is not installed or not on PATH");
+  const std::string job = submitted->output.substr(0, submitted->output.find_first_of(";\n"));
+  if (job.empty() || job.find_first_not_of("0123456789") != std::string::npos) {
+    return core::fail("tune --slurm: sbatch did not submit the job (exit {}): {}", submitted->exit_code, submitted->output);
+  }
+  if (options.log) options.log(fmt::format("tune {}: rung {} ran as Slurm array job {} ({} tasks)", config.name, rung, job, trials.size()));
+  // A task that failed or died still leaves its trial counted: as a failed evaluation.
+  std::vector<TrialEvaluation> out_evaluations;
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    const auto result = dir / fmt::format("trial-{}.json", trials[i]);
+    auto text = store::read_text_file(result);
+    TrialEvaluation e;
+    if (!text) {
+      e.error = fmt::format("Slurm task {} of job {} wrote no result (see {})", i, job,
+                            (dir / fmt::format("task-{}.log", i)).string());
+      e.sharpe = e.rank_ic = e.mean_return = e.turnover = kNaN;
+    } else {
+      try {
+        e = evaluation_from_json(nlohmann::json::parse(*text));
+      } catch (const nlohmann::json::exception& ex) {
+        return core::fail("tune --slurm: {}: {}", result.string(), ex.what());
+      }
+    }
+    out_evaluations.push_back(std::move(e));
+  }
+  return out_evaluations;
+}
+
+}  // namespace
+
+core::Status run_tune_task(const TuneConfig& config, const std::filesystem::path& out,
+                           const std::filesystem::path& task_file, std::size_t index) {
+  auto text = store::read_text_file(task_file);
+  if (!text) return std::unexpected(text.error());
+  nlohmann::json task;
+  try {
+    task = nlohmann::json::parse(*text);
+  } catch (const nlohmann::json::exception& e) {
+    return core::fail("{}: {}", task_file.string(), e.what());
+  }
+  if (task.value("config_hash", "") != config.hash) {
+    return core::fail("{}: written for another version of the tuning config (hash {}, this one {})", task_file.string(),
+                      task.value("config_hash", ""), config.hash);
+  }
+  const auto trials = task.at("trials").get<std::vector<std::size_t>>();
+  if (index >= trials.size()) return core::fail("{}: no task {} (the rung has {} trials)", task_file.string(), index, trials.size());
+  auto data = prepare(config, out, false, false, [](const std::string&) {});
+  if (!data) return std::unexpected(data.error());
+  const std::size_t folds = task.at("folds").get<std::size_t>();
+  if (folds > (*data)->folds.size()) return core::fail("{}: {} folds asked for, {} exist", task_file.string(), folds, (*data)->folds.size());
+  // One core per task (sbatch --cpus-per-task=1): the cluster runs the trials side by side.
+  const auto e = evaluate_trial(**data, config, trials[index], std::span((*data)->folds.data(), folds), 1);
+  return write_atomically(task_file.parent_path() / fmt::format("trial-{}.json", trials[index]), evaluation_json(e).dump());
+}
+
+core::Result<TuneResult> tune(const TuneConfig& config, const std::filesystem::path& out, const TuneOptions& options) {
+  auto log = [&](const std::string& line) {
+    if (options.log) options.log(line);
+  };
+  auto prepared = prepare(config, out, true, options.show_progress, log);
+  if (!prepared) return std::unexpected(prepared.error());
+  const TuneData& data = **prepared;
+  const auto& trials = data.trials;
+  const auto* base = &data.base;
+  const auto* folds = &data.folds;
 
   TuneResult result;
   result.study = config.name + "/" + config.hash;
   result.folds = folds->size();
-  for (const auto& f : *folds) result.fold_descriptions.push_back(dataset::describe(f, matrix.dates));
-  log(fmt::format("tune {}: {} trials ({} search), {} folds before the test segment", config.name, trials.size(),
-                  config.search == TuneConfig::Search::Halving ? "successive halving" : "random", folds->size()));
+  for (const auto& f : *folds) result.fold_descriptions.push_back(dataset::describe(f, data.matrix.dates));
+  log(fmt::format("tune {}: {} trials ({} search), {} folds before the test segment{}", config.name, trials.size(),
+                  config.search == TuneConfig::Search::Halving ? "successive halving" : "random", folds->size(),
+                  options.slurm ? ", on Slurm" : ""));
 
-  const evaluation::EvaluationData data{.matrix = &matrix, .labels = &labels->labels, .forward_returns = &labels->forward_returns};
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const int threads = std::max(1, (base->threads > 0 ? base->threads : cores) / static_cast<int>(std::max<std::size_t>(1, options.jobs)));
-  auto evaluate_on = [&](const PipelineConfig& trial, std::span<const dataset::Fold> on) {
-    TrialEvaluation e;
-    e.folds = on.size();
-    const auto started = std::chrono::steady_clock::now();
-    auto run_opts = run_options(trial, config.model, false);
-    run_opts.fit.threads = threads;
-    run_opts.fit.show_progress = false;
-    auto run = evaluation::run_model(model_maker(trial, matrix, config.model), data, on, run_opts);
-    if (!run) {
-      e.error = run.error().message;
-      e.sharpe = e.rank_ic = e.mean_return = e.turnover = kNaN;
-    } else {
-      const auto portfolio = portfolio_returns(run->predictions, trial.label.horizon, trial.backtest.top_k,
-                                               trial.backtest.long_short, config.cost_bps);
-      e.returns = portfolio.returns;
-      e.turnover = portfolio.turnover;
-      e.mean_return = mean_of(e.returns);
-      e.sharpe = period_sharpe(e.returns) * std::sqrt(252.0 / static_cast<double>(trial.label.horizon));
-      e.rank_ic = evaluation::metric_row("all", run->predictions).ic.rank_ic;
-    }
-    e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    return e;
-  };
   std::mutex print;
-  result.records = run_search(config, trials, folds->size(), options.jobs, [&](std::size_t k, std::size_t budget) {
-    auto e = evaluate_on(trial_configs[k], std::span(folds->data(), budget));
+  auto report_trial = [&](std::size_t k, std::size_t budget, const TrialEvaluation& e) {
     std::lock_guard lock(print);
     log(fmt::format("  trial {} on {} fold(s): Sharpe {} net, rank IC {}{} ({:.1f} s) {}", k, budget, num(e.sharpe, 2),
                     num(e.rank_ic, 4), e.error.empty() ? "" : " FAILED: " + e.error, e.seconds, trials[k].dump()));
-    return e;
-  });
+  };
+  RungEvaluator evaluator;
+  std::optional<core::Error> slurm_error;
+  if (options.slurm) {
+    evaluator = [&](std::size_t rung, const std::vector<std::size_t>& alive, std::size_t budget) -> std::vector<TrialEvaluation> {
+      if (slurm_error) return {};
+      auto evaluations = slurm_rung(config, out, options, rung, alive, budget);
+      if (!evaluations) {
+        slurm_error = evaluations.error();
+        return {};
+      }
+      for (std::size_t i = 0; i < alive.size(); ++i) report_trial(alive[i], budget, (*evaluations)[i]);
+      return std::move(*evaluations);
+    };
+  } else {
+    evaluator = local_rungs(
+        [&](std::size_t k, std::size_t budget) {
+          auto e = evaluate_trial(data, config, k, std::span(folds->data(), budget), threads);
+          report_trial(k, budget, e);
+          return e;
+        },
+        options.jobs);
+  }
+  result.records = run_search(config, trials, folds->size(), evaluator);
+  if (slurm_error) return std::unexpected(*slurm_error);
 
   // The best, its deflated Sharpe against every trial, PBO over the trials on every fold.
   std::vector<double> trial_sharpes;  // per period, each trial's last evaluation
@@ -318,8 +532,8 @@ core::Result<TuneResult> tune(const TuneConfig& config, const std::filesystem::p
     }
     // Once, after the search: the chosen trial on the held-out test segment.
     log(fmt::format("tune {}: trial {} evaluated once on the fixed test segment", config.name, best->trial));
-    result.holdout = evaluate_on(trial_configs[best->trial], std::span(&*fixed, 1));
-    result.holdout_window = dataset::describe(*fixed, matrix.dates);
+    result.holdout = evaluate_trial(data, config, best->trial, std::span(&data.fixed, 1), cores);
+    result.holdout_window = dataset::describe(data.fixed, data.matrix.dates);
   }
 
   // The store, in one transaction: every evaluation of this study.
@@ -385,6 +599,7 @@ core::Result<TuneResult> tune(const TuneConfig& config, const std::filesystem::p
   md += "\nThe objective is a quick portfolio of the scores (equal weights, rebalanced every label horizon, costs "
         "as a flat rate on turnover), not the event-driven backtest: use it to rank trials, then run the pipeline "
         "with the chosen parameters for the full backtest.\n";
+  std::error_code ec;
   std::filesystem::create_directories(out / "tune", ec);
   result.report = out / "tune" / (config.name + ".md");
   std::ofstream file(result.report, std::ios::binary);

@@ -52,12 +52,18 @@ struct TrialRecord {
 // halving `trials` by `eta` allows, each eta times the folds of the one before, the last all.
 std::vector<std::size_t> rung_budgets(TuneConfig::Search search, std::size_t folds, std::size_t trials, std::size_t eta);
 
-// Runs the search: `evaluate(trial, folds)` on `jobs` threads; the best 1/eta of each rung
-// (by Sharpe; failures and NaN last, ties by trial number) go on. Every evaluation is returned,
-// rung by rung, the statuses set.
+// Evaluates the given trials of a rung on the first `folds` folds, one evaluation per trial in
+// the same order: here on local threads (local_rungs), or as a Slurm array job.
+using RungEvaluator =
+    std::function<std::vector<TrialEvaluation>(std::size_t rung, const std::vector<std::size_t>& trials, std::size_t folds)>;
 using TrialEvaluator = std::function<TrialEvaluation(std::size_t trial, std::size_t folds)>;
+// `evaluate(trial, folds)` on `jobs` threads.
+RungEvaluator local_rungs(TrialEvaluator evaluate, std::size_t jobs);
+
+// Runs the search: each rung's trials evaluated, the best 1/eta (by Sharpe; failures and NaN
+// last, ties by trial number) go on. Every evaluation is returned, rung by rung, the statuses set.
 std::vector<TrialRecord> run_search(const TuneConfig& config, const std::vector<nlohmann::json>& trials,
-                                    std::size_t folds, std::size_t jobs, const TrialEvaluator& evaluate);
+                                    std::size_t folds, const RungEvaluator& evaluate);
 
 struct TuneResult {
   std::string study;  // "<name>/<config hash>"
@@ -74,12 +80,25 @@ struct TuneResult {
   std::filesystem::path report;
 };
 
+// Where the trials run: this machine (`jobs` at once), or a Slurm cluster (`slurm`): each rung
+// one array job, submitted with `sbatch --wait`, one task per trial, each task this kestrel
+// executable (`kestrel tune --task`) on a file system every node shares with OUT.
 struct TuneOptions {
   std::size_t jobs = 1;
+  bool slurm = false;
+  std::vector<std::string> sbatch_args;  // e.g. "--partition=research", "--time=02:00:00"
+  std::filesystem::path config_path;     // the tuning config, for the tasks' command line
+  std::filesystem::path executable;      // this kestrel, for the tasks' command line
   bool show_progress = false;
   std::function<void(const std::string&)> log;
 };
 
 core::Result<TuneResult> tune(const TuneConfig& config, const std::filesystem::path& out, const TuneOptions& options);
+
+// One Slurm array task: evaluates the trial SLURM_ARRAY_TASK_ID of the rung file `task_file`
+// (written by the coordinator) on the data the coordinator imported into OUT, and writes its
+// evaluation next to that file.
+core::Status run_tune_task(const TuneConfig& config, const std::filesystem::path& out,
+                           const std::filesystem::path& task_file, std::size_t index);
 
 }  // namespace kestrel::pipeline

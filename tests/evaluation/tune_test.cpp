@@ -93,7 +93,7 @@ TEST(TuneSearch, SuccessiveHalvingTakesTheBestThirdOnToMoreFolds) {
   for (std::size_t jobs : {1u, 3u}) {
     std::mutex m;
     std::vector<std::pair<std::size_t, std::size_t>> calls;
-    const auto records = run_search(config, trials, 9, jobs, [&](std::size_t k, std::size_t folds) {
+    const auto records = run_search(config, trials, 9, local_rungs([&](std::size_t k, std::size_t folds) {
       {
         std::lock_guard lock(m);
         calls.emplace_back(k, folds);
@@ -107,7 +107,7 @@ TEST(TuneSearch, SuccessiveHalvingTakesTheBestThirdOnToMoreFolds) {
         e.sharpe = 0.1 * static_cast<double>(k) + 0.01 * static_cast<double>(folds);
       }
       return e;
-    });
+    }, jobs));
     ASSERT_EQ(records.size(), 9u + 3u + 1u) << jobs;
     std::set<std::size_t> rung1, rung2;
     for (const auto& r : records) {
@@ -127,12 +127,12 @@ TEST(TuneSearch, SuccessiveHalvingTakesTheBestThirdOnToMoreFolds) {
 TEST(TuneSearch, RandomSearchRunsEveryTrialOnEveryFold) {
   auto config = *parse_tune_config(kSpace, "space.toml", ".");
   config.search = TuneConfig::Search::Random;
-  const auto records = run_search(config, sample_trials(config), 4, 2, [](std::size_t k, std::size_t folds) {
+  const auto records = run_search(config, sample_trials(config), 4, local_rungs([](std::size_t k, std::size_t folds) {
     TrialEvaluation e;
     e.folds = folds;
     e.sharpe = k == 3 ? 2.0 : 0.5;
     return e;
-  });
+  }, 2));
   ASSERT_EQ(records.size(), 9u);
   for (const auto& r : records) {
     EXPECT_EQ(r.evaluation.folds, 4u);
@@ -225,6 +225,64 @@ TEST(Tune, ASmallSearchOnTheSampleCountsEveryTrialStoresEveryEvaluationAndNeverT
   const auto help = testing::run_command(std::string(KESTREL_BINARY) + " tune --help");
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.output.find("--jobs"), std::string::npos) << help.output;
+}
+
+// The same search on a real single-node Slurm (the "slurm" CTest fixture: munge, slurmctld and
+// slurmd started by tests/support/slurm_cluster.sh): each rung an sbatch array job of kestrel
+// tasks; the trials, rungs and Sharpe ratios are those of the local run with one core per trial.
+TEST(TuneSlurm, TheSearchRunsAsSbatchArrayJobsOnARealSlurmAndMatchesTheLocalRun) {
+  const std::string conf_file = std::string(KESTREL_TEST_SLURM_STATE) + "/slurm_conf";
+  ASSERT_TRUE(std::filesystem::exists(conf_file)) << "the slurm fixture is not running (ctest starts it)";
+  std::string slurm_conf = testing::read_file(conf_file);
+  slurm_conf.erase(slurm_conf.find_last_not_of("\n") + 1);
+  testing::TempDir dir;
+  testing::write_file(dir / "pipeline.toml", pipeline_config());
+  std::string space = kSpace;
+  space = std::regex_replace(space, std::regex("trials = 9\neta = 3"), "trials = 4\neta = 2");
+  space = std::regex_replace(space, std::regex("\"model.epochs\".*\n"), "");
+  testing::write_file(dir / "space.toml", space);
+  const std::string tune = std::string(KESTREL_BINARY) + " -q tune --config " + (dir / "space.toml").string();
+  const auto local = testing::run_command(tune + " --jobs 2 --out " + (dir / "local").string());
+  ASSERT_EQ(local.exit_code, 0) << local.output;
+  const auto slurm = testing::run_command("SLURM_CONF=" + slurm_conf + " " + tune + " --slurm --sbatch-arg=--time=10 --out " +
+                                          (dir / "slurm").string());
+  ASSERT_EQ(slurm.exit_code, 0) << slurm.output;
+  EXPECT_NE(slurm.output.find("best: trial "), std::string::npos) << slurm.output;
+  // Each rung ran as an array job: its task file, script, one log and one result per trial.
+  for (const auto& [rung, tasks] : {std::pair{0, 4}, std::pair{1, 2}, std::pair{2, 1}}) {
+    const auto rung_dir = dir / "slurm/tune/lr-search/slurm" / fmt::format("rung-{}", rung);
+    EXPECT_TRUE(std::filesystem::exists(rung_dir / "task.json")) << rung_dir;
+    EXPECT_TRUE(std::filesystem::exists(rung_dir / "job.sh")) << rung_dir;
+    int results = 0, logs = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(rung_dir)) {
+      const auto name = entry.path().filename().string();
+      results += name.starts_with("trial-") && name.ends_with(".json");
+      logs += name.starts_with("task-") && name.ends_with(".log");
+    }
+    EXPECT_EQ(results, tasks) << rung_dir;
+    EXPECT_EQ(logs, tasks) << rung_dir;
+  }
+  auto a = store::MarketStore::open(dir / "local/market.db", store::MarketStore::Access::ReadOnly);
+  auto b = store::MarketStore::open(dir / "slurm/market.db", store::MarketStore::Access::ReadOnly);
+  const auto x = *a->tuning_trials("lr-search");
+  const auto y = *b->tuning_trials("lr-search");
+  ASSERT_EQ(x.size(), y.size());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    EXPECT_EQ(x[i].trial, y[i].trial);
+    EXPECT_EQ(x[i].rung, y[i].rung);
+    EXPECT_EQ(x[i].status, y[i].status);
+    EXPECT_NEAR(x[i].sharpe, y[i].sharpe, 1e-9) << "trial " << x[i].trial << " rung " << x[i].rung;
+  }
+}
+
+TEST(TuneSlurm, WithoutSbatchOnThePathTheCommandSaysSo) {
+  testing::TempDir dir;
+  testing::write_file(dir / "pipeline.toml", pipeline_config());
+  testing::write_file(dir / "space.toml", kSpace);
+  const auto r = testing::run_command("PATH=/nonexistent " + std::string(KESTREL_BINARY) + " -q tune --slurm --config " +
+                                      (dir / "space.toml").string() + " --out " + (dir / "out").string());
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("sbatch is not installed or not on PATH"), std::string::npos) << r.output;
 }
 
 }  // namespace

@@ -33,7 +33,7 @@ TEST(ModelRegistry, AStoreOfTheFirstSchemaGainsTheRegistryAndKeepsItsBars) {
   {  // As kestrel before the registry left it.
     auto db = sqlite::Database::open(dir / "k.db", sqlite::Database::Mode::ReadWriteCreate);
     ASSERT_TRUE(db);
-    ASSERT_TRUE(db->exec("DROP TABLE models; PRAGMA user_version = 1"));
+    ASSERT_TRUE(db->exec("DROP TABLE models; DROP TABLE tuning_trials; PRAGMA user_version = 1"));
   }
   {
     auto reader = MarketStore::open(dir / "k.db", MarketStore::Access::ReadOnly);  // readers do not migrate

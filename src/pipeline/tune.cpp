@@ -72,49 +72,67 @@ core::Result<std::string> with_params(const std::string& text, const std::string
   return out.str();
 }
 
-// The net returns of the portfolio the scores make (see tune.hpp), and its turnover.
-struct Portfolio {
-  std::vector<double> returns;
-  double turnover = 0;
-};
-Portfolio portfolio_returns(const std::vector<evaluation::ScoredSample>& samples, std::size_t horizon, std::size_t top_k,
-                            bool long_short, double cost_bps) {
+}  // namespace
+
+ObjectivePortfolio objective_portfolio(const std::vector<evaluation::ScoredSample>& samples, std::size_t horizon,
+                            const BacktestSettings& shape, double cost_bps) {
   std::map<std::uint32_t, std::vector<const evaluation::ScoredSample*>> by_date;
   for (const auto& s : samples) {
     if (std::isfinite(s.forward_return)) by_date[s.t].push_back(&s);
   }
-  Portfolio p;
+  const std::size_t k = shape.top_k;
+  const double w = 1.0 / static_cast<double>(k);
+  ObjectivePortfolio p;
   std::map<std::uint32_t, double> held;
-  std::size_t k = 0, periods = 0;
+  std::size_t index = 0, periods = 0;
   double turnover = 0;
   for (auto& [t, day] : by_date) {
-    if (k++ % horizon != 0) continue;  // non-overlapping holding periods
-    if (day.size() < (long_short ? 2 : 1) * top_k) continue;
-    std::sort(day.begin(), day.end(), [](const auto* a, const auto* b) {
-      return a->score != b->score ? a->score > b->score : a->ticker < b->ticker;
-    });
-    std::map<std::uint32_t, double> weights;
-    for (std::size_t i = 0; i < top_k; ++i) weights[day[i]->ticker] += 1.0 / static_cast<double>(top_k);
-    if (long_short) {
-      for (std::size_t i = 0; i < top_k; ++i) weights[day[day.size() - 1 - i]->ticker] -= 1.0 / static_cast<double>(top_k);
-    }
+    if (index++ % horizon != 0) continue;  // non-overlapping holding periods
+    const bool decide = held.empty() || periods % std::max<std::size_t>(1, shape.rebalance_every) == 0;
+    ++periods;
     double traded = 0;
-    for (const auto& [ticker, w] : weights) traded += std::abs(w - (held.contains(ticker) ? held[ticker] : 0.0));
-    for (const auto& [ticker, w] : held) {
-      if (!weights.contains(ticker)) traded += std::abs(w);
+    if (decide && day.size() >= (shape.long_short ? 2 : 1) * k) {
+      std::sort(day.begin(), day.end(), [](const auto* a, const auto* b) {
+        return a->score != b->score ? a->score > b->score : a->ticker < b->ticker;
+      });
+      // One side: names in rank order (best first for longs); keep held ones within the band.
+      auto pick = [&](auto first, auto last, double sign) {
+        std::vector<std::uint32_t> chosen;
+        std::size_t rank = 0;
+        for (auto it = first; it != last && rank < k + shape.hold_band; ++it, ++rank) {
+          const auto h = held.find((*it)->ticker);
+          if (h != held.end() && h->second * sign > 0) chosen.push_back((*it)->ticker);
+        }
+        for (auto it = first; it != last && chosen.size() < k; ++it) {
+          if (std::find(chosen.begin(), chosen.end(), (*it)->ticker) == chosen.end()) chosen.push_back((*it)->ticker);
+        }
+        chosen.resize(std::min(chosen.size(), k));
+        return chosen;
+      };
+      std::map<std::uint32_t, double> weights;
+      for (auto ticker : pick(day.begin(), day.end(), 1.0)) weights[ticker] += w;
+      if (shape.long_short) {
+        for (auto ticker : pick(day.rbegin(), day.rend(), -1.0)) weights[ticker] -= w;
+      }
+      for (const auto& [ticker, weight] : weights) traded += std::abs(weight - (held.contains(ticker) ? held[ticker] : 0.0));
+      for (const auto& [ticker, weight] : held) {
+        if (!weights.contains(ticker)) traded += std::abs(weight);
+      }
+      held = std::move(weights);
     }
+    if (held.empty()) continue;  // not enough names yet: nothing held, no period
     double gross = 0;
     for (const auto* s : day) {
-      if (const auto it = weights.find(s->ticker); it != weights.end()) gross += it->second * s->forward_return;
+      if (const auto it = held.find(s->ticker); it != held.end()) gross += it->second * s->forward_return;
     }
     p.returns.push_back(gross - traded * cost_bps * 1e-4);
     turnover += traded;
-    ++periods;
-    held = std::move(weights);
   }
-  p.turnover = periods > 0 ? turnover / static_cast<double>(periods) : kNaN;
+  p.turnover = p.returns.empty() ? kNaN : turnover / static_cast<double>(p.returns.size());
   return p;
 }
+
+namespace {
 
 double mean_of(const std::vector<double>& v) {
   double s = 0;
@@ -305,8 +323,7 @@ TrialEvaluation evaluate_trial(const TuneData& d, const TuneConfig& config, std:
     e.error = run.error().message;
     e.sharpe = e.rank_ic = e.mean_return = e.turnover = kNaN;
   } else {
-    const auto portfolio = portfolio_returns(run->predictions, trial.label.horizon, trial.backtest.top_k,
-                                             trial.backtest.long_short, config.cost_bps);
+    const auto portfolio = objective_portfolio(run->predictions, trial.label.horizon, trial.backtest, config.cost_bps);
     e.returns = portfolio.returns;
     e.turnover = portfolio.turnover;
     e.mean_return = mean_of(e.returns);

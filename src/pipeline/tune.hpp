@@ -6,7 +6,8 @@
 //   the fixed test segment (no trial's labels reach into it).
 //   Objective: the annualised Sharpe ratio, net of `cost_bps` on every traded dollar, of the
 //   portfolio the trial's out-of-fold scores make — equal weights in the top `backtest.top_k`
-//   (and short the bottom top_k when `backtest.long_short`), rebalanced every label horizon.
+//   (and short the bottom top_k when `backtest.long_short`), one period per label horizon,
+//   rebalanced every `backtest.rebalance_every` periods with the `backtest.hold_band`.
 //   Search: random (every trial on every fold), or successive halving (every trial on the
 //   first folds, the best 1/eta go on to more folds, … the last rung on all of them).
 //   Honesty: every declared trial counts. The best trial's deflated Sharpe ratio is computed
@@ -25,6 +26,8 @@
 
 #include "analysis/overfitting.hpp"
 #include "core/error.hpp"
+#include "evaluation/scored_samples.hpp"
+#include "pipeline/pipeline_config.hpp"
 #include "pipeline/tune_config.hpp"
 
 namespace kestrel::pipeline {
@@ -47,6 +50,18 @@ struct TrialRecord {
   TrialEvaluation evaluation;
   std::string status;  // "pruned" (went no further), "completed" (ran on every fold), "best"
 };
+
+// The objective's portfolio: the net returns per period of the portfolio `samples`' scores make,
+// and its mean turnover per period. One period per label horizon (non-overlapping forward
+// returns); new weights every `rebalance_every`-th period, held in between; a held name stays
+// while it ranks within top_k + hold_band (the short side mirrored), new ones fill up to top_k;
+// equal weights 1/top_k a side; `cost_bps` on every traded dollar.
+struct ObjectivePortfolio {
+  std::vector<double> returns;
+  double turnover = 0;
+};
+ObjectivePortfolio objective_portfolio(const std::vector<evaluation::ScoredSample>& samples, std::size_t horizon,
+                                       const BacktestSettings& shape, double cost_bps);
 
 // Fold budgets of the rungs: random search one rung of `folds`; halving as many rungs as
 // halving `trials` by `eta` allows, each eta times the folds of the one before, the last all.

@@ -35,6 +35,11 @@ void read_param(core::TomlReader& r, const std::string& key, const toml::node& n
       return;
     }
   }
+  if (key.starts_with("backtest.") && key != "backtest.top_k" && key != "backtest.long_short" &&
+      key != "backtest.hold_band" && key != "backtest.rebalance_every") {
+    r.error(&node, path, "the objective's portfolio uses backtest.top_k, long_short, hold_band and rebalance_every only");
+    return;
+  }
   if (!key.starts_with("model.") && !key.starts_with("backtest.")) {
     r.error(&node, path, "a key of the pipeline config under [model] or [backtest], e.g. \"model.xgboost.xgb_eta\"");
     return;

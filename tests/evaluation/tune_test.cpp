@@ -69,6 +69,7 @@ colour = 1
 "model.xgb_eta" = { log_uniform = [0.0, 0.3] }
 "model.xgb_max_depth" = { int = [2.5, 2.7] }
 "backtest.top_k" = [3, 5]
+"backtest.slippage_bps" = { choice = [1, 5] }
 )",
                                         "bad.toml", ".");
   ASSERT_FALSE(config);
@@ -76,7 +77,8 @@ colour = 1
   for (const char* expected : {"colour: unknown key", "params.label.horizon: trials must share the data",
                                "params.evaluation.walk_forward.test_dates: trials must share",
                                "params.model.xgb_eta.log_uniform: [lo, hi] with 0 < lo <= hi",
-                               "params.model.xgb_max_depth.int: no whole number", "params.backtest.top_k: one of"}) {
+                               "params.model.xgb_max_depth.int: no whole number", "params.backtest.top_k: one of",
+                               "params.backtest.slippage_bps: the objective's portfolio uses backtest.top_k"}) {
     EXPECT_NE(m.find(expected), std::string::npos) << expected << "\n" << m;
   }
   EXPECT_NE(m.find("bad.toml"), std::string::npos) << m;
@@ -138,6 +140,44 @@ TEST(TuneSearch, RandomSearchRunsEveryTrialOnEveryFold) {
     EXPECT_EQ(r.evaluation.folds, 4u);
     EXPECT_EQ(r.status, r.trial == 3 ? "best" : "completed");
   }
+}
+
+// The objective's portfolio worked by hand: three names, top 1, 10 bps a side.
+//   day 0: A .9 (+1%), B .5 (0), C .1 (-1%): buy A (traded 1): 1% - 0.1% = +0.9%
+//   day 1: B .9 (-1%), A .8 (+2%), C .1: band 0 swaps A for B (traded 2): -1% - 0.2% = -1.2%;
+//          band 1 keeps A, ranked second (traded 0): +2%
+//   day 2: C .9 (+3%), B .5 (+1%), A .1 (-2%): rebalancing every 2nd period holds day 1's name.
+TEST(TuneObjective, ThePortfolioOfTheScoresMatchesTheHandComputation) {
+  using evaluation::ScoredSample;
+  auto sample = [](std::uint32_t ticker, std::uint32_t t, float score, float ret) {
+    return ScoredSample{.ticker = ticker, .t = t, .fold = 0, .label = ret > 0 ? 1.0f : 0.0f, .score = score, .forward_return = ret};
+  };
+  const std::vector<ScoredSample> samples = {
+      sample(0, 0, 0.9f, 0.01f), sample(1, 0, 0.5f, 0.0f), sample(2, 0, 0.1f, -0.01f),
+      sample(1, 1, 0.9f, -0.01f), sample(0, 1, 0.8f, 0.02f), sample(2, 1, 0.1f, 0.0f),
+      sample(2, 2, 0.9f, 0.03f), sample(1, 2, 0.5f, 0.01f), sample(0, 2, 0.1f, -0.02f)};
+  BacktestSettings shape;
+  shape.top_k = 1;
+  auto plain = objective_portfolio(samples, 1, shape, 10);
+  ASSERT_EQ(plain.returns.size(), 3u);
+  EXPECT_NEAR(plain.returns[0], 0.009, 1e-9);
+  EXPECT_NEAR(plain.returns[1], -0.012, 1e-9);
+  EXPECT_NEAR(plain.returns[2], 0.03 - 0.002, 1e-9);  // B -> C
+  EXPECT_NEAR(plain.turnover, 5.0 / 3.0, 1e-12);
+  shape.hold_band = 1;
+  auto banded = objective_portfolio(samples, 1, shape, 10);
+  EXPECT_NEAR(banded.returns[1], 0.02, 1e-9);
+  EXPECT_NEAR(banded.returns[2], 0.03 - 0.002, 1e-9);  // A ranks last of three: out of the band
+  shape.hold_band = 0;
+  shape.rebalance_every = 2;
+  auto slow = objective_portfolio(samples, 1, shape, 10);
+  EXPECT_NEAR(slow.returns[1], 0.02, 1e-9);          // day 1 is not a rebalancing day: A held
+  EXPECT_NEAR(slow.returns[2], 0.03 - 0.002, 1e-9);  // day 2 is: A -> C
+  shape.rebalance_every = 1;
+  shape.long_short = true;
+  auto neutral = objective_portfolio(samples, 1, shape, 10);
+  EXPECT_NEAR(neutral.returns[0], 0.01 + 0.01 - 0.002, 1e-9);  // long A, short C
+  EXPECT_EQ(objective_portfolio(samples, 2, BacktestSettings{.top_k = 1}, 0).returns.size(), 2u);  // days 0 and 2
 }
 
 std::string pipeline_config() {

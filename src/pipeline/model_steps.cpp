@@ -28,6 +28,16 @@ core::Result<store::Panel> import_data(const PipelineConfig& config, const std::
   return store::open_research_panel(db, core::default_snapshot_path(db));
 }
 
+core::Result<dataset::Fold> fixed_fold(const PipelineConfig& config, std::span<const core::Date> dates) {
+  return dataset::fixed_segments(dates, config.label.horizon, config.fixed.embargo,
+                                 {.train_begin = config.fixed.train_begin,
+                                  .train_end = config.fixed.train_end,
+                                  .valid_begin = config.fixed.valid_begin,
+                                  .valid_end = config.fixed.valid_end,
+                                  .test_begin = config.fixed.test_begin,
+                                  .test_end = config.fixed.test_end});
+}
+
 bool feature_input_only(const PipelineConfig& config, const store::Panel& panel, std::size_t instrument) {
   return panel.sectors()[instrument] == config.label.benchmark_sector || panel.tickers()[instrument] == config.benchmark;
 }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "core/error.hpp"
@@ -31,6 +32,9 @@ struct PipelineLabels {
   dataset::Labels labels, forward_returns;
 };
 core::Result<PipelineLabels> make_pipeline_labels(const PipelineConfig& config, const store::Panel& panel);
+
+// The config's fixed split ([evaluation.fixed]) on the feature matrix's dates.
+core::Result<dataset::Fold> fixed_fold(const PipelineConfig& config, std::span<const core::Date> dates);
 
 // Makes `name` with [model] merged with [model.<name>], on every column of `matrix`.
 evaluation::ModelMaker model_maker(const PipelineConfig& config, const features::FeatureMatrix& matrix,

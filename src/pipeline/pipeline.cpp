@@ -285,13 +285,7 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
   }
 
   // Splits.
-  auto fixed = dataset::fixed_segments(matrix.dates, config.label.horizon, config.fixed.embargo,
-                                       {.train_begin = config.fixed.train_begin,
-                                        .train_end = config.fixed.train_end,
-                                        .valid_begin = config.fixed.valid_begin,
-                                        .valid_end = config.fixed.valid_end,
-                                        .test_begin = config.fixed.test_begin,
-                                        .test_end = config.fixed.test_end});
+  auto fixed = fixed_fold(config, matrix.dates);
   if (!fixed) return std::unexpected(fixed.error());
   result.fixed_fold = dataset::describe(*fixed, matrix.dates);
   std::vector<dataset::Fold> folds;

@@ -4,7 +4,6 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <fstream>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -14,6 +13,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "core/atomic_file.hpp"
 #include "core/iso_time.hpp"
 #include "core/paths.hpp"
 #include "core/subprocess.hpp"
@@ -280,13 +280,7 @@ core::Result<std::unique_ptr<TuneData>> prepare(const TuneConfig& config, const 
   if (!labels) return std::unexpected(labels.error());
   d->labels.emplace(std::move(*labels));
   const auto& b = d->base;
-  auto fixed = dataset::fixed_segments(d->matrix.dates, b.label.horizon, b.fixed.embargo,
-                                       {.train_begin = b.fixed.train_begin,
-                                        .train_end = b.fixed.train_end,
-                                        .valid_begin = b.fixed.valid_begin,
-                                        .valid_end = b.fixed.valid_end,
-                                        .test_begin = b.fixed.test_begin,
-                                        .test_end = b.fixed.test_end});
+  auto fixed = fixed_fold(b, d->matrix.dates);
   if (!fixed) return std::unexpected(fixed.error());
   d->fixed = *fixed;
   // Tuning folds: the walk-forward's, ending where no label reaches into the test segment.
@@ -358,18 +352,6 @@ TrialEvaluation evaluation_from_json(const nlohmann::json& j) {
   return e;
 }
 
-core::Status write_atomically(const std::filesystem::path& path, const std::string& text) {
-  const auto partial = std::filesystem::path(path.string() + ".partial");
-  std::ofstream file(partial, std::ios::binary);
-  file << text;
-  file.close();
-  if (!file) return core::fail_as(core::ErrorKind::Io, "cannot write {}", partial.string());
-  std::error_code ec;
-  std::filesystem::rename(partial, path, ec);
-  if (ec) return core::fail_as(core::ErrorKind::Io, "cannot write {}: {}", path.string(), ec.message());
-  return {};
-}
-
 std::string shell_quote(const std::string& s) {
   std::string out = "'";
   for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
@@ -387,13 +369,13 @@ core::Result<std::vector<TrialEvaluation>> slurm_rung(const TuneConfig& config, 
   std::filesystem::create_directories(dir, ec);
   if (ec) return core::fail_as(core::ErrorKind::Io, "tune: cannot create {}: {}", dir.string(), ec.message());
   const auto task_file = dir / "task.json";
-  if (auto s = write_atomically(task_file, nlohmann::json{{"config_hash", config.hash}, {"rung", rung}, {"folds", folds},
+  if (auto s = core::write_file_atomically(task_file, nlohmann::json{{"config_hash", config.hash}, {"rung", rung}, {"folds", folds},
                                                           {"trials", trials}}.dump(1));
       !s) {
     return std::unexpected(s.error());
   }
   const auto script = dir / "job.sh";
-  if (auto s = write_atomically(
+  if (auto s = core::write_file_atomically(
           script, fmt::format("#!/bin/sh\n# kestrel tune {} rung {}: one trial per array task.\nexec {} -q tune --config {} "
                               "--out {} --task {}\n",
                               config.name, rung, shell_quote(options.executable.string()),
@@ -461,7 +443,7 @@ core::Status run_tune_task(const TuneConfig& config, const std::filesystem::path
   if (folds > (*data)->folds.size()) return core::fail("{}: {} folds asked for, {} exist", task_file.string(), folds, (*data)->folds.size());
   // One core per task (sbatch --cpus-per-task=1): the cluster runs the trials side by side.
   const auto e = evaluate_trial(**data, config, trials[index], std::span((*data)->folds.data(), folds), 1);
-  return write_atomically(task_file.parent_path() / fmt::format("trial-{}.json", trials[index]), evaluation_json(e).dump());
+  return core::write_file_atomically(task_file.parent_path() / fmt::format("trial-{}.json", trials[index]), evaluation_json(e).dump());
 }
 
 core::Result<TuneResult> tune(const TuneConfig& config, const std::filesystem::path& out, const TuneOptions& options) {
@@ -619,10 +601,7 @@ core::Result<TuneResult> tune(const TuneConfig& config, const std::filesystem::p
   std::error_code ec;
   std::filesystem::create_directories(out / "tune", ec);
   result.report = out / "tune" / (config.name + ".md");
-  std::ofstream file(result.report, std::ios::binary);
-  file << md;
-  file.close();
-  if (!file) return core::fail_as(core::ErrorKind::Io, "tune: cannot write {}", result.report.string());
+  if (auto s = core::write_file_atomically(result.report, md); !s) return std::unexpected(s.error());
   return result;
 }
 

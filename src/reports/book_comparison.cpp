@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <limits>
 
 #include <fmt/format.h>
 
 #include "analysis/svg_chart.hpp"
+#include "core/atomic_file.hpp"
 #include "reports/report_format.hpp"
 #include "server/dashboard_snapshot.hpp"
 
@@ -229,18 +229,6 @@ std::vector<double> drawdowns(const std::vector<double>& equity) {
   return out;
 }
 
-core::Status write_text(const std::filesystem::path& path, const std::string& text) {
-  const auto partial = std::filesystem::path(path.string() + ".partial");
-  std::ofstream out(partial, std::ios::binary);
-  out << text;
-  out.close();
-  if (!out) return core::fail_as(core::ErrorKind::Io, "A/B comparison: cannot write {}", partial.string());
-  std::error_code ec;
-  std::filesystem::rename(partial, path, ec);
-  if (ec) return core::fail_as(core::ErrorKind::Io, "A/B comparison: cannot write {}: {}", path.string(), ec.message());
-  return {};
-}
-
 }  // namespace
 
 core::Result<ComparisonFiles> write_book_comparison(const BookComparison& c, const std::filesystem::path& out_dir) {
@@ -306,8 +294,8 @@ core::Result<ComparisonFiles> write_book_comparison(const BookComparison& c, con
           "is still one draw: a strategy chosen because it won an A/B run is a selected strategy. Past results say "
           "little about future ones.</p></body></html>\n";
 
-  if (auto s = write_text(files.markdown, md); !s) return std::unexpected(s.error());
-  if (auto s = write_text(files.html, html); !s) return std::unexpected(s.error());
+  if (auto s = core::write_file_atomically(files.markdown, md); !s) return std::unexpected(s.error());
+  if (auto s = core::write_file_atomically(files.html, html); !s) return std::unexpected(s.error());
   return files;
 }
 

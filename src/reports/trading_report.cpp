@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <map>
 #include <numeric>
 
@@ -14,6 +13,7 @@
 #include "analysis/return_stats.hpp"
 #include "live/live_clock.hpp"
 #include "analysis/svg_chart.hpp"
+#include "core/atomic_file.hpp"
 #include "reports/report_format.hpp"
 #include "server/dashboard_snapshot.hpp"
 
@@ -354,14 +354,8 @@ core::Result<TradingReportFiles> write_trading_report(store::Journal& journal, c
   if (ec) return core::fail_as(core::ErrorKind::Io, "report: cannot create {}: {}", out_dir.string(), ec.message());
   TradingReportFiles files{.html = trading_report_file(out_dir, options.period, to, ".html"), .pdf = {}, .from = from,
                            .to = to};
-  {
-    const auto partial = std::filesystem::path(files.html.string() + ".partial");
-    std::ofstream out(partial, std::ios::binary);
-    out << html;
-    out.close();
-    if (!out) return core::fail_as(core::ErrorKind::Io, "report: cannot write {}", partial.string());
-    std::filesystem::rename(partial, files.html, ec);
-    if (ec) return core::fail_as(core::ErrorKind::Io, "report: cannot write {}: {}", files.html.string(), ec.message());
+  if (auto written = core::write_file_atomically(files.html, html); !written) {
+    return core::fail_as(core::ErrorKind::Io, "report: {}", written.error().message);
   }
   if (options.pdf) {
     files.pdf = trading_report_file(out_dir, options.period, to, ".pdf");

@@ -10,6 +10,7 @@
 
 #include "store/journal.hpp"
 #include "support/run_command.hpp"
+#include "support/sample_data.hpp"
 #include "support/sample_model.hpp"
 #include "support/temp_dir.hpp"
 
@@ -126,17 +127,7 @@ TEST(TradeAb, AnAaRunFindsNoDifference) {
 // its own journal, and stop when idle; the comparison covers the sessions both traded.
 TEST(TradeAb, PaperBooksTradeTheSameNewSessionsSideBySide) {
   TempDir dir;
-  std::filesystem::create_directories(dir / "early");
-  for (const auto& entry : std::filesystem::directory_iterator(KESTREL_SAMPLE_DATA)) {
-    const auto name = entry.path().filename().string();
-    if (!name.ends_with(".csv.gz")) {
-      std::filesystem::copy(entry.path(), dir / "early" / name);
-      continue;
-    }
-    const auto r = run_command("gzip -dc " + entry.path().string() + " | awk -F, 'NR == 1 || $1 <= \"2019-10-31\"' > " +
-                               (dir / "early" / name.substr(0, name.size() - 3)).string());
-    ASSERT_EQ(r.exit_code, 0);
-  }
+  sample_data_up_to(dir / "early", "2019-10-31");
   ASSERT_EQ(run_command(kExe + " -q data import --db " + (dir / "market.db").string() + " " + (dir / "early").string()).exit_code, 0);
   std::filesystem::copy(KESTREL_SAMPLE_DATA, dir / "drop");  // the rest of 2019 has arrived
   for (const auto& [file, narrow] : {std::pair{"a.toml", false}, std::pair{"b.toml", true}}) {

@@ -21,6 +21,7 @@
 #include "store/journal.hpp"
 #include "store/sqlite.hpp"
 #include "support/run_command.hpp"
+#include "support/sample_data.hpp"
 #include "support/sample_model.hpp"
 #include "support/test_postgres.hpp"
 #include "support/temp_dir.hpp"
@@ -396,17 +397,7 @@ TEST(TradeKillSwitch, TheKillFileHaltsAndBlocksResume) {
 TEST(TradeRun, PaperTradesNewBarsAsTheyArriveAndMatchesTheReplay) {
   TempDir dir;
   // A store with the sample data up to 2019-11-29; the rest arrives later in a drop folder.
-  std::filesystem::create_directories(dir / "early");
-  for (const auto& entry : std::filesystem::directory_iterator(KESTREL_SAMPLE_DATA)) {
-    const auto name = entry.path().filename().string();
-    if (!name.ends_with(".csv.gz")) {
-      std::filesystem::copy(entry.path(), dir / "early" / name);
-      continue;
-    }
-    const auto r = run_command("gzip -dc " + entry.path().string() + " | awk -F, 'NR == 1 || $1 <= \"2019-11-29\"' > " +
-                               (dir / "early" / name.substr(0, name.size() - 3)).string());
-    ASSERT_EQ(r.exit_code, 0);
-  }
+  sample_data_up_to(dir / "early", "2019-11-29");
   ASSERT_EQ(run_command(kExe + " -q data import --db " + (dir / "market.db").string() + " " + (dir / "early").string()).exit_code, 0);
   auto config = paper_config(dir.path(), "start = \"2019-11-29\"\ndrop_dir = \"" + (dir / "drop").string() + "\"\n");
   config = std::regex_replace(config, std::regex("csv_dir = \"[^\"]*\""), "db = \"" + (dir / "market.db").string() + "\"");

@@ -56,13 +56,17 @@ void run_tune(const GlobalOptions& global, const TuneArgs& args) {
     throw CommandFailed{fmt::format("tune {}: no trial produced a Sharpe ratio; see {}", config.name, r.report.string())};
   }
   const auto& best = *std::find_if(r.records.begin(), r.records.end(), [](const auto& x) { return x.status == "best"; });
-  fmt::print("best: trial {} of {}, Sharpe {:.2f} net over {} folds, {}\n", *r.best, config.trials,
-             best.evaluation.sharpe, best.evaluation.folds, best.params.dump());
+  fmt::print("best: trial {} of {}, Sharpe {:.2f} net over {} folds (every stock at equal weight: {:.2f}), {}\n", *r.best,
+             config.trials, best.evaluation.sharpe, best.evaluation.folds, best.evaluation.equal_weight_sharpe,
+             best.params.dump());
   if (r.deflated) {
     fmt::print("deflated Sharpe ratio {:.3f} against {} trials{}\n", r.deflated->deflated_sharpe, config.trials,
                r.deflated->deflated_sharpe >= 0.95 ? "" : ": not distinguishable from the best of that many luck-only trials");
   }
-  if (r.holdout) fmt::print("held-out test segment, once: Sharpe {:.2f} net\n", r.holdout->sharpe);
+  if (r.holdout) {
+    fmt::print("held-out test segment, once: Sharpe {:.2f} net (every stock at equal weight: {:.2f})\n", r.holdout->sharpe,
+               r.holdout->equal_weight_sharpe);
+  }
   fmt::print("report: {}; every evaluation in {} (table tuning_trials, study {})\n", r.report.string(),
              (out / "market.db").string(), r.study);
 }

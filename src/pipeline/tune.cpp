@@ -121,6 +121,9 @@ ObjectivePortfolio objective_portfolio(const std::vector<evaluation::ScoredSampl
       held = std::move(weights);
     }
     if (held.empty()) continue;  // not enough names yet: nothing held, no period
+    double all = 0;
+    for (const auto* s : day) all += s->forward_return;
+    p.equal_weight.push_back(all / static_cast<double>(day.size()));
     double gross = 0;
     for (const auto* s : day) {
       if (const auto it = held.find(s->ticker); it != held.end()) gross += it->second * s->forward_return;
@@ -315,13 +318,15 @@ TrialEvaluation evaluate_trial(const TuneData& d, const TuneConfig& config, std:
   auto run = evaluation::run_model(model_maker(trial, d.matrix, config.model), data, on, run_opts);
   if (!run) {
     e.error = run.error().message;
-    e.sharpe = e.rank_ic = e.mean_return = e.turnover = kNaN;
+    e.sharpe = e.rank_ic = e.mean_return = e.turnover = e.equal_weight_sharpe = kNaN;
   } else {
     const auto portfolio = objective_portfolio(run->predictions, trial.label.horizon, trial.backtest, config.cost_bps);
     e.returns = portfolio.returns;
     e.turnover = portfolio.turnover;
     e.mean_return = mean_of(e.returns);
-    e.sharpe = period_sharpe(e.returns) * std::sqrt(252.0 / static_cast<double>(trial.label.horizon));
+    const double annualise = std::sqrt(252.0 / static_cast<double>(trial.label.horizon));
+    e.sharpe = period_sharpe(e.returns) * annualise;
+    e.equal_weight_sharpe = period_sharpe(portfolio.equal_weight) * annualise;
     e.rank_ic = evaluation::metric_row("all", run->predictions).ic.rank_ic;
   }
   e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -335,6 +340,7 @@ nlohmann::json evaluation_json(const TrialEvaluation& e) {
   for (double r : e.returns) returns.push_back(number(r));
   return {{"folds", e.folds}, {"sharpe", number(e.sharpe)}, {"rank_ic", number(e.rank_ic)},
           {"mean_return", number(e.mean_return)}, {"turnover", number(e.turnover)}, {"returns", returns},
+          {"equal_weight_sharpe", number(e.equal_weight_sharpe)},
           {"seconds", e.seconds}, {"error", e.error}};
 }
 
@@ -346,6 +352,7 @@ TrialEvaluation evaluation_from_json(const nlohmann::json& j) {
   e.rank_ic = number(j.at("rank_ic"));
   e.mean_return = number(j.at("mean_return"));
   e.turnover = number(j.at("turnover"));
+  e.equal_weight_sharpe = number(j.at("equal_weight_sharpe"));
   for (const auto& r : j.at("returns")) e.returns.push_back(number(r));
   e.seconds = j.at("seconds").get<double>();
   e.error = j.at("error").get<std::string>();
@@ -575,7 +582,10 @@ core::Result<TuneResult> tune(const TuneConfig& config, const std::filesystem::p
   if (!result.best) {
     md += "FLAGGED: no trial produced a Sharpe ratio (every one failed or never traded).\n";
   } else {
-    md += fmt::format("- best: trial {} `{}`\n", *result.best, trials[*result.best].dump());
+    md += fmt::format("- best: trial {} `{}`: Sharpe {} net over {} fold(s); every scored stock at equal weight over "
+                      "the same periods, before costs: {}\n",
+                      *result.best, trials[*result.best].dump(), num(best->evaluation.sharpe, 2), best->evaluation.folds,
+                      num(best->evaluation.equal_weight_sharpe, 2));
     if (result.deflated) {
       const auto& d = *result.deflated;
       md += fmt::format("- deflated Sharpe ratio {} against the best of {} trials by luck (expected maximum Sharpe {} a "
@@ -590,14 +600,17 @@ core::Result<TuneResult> tune(const TuneConfig& config, const std::filesystem::p
                                    num(result.pbo->pbo, 2), result.pbo_trials)
                      : fmt::format("- PBO: not computed ({})\n", result.pbo_note);
     if (result.holdout) {
-      md += fmt::format("- once on the held-out test segment ({}): Sharpe {} net, rank IC {}{}\n", result.holdout_window,
-                        num(result.holdout->sharpe, 2), num(result.holdout->rank_ic, 4),
+      md += fmt::format("- once on the held-out test segment ({}): Sharpe {} net (equal weight of every stock: {}), rank "
+                        "IC {}{}\n",
+                        result.holdout_window, num(result.holdout->sharpe, 2),
+                        num(result.holdout->equal_weight_sharpe, 2), num(result.holdout->rank_ic, 4),
                         result.holdout->error.empty() ? "" : " (failed: " + result.holdout->error + ")");
     }
   }
-  md += "\nThe objective is a quick portfolio of the scores (equal weights, rebalanced every label horizon, costs "
-        "as a flat rate on turnover), not the event-driven backtest: use it to rank trials, then run the pipeline "
-        "with the chosen parameters for the full backtest.\n";
+  md += "\nThe objective is a quick portfolio of the scores (equal weights, costs as a flat rate on turnover), not "
+        "the event-driven backtest: use it to rank trials, then run the pipeline with the chosen parameters for the "
+        "full backtest. A long-only portfolio's Sharpe ratio is mostly the market's: compare it with the equal-weight "
+        "yardstick.\n";
   std::error_code ec;
   std::filesystem::create_directories(out / "tune", ec);
   result.report = out / "tune" / (config.name + ".md");

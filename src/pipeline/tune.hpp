@@ -39,6 +39,9 @@ struct TrialEvaluation {
   double mean_return = 0;   // per rebalance, net
   double turnover = 0;      // per rebalance, of the portfolio's value
   std::vector<double> returns;  // net, per rebalance
+  // The yardstick over the same periods: every scored stock at equal weight, no costs
+  // (long-only strategies mostly earn the market; this says how much of it).
+  double equal_weight_sharpe = 0;
   double seconds = 0;
   std::string error;        // a failed trial: why (it still counts)
 };
@@ -59,6 +62,7 @@ struct TrialRecord {
 struct ObjectivePortfolio {
   std::vector<double> returns;
   double turnover = 0;
+  std::vector<double> equal_weight;  // per period: the mean forward return of every scored stock
 };
 ObjectivePortfolio objective_portfolio(const std::vector<evaluation::ScoredSample>& samples, std::size_t horizon,
                                        const BacktestSettings& shape, double cost_bps);

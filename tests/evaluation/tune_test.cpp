@@ -164,6 +164,10 @@ TEST(TuneObjective, ThePortfolioOfTheScoresMatchesTheHandComputation) {
   EXPECT_NEAR(plain.returns[1], -0.012, 1e-9);
   EXPECT_NEAR(plain.returns[2], 0.03 - 0.002, 1e-9);  // B -> C
   EXPECT_NEAR(plain.turnover, 5.0 / 3.0, 1e-12);
+  ASSERT_EQ(plain.equal_weight.size(), 3u);  // every stock, no costs: the yardstick
+  EXPECT_NEAR(plain.equal_weight[0], 0.0, 1e-9);
+  EXPECT_NEAR(plain.equal_weight[1], 0.01 / 3, 1e-9);
+  EXPECT_NEAR(plain.equal_weight[2], 0.02 / 3, 1e-9);
   shape.hold_band = 1;
   auto banded = objective_portfolio(samples, 1, shape, 10);
   EXPECT_NEAR(banded.returns[1], 0.02, 1e-9);

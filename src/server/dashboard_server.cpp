@@ -1,5 +1,8 @@
 #include "server/dashboard_server.hpp"
 
+#include <chrono>
+#include <thread>
+
 #include <httplib.h>
 
 #include <nlohmann/json.hpp>
@@ -51,6 +54,15 @@ core::Result<std::unique_ptr<DashboardServer>> DashboardServer::open(ServerOptio
   if (options.clock == nullptr) return core::fail("kestrel serve: no clock given");
   std::unique_ptr<DashboardServer> server(new DashboardServer(std::move(options)));
   auto journal = store::Journal::open_existing(server->options_.journal);
+  // A node that has just created its journal file writes the schema a moment later: a file
+  // without it is given a few seconds before it counts as "not a Kestrel trading journal".
+  std::error_code unreadable;
+  for (int i = 0; i < 50 && !journal && journal.error().kind == core::ErrorKind::NotFound &&
+                  std::filesystem::exists(server->options_.journal, unreadable);
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    journal = store::Journal::open_existing(server->options_.journal);
+  }
   if (!journal) return std::unexpected(journal.error());
   server->journal_.emplace(std::move(*journal));
   if (server->options_.market) {

@@ -184,6 +184,12 @@ TEST(TuneObjective, ThePortfolioOfTheScoresMatchesTheHandComputation) {
   EXPECT_EQ(objective_portfolio(samples, 2, BacktestSettings{.top_k = 1}, 0).returns.size(), 2u);  // days 0 and 2
 }
 
+// kSpace cut to four trials (eta 2) without the epochs: the searches run on the sample data.
+std::string small_space() {
+  std::string space = std::regex_replace(std::string(kSpace), std::regex("trials = 9\neta = 3"), "trials = 4\neta = 2");
+  return std::regex_replace(space, std::regex("\"model.epochs\".*\n"), "");
+}
+
 std::string pipeline_config() {
   return std::string(R"(name = "tune-base"
 seed = 3
@@ -214,10 +220,7 @@ top_k = 5
 TEST(Tune, ASmallSearchOnTheSampleCountsEveryTrialStoresEveryEvaluationAndNeverTunesOnTheTestSegment) {
   testing::TempDir dir;
   testing::write_file(dir / "pipeline.toml", pipeline_config());
-  std::string space = kSpace;
-  space = std::regex_replace(space, std::regex("trials = 9\neta = 3"), "trials = 4\neta = 2");
-  space = std::regex_replace(space, std::regex("\"model.epochs\".*\n"), "");
-  testing::write_file(dir / "space.toml", space);
+  testing::write_file(dir / "space.toml", small_space());
   const std::string command = std::string(KESTREL_BINARY) + " tune --config " + (dir / "space.toml").string() +
                               " --out " + (dir / "out").string() + " --jobs 2";
   const auto r = testing::run_command(command);
@@ -281,10 +284,7 @@ TEST(TuneSlurm, TheSearchRunsAsSbatchArrayJobsOnARealSlurmAndMatchesTheLocalRun)
   slurm_conf.erase(slurm_conf.find_last_not_of("\n") + 1);
   testing::TempDir dir;
   testing::write_file(dir / "pipeline.toml", pipeline_config());
-  std::string space = kSpace;
-  space = std::regex_replace(space, std::regex("trials = 9\neta = 3"), "trials = 4\neta = 2");
-  space = std::regex_replace(space, std::regex("\"model.epochs\".*\n"), "");
-  testing::write_file(dir / "space.toml", space);
+  testing::write_file(dir / "space.toml", small_space());
   const std::string tune = std::string(KESTREL_BINARY) + " -q tune --config " + (dir / "space.toml").string();
   const auto local = testing::run_command(tune + " --jobs 2 --out " + (dir / "local").string());
   ASSERT_EQ(local.exit_code, 0) << local.output;

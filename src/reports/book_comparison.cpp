@@ -40,7 +40,7 @@ core::Result<server::DashboardSnapshot> read_book(store::Journal& journal, const
 core::Result<BookSummary> summarise(const std::string& label, const server::DashboardSnapshot& s, store::Journal& journal,
                       const std::vector<core::Date>& common) {
   BookSummary b{.label = label, .name = s.run.name, .run_id = s.run.run_id, .mode = s.run.mode,
-                .sessions = s.dates.size(), .initial_equity = s.initial_equity, .final_equity = 0, .stats = {},
+                .sessions = s.dates.size(), .initial_equity = s.initial_equity, .stats = {},
                 .traded = 0, .commissions = 0, .fills = 0, .wins = s.wins,
                 .losses = s.losses, .halted = s.halted, .halt_reason = s.halt_reason, .equity = {}};
   for (std::size_t i = 0, k = 0; i < s.dates.size() && k < common.size(); ++i) {
@@ -49,7 +49,6 @@ core::Result<BookSummary> summarise(const std::string& label, const server::Dash
       ++k;
     }
   }
-  b.final_equity = b.equity.empty() ? kNaN : b.equity.back();
   const auto r = daily_returns(b.equity);
   b.stats = analysis::compute_series_stats(r);
   auto events = journal.events(s.run.run_id);

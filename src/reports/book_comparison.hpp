@@ -22,7 +22,7 @@ struct BookSummary {
   std::string run_id;
   std::string mode;
   std::size_t sessions = 0;  // journaled by the run (the comparison uses the common ones)
-  double initial_equity = 0, final_equity = 0;
+  double initial_equity = 0;
   analysis::SeriesStats stats;  // over the common sessions
   double traded = 0;       // sum of |quantity × price| over the fills
   double commissions = 0;

@@ -48,17 +48,26 @@ void XGBoostModel::reset(void* booster) {
   booster_ = booster;
 }
 
+std::string XGBoostModel::fit_settings() const { return single_model_settings(config_); }
+
 core::Result<FitReport> XGBoostModel::fit_rows(const SampleSet& train, Rows train_rows, const SampleSet& validation,
                                                Rows validation_rows, const FitOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   threads_ = thread_count(options.threads);
-  auto train_batch = current_rows(train, train_rows);
-  if (!train_batch) return std::unexpected(train_batch.error());
-  if (train_batch->size == 0) return core::fail("xgboost: no training samples");
-  const bool binary = is_binary(train_batch->y);
-  auto dtrain = DMatrix::from_batch(*train_batch, threads_);
-  if (!dtrain) return std::unexpected(dtrain.error());
-  train_batch->x = {};
+  if (train_rows.empty()) return core::fail("xgboost: no training samples");
+  // Streamed into a quantile matrix: on us-daily's 1.6M training rows the dense rows (0.7 GB)
+  // and XGBoost's CSR copy (1.3 GB) were both whole in memory before training began.
+  auto dtrain = DMatrix::quantile_from_chunks(
+      train_rows.size(),
+      [&](std::size_t first, std::size_t count) { return current_rows(train, train_rows.subspan(first, count)); },
+      threads_);
+  if (!dtrain) return core::fail("xgboost: {}", dtrain.error().message);
+  bst_ulong label_count = 0;
+  const float* label_values = nullptr;
+  if (auto s = check(XGDMatrixGetFloatInfo(dtrain->handle(), "label", &label_count, &label_values), "labels"); !s) {
+    return std::unexpected(s.error());
+  }
+  const bool binary = is_binary(std::span(label_values, label_count));
   std::optional<DMatrix> dvalid;
   if (!validation_rows.empty()) {
     auto valid_batch = current_rows(validation, validation_rows);

@@ -22,7 +22,7 @@ core::Result<store::Panel> import_data(const PipelineConfig& config, const std::
   {
     auto market = store::MarketStore::open(db, store::MarketStore::Access::ReadWrite);
     if (!market) return std::unexpected(market.error());
-    auto report = store::import_paths(*market, {config.data_dir}, {.show_progress = progress});
+    auto report = store::import_paths(*market, config.data_dirs(), {.show_progress = progress});
     if (!report) return std::unexpected(report.error());
   }
   return store::open_research_panel(db, core::default_snapshot_path(db));

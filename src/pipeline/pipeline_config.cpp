@@ -60,11 +60,37 @@ void read_models(TomlReader& r, const toml::table& root, PipelineConfig& c) {
       r.errors.push_back(parsed.error().message);
       continue;
     }
+    if (name == "stacking") {
+      // The out-of-fold members are fitted on dates before the block they predict; their last
+      // labels look label.horizon dates ahead, so the purge follows the horizon (and the
+      // embargo) unless set, and may never be shorter than the horizon.
+      const std::size_t matched = c.label.horizon + std::max(c.fixed.embargo, c.walk_forward.embargo);
+      if (!merged.contains("stacking_purge_dates")) {
+        parsed->stacking_purge_dates = matched;
+      } else if (parsed->stacking_purge_dates < c.label.horizon) {
+        r.error(merged.get("stacking_purge_dates"), join("model", name) + ".stacking_purge_dates",
+                fmt::format("{} is shorter than label.horizon {}: the out-of-fold members' labels would reach into "
+                            "the block they predict; leave it out (it then follows the horizon: {}) or set it >= {}",
+                            parsed->stacking_purge_dates, c.label.horizon, matched, c.label.horizon));
+      }
+    }
     c.model_configs[name] = std::move(*parsed);
   }
 }
 
 }  // namespace
+
+std::vector<std::filesystem::path> PipelineConfig::data_dirs() const {
+  std::vector<std::filesystem::path> dirs{data_dir};
+  dirs.insert(dirs.end(), extra_data_dirs.begin(), extra_data_dirs.end());
+  return dirs;
+}
+
+std::string PipelineConfig::data_dirs_text() const {
+  std::string joined;
+  for (const auto& dir : data_dirs()) joined += (joined.empty() ? "" : " + ") + dir.string();
+  return joined;
+}
 
 core::Result<PipelineConfig> parse_pipeline_config(std::string_view text, std::string_view source,
                                                    const std::filesystem::path& base_dir) {
@@ -85,8 +111,14 @@ core::Result<PipelineConfig> parse_pipeline_config(std::string_view text, std::s
   r.count(root, "threads", "", c.threads, 0);
 
   if (const toml::table* t = r.table(root, "data", "")) {
-    r.only(*t, "data", {"dir", "benchmark"});
+    r.only(*t, "data", {"dir", "extra_dirs", "benchmark"});
     r.path_value(*t, "dir", "data", c.data_dir);
+    std::vector<std::string> extra;
+    r.strings(*t, "extra_dirs", "data", extra);
+    for (const auto& dir : extra) {
+      const std::filesystem::path p = dir;
+      c.extra_data_dirs.push_back(p.is_relative() ? base_dir / p : p);
+    }
     r.text(*t, "benchmark", "data", c.benchmark);
   }
   if (c.data_dir.empty()) r.error(nullptr, "data.dir", "required: the folder of per-ticker CSV files to import");

@@ -64,6 +64,11 @@ struct PipelineConfig {
   std::uint64_t seed = 42;
   int threads = 0;
   std::filesystem::path data_dir;  // per-ticker CSVs (+ universe.csv), imported into a store
+  // More such folders imported into the same store (data.extra_dirs), e.g. us-daily-midsmall
+  // beside us-daily; a ticker in two folders is an import error.
+  std::vector<std::filesystem::path> extra_data_dirs;
+  std::vector<std::filesystem::path> data_dirs() const;
+  std::string data_dirs_text() const;  // "A + B" for messages
   std::string benchmark = "SPY";
   dataset::LabelOptions label;
   dataset::NanPolicy nan_policy = dataset::NanPolicy::Zero;

@@ -95,7 +95,7 @@ core::Result<RetrainResult> retrain(const PipelineConfig& config, const std::fil
     const auto dates = panel->dates();
     const auto after = std::upper_bound(dates.begin(), dates.end(), *options.as_of);
     if (after == dates.begin()) {
-      return core::fail("retrain: no data on or before {} in {}", options.as_of->to_string(), config.data_dir.string());
+      return core::fail("retrain: no data on or before {} in {}", options.as_of->to_string(), config.data_dirs_text());
     }
     if (after != dates.end()) *panel = dataset::truncate_panel(*panel, static_cast<std::size_t>(after - dates.begin()) - 1);
   }

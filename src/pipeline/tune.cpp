@@ -271,7 +271,7 @@ core::Result<std::unique_ptr<TuneData>> prepare(const TuneConfig& config, const 
     std::error_code ec;
     std::filesystem::create_directories(out, ec);
     if (ec) return core::fail_as(core::ErrorKind::Io, "tune: cannot create {}: {}", out.string(), ec.message());
-    log(fmt::format("tune {}: importing {}", config.name, d->base.data_dir.string()));
+    log(fmt::format("tune {}: importing {}", config.name, d->base.data_dirs_text()));
     panel = import_data(d->base, out, progress);
   } else {
     panel = store::open_research_panel(db, core::default_snapshot_path(db));

@@ -24,6 +24,10 @@ class TabularView {
   std::size_t num_features() const { return columns_.size(); }
   const std::vector<SampleKey>& samples() const { return samples_; }
   const std::vector<std::size_t>& columns() const { return columns_; }
+  const features::FeatureMatrix* matrix() const { return matrix_; }
+  NanPolicy nan_policy() const { return nan_policy_; }
+  // The label of one sample (an index into samples()), as materialised batches carry it.
+  float label(std::size_t sample) const { return labels_->at(samples_[sample].ticker, samples_[sample].t); }
 
   // The given rows (indices into samples()), in that order.
   Batch materialise(std::span<const std::size_t> rows) const;

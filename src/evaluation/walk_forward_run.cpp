@@ -5,6 +5,8 @@
 
 #include "dataset/sequence_view.hpp"
 #include "dataset/tabular_view.hpp"
+#include "ml/fitted_model_cache.hpp"
+#include "ml/sample_model.hpp"
 
 namespace kestrel::evaluation {
 namespace {
@@ -38,16 +40,42 @@ core::Result<Views> make_views(const EvaluationData& data, dataset::DateRange ra
   return v;
 }
 
+// Fits the model, or takes the run's earlier fit of it (ml/fitted_model_cache.hpp), which then
+// replaces `model`.
+core::Result<ml::FitReport> fit_model(std::shared_ptr<ml::Model>& model, const ml::SampleSet& train,
+                                      const ml::SampleSet& valid, const ml::FitOptions& options) {
+  auto sample_model = std::dynamic_pointer_cast<ml::SampleModel>(model);
+  if (!options.fitted_models || !sample_model) return model->fit(train, valid, options);
+  auto n_train = ml::sample_count(train, model->uses_sequences());
+  if (!n_train) return std::unexpected(n_train.error());
+  std::vector<std::size_t> valid_rows;
+  if (valid.tabular != nullptr || valid.sequence != nullptr) {  // as SampleModel::fit
+    auto n_valid = ml::sample_count(valid, model->uses_sequences());
+    if (!n_valid) return std::unexpected(n_valid.error());
+    valid_rows = ml::all_rows(*n_valid);
+  }
+  const auto train_rows = ml::all_rows(*n_train);
+  auto fitted = ml::fit_or_reuse(std::move(sample_model), train, train_rows, valid, valid_rows, options);
+  if (!fitted) return std::unexpected(fitted.error());
+  model = fitted->model;
+  if (fitted->reused) {
+    fitted->report.summary += fitted->report.summary.empty() ? "" : "; ";
+    fitted->report.summary += "the run's earlier fit with the same settings and samples, reused";
+  }
+  return fitted->report;
+}
+
 }  // namespace
 
 core::Result<ModelRun> run_model(const ModelMaker& make, const EvaluationData& data,
                                  std::span<const dataset::Fold> folds, const RunOptions& options) {
   ModelRun run;
   for (const auto& fold : folds) {
-    auto model = make();
-    if (!model) return std::unexpected(model.error());
-    if (run.model.empty()) run.model = (*model)->name();
-    const bool sequences = (*model)->uses_sequences();
+    auto made = make();
+    if (!made) return std::unexpected(made.error());
+    std::shared_ptr<ml::Model> model = std::move(*made);
+    if (run.model.empty()) run.model = model->name();
+    const bool sequences = model->uses_sequences();
     auto train = make_views(data, fold.train, sequences, options);
     if (!train) return std::unexpected(train.error());
     auto valid = make_views(data, fold.valid, sequences, options);
@@ -56,9 +84,9 @@ core::Result<ModelRun> run_model(const ModelMaker& make, const EvaluationData& d
     if (!test) return std::unexpected(test.error());
     if (train->size() == 0) return core::fail("{}: fold {} has no training samples", run.model, fold.index);
 
-    auto fit = (*model)->fit(train->set(), valid->set(), options.fit);
+    auto fit = fit_model(model, train->set(), valid->set(), options.fit);
     if (!fit) return core::fail("{}: fold {}: training failed: {}", run.model, fold.index, fit.error().message);
-    auto scores = (*model)->predict(test->set());
+    auto scores = model->predict(test->set());
     if (!scores) return core::fail("{}: fold {}: prediction failed: {}", run.model, fold.index, scores.error().message);
     const auto& keys = test->samples();
     if (scores->size() != keys.size()) {
@@ -78,7 +106,7 @@ core::Result<ModelRun> run_model(const ModelMaker& make, const EvaluationData& d
       std::error_code ec;
       std::filesystem::create_directories(options.save_dir, ec);
       if (ec) return core::fail("{}: cannot create the model folder: {}", options.save_dir.string(), ec.message());
-      if (auto s = (*model)->save(options.save_dir); !s) {
+      if (auto s = model->save(options.save_dir); !s) {
         return core::fail("{}: saving the fitted model: {}", run.model, s.error().message);
       }
     }

@@ -21,6 +21,7 @@ namespace kestrel::ml {
 class AlwaysUp final : public SampleModel {
  public:
   std::string name() const override { return "always_up"; }
+  std::string fit_settings() const override { return {}; }
   core::Result<FitReport> fit_rows(const SampleSet& train, Rows train_rows, const SampleSet& validation,
                                    Rows validation_rows, const FitOptions& options) override;
   core::Result<std::vector<float>> predict_rows(const SampleSet& samples, Rows rows) const override;
@@ -38,6 +39,7 @@ class SignBaseline final : public SampleModel {
   SignBaseline(std::string name, std::string feature, std::size_t column)
       : name_(std::move(name)), feature_(std::move(feature)), column_(column) {}
   std::string name() const override { return name_; }
+  std::string fit_settings() const override { return feature_ + "@" + std::to_string(column_); }
   core::Result<FitReport> fit_rows(const SampleSet& train, Rows train_rows, const SampleSet& validation,
                                    Rows validation_rows, const FitOptions& options) override;
   core::Result<std::vector<float>> predict_rows(const SampleSet& samples, Rows rows) const override;

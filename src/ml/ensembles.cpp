@@ -6,26 +6,36 @@
 
 #include <Eigen/Dense>
 
+#include "core/memory_release.hpp"
+#include "ml/fitted_model_cache.hpp"
 #include "ml/model_factory.hpp"
 #include "ml/model_files.hpp"
 
 namespace kestrel::ml {
 namespace {
 
-core::Result<std::vector<std::unique_ptr<SampleModel>>> make_members(const ModelConfig& config,
-                                                                      std::string_view ensemble) {
+// The members, all reading `config`; with `trained_length`, member i trains for the epochs
+// (boosting rounds) at which that fitted member's validation loss was best.
+core::Result<std::vector<std::shared_ptr<SampleModel>>> make_members(
+    const ModelConfig& config, std::string_view ensemble, const std::vector<FitReport>* trained_length = nullptr) {
   if (config.members.empty()) return core::fail("{}: no members", ensemble);
-  std::vector<std::unique_ptr<SampleModel>> members;
-  for (const auto& name : config.members) {
+  std::vector<std::shared_ptr<SampleModel>> members;
+  for (std::size_t i = 0; i < config.members.size(); ++i) {
+    const std::string& name = config.members[i];
     if (name == "ensemble_average" || name == "stacking") {
       return core::fail("{}: member '{}' is an ensemble; ensembles cannot be nested", ensemble, name);
     }
-    auto model = make_model(name, config);
+    ModelConfig member_config = config;
+    if (trained_length != nullptr && (*trained_length)[i].best_epoch > 0) {
+      member_config.epochs = (*trained_length)[i].best_epoch;  // the networks read epochs,
+      member_config.xgb_rounds = (*trained_length)[i].best_epoch;  // XGBoost its rounds
+    }
+    auto model = make_model(name, member_config);
     if (!model) return core::fail("{}: {}", ensemble, model.error().message);
     auto* sample_model = dynamic_cast<SampleModel*>(model->get());
     if (sample_model == nullptr) return core::fail("{}: member '{}' cannot train on row subsets", ensemble, name);
     model->release();
-    members.emplace_back(sample_model);
+    members.emplace_back(std::shared_ptr<SampleModel>(sample_model));
   }
   return members;
 }
@@ -52,7 +62,7 @@ std::size_t date_of(const SampleSet& set, std::size_t row) {
   return set.sequence != nullptr ? set.sequence->samples()[row].t : set.tabular->samples()[row].t;
 }
 
-core::Status save_members(const std::vector<std::unique_ptr<SampleModel>>& members, const ModelConfig& config,
+core::Status save_members(const std::vector<std::shared_ptr<SampleModel>>& members, const ModelConfig& config,
                           const std::filesystem::path& dir) {
   for (std::size_t i = 0; i < members.size(); ++i) {
     if (auto s = members[i]->save(member_dir(dir, i, config.members[i])); !s) return s;
@@ -60,7 +70,7 @@ core::Status save_members(const std::vector<std::unique_ptr<SampleModel>>& membe
   return {};
 }
 
-core::Status load_members(std::vector<std::unique_ptr<SampleModel>>& members, const ModelConfig& config,
+core::Status load_members(std::vector<std::shared_ptr<SampleModel>>& members, const ModelConfig& config,
                           const std::filesystem::path& dir, std::string_view ensemble) {
   auto made = make_members(config, ensemble);
   if (!made) return std::unexpected(made.error());
@@ -78,11 +88,41 @@ double meta_input(float score, bool binary) {
   return std::log(p / (1 - p));
 }
 
+// Fits every member on the rows, or takes the run's earlier fit of it (FitOptions::fitted_models);
+// appends the names of the members taken so to `reused`.
+core::Status fit_members(std::vector<std::shared_ptr<SampleModel>>& members, const ModelConfig& config,
+                         const SampleSet& train, Rows train_rows, const SampleSet& validation, Rows validation_rows,
+                         const FitOptions& options, std::string_view stage, std::string_view ensemble,
+                         std::vector<std::string>* reused, std::vector<FitReport>* reports = nullptr) {
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    auto fitted = fit_or_reuse(members[i], train, train_rows, validation, validation_rows,
+                               member_options(options, i, config.members[i], stage));
+    if (!fitted) return core::fail("{}: {}member {}: {}", ensemble, stage == "member" ? "" : "out-of-fold ",
+                                   config.members[i], fitted.error().message);
+    members[i] = fitted->model;
+    if (fitted->reused && reused != nullptr) reused->push_back(config.members[i]);
+    if (reports != nullptr) reports->push_back(fitted->report);
+    // One member's working memory (an XGBoost DMatrix, a network's buffers) back to the
+    // system before the next member's (core/memory_release.hpp).
+    if (!fitted->reused) core::release_free_memory();
+  }
+  return {};
+}
+
+std::string reuse_note(const std::vector<std::string>& reused) {
+  if (reused.empty()) return {};
+  std::string names;
+  for (const auto& n : reused) names += (names.empty() ? "" : ", ") + n;
+  return fmt::format("; the run's earlier fits of {} reused", names);
+}
+
 }  // namespace
 
 // ---- ensemble_average --------------------------------------------------------------------
 
 bool EnsembleAverage::uses_sequences() const { return any_sequences(config_); }
+
+std::string EnsembleAverage::fit_settings() const { return config_to_json(config_).dump(); }
 
 core::Result<FitReport> EnsembleAverage::fit_rows(const SampleSet& train, Rows train_rows,
                                                   const SampleSet& validation, Rows validation_rows,
@@ -98,14 +138,19 @@ core::Result<FitReport> EnsembleAverage::fit_rows(const SampleSet& train, Rows t
     if (!y) return std::unexpected(y.error());
     valid_labels = std::move(*y);
   }
+  std::vector<std::string> reused;
+  if (auto s = fit_members(members_, config_, train, train_rows, validation, validation_rows, options, "member", name(),
+                           &reused);
+      !s) {
+    return std::unexpected(s.error());
+  }
+  std::vector<std::vector<float>> valid_scores;  // per member, kept for the ensemble's own loss
   for (std::size_t i = 0; i < members_.size(); ++i) {
-    auto fitted = members_[i]->fit_rows(train, train_rows, validation, validation_rows,
-                                        member_options(options, i, config_.members[i], "member"));
-    if (!fitted) return core::fail("{}: member {}: {}", name(), config_.members[i], fitted.error().message);
     if (!validation_rows.empty()) {
       auto p = members_[i]->predict_rows(validation, validation_rows);
       if (!p) return std::unexpected(p.error());
       losses.push_back(prediction_loss(*p, valid_labels));
+      valid_scores.push_back(std::move(*p));
     }
   }
   weights_.assign(members_.size(), 1.0 / static_cast<double>(members_.size()));
@@ -126,13 +171,24 @@ core::Result<FitReport> EnsembleAverage::fit_rows(const SampleSet& train, Rows t
       basis = "validation log-loss gain over the base rate";
     }
   }
-  auto report = one_shot_report(*this, train, train_rows, validation, validation_rows, start);
+  // The validation loss from the members' scores above, as predict_rows would combine them,
+  // rather than scoring every member on the validation set a second time.
+  auto report = one_shot_report(*this, train, train_rows, validation, {}, start);
   if (!report) return report;
+  if (!validation_rows.empty()) {
+    std::vector<double> sum(validation_rows.size(), 0.0);
+    for (std::size_t i = 0; i < members_.size(); ++i) {
+      if (weights_[i] == 0) continue;
+      for (std::size_t r = 0; r < sum.size(); ++r) sum[r] += weights_[i] * valid_scores[i][r];
+    }
+    report->validation_loss = {prediction_loss(std::vector<float>(sum.begin(), sum.end()), valid_labels)};
+    report->best_validation_loss = report->validation_loss.back();
+  }
   std::string weights;
   for (std::size_t i = 0; i < members_.size(); ++i) {
     weights += fmt::format("{}{} {:.3f}", i == 0 ? "" : ", ", config_.members[i], weights_[i]);
   }
-  report->summary = fmt::format("weights {} ({})", weights, basis);
+  report->summary = fmt::format("weights {} ({}){}", weights, basis, reuse_note(reused));
   return report;
 }
 
@@ -168,6 +224,8 @@ core::Status EnsembleAverage::load(const std::filesystem::path& dir) {
 
 bool Stacking::uses_sequences() const { return any_sequences(config_); }
 
+std::string Stacking::fit_settings() const { return config_to_json(config_).dump(); }
+
 core::Result<FitReport> Stacking::fit_rows(const SampleSet& train, Rows train_rows, const SampleSet& validation,
                                            Rows validation_rows, const FitOptions& options) {
   const auto start = std::chrono::steady_clock::now();
@@ -188,6 +246,20 @@ core::Result<FitReport> Stacking::fit_rows(const SampleSet& train, Rows train_ro
   auto all_labels = labels_of(train, train_rows);
   if (!all_labels) return std::unexpected(all_labels.error());
   binary_ = is_binary(*all_labels);
+  // The members on the whole window first (with validation for early stopping; the run's
+  // earlier fits when it has them): their best epoch / round counts size the out-of-fold fits.
+  {
+    auto members = make_members(config_, name());
+    if (!members) return std::unexpected(members.error());
+    members_ = std::move(*members);
+  }
+  std::vector<std::string> reused;
+  std::vector<FitReport> member_fits;
+  if (auto s = fit_members(members_, config_, train, train_rows, validation, validation_rows, options, "member", name(),
+                           &reused, &member_fits);
+      !s) {
+    return std::unexpected(s.error());
+  }
   for (std::size_t b = 1; b < blocks; ++b) {
     const std::size_t first = distinct[b * distinct.size() / blocks];
     const std::size_t last = distinct[(b + 1) * distinct.size() / blocks - 1];
@@ -204,13 +276,15 @@ core::Result<FitReport> Stacking::fit_rows(const SampleSet& train, Rows train_ro
     StackingFold fold{.predict_first_date = first, .predict_last_date = last, .train_samples = fit_rows_b.size(),
                       .predict_samples = predict_rows_b.size()};
     for (std::size_t r : fit_rows_b) fold.train_last_date = std::max(fold.train_last_date, date_of(train, r));
-    auto members = make_members(config_, name());
+    auto members = make_members(config_, name(), &member_fits);
     if (!members) return std::unexpected(members.error());
+    if (auto s = fit_members(*members, config_, train, fit_rows_b, validation, {}, options, fmt::format("oof{}_", b),
+                             name(), nullptr);
+        !s) {
+      return std::unexpected(s.error());
+    }
     std::vector<std::vector<float>> scores;
     for (std::size_t m = 0; m < members->size(); ++m) {
-      auto fitted = (*members)[m]->fit_rows(train, fit_rows_b, validation, {},
-                                            member_options(options, m, config_.members[m], fmt::format("oof{}_", b)));
-      if (!fitted) return core::fail("{}: out-of-fold member {}: {}", name(), config_.members[m], fitted.error().message);
       auto p = (*members)[m]->predict_rows(train, predict_rows_b);
       if (!p) return std::unexpected(p.error());
       scores.push_back(std::move(*p));
@@ -253,22 +327,14 @@ core::Result<FitReport> Stacking::fit_rows(const SampleSet& train, Rows train_ro
   }
   meta_.assign(w.data(), w.data() + w.size());
 
-  auto members = make_members(config_, name());
-  if (!members) return std::unexpected(members.error());
-  members_ = std::move(*members);
-  for (std::size_t m = 0; m < members_.size(); ++m) {
-    auto fitted = members_[m]->fit_rows(train, train_rows, validation, validation_rows,
-                                        member_options(options, m, config_.members[m], "member"));
-    if (!fitted) return core::fail("{}: member {}: {}", name(), config_.members[m], fitted.error().message);
-  }
   auto report = one_shot_report(*this, train, train_rows, validation, validation_rows, start);
   if (!report) return report;
   std::string coefficients = fmt::format("intercept {:.3f}", meta_[0]);
   for (std::size_t m = 0; m < members_.size(); ++m) {
     coefficients += fmt::format(", {} {:.3f}", config_.members[m], meta_[m + 1]);
   }
-  report->summary = fmt::format("meta-learner on {} out-of-fold samples from {} blocks: {}", meta_samples_,
-                                folds_.size(), coefficients);
+  report->summary = fmt::format("meta-learner on {} out-of-fold samples from {} blocks: {}{}", meta_samples_,
+                                folds_.size(), coefficients, reuse_note(reused));
   return report;
 }
 

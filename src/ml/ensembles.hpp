@@ -10,13 +10,19 @@
 //
 // stacking: a logistic meta-learner (logit of each member's probability + intercept, L2
 //   1e-3; linear regression on the raw scores for return labels) trained ONLY on
-//   out-of-fold predictions made inside the training window. The training dates are cut
-//   into `stacking_folds` contiguous blocks; for every block b >= 1, fresh members are
-//   fitted on the training samples dated before block b minus `stacking_purge_dates`
-//   (purged: their labels cannot reach into block b) and predict block b. Block 0 has no
-//   past and gets no OOF prediction. No validation data is used for these inner fits (they
-//   run their full epochs / rounds). Finally the members are refitted on the whole training
-//   window (with validation for early stopping) and the meta-learner combines their scores.
+//   out-of-fold predictions made inside the training window. The members are first fitted on
+//   the whole training window (with validation for early stopping); these are the members
+//   the meta-learner combines. Then the training dates are cut into `stacking_folds`
+//   contiguous blocks; for every block b >= 1, fresh members are fitted on the training
+//   samples dated before block b minus `stacking_purge_dates` (purged: their labels cannot
+//   reach into block b) and predict block b. Block 0 has no past and gets no OOF prediction.
+//   No validation data is used for these inner fits: each trains for the epochs (boosting
+//   rounds) at which its whole-window counterpart's validation loss was best, so the
+//   out-of-fold members are trained like the members they stand in for.
+//
+// Both take a member from FitOptions::fitted_models instead of fitting it when the run already
+// made the same fit (ml/fitted_model_cache.hpp): the pipeline's standalone lstm is the
+// ensembles' lstm member when their settings and samples agree.
 #include <memory>
 #include <vector>
 
@@ -30,6 +36,7 @@ class EnsembleAverage final : public SampleModel {
   explicit EnsembleAverage(ModelConfig config) : config_(std::move(config)) {}
   std::string name() const override { return "ensemble_average"; }
   bool uses_sequences() const override;
+  std::string fit_settings() const override;
   core::Result<FitReport> fit_rows(const SampleSet& train, Rows train_rows, const SampleSet& validation,
                                    Rows validation_rows, const FitOptions& options) override;
   core::Result<std::vector<float>> predict_rows(const SampleSet& samples, Rows rows) const override;
@@ -39,7 +46,7 @@ class EnsembleAverage final : public SampleModel {
 
  private:
   ModelConfig config_;
-  std::vector<std::unique_ptr<SampleModel>> members_;
+  std::vector<std::shared_ptr<SampleModel>> members_;
   std::vector<double> weights_;
 };
 
@@ -57,6 +64,7 @@ class Stacking final : public SampleModel {
   explicit Stacking(ModelConfig config) : config_(std::move(config)) {}
   std::string name() const override { return "stacking"; }
   bool uses_sequences() const override;
+  std::string fit_settings() const override;
   core::Result<FitReport> fit_rows(const SampleSet& train, Rows train_rows, const SampleSet& validation,
                                    Rows validation_rows, const FitOptions& options) override;
   core::Result<std::vector<float>> predict_rows(const SampleSet& samples, Rows rows) const override;
@@ -70,7 +78,7 @@ class Stacking final : public SampleModel {
 
  private:
   ModelConfig config_;
-  std::vector<std::unique_ptr<SampleModel>> members_;
+  std::vector<std::shared_ptr<SampleModel>> members_;
   std::vector<StackingFold> folds_;
   std::vector<double> meta_;
   std::size_t meta_samples_ = 0;

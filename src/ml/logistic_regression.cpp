@@ -26,6 +26,8 @@ Eigen::MatrixXd design(const dataset::Batch& batch) {
 
 }  // namespace
 
+std::string LogisticRegression::fit_settings() const { return single_model_settings(config_); }
+
 core::Result<FitReport> LogisticRegression::fit_rows(const SampleSet& train, Rows train_rows,
                                                      const SampleSet& validation, Rows validation_rows,
                                                      const FitOptions& options) {

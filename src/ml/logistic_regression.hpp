@@ -15,6 +15,7 @@ class LogisticRegression final : public SampleModel {
  public:
   explicit LogisticRegression(ModelConfig config) : config_(std::move(config)) {}
   std::string name() const override { return "logistic_regression"; }
+  std::string fit_settings() const override;
   core::Result<FitReport> fit_rows(const SampleSet& train, Rows train_rows, const SampleSet& validation,
                                    Rows validation_rows, const FitOptions& options) override;
   core::Result<std::vector<float>> predict_rows(const SampleSet& samples, Rows rows) const override;

@@ -30,11 +30,16 @@ struct SampleSet {
   const dataset::SequenceView* sequence = nullptr;
 };
 
+class FittedModelCache;
+
 struct FitOptions {
   std::uint64_t seed = 42;
   int threads = 0;               // 0 = all cores
   bool show_progress = true;
   std::filesystem::path checkpoint_dir{};  // empty = no checkpoints; else resume from the latest
+  // Fits to reuse within a run (ml/fitted_model_cache.hpp): ensembles take their members from
+  // it, and the pipeline puts every model it fits there. Empty = always fit.
+  std::shared_ptr<FittedModelCache> fitted_models{};
 };
 
 // What training did, for logs and reports.

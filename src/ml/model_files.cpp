@@ -26,6 +26,12 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ModelConfig, preset, feature_names, normalise
                                    xgb_lambda, xgb_early_stopping, members, stacking_folds,
                                    stacking_purge_dates)
 
+std::string single_model_settings(const ModelConfig& config) {
+  auto json = config_to_json(config);
+  for (const char* key : {"members", "stacking_folds", "stacking_purge_dates"}) json.erase(key);
+  return json.dump();
+}
+
 core::Status write_json(const std::filesystem::path& file, const nlohmann::json& json) {
   std::error_code ec;
   std::filesystem::create_directories(file.parent_path(), ec);

@@ -19,6 +19,10 @@ core::Result<nlohmann::json> read_model_json(const std::filesystem::path& dir, s
 
 nlohmann::json config_to_json(const ModelConfig& config);
 core::Result<ModelConfig> config_from_json(const nlohmann::json& json);
+// A single (non-ensemble) model's SampleModel::fit_settings: its config without the ensemble
+// keys (members, stacking_*), which it ignores, so that an ensemble's member and the
+// standalone model of the same name compare equal.
+std::string single_model_settings(const ModelConfig& config);
 
 // What every normalised model keeps in model.json: its config, its fitted normaliser and
 // whether it predicts a probability. `file` names model.json in messages.

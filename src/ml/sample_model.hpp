@@ -24,6 +24,10 @@ class SampleModel : public Model {
   virtual core::Result<FitReport> fit_rows(const SampleSet& train, Rows train_rows, const SampleSet& validation,
                                            Rows validation_rows, const FitOptions& options) = 0;
   virtual core::Result<std::vector<float>> predict_rows(const SampleSet& samples, Rows rows) const = 0;
+  // Everything besides the data and the seed that decides what fit_rows learns (its config,
+  // for most models), as text: two fits with equal settings on equal rows are the same fit
+  // (ml/fitted_model_cache.hpp).
+  virtual std::string fit_settings() const = 0;
 };
 
 // Number of samples in the set for a model that reads sequences (or not); fails if the view
@@ -43,7 +47,9 @@ core::Result<std::vector<float>> labels_of(const SampleSet& samples, Rows rows);
 // Log loss (clamped to [1e-7, 1 - 1e-7]) for 0/1 labels, mean squared error otherwise.
 double prediction_loss(std::span<const float> scores, std::span<const float> labels);
 
-// The FitReport of a model fitted in one pass: train and validation loss of its predictions.
+// The FitReport of a model fitted in one pass: the validation loss of its predictions, and the
+// training loss on at most kOneShotTrainLossRows evenly spaced training rows.
+inline constexpr std::size_t kOneShotTrainLossRows = 100'000;
 core::Result<FitReport> one_shot_report(const SampleModel& model, const SampleSet& train, Rows train_rows,
                                         const SampleSet& validation, Rows validation_rows,
                                         std::chrono::steady_clock::time_point start);

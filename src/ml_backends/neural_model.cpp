@@ -30,6 +30,8 @@ NeuralModel::NeuralModel(std::string kind, ModelConfig config) : kind_(std::move
 
 NeuralModel::~NeuralModel() = default;
 
+std::string NeuralModel::fit_settings() const { return kind_ + single_model_settings(config_); }
+
 core::Result<FitReport> NeuralModel::fit_rows(const SampleSet& train, Rows train_rows, const SampleSet& validation,
                                               Rows validation_rows, const FitOptions& options) {
   const bool sequences = uses_sequences();

@@ -16,6 +16,7 @@
 #include "backtest/config.hpp"
 #include "backtest/runner.hpp"
 #include "core/checksum.hpp"
+#include "core/memory_release.hpp"
 #include "core/paths.hpp"
 #include "core/progress.hpp"
 #include "dataset/leak_check.hpp"
@@ -23,6 +24,7 @@
 #include "evaluation/metrics.hpp"
 #include "evaluation/walk_forward_run.hpp"
 #include "features/feature_pipeline.hpp"
+#include "ml/fitted_model_cache.hpp"
 #include "ml/model_factory.hpp"
 #include "pipeline/comparison_report.hpp"
 #include "pipeline/model_steps.hpp"
@@ -228,14 +230,14 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
   result.models_planned = config.models.size();
 
   // Data.
-  log(fmt::format("data: importing {}", config.data_dir.string()));
+  log(fmt::format("data: importing {}", config.data_dirs_text()));
   auto panel = import_data(config, out, options.show_progress);
   if (!panel) return std::unexpected(panel.error());
-  if (panel->num_dates() == 0) return core::fail("{}: no bars imported", config.data_dir.string());
+  if (panel->num_dates() == 0) return core::fail("{}: no bars imported", config.data_dirs_text());
   if (!panel->ticker_index(config.benchmark)) {
     // Before hours of training: every backtest and the benchmark-relative features need it.
     return core::fail_as(core::ErrorKind::Config, "data.benchmark '{}' is not in the data imported from {}",
-                         config.benchmark, config.data_dir.string());
+                         config.benchmark, config.data_dirs_text());
   }
   result.first_date = panel->dates().front();
   result.last_date = panel->dates().back();
@@ -310,6 +312,9 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
   auto options_for = [&](const std::string& name) { return run_options(config, name, options.show_progress); };
   auto maker_for = [&](const std::string& name) { return model_maker(config, matrix, name); };
 
+  // Every stage's freed memory back to the system before the next (core/memory_release.hpp).
+  core::release_free_memory();
+
   // Controls.
   if (config.controls) {
     log(fmt::format("controls: shuffled labels and a planted leak, with {}", config.control_model));
@@ -327,17 +332,23 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
     }
   }
 
+  core::release_free_memory();
+
   // Models.
   const auto db = out / "market.db";
   std::vector<std::string> exclude;
   for (std::size_t i = 0; i < panel->num_tickers(); ++i) {
     if (feature_input_only(config, *panel, i)) exclude.push_back(panel->tickers()[i]);
   }
+  // The models' fits, for the ensembles' members (ml/fitted_model_cache.hpp); not the
+  // controls', whose labels or features are altered.
+  const auto fitted_models = std::make_shared<ml::FittedModelCache>();
   for (const auto& name : config.models) {
     ModelResult m;
     m.name = name;
     const auto maker = maker_for(name);
-    const auto run_options = options_for(name);
+    auto run_options = options_for(name);
+    run_options.fit.fitted_models = fitted_models;
     log(fmt::format("model {}: fixed split", name));
     const auto fit_started = std::chrono::steady_clock::now();
     // The fixed split's model is saved with what trading needs to score it (kestrel trade).
@@ -349,6 +360,7 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
     if (auto s = scoring::write_manifest(fixed_options.save_dir, manifest); !s) return std::unexpected(s.error());
     m.model_dir = fixed_options.save_dir;
     m.train_seconds = seconds_since(fit_started);
+    const auto explain_started = std::chrono::steady_clock::now();
     // What the fitted model relies on, on the validation window (never the test segment).
     std::optional<scoring::SavedModel> saved;
     if ((config.importance_dates > 0 && !fixed->valid.empty()) || config.attention_samples > 0) {
@@ -390,6 +402,7 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
         m.attention = std::move(*maps);
       }
     }
+    const double explain_seconds = seconds_since(explain_started);
     if (!run->folds.empty()) {
       m.train_samples = run->folds.front().train_samples;
       m.fit = run->folds.front().fit;
@@ -406,6 +419,7 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
     m.predictions = out / "predictions" / (name + ".csv");
     if (auto s = write_predictions(m.predictions, run->predictions, matrix); !s) return std::unexpected(s.error());
 
+    const auto walk_forward_started = std::chrono::steady_clock::now();
     const auto& wf_models = result.walk_forward_models;
     if (!folds.empty() && std::find(wf_models.begin(), wf_models.end(), name) != wf_models.end()) {
       log(fmt::format("model {}: walk-forward over {} folds", name, folds.size()));
@@ -414,6 +428,7 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
       m.walk_forward = evaluation::metric_table(wf->predictions, matrix.dates, matrix.tickers);
     }
 
+    const double walk_forward_seconds = seconds_since(walk_forward_started);
     // Backtest of the test segment's predictions.
     const auto test_start = matrix.dates[fixed->test.begin];
     const auto test_end = matrix.dates[fixed->test.end - 1];
@@ -447,6 +462,10 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
     // In the registry once it is fully evaluated (`kestrel models list --db OUT/market.db`).
     auto registered = register_model(db, m, manifest);
     if (!registered) return std::unexpected(registered.error());
+    // Where a long run's time goes, model by model.
+    log(fmt::format("model {}: {:.0f} s (fit and test predictions {:.0f}, importance and attention {:.0f}, "
+                    "walk-forward {:.0f})",
+                    name, seconds_since(fit_started), m.train_seconds, explain_seconds, walk_forward_seconds));
     log(fmt::format("model {}: test accuracy {:.4f}, AUC {:.4f}, rank IC {:.4f}{}", name,
                     m.fixed.overall.classification.accuracy, m.fixed.overall.classification.auc,
                     m.fixed.overall.ic.rank_ic,
@@ -454,6 +473,7 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
                                              config.benchmark, 100 * m.backtest->benchmark.annual_return)
                                : ", backtest failed: " + m.backtest_error));
     result.models.push_back(std::move(m));
+    core::release_free_memory();
     // A partial report after every model, so an interrupted long run still shows what it has.
     result.seconds = seconds_since(started);
     if (auto written = write_comparison_report(result, out); !written) return std::unexpected(written.error());

@@ -66,6 +66,49 @@ TEST(PipelineConfig, FixedSegmentsTakeExplicitEnds) {
   EXPECT_EQ(config->fixed.valid_end, core::Date::from_ymd(2017, 6, 30));
 }
 
+TEST(PipelineConfig, ExtraDataFoldersAreImportedBesideTheFirst) {
+  std::string text = tiny_config();
+  text.replace(text.find("[evaluation.fixed]"), 0, "extra_dirs = [\"midsmall\", \"/data/more\"]\n");
+  const auto config = parse_pipeline_config(text, "tiny.toml", "/work/configs");
+  ASSERT_TRUE(config.has_value()) << config.error().message;
+  const auto dirs = config->data_dirs();
+  ASSERT_EQ(dirs.size(), 3u);
+  EXPECT_EQ(dirs[0], std::filesystem::path(KESTREL_SAMPLE_DATA));
+  EXPECT_EQ(dirs[1], std::filesystem::path("/work/configs/midsmall"));  // relative to the config file
+  EXPECT_EQ(dirs[2], std::filesystem::path("/data/more"));
+  EXPECT_EQ(config->data_dirs_text(), std::string(KESTREL_SAMPLE_DATA) + " + /work/configs/midsmall + /data/more");
+}
+
+// Stacking's out-of-fold members must not train on labels that reach into the block they
+// predict: the purge follows label.horizon + embargo unless set, and is never shorter.
+TEST(PipelineConfig, TheStackingPurgeFollowsTheLabelHorizon) {
+  const std::string stacking = "[model.stacking]\nmembers = [\"logistic_regression\"]\n";
+  auto with_models = [&](std::string extra) {
+    std::string text = tiny_config(std::move(extra));
+    text.replace(text.find("\"logistic_regression\"]"), 22, "\"logistic_regression\", \"stacking\"]");
+    return text;
+  };
+  const auto twenty = parse_pipeline_config(with_models("[label]\nhorizon = 20\n" + stacking), "tiny.toml", ".");
+  ASSERT_TRUE(twenty.has_value()) << twenty.error().message;
+  EXPECT_EQ(twenty->model_configs.at("stacking").stacking_purge_dates, 25u);  // 20 + the default embargo 5
+  const auto one = parse_pipeline_config(with_models(stacking), "tiny.toml", ".");
+  ASSERT_TRUE(one.has_value()) << one.error().message;
+  EXPECT_EQ(one->model_configs.at("stacking").stacking_purge_dates, 6u);
+
+  const auto too_short =
+      parse_pipeline_config(with_models("[label]\nhorizon = 20\n" + stacking + "stacking_purge_dates = 10\n"),
+                            "tiny.toml", ".");
+  ASSERT_FALSE(too_short.has_value());
+  EXPECT_NE(too_short.error().message.find("model.stacking.stacking_purge_dates: 10 is shorter than label.horizon 20"),
+            std::string::npos)
+      << too_short.error().message;
+  const auto longer =
+      parse_pipeline_config(with_models("[label]\nhorizon = 20\n" + stacking + "stacking_purge_dates = 40\n"),
+                            "tiny.toml", ".");
+  ASSERT_TRUE(longer.has_value()) << longer.error().message;
+  EXPECT_EQ(longer->model_configs.at("stacking").stacking_purge_dates, 40u);
+}
+
 TEST(PipelineConfig, ExcessLabelsAreOverTheDataBenchmark) {
   const auto config = parse_pipeline_config(tiny_config() + "[label]\nkind = \"excess\"\nhorizon = 5\n", "tiny.toml", ".");
   ASSERT_TRUE(config.has_value()) << config.error().message;
@@ -481,6 +524,34 @@ rebalance_every = 5
     if (before <= 0 && held[cells[3]] < 0 && cells[4] == "sell") ++shorts;
   }
   EXPECT_GT(shorts, 3) << "no short was opened";
+}
+
+// The ensembles take the standalone models' fits of their members (ml/fitted_model_cache.hpp)
+// rather than fitting them again, and say so in the report.
+TEST(Pipeline, EnsemblesReuseTheStandaloneFitsOfTheirMembers) {
+  testing::TempDir dir;
+  std::string text = tiny_config(R"([controls]
+enabled = false
+[model.ensemble_average]
+members = ["logistic_regression", "momentum_sign"]
+[model.stacking]
+members = ["logistic_regression", "momentum_sign"]
+stacking_folds = 3
+)");
+  text.replace(text.find("[\"always_up\", \"momentum_sign\", \"logistic_regression\"]"), 53,
+               "[\"momentum_sign\", \"logistic_regression\", \"ensemble_average\", \"stacking\"]");
+  text.replace(text.find("[evaluation.walk_forward]"), 25, "[evaluation.walk_forward]\nenabled = false");
+  testing::write_file(dir / "tiny.toml", text);
+  const auto result = testing::run_command(std::string(KESTREL_BINARY) + " --quiet pipeline --config " +
+                                           (dir / "tiny.toml").string() + " --out " + (dir / "out").string());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const std::string report = testing::read_file(dir / "out" / "report.md");
+  std::size_t reused = 0;
+  for (auto at = report.find("the run's earlier fits of logistic_regression, momentum_sign reused");
+       at != std::string::npos; at = report.find("the run's earlier fits of logistic_regression, momentum_sign reused", at + 1)) {
+    ++reused;
+  }
+  EXPECT_EQ(reused, 2u) << report;  // ensemble_average's row and stacking's
 }
 
 TEST(Pipeline, AnUnknownBenchmarkFailsBeforeAnyTraining) {

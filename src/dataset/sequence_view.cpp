@@ -81,12 +81,15 @@ Batch SequenceView::materialise_last(std::span<const std::size_t> ids) const {
   batch.keys.resize(batch.size);
   for (std::size_t b = 0; b < ids.size(); ++b) {
     const SampleKey key = samples_[ids[b]];
-    for (std::size_t c = 0; c < nf; ++c) {
-      const float x = matrix_->series(columns_[c], key.ticker)[key.t];
-      batch.x[b * nf + c] = (nan_policy_ == NanPolicy::Zero && std::isnan(x)) ? 0.0f : x;
-    }
     batch.y[b] = labels_->at(key.ticker, key.t);
     batch.keys[b] = key;
+  }
+  // Feature-outer, as TabularView::materialise (tabular_view.cpp says why).
+  for (std::size_t c = 0; c < nf; ++c) {
+    for (std::size_t b = 0; b < ids.size(); ++b) {
+      const float x = matrix_->series(columns_[c], batch.keys[b].ticker)[batch.keys[b].t];
+      batch.x[b * nf + c] = (nan_policy_ == NanPolicy::Zero && std::isnan(x)) ? 0.0f : x;
+    }
   }
   return batch;
 }

@@ -29,13 +29,6 @@ core::Result<TabularView> TabularView::make(const features::FeatureMatrix& matri
   return view;
 }
 
-void TabularView::fill_row(SampleKey key, float* out) const {
-  for (std::size_t c = 0; c < columns_.size(); ++c) {
-    const float x = matrix_->at(columns_[c], key.ticker, key.t);
-    out[c] = (nan_policy_ == NanPolicy::Zero && std::isnan(x)) ? 0.0f : x;
-  }
-}
-
 Batch TabularView::materialise(std::span<const std::size_t> rows) const {
   Batch batch;
   batch.size = rows.size();
@@ -45,9 +38,18 @@ Batch TabularView::materialise(std::span<const std::size_t> rows) const {
   batch.keys.resize(batch.size);
   for (std::size_t r = 0; r < rows.size(); ++r) {
     const SampleKey key = samples_[rows[r]];
-    fill_row(key, batch.x.data() + r * batch.num_features);
     batch.y[r] = labels_->at(key.ticker, key.t);
     batch.keys[r] = key;
+  }
+  // Feature-outer: the matrix is feature-major, so all of a chunk's reads of one feature fall
+  // in that feature's slab; row-outer, every row touched 105 slabs 19 MB apart (on us-daily),
+  // and materialising was a fifth of an XGBoost fit.
+  const std::size_t nf = batch.num_features;
+  for (std::size_t c = 0; c < nf; ++c) {
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      const float x = matrix_->at(columns_[c], batch.keys[r].ticker, batch.keys[r].t);
+      batch.x[r * nf + c] = (nan_policy_ == NanPolicy::Zero && std::isnan(x)) ? 0.0f : x;
+    }
   }
   return batch;
 }

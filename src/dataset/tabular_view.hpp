@@ -36,7 +36,6 @@ class TabularView {
   Batch materialise_all() const { return materialise_range(0, size()); }
 
  private:
-  void fill_row(SampleKey key, float* out) const;
   const features::FeatureMatrix* matrix_ = nullptr;
   const Labels* labels_ = nullptr;
   NanPolicy nan_policy_ = NanPolicy::Keep;

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <optional>
 
+#include "core/memory_release.hpp"
 #include "dataset/sequence_view.hpp"
 #include "dataset/tabular_view.hpp"
 #include "ml/fitted_model_cache.hpp"
@@ -102,6 +103,9 @@ core::Result<ModelRun> run_model(const ModelMaker& make, const EvaluationData& d
                                  .forward_return = data.forward_returns->at(k.ticker, k.t)});
     }
     run.folds.push_back({fold, *fit, train->size(), keys.size()});
+    // The fold's working memory (an XGBoost matrix, batches) back to the system before the next
+    // fold's, or a walk-forward holds the sum of its folds' peaks (core/memory_release.hpp).
+    core::release_free_memory();
     if (!options.save_dir.empty() && &fold == &folds.back()) {
       std::error_code ec;
       std::filesystem::create_directories(options.save_dir, ec);

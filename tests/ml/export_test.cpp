@@ -1,4 +1,5 @@
 // Tensor and DMatrix export: shapes and values survive the trip out of the dataset views.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -109,6 +110,41 @@ TEST(DMatrixExport, RowsColumnsLabelsAndMissingValues) {
   for (std::size_t r = 0; r < 22; ++r) {
     for (bst_ulong k = indptr[r]; k < indptr[r + 1]; ++k) EXPECT_EQ(data[k], batch.x[r * 3 + indices[k]]);
   }
+}
+
+// XGBoost training reads the rows in chunks (here 5 at a time, the last short) into a quantile
+// matrix: every row, its label in order, and the NaN as missing; a chunk that fails is reported.
+TEST(DMatrixExport, AQuantileMatrixStreamedInChunksHoldsEveryRowAndLabel) {
+  Fixture fx;
+  const auto view = dataset::TabularView::make(fx.matrix, fx.labels, {0, 12});
+  ASSERT_TRUE(view);
+  const auto batch = view->materialise_all();
+  std::vector<std::size_t> asked;
+  const DMatrix::ChunkSource fetch = [&](std::size_t first, std::size_t count) -> core::Result<dataset::Batch> {
+    asked.push_back(count);
+    return view->materialise_range(first, count);
+  };
+  const auto dm = DMatrix::quantile_from_chunks(view->size(), fetch, 1, 5);
+  ASSERT_TRUE(dm) << dm.error().message;
+  EXPECT_EQ(dm->rows(), 22u);
+  EXPECT_EQ(dm->cols(), 3u);
+  EXPECT_NE(std::find(asked.begin(), asked.end(), 2u), asked.end());  // 4 chunks of 5, then 2
+  bst_ulong n = 0;
+  const float* labels = nullptr;
+  ASSERT_EQ(XGDMatrixGetFloatInfo(dm->handle(), "label", &n, &labels), 0);
+  ASSERT_EQ(n, 22u);
+  for (std::size_t r = 0; r < n; ++r) EXPECT_EQ(labels[r], batch.y[r]) << r;
+  bst_ulong present = 0;
+  ASSERT_EQ(XGDMatrixNumNonMissing(dm->handle(), &present), 0);
+  EXPECT_EQ(present, 22u * 3u - 1u);
+
+  const DMatrix::ChunkSource failing = [&](std::size_t first, std::size_t count) -> core::Result<dataset::Batch> {
+    if (first >= 10) return core::fail("chunk at row {} unreadable", first);
+    return view->materialise_range(first, count);
+  };
+  const auto broken = DMatrix::quantile_from_chunks(view->size(), failing, 1, 5);
+  ASSERT_FALSE(broken);
+  EXPECT_EQ(broken.error().message, "chunk at row 10 unreadable");
 }
 
 TEST(DMatrixExport, RejectsSequenceBatches) {

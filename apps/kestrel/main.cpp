@@ -37,6 +37,8 @@ int main(int argc, char** argv) {
   add_models_commands(app, global);
   add_retrain_command(app, global);
   add_tune_command(app, global);
+  add_news_commands(app, global);
+  add_sentiment_bench(bench, global);
   add_risk_benches(bench, global);
   add_models_bench(bench, global);
 

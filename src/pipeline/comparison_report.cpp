@@ -359,11 +359,14 @@ std::vector<Block> blocks(const PipelineResult& r) {
   auto table = [&](Table t) { b.push_back({Block::TableBlock, {}, {}, std::move(t)}); };
 
   heading(fmt::format("Model comparison: {}", r.name));
-  list({fmt::format("seed {}, config hash {}", r.seed, r.config_hash),
-        fmt::format("data {} .. {}, {} tickers, {} features, label {}", r.first_date.to_string(),
-                    r.last_date.to_string(), r.tickers, r.features, r.label),
-        fmt::format("fixed split: {}", r.fixed_fold), fmt::format("backtests: {}", r.backtest_shape),
-        fmt::format("run time {:.1f} s", r.seconds)});
+  std::vector<std::string> facts = {
+      fmt::format("seed {}, config hash {}", r.seed, r.config_hash),
+      fmt::format("data {} .. {}, {} tickers, {} features, label {}", r.first_date.to_string(), r.last_date.to_string(),
+                  r.tickers, r.features, r.label),
+      fmt::format("fixed split: {}", r.fixed_fold), fmt::format("backtests: {}", r.backtest_shape),
+      fmt::format("run time {:.1f} s", r.seconds)};
+  if (!r.sentiment.empty()) facts.insert(facts.begin() + 2, r.sentiment);
+  list(std::move(facts));
   if (r.models.size() < r.models_planned) {
     para(fmt::format("PARTIAL: written mid-run after {} of {} models; the rest are still training.", r.models.size(),
                      r.models_planned));

@@ -24,10 +24,12 @@
 #include "evaluation/metrics.hpp"
 #include "evaluation/walk_forward_run.hpp"
 #include "features/feature_pipeline.hpp"
+#include "features/sentiment_features.hpp"
 #include "ml/fitted_model_cache.hpp"
 #include "ml/model_factory.hpp"
 #include "pipeline/comparison_report.hpp"
 #include "pipeline/model_steps.hpp"
+#include "pipeline/sentiment_inputs.hpp"
 #include "scoring/saved_model.hpp"
 #include "store/market_store.hpp"
 
@@ -248,6 +250,15 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
   const features::FeatureOptions feature_options{.benchmark = config.benchmark, .show_progress = options.show_progress};
   // Not const: permutation importance shuffles one feature at a time and restores it.
   features::FeatureMatrix matrix = features::compute_features(*panel, feature_options);
+  std::optional<SentimentInputs> sentiment;
+  if (config.sentiment.enabled) {
+    auto loaded = load_sentiment_inputs(config.sentiment, panel->tickers());
+    if (!loaded) return std::unexpected(loaded.error());
+    sentiment = std::move(*loaded);
+    log(sentiment->summary);
+    result.sentiment = sentiment->summary;
+    features::append_sentiment_features(matrix, *panel, sentiment->news, sentiment->options);
+  }
   result.features = matrix.num_features();
   auto all_labels = make_pipeline_labels(config, *panel);
   if (!all_labels) return std::unexpected(all_labels.error());
@@ -273,7 +284,9 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
       auto truncation = dataset::check_truncation(
           *panel, matrix,
           [&](const store::Panel& p) -> core::Result<features::FeatureMatrix> {
-            return features::compute_features(p, {.benchmark = config.benchmark, .show_progress = false});
+            auto cut = features::compute_features(p, {.benchmark = config.benchmark, .show_progress = false});
+            if (sentiment) features::append_sentiment_features(cut, p, sentiment->news, sentiment->options);
+            return cut;
           },
           {.cut_points = config.truncation_cuts});
       if (!truncation) return std::unexpected(truncation.error());

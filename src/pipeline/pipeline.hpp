@@ -61,6 +61,7 @@ struct PipelineResult {
   core::Date first_date{}, last_date{};
   std::size_t tickers = 0;
   std::size_t features = 0;
+  std::string sentiment;  // the news-sentiment inputs (features.sentiment), empty when off
   std::string fixed_fold;                   // describe(fold)
   std::vector<std::string> walk_forward_folds;
   std::vector<std::string> walk_forward_models;

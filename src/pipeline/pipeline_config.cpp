@@ -111,7 +111,8 @@ core::Result<PipelineConfig> parse_pipeline_config(std::string_view text, std::s
   r.count(root, "threads", "", c.threads, 0);
 
   if (const toml::table* t = r.table(root, "data", "")) {
-    r.only(*t, "data", {"dir", "extra_dirs", "benchmark"});
+    r.only(*t, "data", {"dir", "extra_dirs", "tickers", "benchmark"});
+    r.strings(*t, "tickers", "data", c.tickers);
     r.path_value(*t, "dir", "data", c.data_dir);
     std::vector<std::string> extra;
     r.strings(*t, "extra_dirs", "data", extra);
@@ -133,8 +134,30 @@ core::Result<PipelineConfig> parse_pipeline_config(std::string_view text, std::s
   }
   c.label.benchmark = c.benchmark;
   if (const toml::table* t = r.table(root, "features", "")) {
-    r.only(*t, "features", {"truncation_cuts"});
+    r.only(*t, "features", {"truncation_cuts", "sentiment"});
     r.count(*t, "truncation_cuts", "features", c.truncation_cuts, 0);
+    if (const toml::table* s = r.table(*t, "sentiment", "features")) {
+      const std::string p = "features.sentiment";
+      auto& o = c.sentiment;
+      o.enabled = true;
+      r.only(*s, p, {"news_db", "classifier", "vendor_scores", "half_life", "novelty_window", "volume_window",
+                     "coverage_from", "coverage_to"});
+      r.path_value(*s, "news_db", p, o.news_db);
+      r.path_value(*s, "classifier", p, o.classifier);
+      r.boolean(*s, "vendor_scores", p, o.vendor_scores);
+      r.number(*s, "half_life", p, o.half_life, 0.1, 1000);
+      r.count(*s, "novelty_window", p, o.novelty_window, 1);
+      r.count(*s, "volume_window", p, o.volume_window, 1);
+      r.date(*s, "coverage_from", p, o.coverage_from);
+      r.date(*s, "coverage_to", p, o.coverage_to);
+      if (o.news_db.empty()) r.error(nullptr, p + ".news_db", "required: the store `kestrel news import` wrote");
+      if (o.classifier.empty() && !o.vendor_scores) {
+        r.error(nullptr, p + ".classifier", "required when vendor_scores is false: nothing would score the news");
+      }
+      if (o.coverage_from && o.coverage_to && *o.coverage_to < *o.coverage_from) {
+        r.error(nullptr, p + ".coverage_to", "is before coverage_from");
+      }
+    }
   }
 
   if (const toml::table* t = r.table(root, "evaluation", "")) {

@@ -59,6 +59,22 @@ struct BacktestSettings {
   double min_gain = 0;
 };
 
+// News-sentiment features (features.sentiment; features/sentiment_features.hpp): the news of a
+// store `kestrel news import` filled, each (item, ticker) scored by the vendor's score when it
+// has one and `vendor_scores` is on, else by a classifier `kestrel news train` saved.
+struct SentimentFeaturesConfig {
+  bool enabled = false;  // the table is present
+  std::filesystem::path news_db;
+  std::filesystem::path classifier;  // empty: vendor scores only
+  bool vendor_scores = true;
+  double half_life = 3;
+  std::size_t novelty_window = 5;
+  std::size_t volume_window = 60;
+  // The news source's span; default: its first and last stored item.
+  std::optional<core::Date> coverage_from;
+  std::optional<core::Date> coverage_to;
+};
+
 struct PipelineConfig {
   std::string name = "pipeline";
   std::uint64_t seed = 42;
@@ -69,6 +85,8 @@ struct PipelineConfig {
   std::vector<std::filesystem::path> extra_data_dirs;
   std::vector<std::filesystem::path> data_dirs() const;
   std::string data_dirs_text() const;  // "A + B" for messages
+  // data.tickers: only these (and the benchmark) are imported from the folders; empty: all.
+  std::vector<std::string> tickers;
   std::string benchmark = "SPY";
   dataset::LabelOptions label;
   dataset::NanPolicy nan_policy = dataset::NanPolicy::Zero;
@@ -79,6 +97,7 @@ struct PipelineConfig {
   // predictions (evenly spaced; evaluation/attention_maps.hpp); 0: not drawn.
   std::size_t attention_samples = 2000;
   std::size_t truncation_cuts = 1;  // leak check: recompute features on data cut at this many dates
+  SentimentFeaturesConfig sentiment;
   FixedSplitConfig fixed;
   WalkForwardConfig walk_forward;
   bool controls = true;

@@ -24,6 +24,12 @@ core::Status ModelScorer::prepare(const store::Panel& panel) {
   columns_.clear();
   for (const auto& name : m.features) {
     auto f = matrix_.feature_index(name);
+    if (!f && name.starts_with("news_")) {
+      // Trading computes the price features only; news would need a live news feed.
+      return core::fail_as(core::ErrorKind::Config,
+                           "model {}: trained with the news-sentiment feature '{}', which trading does not compute "
+                           "(it has no news feed); trade a model trained without [features.sentiment]", m.model, name);
+    }
     if (!f) return core::fail_as(core::ErrorKind::Config, "model {}: feature '{}' is not computed by this kestrel", m.model, name);
     columns_.push_back(*f);
   }

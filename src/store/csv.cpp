@@ -22,6 +22,45 @@ bool CsvLines::next(std::string_view& line) {
   return false;
 }
 
+CsvRecords::CsvRecords(std::string_view text) : text_(text) {
+  if (text_.starts_with("\xEF\xBB\xBF")) pos_ = 3;
+}
+
+bool CsvRecords::next(std::vector<std::string_view>& fields, std::vector<std::string>& storage, bool& error) {
+  error = false;
+  while (pos_ < text_.size()) {
+    // The record ends at the first line end outside quotes.
+    const std::size_t start = pos_;
+    record_line_ = line_;
+    bool in_quotes = false;
+    std::size_t i = start;
+    std::size_t lines = 0;
+    for (; i < text_.size(); ++i) {
+      const char c = text_[i];
+      if (c == '"') in_quotes = !in_quotes;  // "" inside quotes toggles twice
+      else if (c == '\n') {
+        ++lines;
+        if (!in_quotes) break;
+      }
+    }
+    if (in_quotes) {
+      error = true;
+      return false;
+    }
+    std::string_view record = text_.substr(start, i - start);
+    pos_ = i < text_.size() ? i + 1 : i;
+    line_ += lines;
+    if (!record.empty() && record.back() == '\r') record.remove_suffix(1);
+    if (record.empty()) continue;
+    if (!split_csv_line(record, fields, storage)) {
+      error = true;
+      return false;
+    }
+    return true;
+  }
+  return false;
+}
+
 bool split_csv_line(std::string_view line, std::vector<std::string_view>& fields,
                     std::vector<std::string>& storage) {
   fields.clear();

@@ -21,7 +21,7 @@ constexpr std::int64_t kNoDate = std::numeric_limits<std::int32_t>::min();
 
 // Versioned schema migrations: entry i moves the schema from version i to i + 1. Never edit
 // a released entry; append a new one.
-constexpr std::array<std::string_view, 3> kMigrations = {
+constexpr std::array<std::string_view, 4> kMigrations = {
     R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE tickers(
@@ -94,6 +94,25 @@ CREATE TABLE tuning_trials(
   error TEXT NOT NULL,
   created_at TEXT NOT NULL,
   PRIMARY KEY(study, config_hash, trial, rung));
+)sql",
+    // v4: news (store/news_store.cpp). Tickers are plain symbols: news may be stored for
+    // tickers that have no bars here. Not market data: importing news does not change
+    // data_version (nothing in the snapshot depends on it).
+    R"sql(
+CREATE TABLE news_items(
+  id TEXT PRIMARY KEY,
+  published_at INTEGER NOT NULL,  -- seconds since the Unix epoch, UTC
+  source TEXT NOT NULL,
+  url TEXT NOT NULL,
+  title TEXT NOT NULL,
+  text TEXT NOT NULL) WITHOUT ROWID;
+CREATE INDEX news_by_time ON news_items(published_at);
+CREATE TABLE news_tickers(
+  item_id TEXT NOT NULL REFERENCES news_items(id),
+  ticker TEXT NOT NULL,
+  relevance REAL NOT NULL,
+  vendor_score REAL,
+  PRIMARY KEY(ticker, item_id)) WITHOUT ROWID;
 )sql",
 };
 

@@ -14,6 +14,7 @@
 #include "core/error.hpp"
 #include "store/input_file.hpp"
 #include "store/model_registry.hpp"
+#include "store/news_item.hpp"
 #include "store/tuning_trials.hpp"
 #include "store/records.hpp"
 #include "store/sqlite.hpp"
@@ -36,6 +37,28 @@ struct WriteSummary {
   std::int64_t actions_written = 0;
   std::int64_t flags_written = 0;
   std::uint64_t data_version = 0;
+};
+
+struct NewsWriteSummary {
+  std::int64_t items_added = 0;
+  std::int64_t items_known = 0;        // already stored (same id): left as they were
+  std::int64_t ticker_rows_added = 0;  // (item, ticker) pairs new to the store
+  std::int64_t ticker_rows_updated = 0;  // a changed relevance or vendor score
+};
+
+struct NewsSummary {
+  std::int64_t items = 0;
+  std::int64_t ticker_rows = 0;
+  std::int64_t tickers = 0;
+  std::optional<std::int64_t> first_published_at;  // UTC seconds
+  std::optional<std::int64_t> last_published_at;
+};
+
+// Which news to read: the tickers' (every ticker's when empty) items published in [from, to).
+struct NewsQuery {
+  std::vector<std::string> tickers;
+  std::optional<std::int64_t> from;
+  std::optional<std::int64_t> to;
 };
 
 struct TickerSummary {
@@ -83,6 +106,12 @@ class MarketStore {
                                             const std::string& replaced_status = {});
   // Oldest first; empty for a store from before the registry (opened read-only, not upgraded).
   core::Result<std::vector<RegisteredModel>> registered_models();
+  // News (store/news_store.cpp): items and the tickers they are about, in one transaction;
+  // an item already stored (same id) keeps its text, its ticker rows are added or updated.
+  core::Result<NewsWriteSummary> write_news(const std::vector<NewsItem>& items);
+  // Oldest first (then by id); each item carries only the queried tickers' rows.
+  core::Result<std::vector<NewsItem>> news(const NewsQuery& query = {});
+  core::Result<NewsSummary> news_summary();
   // `kestrel tune`'s record (store/tuning_trials.cpp): every evaluation of a study, replacing
   // an earlier run of the same study (name and config hash) in one transaction.
   core::Status save_tuning_study(const std::string& study, const std::string& config_hash,

@@ -132,6 +132,57 @@ TEST(PipelineConfig, UnknownKeysAndModelsAreErrorsAllReported) {
   EXPECT_NE(unknown.error().message.find("unknown model 'oracle'"), std::string::npos) << unknown.error().message;
 }
 
+TEST(PipelineConfig, NewsSentimentFeaturesNeedAStoreAndSomethingToScoreWith) {
+  const auto ok = parse_pipeline_config(
+      tiny_config("[features.sentiment]\nnews_db = \"news.db\"\nclassifier = \"clf\"\nhalf_life = 5\n"), "tiny.toml", "/w");
+  ASSERT_TRUE(ok.has_value()) << ok.error().message;
+  EXPECT_TRUE(ok->sentiment.enabled);
+  EXPECT_EQ(ok->sentiment.news_db, std::filesystem::path("/w/news.db"));
+  EXPECT_EQ(ok->sentiment.classifier, std::filesystem::path("/w/clf"));
+  EXPECT_EQ(ok->sentiment.half_life, 5);
+  EXPECT_FALSE(parse_pipeline_config(tiny_config(), "tiny.toml", "/w")->sentiment.enabled);
+  const auto bad = parse_pipeline_config(
+      tiny_config("[features.sentiment]\nvendor_scores = false\nnovelty_window = 0\nmood = 1\n"), "tiny.toml", "/w");
+  ASSERT_FALSE(bad.has_value());
+  for (const char* part : {"features.sentiment.news_db: required", "features.sentiment.classifier: required when vendor_scores is false",
+                           "novelty_window", "mood"}) {
+    EXPECT_NE(bad.error().message.find(part), std::string::npos) << part << "\n" << bad.error().message;
+  }
+}
+
+// The whole path: tweets imported, a classifier trained, the pipeline selecting the sentiment
+// features by config, the leak check recomputing them on cut data, a model trained on them.
+TEST(Pipeline, NewsSentimentFeaturesJoinThePriceFeaturesAndPassTheLeakCheck) {
+  testing::TempDir dir;
+  const std::string kestrel = KESTREL_BINARY;
+  const std::string news = std::string(KESTREL_SOURCE_DIR) + "/data/news-sample/";
+  const auto imported = testing::run_command(kestrel + " news import " + news + "tweets-2014-sample.csv.gz --cashtag-alias BKNG=PCLN --db " +
+                                             (dir / "news.db").string());
+  ASSERT_EQ(imported.exit_code, 0) << imported.output;
+  const auto trained = testing::run_command(kestrel + " news train --train " + news + "labelled-sentiment-train.csv.gz --valid " +
+                                            news + "labelled-sentiment-valid.csv.gz --out " + (dir / "clf").string());
+  ASSERT_EQ(trained.exit_code, 0) << trained.output;
+  EXPECT_NE(trained.output.find("always 'neutral' (majority)"), std::string::npos) << trained.output;
+  std::string text = tiny_config("[features.sentiment]\nnews_db = \"news.db\"\nclassifier = \"clf\"\n");
+  // Only the tickers the news covers (data.tickers), and the benchmark.
+  text.replace(text.find("[data]\n") + 7, 0,
+               "tickers = [\"AAPL\", \"AMZN\", \"BAC\", \"BKNG\", \"CAT\", \"CVX\", \"DUK\", \"GE\", \"JNJ\", \"JPM\", "
+               "\"MSFT\", \"PFE\", \"PG\", \"WMT\", \"XOM\"]\n");
+  text.replace(text.find("truncation_cuts = 0"), 19, "truncation_cuts = 2");
+  const std::string models = "models = [\"always_up\", \"momentum_sign\", \"logistic_regression\"]";
+  text.replace(text.find(models), models.size(), "models = [\"logistic_regression\"]");
+  testing::write_file(dir / "tiny.toml", text);
+  const auto result = testing::run_command(kestrel + " --quiet pipeline --config " + (dir / "tiny.toml").string() +
+                                           " --out " + (dir / "out").string());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const std::string report = testing::read_file(dir / "out" / "report.md");
+  EXPECT_NE(report.find("16 tickers, 114 features"), std::string::npos) << report.substr(0, 600);  // 105 + 9
+  EXPECT_NE(report.find("news sentiment: "), std::string::npos) << report.substr(0, 600);
+  EXPECT_NE(report.find("for 15 of 16 tickers, coverage 2014-01-01 .. 2014-12-31"), std::string::npos) << report.substr(0, 600);
+  EXPECT_NE(report.find("Leak check on the real features: passed"), std::string::npos) << report;
+  EXPECT_TRUE(std::filesystem::exists(dir / "out" / "predictions" / "logistic_regression.csv"));
+}
+
 TEST(Pipeline, RunsEndToEndOnTheSampleData) {
   testing::TempDir dir;
   testing::write_file(dir / "tiny.toml", tiny_config());

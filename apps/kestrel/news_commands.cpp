@@ -8,6 +8,8 @@
 
 #include "cli_support.hpp"
 #include "core/atomic_file.hpp"
+#include "pipeline/pipeline_config.hpp"
+#include "pipeline/sentiment_ablation.hpp"
 #include "sentiment/classification_figures.hpp"
 #include "sentiment/labelled_texts.hpp"
 #include "sentiment/sentiment_classifier.hpp"
@@ -136,6 +138,34 @@ void run_news_train(const NewsTrainArgs& args) {
   fmt::print("saved {} (sentiment.json, weights.f32, evaluation.json)\n", args.out);
 }
 
+struct NewsAblationArgs {
+  std::string config;
+  std::string out;
+};
+
+void run_news_ablation(const GlobalOptions& global, const NewsAblationArgs& args) {
+  const std::string config_path = args.config.empty() ? global.config_path : args.config;
+  if (config_path.empty()) throw CommandFailed{"news ablation: --config FILE.toml is required"};
+  const auto config = value_or_fail(pipeline::read_pipeline_config(config_path));
+  const std::filesystem::path out =
+      args.out.empty() ? std::filesystem::path("out") / (config.name + "-ablation") : std::filesystem::path(args.out);
+  const auto result = value_or_fail(pipeline::run_sentiment_ablation(
+      config, {.out = out, .show_progress = !global.quiet, .log = [](const std::string& line) {
+                 fmt::print("{}\n", line);
+                 std::fflush(stdout);
+               }}));
+  const auto path = value_or_fail(pipeline::write_ablation_report(result, config, out));
+  fmt::print("{}", store::read_text_file(path).value_or(""));
+  fmt::print("ablation: {} (the two runs' reports under {}/price-only and {}/with-sentiment)\n", path.string(),
+             out.string(), out.string());
+  for (const auto* run : {&result.without, &result.with}) {
+    if (!run->flags.empty()) {
+      fmt::print("the run {} is FLAGGED ({} issue(s)); see its report:\n", run->name, run->flags.size());
+      for (const auto& f : run->flags) fmt::print("  {}\n", f);
+    }
+  }
+}
+
 }  // namespace
 
 void add_news_commands(CLI::App& app, const GlobalOptions& global) {
@@ -165,6 +195,15 @@ void add_news_commands(CLI::App& app, const GlobalOptions& global) {
   train->add_option("--bits", train_args->bits, "log2 of the hashed feature slots")->capture_default_str()->check(CLI::Range(8, 24));
   train->add_option("--seed", train_args->seed, "Seed of the holdout split and the training order")->capture_default_str();
   train->callback([train_args] { run_news_train(*train_args); });
+
+  auto ablation_args = std::make_shared<NewsAblationArgs>();
+  CLI::App* ablation = news->add_subcommand(
+      "ablation", "Run a pipeline config with [features.sentiment] twice, without and with the sentiment features, "
+                  "and compare the models' test predictions and backtests with bootstrap intervals (ablation.md)");
+  ablation->add_option("--config", ablation_args->config, "Pipeline config (TOML) with [features.sentiment]")
+      ->check(CLI::ExistingFile);
+  ablation->add_option("--out", ablation_args->out, "Output folder (default out/<name>-ablation)");
+  ablation->callback([&global, ablation_args] { run_news_ablation(global, *ablation_args); });
 }
 
 }  // namespace kestrel::app

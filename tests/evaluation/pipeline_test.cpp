@@ -183,6 +183,78 @@ TEST(Pipeline, NewsSentimentFeaturesJoinThePriceFeaturesAndPassTheLeakCheck) {
   EXPECT_TRUE(std::filesystem::exists(dir / "out" / "predictions" / "logistic_regression.csv"));
 }
 
+// `kestrel news ablation`: the same config without and with the sentiment features, compared
+// date by date with intervals; a config without [features.sentiment] has nothing to ablate.
+TEST(Pipeline, NewsAblationRunsBothArmsAndJudgesTheDifferenceAgainstNoise) {
+  testing::TempDir dir;
+  const std::string kestrel = KESTREL_BINARY;
+  const std::string news = std::string(KESTREL_SOURCE_DIR) + "/data/news-sample/";
+  ASSERT_EQ(testing::run_command(kestrel + " news import " + news + "tweets-2014-sample.csv.gz --cashtag-alias BKNG=PCLN --db " +
+                                 (dir / "news.db").string()).exit_code, 0);
+  ASSERT_EQ(testing::run_command(kestrel + " news train --train " + news + "labelled-sentiment-train.csv.gz --out " +
+                                 (dir / "clf").string()).exit_code, 0);
+  // The sample's news covers 2014: train in its first half, test in its second.
+  std::string text = std::string(R"(name = "abl"
+seed = 5
+models = ["logistic_regression"]
+[data]
+dir = ")") + KESTREL_SAMPLE_DATA + R"("
+tickers = ["AAPL", "AMZN", "BAC", "CAT", "CVX", "GE", "JNJ", "JPM", "MSFT", "PFE", "PG", "WMT", "XOM"]
+[evaluation]
+importance_dates = 0
+[evaluation.fixed]
+train_begin = "2014-01-02"
+valid_begin = "2014-06-02"
+test_begin = "2014-08-01"
+test_end = "2014-12-31"
+[evaluation.walk_forward]
+enabled = false
+[controls]
+enabled = false
+[features]
+truncation_cuts = 0
+[features.sentiment]
+news_db = "news.db"
+classifier = "clf"
+)";
+  testing::write_file(dir / "abl.toml", text);
+  const auto run = testing::run_command(kestrel + " --quiet news ablation --config " + (dir / "abl.toml").string() + " --out " +
+                                        (dir / "out").string());
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const std::string md = testing::read_file(dir / "out" / "ablation.md");
+  for (const char* part : {"| logistic_regression | accuracy |", "| logistic_regression | rank IC (daily mean) |",
+                           "| logistic_regression | backtest CAGR |", "## Verdict", "- logistic_regression: 10"}) {
+    EXPECT_NE(md.find(part), std::string::npos) << part << "\n" << md;
+  }
+  // Both runs' own reports, the first without the sentiment features.
+  const std::string without = testing::read_file(dir / "out" / "price-only" / "report.md");
+  const std::string with = testing::read_file(dir / "out" / "with-sentiment" / "report.md");
+  EXPECT_NE(without.find("14 tickers, 105 features"), std::string::npos) << without.substr(0, 400);
+  EXPECT_NE(with.find("14 tickers, 114 features"), std::string::npos) << with.substr(0, 400);
+  // Every interval is an interval around its difference.
+  std::istringstream rows(md);
+  std::string row;
+  std::size_t checked = 0;
+  const std::regex numbers(R"(\| ([-+0-9.]+) \| \[([-+0-9.]+), ([-+0-9.]+)\] \|)");
+  while (std::getline(rows, row)) {
+    std::smatch m;
+    if (!std::regex_search(row, m, numbers)) continue;
+    const double difference = std::stod(m[1]), low = std::stod(m[2]), high = std::stod(m[3]);
+    EXPECT_LE(low, high) << row;
+    EXPECT_LE(low, difference + 1e-4) << row;
+    EXPECT_GE(high, difference - 1e-4) << row;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 4u) << md;
+
+  text.erase(text.find("[features.sentiment]"));
+  testing::write_file(dir / "plain.toml", text);
+  const auto refused = testing::run_command(kestrel + " --quiet news ablation --config " + (dir / "plain.toml").string() +
+                                            " --out " + (dir / "out2").string());
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.output.find("the ablation needs [features.sentiment]"), std::string::npos) << refused.output;
+}
+
 TEST(Pipeline, RunsEndToEndOnTheSampleData) {
   testing::TempDir dir;
   testing::write_file(dir / "tiny.toml", tiny_config());

@@ -1,7 +1,6 @@
 #include "ml/fitted_model_cache.hpp"
 
 #include <bit>
-#include <cstring>
 
 #include <fmt/format.h>
 

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "analysis/sample_moments.hpp"
 #include "core/atomic_file.hpp"
 #include "core/paths.hpp"
 #include "evaluation/metrics.hpp"
@@ -109,18 +110,12 @@ Statistics statistics(const std::vector<DailyFigures>& days, const std::vector<s
       ric_s.push_back(d.ric_with);
     }
   }
-  auto mean = [](const std::vector<double>& v) {
-    double s = 0;
-    for (double x : v) s += x;
-    return v.empty() ? kNaN : s / static_cast<double>(v.size());
-  };
-  auto icir = [&](const std::vector<double>& v) {
+  auto mean = [](const std::vector<double>& v) { return v.empty() ? kNaN : analysis::sample_moments(v).mean; };
+  // The rank ICIR as the pipeline reports it: the daily mean over its standard deviation (ddof 1).
+  auto icir = [](const std::vector<double>& v) {
     if (v.size() < 2) return kNaN;
-    const double m = mean(v);
-    double ss = 0;
-    for (double x : v) ss += (x - m) * (x - m);
-    const double sd = std::sqrt(ss / static_cast<double>(v.size() - 1));
-    return sd > 0 ? m / sd : kNaN;
+    const auto m = analysis::sample_moments(v);
+    return m.stdev > 0 ? m.mean / m.stdev : kNaN;
   };
   return {n > 0 ? cw / n : kNaN, n > 0 ? cs / n : kNaN, mean(auc_w), mean(auc_s),
           mean(ric_w),           mean(ric_s),           icir(ric_w), icir(ric_s)};

@@ -13,22 +13,16 @@ namespace {
 
 using testing::SyntheticMarket;
 
+// The shared small config, smaller still: the cache's tests compare fits, not their quality.
 ModelConfig small_config(const SyntheticMarket& market) {
-  ModelConfig c;
-  c.feature_names = market.matrix.names;
+  ModelConfig c = testing::small_model_config(market);
   c.epochs = 3;
-  c.batch_size = 64;
-  c.learning_rate = 3e-3;
   c.mlp_hidden = {8};
   c.lstm_hidden = 8;
-  c.lstm_layers = 1;
-  c.dropout = 0.0;
   c.xgb_rounds = 30;
-  c.xgb_max_depth = 3;
-  c.xgb_min_child_weight = 1;
+  c.xgb_eta = ModelConfig{}.xgb_eta;
+  c.patience = ModelConfig{}.patience;
   c.members = {"logistic_regression", "xgboost", "lstm"};
-  c.stacking_folds = 3;
-  c.stacking_purge_dates = 2;
   return c;
 }
 

@@ -13,30 +13,7 @@ namespace {
 
 using testing::SyntheticMarket;
 
-ModelConfig small_config(const SyntheticMarket& market) {
-  ModelConfig c;
-  c.feature_names = market.matrix.names;
-  c.epochs = 6;
-  c.batch_size = 64;
-  c.learning_rate = 3e-3;
-  c.patience = 3;
-  c.mlp_hidden = {16};
-  c.lstm_hidden = 16;
-  c.lstm_layers = 1;
-  c.d_model = 16;
-  c.heads = 2;
-  c.layers = 1;
-  c.ff_dim = 32;
-  c.dropout = 0.0;
-  c.xgb_rounds = 60;
-  c.xgb_max_depth = 3;
-  c.xgb_eta = 0.2;
-  c.xgb_min_child_weight = 1;
-  c.members = {"always_up", "logistic_regression", "xgboost"};
-  c.stacking_folds = 3;
-  c.stacking_purge_dates = 2;
-  return c;
-}
+ModelConfig small_config(const SyntheticMarket& market) { return testing::small_model_config(market); }
 
 FitOptions quiet(std::uint64_t seed = 42) { return {.seed = seed, .threads = 2, .show_progress = false}; }
 

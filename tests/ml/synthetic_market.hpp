@@ -17,6 +17,7 @@
 #include "dataset/tabular_view.hpp"
 #include "features/feature_matrix.hpp"
 #include "ml/model.hpp"
+#include "ml/model_config.hpp"
 #include "store/panel.hpp"
 
 namespace kestrel::ml::testing {
@@ -118,6 +119,33 @@ inline ChanceAccuracy chance_accuracy(const std::vector<float>& scores, const da
   const double p = ups / n, s = up_calls / n;
   const double expected = p * s + (1 - p) * (1 - s);
   return {expected, std::sqrt(expected * (1 - expected) / n)};
+}
+
+// Models small enough for a unit test on 2 cores, which still learn the planted signal; the
+// ensembles' members and stacking folds set, so every model can be made from it.
+inline ModelConfig small_model_config(const SyntheticMarket& market) {
+  ModelConfig c;
+  c.feature_names = market.matrix.names;
+  c.epochs = 6;
+  c.batch_size = 64;
+  c.learning_rate = 3e-3;
+  c.patience = 3;
+  c.mlp_hidden = {16};
+  c.lstm_hidden = 16;
+  c.lstm_layers = 1;
+  c.d_model = 16;
+  c.heads = 2;
+  c.layers = 1;
+  c.ff_dim = 32;
+  c.dropout = 0.0;
+  c.xgb_rounds = 60;
+  c.xgb_max_depth = 3;
+  c.xgb_eta = 0.2;
+  c.xgb_min_child_weight = 1;
+  c.members = {"always_up", "logistic_regression", "xgboost"};
+  c.stacking_folds = 3;
+  c.stacking_purge_dates = 2;
+  return c;
 }
 
 }  // namespace kestrel::ml::testing

@@ -113,7 +113,14 @@ void read_strategy(TomlReader& r, const toml::table& t, StrategyConfig& s) {
       s.type = "signal";
       r.only(t, "strategy",
              {"type", "predictions", "top_k", "long_short", "gross", "min_confidence", "hold_band", "rebalance_every",
-              "min_hold_days", "min_gain"});
+              "min_hold_days", "min_gain", "news", "event_stop"});
+      r.path_value(t, "news", "strategy", s.news);
+      if (t.get("event_stop") != nullptr) {
+        double level = 0;
+        r.number(t, "event_stop", "strategy", level, -1, 1);
+        s.signal.event_stop = level;
+        if (s.news.empty()) r.error(t.get("event_stop"), "strategy.event_stop", "needs strategy.news: the sentiment it reads");
+      }
       r.count(t, "hold_band", "strategy", s.signal.hold_band, 0);
       r.number(t, "min_gain", "strategy", s.signal.min_gain, 0, kInf);
       r.count(t, "min_hold_days", "strategy", s.signal.min_hold_days, 0);
@@ -467,7 +474,13 @@ core::Result<std::unique_ptr<strategy::Strategy>> make_strategy(const BacktestCo
   if (s.type == "signal") {
     auto predictions = strategy::read_predictions(s.predictions, panel);
     if (!predictions) return std::unexpected(predictions.error());
-    return std::make_unique<strategy::SignalStrategy>(std::move(*predictions), s.signal);
+    std::vector<strategy::Prediction> news;
+    if (!s.news.empty()) {
+      auto read = strategy::read_predictions(s.news, panel);  // the same date,ticker,score shape
+      if (!read) return std::unexpected(read.error());
+      news = std::move(*read);
+    }
+    return std::make_unique<strategy::SignalStrategy>(std::move(*predictions), s.signal, std::move(news));
   }
   if (s.type == "model") {
     auto saved = scoring::load_saved_model(s.model);

@@ -41,6 +41,7 @@ struct StrategyConfig {
   strategy::MomentumParams momentum;
   strategy::SignalParams signal;
   std::filesystem::path predictions;  // signal
+  std::filesystem::path news;         // signal: date,ticker,score of each session's news sentiment (event stop)
   std::filesystem::path model;        // model: a folder the pipeline saved (kestrel-model.json)
 };
 

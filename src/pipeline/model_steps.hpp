@@ -7,7 +7,9 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
+#include "backtest/config.hpp"
 #include "core/error.hpp"
 #include "dataset/labels.hpp"
 #include "dataset/splits.hpp"
@@ -32,6 +34,14 @@ struct PipelineLabels {
   dataset::Labels labels, forward_returns;
 };
 core::Result<PipelineLabels> make_pipeline_labels(const PipelineConfig& config, const store::Panel& panel);
+
+// A model's test-segment backtest (pipeline.cpp): the signal strategy on `predictions` over
+// [start, end], after costs, as a config value; with backtest.event_stop it reads `news`
+// (date,ticker,score: each session's news sentiment).
+backtest::BacktestConfig backtest_config(const PipelineConfig& config, const std::string& model,
+                                         const std::filesystem::path& db, const std::filesystem::path& predictions,
+                                         const std::vector<std::string>& exclude, core::Date start, core::Date end,
+                                         const std::filesystem::path& news);
 
 // The config's fixed split ([evaluation.fixed]) on the feature matrix's dates.
 core::Result<dataset::Fold> fixed_fold(const PipelineConfig& config, std::span<const core::Date> dates);

@@ -112,6 +112,24 @@ std::vector<std::pair<double, double>> calibration_deciles(std::span<const evalu
   return out;
 }
 
+// date,ticker,score: news_mean wherever a session has news for a ticker (the event stop's input).
+core::Status write_news_sentiment(const std::filesystem::path& path, const features::FeatureMatrix& matrix) {
+  const auto f = matrix.feature_index("news_mean");
+  if (!f) return core::fail("internal: no news_mean feature to write to {}", path.string());
+  std::ofstream out(path);
+  if (!out) return core::fail("{}: cannot write the news sentiment file", path.string());
+  out << "date,ticker,score\n";
+  for (std::size_t t = 0; t < matrix.num_dates(); ++t) {
+    for (std::size_t k = 0; k < matrix.num_tickers(); ++k) {
+      const float v = matrix.at(*f, k, t);
+      if (std::isfinite(v)) out << matrix.dates[t].to_string() << ',' << matrix.tickers[k] << ',' << fmt::format("{:.9g}", v) << '\n';
+    }
+  }
+  out.close();
+  if (!out) return core::fail("{}: write failed", path.string());
+  return {};
+}
+
 core::Status write_predictions(const std::filesystem::path& path, std::span<const evaluation::ScoredSample> samples,
                                const features::FeatureMatrix& matrix) {
   std::ofstream out(path);
@@ -126,11 +144,15 @@ core::Status write_predictions(const std::filesystem::path& path, std::span<cons
   return {};
 }
 
+
+}  // namespace
+
 // The signal strategy over the test segment, after costs: a backtest config built as a value.
 // Its TOML text is only written for the record (the report's "Run" section), never parsed.
 backtest::BacktestConfig backtest_config(const PipelineConfig& config, const std::string& model,
                                          const std::filesystem::path& db, const std::filesystem::path& predictions,
-                                         const std::vector<std::string>& exclude, core::Date start, core::Date end) {
+                                         const std::vector<std::string>& exclude, core::Date start, core::Date end,
+                                         const std::filesystem::path& news) {
   const auto& b = config.backtest;
   backtest::BacktestConfig c;
   c.mode = backtest::Mode::Backtest;
@@ -163,6 +185,10 @@ backtest::BacktestConfig backtest_config(const PipelineConfig& config, const std
   c.strategy.signal.rebalance_every = b.rebalance_every;
   c.strategy.signal.min_hold_days = b.min_hold_days;
   c.strategy.signal.min_gain = b.min_gain;
+  if (b.event_stop) {
+    c.strategy.news = news;
+    c.strategy.signal.event_stop = *b.event_stop;
+  }
   c.portfolio.allow_short = b.long_short;
 
   toml::array excluded;
@@ -192,14 +218,17 @@ backtest::BacktestConfig backtest_config(const PipelineConfig& config, const std
                                {"min_hold_days", static_cast<std::int64_t>(b.min_hold_days)},
                                {"min_gain", b.min_gain}}},
       {"risk", toml::table{{"enabled", b.risk_limits}}}};
+  if (b.event_stop) {
+    auto& strategy = *text["strategy"].as_table();
+    strategy.insert("news", news.generic_string());
+    strategy.insert("event_stop", *b.event_stop);
+  }
   std::ostringstream out;
   out << text;
   c.effective_text = out.str();
   c.hash = fmt::format("{:016x}", core::xxh64(std::as_bytes(std::span(c.effective_text.data(), c.effective_text.size()))));
   return c;
 }
-
-}  // namespace
 
 core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const PipelineOptions& options) {
   const auto started = std::chrono::steady_clock::now();
@@ -228,6 +257,7 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
     if (b.rebalance_every > 1) result.backtest_shape += fmt::format(", decide every {} days", b.rebalance_every);
     if (b.min_hold_days > 0) result.backtest_shape += fmt::format(", hold at least {} days", b.min_hold_days);
     if (b.min_gain > 0) result.backtest_shape += fmt::format(", replace only for a score gain above {}", b.min_gain);
+    if (b.event_stop) result.backtest_shape += fmt::format(", event stop below news sentiment {}", *b.event_stop);
   }
   result.models_planned = config.models.size();
 
@@ -251,6 +281,7 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
   // Not const: permutation importance shuffles one feature at a time and restores it.
   features::FeatureMatrix matrix = features::compute_features(*panel, feature_options);
   std::optional<SentimentInputs> sentiment;
+  std::filesystem::path news_file;
   if (config.sentiment.enabled) {
     auto loaded = load_sentiment_inputs(config.sentiment, panel->tickers());
     if (!loaded) return std::unexpected(loaded.error());
@@ -258,6 +289,9 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
     log(sentiment->summary);
     result.sentiment = sentiment->summary;
     features::append_sentiment_features(matrix, *panel, sentiment->news, sentiment->options);
+    // Each session's news sentiment per ticker, for the backtests' event stop.
+    news_file = out / "news_sentiment.csv";
+    if (auto s = write_news_sentiment(news_file, matrix); !s) return std::unexpected(s.error());
   }
   result.features = matrix.num_features();
   auto all_labels = make_pipeline_labels(config, *panel);
@@ -445,7 +479,7 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
     // Backtest of the test segment's predictions.
     const auto test_start = matrix.dates[fixed->test.begin];
     const auto test_end = matrix.dates[fixed->test.end - 1];
-    const auto bt_config = backtest_config(config, name, db, m.predictions, exclude, test_start, test_end);
+    const auto bt_config = backtest_config(config, name, db, m.predictions, exclude, test_start, test_end, news_file);
     m.backtest_dir = out / "backtests" / name;
     auto bt = backtest::run_backtest(bt_config, *panel);
     if (!bt) {

@@ -217,8 +217,16 @@ core::Result<PipelineConfig> parse_pipeline_config(std::string_view text, std::s
 
   if (const toml::table* t = r.table(root, "backtest", "")) {
     r.only(*t, "backtest", {"top_k", "initial_cash", "slippage_bps", "trade_rules", "risk_limits", "long_short",
-                            "hold_band", "rebalance_every", "min_hold_days", "min_gain"});
+                            "hold_band", "rebalance_every", "min_hold_days", "min_gain", "event_stop"});
     r.boolean(*t, "long_short", "backtest", c.backtest.long_short);
+    if (t->get("event_stop") != nullptr) {
+      double level = 0;
+      r.number(*t, "event_stop", "backtest", level, -1, 1);
+      c.backtest.event_stop = level;
+      if (!c.sentiment.enabled) {
+        r.error(nullptr, "backtest.event_stop", "needs [features.sentiment]: the stop reads each session's news sentiment");
+      }
+    }
     r.count(*t, "hold_band", "backtest", c.backtest.hold_band, 0);
     r.count(*t, "rebalance_every", "backtest", c.backtest.rebalance_every, 1);
     r.count(*t, "min_hold_days", "backtest", c.backtest.min_hold_days, 0);

@@ -57,6 +57,9 @@ struct BacktestSettings {
   std::size_t rebalance_every = 1;
   std::size_t min_hold_days = 0;
   double min_gain = 0;
+  // The event stop (strategy/signal_strategy.hpp): sell a held name at the next open after a
+  // session whose news sentiment (news_mean) is below this level. Needs [features.sentiment].
+  std::optional<double> event_stop = std::nullopt;
 };
 
 // News-sentiment features (features.sentiment; features/sentiment_features.hpp): the news of a

@@ -9,7 +9,10 @@
 
 #include <fmt/format.h>
 
+#include "analysis/performance_stats.hpp"
+#include "analysis/report.hpp"
 #include "analysis/sample_moments.hpp"
+#include "backtest/runner.hpp"
 #include "core/atomic_file.hpp"
 #include "core/paths.hpp"
 #include "evaluation/metrics.hpp"
@@ -213,6 +216,43 @@ std::string signed_number(double v, int digits) { return std::isnan(v) ? "—" :
 std::string number(double v, int digits) { return std::isnan(v) ? "—" : fmt::format("{:.{}f}", v, digits); }
 std::string percent(double v) { return std::isnan(v) ? "—" : fmt::format("{:.2f}%", 100 * v); }
 
+// The with-sentiment run's test predictions for `model`, backtested again over the same
+// sessions with the config's event stop reading the run's news_sentiment.csv.
+core::Result<EventStopComparison> event_stop_backtest(const PipelineConfig& config, const ModelResult& model,
+                                                      const std::filesystem::path& run) {
+  const auto db = run / "market.db";
+  auto panel = store::open_research_panel(db, core::default_snapshot_path(db));
+  if (!panel) return std::unexpected(panel.error());
+  std::vector<std::string> exclude;
+  for (std::size_t i = 0; i < panel->num_tickers(); ++i) {
+    if (feature_input_only(config, *panel, i)) exclude.push_back(panel->tickers()[i]);
+  }
+  auto bt_config = backtest_config(config, model.name + "-event-stop", db, model.predictions, exclude,
+                                   model.equity_dates.front(), model.equity_dates.back(), run / "news_sentiment.csv");
+  auto bt = backtest::run_backtest(bt_config, *panel);
+  if (!bt) return core::fail("model {}: the event-stop backtest failed: {}", model.name, bt.error().message);
+  auto stats = analysis::compute_performance_stats(bt->record);
+  if (!stats) return std::unexpected(stats.error());
+  EventStopComparison c;
+  c.level = *config.backtest.event_stop;
+  c.report = run / "backtests" / (model.name + "-event-stop");
+  if (auto files = analysis::write_backtest_report(bt->record, *stats, c.report); !files) return std::unexpected(files.error());
+  c.cagr_without = model.backtest->strategy.annual_return;
+  c.sharpe_without = model.backtest->strategy.sharpe;
+  c.max_dd_without = model.backtest->strategy.max_drawdown;
+  c.trades_without = model.trades;
+  c.cagr_with = stats->strategy.annual_return;
+  c.sharpe_with = stats->strategy.sharpe;
+  c.max_dd_with = stats->strategy.max_drawdown;
+  c.trades_with = bt->record.trades.size();
+  std::vector<double> equity;
+  for (const auto& p : bt->record.equity) equity.push_back(p.equity);
+  const auto ra = daily_returns(model.equity);
+  const auto rb = daily_returns(equity);
+  if (ra.size() == rb.size() && ra.size() >= 2) c.daily_returns = analysis::paired_difference(ra, rb);
+  return c;
+}
+
 }  // namespace
 
 core::Result<AblationResult> run_sentiment_ablation(const PipelineConfig& config, const PipelineOptions& options) {
@@ -225,6 +265,9 @@ core::Result<AblationResult> run_sentiment_ablation(const PipelineConfig& config
   };
   PipelineConfig price_only = config;
   price_only.sentiment = {};
+  price_only.backtest.event_stop.reset();
+  PipelineConfig with_features = config;
+  with_features.backtest.event_stop.reset();  // the features alone; the stop is judged apart
   price_only.name = config.name + "-price-only";
   AblationResult result;
   log("ablation: the run without the sentiment features");
@@ -232,7 +275,7 @@ core::Result<AblationResult> run_sentiment_ablation(const PipelineConfig& config
   if (!without) return std::unexpected(without.error());
   if (auto r = write_comparison_report(*without, options.out / "price-only"); !r) return std::unexpected(r.error());
   log("ablation: the run with them");
-  auto with = run_pipeline(config, {.out = options.out / "with-sentiment", .show_progress = options.show_progress, .log = options.log});
+  auto with = run_pipeline(with_features, {.out = options.out / "with-sentiment", .show_progress = options.show_progress, .log = options.log});
   if (!with) return std::unexpected(with.error());
   if (auto r = write_comparison_report(*with, options.out / "with-sentiment"); !r) return std::unexpected(r.error());
 
@@ -247,6 +290,12 @@ core::Result<AblationResult> run_sentiment_ablation(const PipelineConfig& config
     if (b == with->models.end()) continue;
     auto m = compare_model(a, *b, *with, labels->labels, labels->forward_returns, config.seed);
     if (!m) return std::unexpected(m.error());
+    if (config.backtest.event_stop && b->backtest && !b->equity_dates.empty()) {
+      log(fmt::format("ablation: {} backtested again with the event stop below {}", b->name, *config.backtest.event_stop));
+      auto stopped = event_stop_backtest(config, *b, options.out / "with-sentiment");
+      if (!stopped) return std::unexpected(stopped.error());
+      m->event_stop = std::move(*stopped);
+    }
     result.models.push_back(std::move(*m));
   }
   result.without = std::move(*without);
@@ -281,6 +330,28 @@ core::Result<std::filesystem::path> write_ablation_report(const AblationResult& 
     md += fmt::format("| {} | Sharpe / max drawdown / costs | {} / {} / {} | {} / {} / {} | | | |\n", m.model,
                       number(m.sharpe_without, 2), percent(m.max_dd_without), percent(m.costs_without), number(m.sharpe_with, 2),
                       percent(m.max_dd_with), percent(m.costs_with));
+  }
+  bool any_stop = false;
+  for (const auto& m : result.models) any_stop = any_stop || m.event_stop.has_value();
+  if (any_stop) {
+    md += fmt::format("\n## The event stop\n\nThe with-sentiment predictions backtested again, selling a held name at the "
+                      "next open after a session whose news sentiment (news_mean) is below {}; the same sessions and "
+                      "costs.\n\n", result.models.front().event_stop ? result.models.front().event_stop->level : 0.0);
+    md += "| model | CAGR without / with | Sharpe without / with | max drawdown without / with | trades without / with | "
+          "daily difference, annualised [95%] | |\n|---|---|---|---|---|---|---|\n";
+    for (const auto& m : result.models) {
+      if (!m.event_stop) continue;
+      const auto& e = *m.event_stop;
+      const auto& p = e.daily_returns;
+      const bool resolved = p.days >= 2 && (p.annual_low > 0 || p.annual_high < 0);
+      md += fmt::format("| {} | {} / {} | {} / {} | {} / {} | {} / {} | {} [{}, {}] | {} |\n", m.model, percent(e.cagr_without),
+                        percent(e.cagr_with), number(e.sharpe_without, 2), number(e.sharpe_with, 2), percent(e.max_dd_without),
+                        percent(e.max_dd_with), e.trades_without, e.trades_with, percent(p.annual_mean), percent(p.annual_low),
+                        percent(p.annual_high),
+                        e.trades_with == e.trades_without && e.cagr_with == e.cagr_without ? "the stop never fired"
+                        : resolved                                                          ? "resolved"
+                                                                                            : "noise");
+    }
   }
   md += "\n## Verdict\n\n";
   for (const auto& m : result.models) {

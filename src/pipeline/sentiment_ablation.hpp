@@ -10,7 +10,12 @@
 // its ICIR. The backtests after costs are compared on their daily returns with the paired
 // test of analysis/paired_difference.hpp (Newey-West). An interval that contains 0 means the
 // sample cannot tell the two apart — the usual outcome, and the report says so.
+//
+// With backtest.event_stop in the config, both runs' own backtests go without it (so that the
+// features alone are compared) and each model's with-sentiment predictions are backtested a
+// third time with the stop, compared with the same paired test.
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +36,15 @@ struct AblationMetric {
   bool resolved() const { return low > 0 || high < 0; }  // the interval excludes 0
 };
 
+// The with-sentiment run's predictions backtested again with the event stop (backtest.event_stop).
+struct EventStopComparison {
+  double level = 0;
+  double cagr_without = 0, cagr_with = 0, sharpe_without = 0, sharpe_with = 0, max_dd_without = 0, max_dd_with = 0;
+  std::size_t trades_without = 0, trades_with = 0;
+  analysis::PairedDifference daily_returns;  // with the stop − without
+  std::filesystem::path report;              // the stopped backtest's report folder
+};
+
 struct AblationModel {
   std::string model;
   std::size_t dates = 0;    // test dates both runs scored
@@ -41,6 +55,7 @@ struct AblationModel {
   double cagr_without = 0, cagr_with = 0, sharpe_without = 0, sharpe_with = 0, max_dd_without = 0, max_dd_with = 0;
   double costs_without = 0, costs_with = 0;  // commissions + slippage over the initial capital
   analysis::PairedDifference daily_returns;
+  std::optional<EventStopComparison> event_stop;
 };
 
 struct AblationResult {

@@ -57,8 +57,8 @@ struct NewsSummary {
 // Which news to read: the tickers' (every ticker's when empty) items published in [from, to).
 struct NewsQuery {
   std::vector<std::string> tickers;
-  std::optional<std::int64_t> from;
-  std::optional<std::int64_t> to;
+  std::optional<std::int64_t> from = std::nullopt;
+  std::optional<std::int64_t> to = std::nullopt;
 };
 
 struct TickerSummary {

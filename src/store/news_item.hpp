@@ -14,7 +14,7 @@ namespace kestrel::store {
 struct NewsTicker {
   std::string ticker;
   double relevance = 1;                // the vendor's relevance score in [0, 1]; 1 when not given
-  std::optional<double> vendor_score;  // the vendor's sentiment for this ticker in [-1, 1], if any
+  std::optional<double> vendor_score = std::nullopt;  // the vendor's sentiment for this ticker in [-1, 1], if any
 };
 
 struct NewsItem {

@@ -11,6 +11,9 @@ core::Status check_signal_params(const SignalParams& params) {
   if (!(params.gross > 0)) return core::fail("signal: gross must be positive, got {}", params.gross);
   if (params.rebalance_every == 0) return core::fail("signal: rebalance_every must be at least 1");
   if (!(params.min_gain >= 0)) return core::fail("signal: min_gain must be 0 or more, got {}", params.min_gain);
+  if (!std::isnan(params.event_stop) && !(params.event_stop >= -1 && params.event_stop <= 1)) {
+    return core::fail("signal: event_stop must be a sentiment in [-1, 1], got {}", params.event_stop);
+  }
   return {};
 }
 
@@ -138,8 +141,14 @@ void signal_targets(std::vector<Prediction>& today, const SignalParams& params, 
 
 core::Status SignalStrategy::on_start(StrategyContext&) {
   if (auto s = check_signal_params(params_); !s) return s;
+  if (!std::isnan(params_.event_stop) && news_.empty()) {
+    // Without news the stop could never fire: a run that looks protected and is not.
+    return core::fail("signal: event_stop is set but there is no news series to apply it to");
+  }
   cursor_ = 0;
   decision_days_ = 0;
+  news_cursor_ = 0;
+  event_stops_ = 0;
   return {};
 }
 
@@ -147,25 +156,64 @@ void SignalStrategy::on_bar(StrategyContext& context) {
   const MarketView& m = context.market();
   if (m.before_first()) return;
   const core::Date today = m.date();
+  // The event stop's names: today's news (dated by the session it counts for) under the level.
+  adverse_.clear();
+  if (!std::isnan(params_.event_stop)) {
+    while (news_cursor_ < news_.size() && news_[news_cursor_].date < today) ++news_cursor_;
+    for (std::size_t k = news_cursor_; k < news_.size() && news_[k].date == today; ++k) {
+      if (news_[k].score < params_.event_stop) adverse_.push_back(news_[k].instrument);
+    }
+    std::sort(adverse_.begin(), adverse_.end());
+  }
+  const auto is_adverse = [&](InstrumentId i) { return std::binary_search(adverse_.begin(), adverse_.end(), i); };
+  const auto count_stops = [&] {
+    for (InstrumentId i : context.portfolio().held()) event_stops_ += is_adverse(i);
+  };
+
   // Everything dated after today stays unseen: this is what keeps the strategy point in time.
   std::size_t end = cursor_;
   while (end < predictions_.size() && predictions_[end].date <= today) ++end;
-  if (end == cursor_) return;
-  const core::Date newest = predictions_[end - 1].date;
-  today_.clear();
-  for (std::size_t k = cursor_; k < end; ++k) {
-    const Prediction& p = predictions_[k];
-    if (p.date != newest || !m.has_bar(p.instrument)) continue;
-    if (!std::isnan(p.confidence) && p.confidence < params_.min_confidence) continue;
-    if (!std::binary_search(context.universe().begin(), context.universe().end(), p.instrument)) continue;
-    today_.push_back(p);
+  bool decide = false;
+  if (end != cursor_) {
+    const core::Date newest = predictions_[end - 1].date;
+    today_.clear();
+    for (std::size_t k = cursor_; k < end; ++k) {
+      const Prediction& p = predictions_[k];
+      if (p.date != newest || !m.has_bar(p.instrument)) continue;
+      if (!std::isnan(p.confidence) && p.confidence < params_.min_confidence) continue;
+      if (!std::binary_search(context.universe().begin(), context.universe().end(), p.instrument)) continue;
+      if (is_adverse(p.instrument)) continue;  // not bought, and its place goes to the next name
+      today_.push_back(p);
+    }
+    cursor_ = end;
+    // A day without usable predictions keeps the positions; so does a day between rebalancings.
+    decide = !today_.empty() && decision_days_++ % params_.rebalance_every == 0;
   }
-  cursor_ = end;
-  if (today_.empty()) return;  // nothing usable: keep the positions
-  if (decision_days_++ % params_.rebalance_every != 0) return;  // not a rebalancing day
-  held_sides(context.portfolio(), held_long_, held_short_);
-  young_positions(context.portfolio(), m.today(), params_.min_hold_days, young_);
-  signal_targets(today_, params_, held_long_, held_short_, targets_, young_);
+  if (decide) {
+    held_sides(context.portfolio(), held_long_, held_short_);
+    young_positions(context.portfolio(), m.today(), params_.min_hold_days, young_);
+    signal_targets(today_, params_, held_long_, held_short_, targets_, young_);
+    std::erase_if(targets_, [&](const TargetWeight& t) { return is_adverse(t.instrument); });  // young ones too
+    count_stops();
+    context.set_target_weights(targets_);
+    return;
+  }
+  // Not a decision day: only the event stop acts, every other position kept as it is.
+  const auto& held = context.portfolio().held();
+  if (std::none_of(held.begin(), held.end(), is_adverse)) return;
+  count_stops();
+  targets_.clear();
+  // The others at their current weight, kept as they are (should the kernel resize them, e.g.
+  // for a drawdown step, it resizes from where they stand).
+  const double equity = context.portfolio().equity().to_double();
+  for (InstrumentId i : held) {
+    if (is_adverse(i)) continue;
+    const auto quantity = static_cast<double>(context.portfolio().position(i).quantity);
+    const double weight = m.has_bar(i) && equity > 0 ? quantity * m.close(i) / equity : (quantity > 0 ? 1e-9 : -1e-9);
+    targets_.push_back({.instrument = i, .weight = weight, .confidence = std::numeric_limits<double>::quiet_NaN(),
+                        .hold = true});
+  }
+  std::sort(targets_.begin(), targets_.end(), [](const auto& a, const auto& b) { return a.instrument < b.instrument; });
   context.set_target_weights(targets_);
 }
 

@@ -6,6 +6,7 @@
 // Rows below min_confidence are ignored. A day without new usable predictions keeps the
 // positions.
 #include <cstddef>
+#include <limits>
 #include <span>
 #include <vector>
 
@@ -34,6 +35,11 @@ struct SignalParams {
   // shorts: lower). In the score's units — with scores that are expected returns over the
   // holding horizon, a round trip's cost (e.g. 0.002 for 10 bps each way). 0: off.
   double min_gain = 0;
+  // The event stop: after a session whose news sentiment for a held name (the strategy's news
+  // series: the mean score of that session's items, in [-1, 1]) is below this, the name is sold
+  // at the next open, whatever its rank, holding period or the rebalancing day, and no name
+  // under it is bought that day. NaN: off. A name without news that day is left alone.
+  double event_stop = std::numeric_limits<double>::quiet_NaN();
 };
 
 // Checks top_k, gross, rebalance_every and min_gain.
@@ -54,8 +60,11 @@ void young_positions(const portfolio::Portfolio& book, std::size_t today, std::s
 
 class SignalStrategy final : public Strategy {
  public:
-  SignalStrategy(std::vector<Prediction> predictions, SignalParams params)
-      : predictions_(std::move(predictions)), params_(params) {}
+  // `news` (ascending dates; score = the session's sentiment) is read only by the event stop.
+  SignalStrategy(std::vector<Prediction> predictions, SignalParams params, std::vector<Prediction> news = {})
+      : predictions_(std::move(predictions)), params_(params), news_(std::move(news)) {}
+  // Positions the event stop closed so far (a run whose stop never fired should say so).
+  std::size_t event_stops() const { return event_stops_; }
   std::string_view name() const override { return "signal"; }
   core::Status on_start(StrategyContext& context) override;
   void on_bar(StrategyContext& context) override;
@@ -68,6 +77,10 @@ class SignalStrategy final : public Strategy {
   std::vector<Prediction> today_;
   std::vector<InstrumentId> held_long_, held_short_, young_;
   std::vector<TargetWeight> targets_;
+  std::vector<Prediction> news_;  // ascending dates
+  std::size_t news_cursor_ = 0;
+  std::size_t event_stops_ = 0;
+  std::vector<InstrumentId> adverse_;  // today's names under the event stop, ascending
 };
 
 }  // namespace kestrel::strategy

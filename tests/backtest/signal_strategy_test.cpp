@@ -175,3 +175,66 @@ TEST(SignalStrategy, FirstLivePresetTradesACappedSliceOnlyOnConfidentCalls) {
 
 }  // namespace
 }  // namespace kestrel::testing
+
+namespace kestrel::testing {
+namespace {
+
+// The news event stop: a held name whose session's sentiment is below the level is sold at the
+// next open, even between rebalancings; a name under it is not bought, its place going to the
+// next; news above the level, or no news, changes nothing; a stop without news is refused.
+TEST(SignalStrategy, NewsEventStopSellsAtTheNextOpenAndBlocksTheEntry) {
+  const auto panel = two_tickers();
+  auto predictions = strategy::parse_predictions("date,ticker,score\n2024-01-02,A,0.9\n2024-01-02,B,0.1\n", "p.csv", panel);
+  ASSERT_TRUE(predictions) << predictions.error().message;
+  auto news_of = [&](const std::string& rows) {
+    auto news = strategy::parse_predictions("date,ticker,score\n" + rows, "news.csv", panel);
+    EXPECT_TRUE(news) << news.error().message;
+    return *news;
+  };
+  // Decide once (no later predictions), so only the stop can sell.
+  const strategy::SignalParams params{.top_k = 1, .gross = 0.5, .rebalance_every = 5, .event_stop = -0.5};
+  auto run = [&](std::vector<strategy::Prediction> news, strategy::SignalParams p) {
+    strategy::SignalStrategy signal(*predictions, p, std::move(news));
+    backtest::BacktestEngine engine(panel, bare_config(), signal);
+    auto record = engine.run();
+    return std::make_pair(std::move(record), signal.event_stops());
+  };
+
+  // A bought at day 2's open; bad news for A in day 2's session: sold at day 3's open.
+  auto [stopped, stops] = run(news_of("2024-01-03,A,-0.8\n2024-01-03,B,-0.9\n"), params);
+  ASSERT_TRUE(stopped) << stopped.error().message;
+  ASSERT_EQ(stopped->orders.size(), 2u);
+  EXPECT_EQ(stopped->orders[0].ticker, "A");
+  EXPECT_EQ(stopped->orders[0].last_update, day(2));
+  EXPECT_EQ(stopped->orders[1].ticker, "A");
+  EXPECT_EQ(stopped->orders[1].side, "sell");
+  EXPECT_EQ(stopped->orders[1].submitted, day(2));
+  EXPECT_EQ(stopped->orders[1].last_update, day(3));
+  EXPECT_EQ(stops, 1u);  // B's news concerned a name not held
+
+  // Bad news for A on the decision day: B is bought instead.
+  auto [blocked, none] = run(news_of("2024-01-02,A,-0.6\n"), params);
+  ASSERT_TRUE(blocked) << blocked.error().message;
+  ASSERT_EQ(blocked->orders.size(), 1u);
+  EXPECT_EQ(blocked->orders[0].ticker, "B");
+  EXPECT_EQ(none, 0u);
+
+  // News above the level, or on a day after nothing is held: nothing more than the first buy.
+  auto [calm, zero] = run(news_of("2024-01-03,A,-0.4\n2024-01-04,A,0.9\n"), params);
+  ASSERT_TRUE(calm) << calm.error().message;
+  EXPECT_EQ(calm->orders.size(), 1u);
+  EXPECT_EQ(zero, 0u);
+  // The same without the stop at all: identical orders.
+  auto [off, off_stops] = run(news_of("2024-01-03,A,-0.8\n"), {.top_k = 1, .gross = 0.5, .rebalance_every = 5});
+  ASSERT_TRUE(off) << off.error().message;
+  EXPECT_EQ(off->orders.size(), 1u);
+
+  // A stop with no news could never fire: refused rather than run unprotected.
+  auto [refused, ignored] = run({}, params);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("event_stop is set but there is no news series"), std::string::npos)
+      << refused.error().message;
+}
+
+}  // namespace
+}  // namespace kestrel::testing

@@ -216,6 +216,8 @@ truncation_cuts = 0
 [features.sentiment]
 news_db = "news.db"
 classifier = "clf"
+[backtest]
+event_stop = -0.3
 )";
   testing::write_file(dir / "abl.toml", text);
   const auto run = testing::run_command(kestrel + " --quiet news ablation --config " + (dir / "abl.toml").string() + " --out " +
@@ -223,7 +225,8 @@ classifier = "clf"
   ASSERT_EQ(run.exit_code, 0) << run.output;
   const std::string md = testing::read_file(dir / "out" / "ablation.md");
   for (const char* part : {"| logistic_regression | accuracy |", "| logistic_regression | rank IC (daily mean) |",
-                           "| logistic_regression | backtest CAGR |", "## Verdict", "- logistic_regression: 10"}) {
+                           "| logistic_regression | backtest CAGR |", "## Verdict", "- logistic_regression: 10",
+                           "## The event stop", "below -0.3"}) {
     EXPECT_NE(md.find(part), std::string::npos) << part << "\n" << md;
   }
   // Both runs' own reports, the first without the sentiment features.
@@ -246,8 +249,24 @@ classifier = "clf"
     ++checked;
   }
   EXPECT_EQ(checked, 4u) << md;
+  // The event stop's backtest: its own report, and a row that says what it did.
+  EXPECT_TRUE(std::filesystem::exists(dir / "out" / "with-sentiment" / "backtests" / "logistic_regression-event-stop" / "report.html"));
+  const auto stop_row = md.find("\n| logistic_regression | ", md.find("## The event stop"));
+  ASSERT_NE(stop_row, std::string::npos) << md;
+  const std::string row_text = md.substr(stop_row, md.find('\n', stop_row + 1) - stop_row);
+  EXPECT_TRUE(row_text.find("| noise |") != std::string::npos || row_text.find("| resolved |") != std::string::npos ||
+              row_text.find("| the stop never fired |") != std::string::npos)
+      << row_text;
+  // Both arms' own backtests went without the stop: the features alone are compared.
+  EXPECT_EQ(with.find("event stop"), std::string::npos) << with.substr(0, 600);
 
   text.erase(text.find("[features.sentiment]"));
+  {  // An event stop without news to read is a config error.
+    const auto stop_only = parse_pipeline_config(text + "[backtest]\nevent_stop = -0.3\n", "abl.toml", dir.path());
+    ASSERT_FALSE(stop_only.has_value());
+    EXPECT_NE(stop_only.error().message.find("backtest.event_stop: needs [features.sentiment]"), std::string::npos)
+        << stop_only.error().message;
+  }
   testing::write_file(dir / "plain.toml", text);
   const auto refused = testing::run_command(kestrel + " --quiet news ablation --config " + (dir / "plain.toml").string() +
                                             " --out " + (dir / "out2").string());

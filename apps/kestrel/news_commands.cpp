@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "adapters/alpha_vantage_news.hpp"
 #include "cli_support.hpp"
 #include "core/atomic_file.hpp"
 #include "pipeline/pipeline_config.hpp"
@@ -45,6 +46,15 @@ void run_news_import(const GlobalOptions& global, const NewsImportArgs& args) {
   std::vector<store::NewsItem> items;
   for (const auto& file : args.files) {
     const auto text = value_or_fail(store::read_text_file(file));
+    if (const auto first = text.find_first_not_of(" \t\r\n"); first != std::string::npos && text[first] == '{') {
+      // A saved vendor reply (JSON): the vendor tags the tickers, so no cashtag check.
+      auto news = value_or_fail(adapters::parse_alpha_vantage_news(text, file));
+      fmt::print("{}: Alpha Vantage NEWS_SENTIMENT, {} items", file, news.items.size());
+      if (news.skipped_tickers > 0) fmt::print(" ({} tags that are not stocks skipped)", news.skipped_tickers);
+      fmt::print("\n");
+      std::move(news.items.begin(), news.items.end(), std::back_inserter(items));
+      continue;
+    }
     auto parsed = value_or_fail(store::parse_news_csv(text, file, options));
     fmt::print("{}: {} rows, {} items", file, parsed.rows, parsed.items.size());
     if (parsed.duplicate_rows > 0) fmt::print(", {} duplicate rows", parsed.duplicate_rows);
@@ -174,9 +184,9 @@ void add_news_commands(CLI::App& app, const GlobalOptions& global) {
 
   auto import_args = std::make_shared<NewsImportArgs>();
   CLI::App* import = news->add_subcommand(
-      "import", "Import news CSV files (published_at,ticker,source,text[,url,title,relevance,score]) into the store; "
-                "re-importing adds nothing");
-  import->add_option("files", import_args->files, "News CSV files (.csv or .csv.gz)")->required()->check(CLI::ExistingFile);
+      "import", "Import news into the store: CSV files (published_at,ticker,source,text[,url,title,relevance,score]) "
+                "or saved Alpha Vantage NEWS_SENTIMENT replies (JSON); re-importing adds nothing");
+  import->add_option("files", import_args->files, "News files (.csv, .csv.gz, or .json)")->required()->check(CLI::ExistingFile);
   add_db_option(*import, import_args->db);
   import->add_flag("--no-cashtag-check", import_args->no_cashtag_check,
                    "Keep rows whose text does not name the ticker as a cashtag ($AAPL)");

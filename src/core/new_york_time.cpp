@@ -49,4 +49,16 @@ NewYorkTime new_york_time(std::int64_t unix_seconds) {
   return standard;
 }
 
+std::int64_t from_new_york_time(Date date, std::int32_t seconds) {
+  const std::int64_t local = static_cast<std::int64_t>(date.days()) * 86400 + seconds;
+  const std::int64_t as_standard = local + 5 * 3600;  // the later of the two readings
+  const NewYorkTime back = new_york_time(as_standard);
+  if (!back.daylight_saving) return as_standard;
+  const std::int64_t as_daylight = local + 4 * 3600;
+  const NewYorkTime check = new_york_time(as_daylight);
+  // Inside daylight saving the EDT reading is the one that maps back to the same wall time.
+  if (check.daylight_saving && check.date == date && check.seconds == seconds) return as_daylight;
+  return as_standard;
+}
+
 }  // namespace kestrel::core

@@ -18,4 +18,9 @@ struct NewYorkTime {
 
 NewYorkTime new_york_time(std::int64_t unix_seconds);
 
+// The UTC instant (seconds since the epoch) of a New York wall-clock time. In the hour the
+// clocks go back, which happens twice, the later instant; in the hour skipped in spring, the
+// time as if standard time still held (also the later reading).
+std::int64_t from_new_york_time(Date date, std::int32_t seconds);
+
 }  // namespace kestrel::core

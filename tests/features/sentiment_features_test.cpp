@@ -65,6 +65,21 @@ TEST(NewsSentimentTime, NewYorkTimeFollowsDaylightSavingSwitches) {
   EXPECT_EQ(local(utc(Date::from_ymd(2014, 1, 1), 1, 18, 36)), std::make_pair(std::string("2013-12-31"), 20 * 3600 + 18 * 60 + 36));
 }
 
+TEST(NewsSentimentTime, NewYorkWallTimesConvertBackToTheirInstant) {
+  // Every 17 minutes of 2014 round-trips, except the repeated hour of 2 November (01:00-02:00
+  // happens twice), which converts to its later instant.
+  const std::int64_t begin = utc(Date::from_ymd(2014, 1, 1), 0), end = utc(Date::from_ymd(2015, 1, 1), 0);
+  const std::int64_t repeated_from = utc(Date::from_ymd(2014, 11, 2), 5), repeated_to = utc(Date::from_ymd(2014, 11, 2), 6);
+  for (std::int64_t t = begin; t < end; t += 17 * 60) {
+    const auto local = core::new_york_time(t);
+    const std::int64_t back = core::from_new_york_time(local.date, local.seconds);
+    if (t >= repeated_from && t < repeated_to) EXPECT_EQ(back, t + 3600) << t;
+    else ASSERT_EQ(back, t) << local.date.to_string() << " " << local.seconds;
+  }
+  EXPECT_EQ(core::from_new_york_time(Date::from_ymd(2014, 7, 7), 16 * 3600), utc(Date::from_ymd(2014, 7, 7), 20));
+  EXPECT_EQ(core::from_new_york_time(Date::from_ymd(2014, 1, 7), 16 * 3600), utc(Date::from_ymd(2014, 1, 7), 21));
+}
+
 TEST(NewsSentimentTime, AfterTheCloseOrOnADayWithoutASessionCountsForTheNextSession) {
   const auto panel = two_tickers(10);  // Mon 7 Jul .. Fri 18 Jul 2014
   const auto dates = panel.dates();

@@ -17,48 +17,6 @@
 
 namespace kestrel::pipeline {
 
-namespace {
-
-// data.tickers: the listed tickers and the benchmark, with their metadata, actions and flags.
-core::Status keep_only_tickers(const PipelineConfig& config, store::PreparedImport& prepared) {
-  std::set<std::string> keep(config.tickers.begin(), config.tickers.end());
-  keep.insert(config.benchmark);
-  auto& b = prepared.batch;
-  std::set<std::string> found;
-  std::erase_if(b.bar_files, [&](const store::BarFile& f) {
-    if (!keep.contains(f.ticker)) return true;
-    found.insert(f.ticker);
-    return false;
-  });
-  for (const auto& t : config.tickers) {
-    if (!found.contains(t)) {
-      return core::fail_as(core::ErrorKind::Config, "data.tickers: {} has no bar file in {}", t, config.data_dirs_text());
-    }
-  }
-  std::erase_if(b.tickers, [&](const store::TickerInfo& t) { return !keep.contains(t.symbol); });
-  auto filter_with_where = [&](auto& rows, std::vector<std::string>& where, auto ticker_of) {
-    std::size_t out = 0;
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      if (!keep.contains(ticker_of(rows[i]))) continue;
-      if (out != i) {  // a self-move would empty the strings
-        rows[out] = std::move(rows[i]);
-        if (i < where.size()) where[out] = std::move(where[i]);
-      }
-      ++out;
-    }
-    rows.resize(out);
-    if (where.size() > out) where.resize(out);
-  };
-  filter_with_where(b.actions, prepared.action_where, [](const auto& a) { return a.first; });
-  filter_with_where(b.flags, prepared.flag_where, [](const auto& f) { return f.ticker; });
-  prepared.report.bar_files = b.bar_files.size();
-  prepared.report.rows_read = 0;
-  for (const auto& f : b.bar_files) prepared.report.rows_read += f.bars.size();
-  return {};
-}
-
-}  // namespace
-
 core::Result<store::Panel> import_data(const PipelineConfig& config, const std::filesystem::path& out,
                                        bool progress) {
   const auto db = out / "market.db";
@@ -67,8 +25,15 @@ core::Result<store::Panel> import_data(const PipelineConfig& config, const std::
     if (!market) return std::unexpected(market.error());
     auto prepared = store::prepare_import(config.data_dirs(), {.show_progress = progress});
     if (!prepared) return std::unexpected(prepared.error());
-    if (!config.tickers.empty()) {
-      if (auto s = keep_only_tickers(config, *prepared); !s) return std::unexpected(s.error());
+    if (!config.tickers.empty()) {  // data.tickers, and the benchmark
+      std::set<std::string> keep(config.tickers.begin(), config.tickers.end());
+      keep.insert(config.benchmark);
+      const auto found = store::keep_only_tickers(*prepared, keep);
+      for (const auto& t : config.tickers) {
+        if (!found.contains(t)) {
+          return core::fail_as(core::ErrorKind::Config, "data.tickers: {} has no bar file in {}", t, config.data_dirs_text());
+        }
+      }
     }
     auto report = store::write_import(*market, std::move(*prepared));
     if (!report) return std::unexpected(report.error());

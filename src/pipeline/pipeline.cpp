@@ -144,7 +144,6 @@ core::Status write_predictions(const std::filesystem::path& path, std::span<cons
   return {};
 }
 
-
 }  // namespace
 
 // The signal strategy over the test segment, after costs: a backtest config built as a value.

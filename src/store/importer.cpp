@@ -74,6 +74,37 @@ core::Result<PreparedImport> prepare_import(const std::vector<std::filesystem::p
   return prepared;
 }
 
+std::set<std::string> keep_only_tickers(PreparedImport& prepared, const std::set<std::string>& tickers) {
+  auto& b = prepared.batch;
+  std::set<std::string> found;
+  std::erase_if(b.bar_files, [&](const BarFile& f) {
+    if (!tickers.contains(f.ticker)) return true;
+    found.insert(f.ticker);
+    return false;
+  });
+  std::erase_if(b.tickers, [&](const TickerInfo& t) { return !tickers.contains(t.symbol); });
+  // Rows and their file:line side by side.
+  auto keep_with_where = [&](auto& rows, std::vector<std::string>& where, auto ticker_of) {
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      if (!tickers.contains(ticker_of(rows[i]))) continue;
+      if (out != i) {  // a self-move would empty the strings
+        rows[out] = std::move(rows[i]);
+        if (i < where.size()) where[out] = std::move(where[i]);
+      }
+      ++out;
+    }
+    rows.resize(out);
+    if (where.size() > out) where.resize(out);
+  };
+  keep_with_where(b.actions, prepared.action_where, [](const auto& a) { return a.first; });
+  keep_with_where(b.flags, prepared.flag_where, [](const auto& f) { return f.ticker; });
+  prepared.report.bar_files = b.bar_files.size();
+  prepared.report.rows_read = 0;
+  for (const auto& f : b.bar_files) prepared.report.rows_read += f.bars.size();
+  return found;
+}
+
 core::Result<ImportReport> write_import(MarketStore& store, PreparedImport prepared) {
   // Tickers with prices: in this import or already stored.
   std::set<std::string> priced;

@@ -4,6 +4,7 @@
 // store is left exactly as it was. The reading needs no store, so a command can refuse bad
 // input before it creates a store file at all (prepare_import, then write_import).
 #include <filesystem>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,10 @@ struct PreparedImport {
 // On failure the error lists every bad file (one "file:line:column: reason" per line).
 core::Result<PreparedImport> prepare_import(const std::vector<std::filesystem::path>& paths,
                                            const ImportOptions& options = {});
+// Narrows a prepared import to `tickers`: their bar files, universe rows, corporate actions and
+// quality flags (with the file:line of each kept), the report's counts to match. Returns the
+// tickers that had a bar file.
+std::set<std::string> keep_only_tickers(PreparedImport& prepared, const std::set<std::string>& tickers);
 // Also refuses corporate actions for a ticker that has no bars in the import or the store (it
 // would create a ticker without data).
 core::Result<ImportReport> write_import(MarketStore& store, PreparedImport prepared);

@@ -288,6 +288,14 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
     log(sentiment->summary);
     result.sentiment = sentiment->summary;
     features::append_sentiment_features(matrix, *panel, sentiment->news, sentiment->options);
+    const auto count = matrix.feature_index("news_count");
+    const auto values = std::span(matrix.values).subspan(*count * matrix.num_tickers() * matrix.num_dates(),
+                                                         matrix.num_tickers() * matrix.num_dates());
+    if (std::none_of(values.begin(), values.end(), [](float v) { return std::isfinite(v); })) {
+      return core::fail_as(core::ErrorKind::Config, "features.sentiment: the news coverage ({}) does not overlap the data's "
+                           "dates {} .. {}: every sentiment feature would be missing", sentiment->summary,
+                           panel->dates().front().to_string(), panel->dates().back().to_string());
+    }
     // Each session's news sentiment per ticker, for the backtests' event stop.
     news_file = out / "news_sentiment.csv";
     if (auto s = write_news_sentiment(news_file, matrix); !s) return std::unexpected(s.error());

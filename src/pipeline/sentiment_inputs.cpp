@@ -72,6 +72,12 @@ core::Result<SentimentInputs> load_sentiment_inputs(const SentimentFeaturesConfi
       covered.insert(t.ticker);
     }
   }
+  if (out.news.empty()) {
+    // Every sentiment feature would say "no items" everywhere: a run that only looks like one.
+    return core::fail_as(core::ErrorKind::Config,
+                         "features.sentiment.news_db {}: no news for any of the run's {} tickers ({} items for other tickers)",
+                         config.news_db.string(), tickers.size(), summary->items);
+  }
   out.summary = fmt::format(
       "news sentiment: {} items, {} item-ticker pairs for {} of {} tickers, coverage {} .. {}; scored by {}",
       items->size(), out.news.size(), covered.size(), tickers.size(), day_of(out.options.coverage_from),

@@ -181,6 +181,17 @@ TEST(Pipeline, NewsSentimentFeaturesJoinThePriceFeaturesAndPassTheLeakCheck) {
   EXPECT_NE(report.find("for 15 of 16 tickers, coverage 2014-01-01 .. 2014-12-31"), std::string::npos) << report.substr(0, 600);
   EXPECT_NE(report.find("Leak check on the real features: passed"), std::string::npos) << report;
   EXPECT_TRUE(std::filesystem::exists(dir / "out" / "predictions" / "logistic_regression.csv"));
+
+  // Tickers the news never mentions: the run stops before training rather than use features
+  // that say "no items" everywhere.
+  std::string silent = text;
+  silent.replace(silent.find("tickers = ["), silent.find("]\n", silent.find("tickers = [")) - silent.find("tickers = [") + 1,
+                 "tickers = [\"NEM\", \"FCX\"]");
+  testing::write_file(dir / "silent.toml", silent);
+  const auto refused = testing::run_command(kestrel + " --quiet pipeline --config " + (dir / "silent.toml").string() +
+                                            " --out " + (dir / "out-silent").string());
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("no news for any of the run's 3 tickers"), std::string::npos) << refused.output;
 }
 
 // `kestrel news ablation`: the same config without and with the sentiment features, compared

@@ -65,6 +65,7 @@ void add_models_commands(CLI::App& app, const GlobalOptions& global);
 void add_retrain_command(CLI::App& app, const GlobalOptions& global);
 void add_tune_command(CLI::App& app, const GlobalOptions& global);
 void add_news_commands(CLI::App& app, const GlobalOptions& global);
+void add_news_collect_command(CLI::App& news, const GlobalOptions& global);
 void add_sentiment_bench(CLI::App& bench, const GlobalOptions& global);
 
 }  // namespace kestrel::app

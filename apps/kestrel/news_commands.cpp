@@ -1,4 +1,5 @@
-// `kestrel news …`: import news into the store, train the sentiment classifier.
+// `kestrel news …`: import news into the store, train the sentiment classifier, run the ablation
+// (`news collect` lives in news_collect_command.cpp).
 #include <algorithm>
 #include <chrono>
 #include <memory>
@@ -179,7 +180,7 @@ void run_news_ablation(const GlobalOptions& global, const NewsAblationArgs& args
 }  // namespace
 
 void add_news_commands(CLI::App& app, const GlobalOptions& global) {
-  CLI::App* news = app.add_subcommand("news", "News and sentiment: import news, train the sentiment classifier");
+  CLI::App* news = app.add_subcommand("news", "News and sentiment: import or collect news, train the sentiment classifier, run the ablation");
   news->require_subcommand(1);
 
   auto import_args = std::make_shared<NewsImportArgs>();
@@ -193,6 +194,8 @@ void add_news_commands(CLI::App& app, const GlobalOptions& global) {
   import->add_option("--cashtag-alias", import_args->aliases,
                      "TICKER=CASHTAG: another cashtag the ticker's texts use (e.g. BKNG=PCLN after a rename); repeatable");
   import->callback([&global, import_args] { run_news_import(global, *import_args); });
+
+  add_news_collect_command(*news, global);
 
   auto train_args = std::make_shared<NewsTrainArgs>();
   CLI::App* train = news->add_subcommand(

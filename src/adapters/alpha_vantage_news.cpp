@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/alpha_vantage.hpp"
+#include "adapters/url.hpp"
 #include "core/new_york_time.hpp"
 #include "store/csv.hpp"
 
@@ -103,6 +104,54 @@ core::Result<AlphaVantageNews> parse_alpha_vantage_news(std::string_view body, s
     out.items.push_back(std::move(news));
   }
   return out;
+}
+
+std::string alpha_vantage_news_time(std::int64_t unix_seconds) {
+  const core::NewYorkTime t = core::new_york_time(unix_seconds);
+  return fmt::format("{:04}{:02}{:02}T{:02}{:02}", t.date.year(), t.date.month(), t.date.day(), t.seconds / 3600,
+                     t.seconds % 3600 / 60);
+}
+
+AlphaVantageNewsClient::AlphaVantageNewsClient(Fetcher& fetcher, AlphaVantageNewsOptions options)
+    : fetcher_(fetcher), options_(std::move(options)) {}
+
+VendorResult<NewsWindow> AlphaVantageNewsClient::fetch_window(const NewsWindowRequest& request) {
+  // time_to names a minute and includes it: the last minute before `to`.
+  const std::string path = with_query("/query", {{"function", "NEWS_SENTIMENT"},
+                                                 {"tickers", request.query},
+                                                 {"time_from", alpha_vantage_news_time(request.from)},
+                                                 {"time_to", alpha_vantage_news_time(request.to - 60)},
+                                                 {"sort", "EARLIEST"},
+                                                 {"limit", std::to_string(options_.limit)},
+                                                 {"apikey", options_.api_key}});
+  const std::string what = fmt::format("alphavantage news {}", request.ticker);
+  auto body = fetcher_.get(path, check_alpha_vantage_body, what);
+  if (!body) return std::unexpected(body.error());
+  auto parsed = parse_alpha_vantage_news(*body, what);
+  if (!parsed) return std::unexpected(VendorError{VendorError::Kind::Malformed, fetcher_.scrub(parsed.error().message)});
+  NewsWindow window;
+  window.requests = 1;
+  window.complete_to = request.to;
+  const std::size_t page = parsed->items.size();
+  std::int64_t last = request.from;
+  for (store::NewsItem& item : parsed->items) {
+    last = std::max(last, item.published_at);
+    if (item.published_at >= request.from && item.published_at < request.to) window.items.push_back(std::move(item));
+  }
+  if (page >= static_cast<std::size_t>(options_.limit)) {
+    const std::int64_t last_minute = last - ((last % 60) + 60) % 60;
+    if (last_minute > request.from) {
+      window.complete_to = std::min(last_minute, request.to);
+    } else {
+      // A whole page inside the window's first minute: asking again from it would return the same.
+      window.complete_to = std::min(request.from + 60, request.to);
+      window.gaps.push_back(fmt::format("{} items or more published in the minute {} (New York): the vendor's page "
+                                        "holds {}, the rest of that minute is missing",
+                                        options_.limit, alpha_vantage_news_time(request.from), options_.limit));
+    }
+  }
+  std::erase_if(window.items, [&](const store::NewsItem& i) { return i.published_at >= window.complete_to; });
+  return window;
 }
 
 }  // namespace kestrel::adapters

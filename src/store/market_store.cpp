@@ -21,7 +21,7 @@ constexpr std::int64_t kNoDate = std::numeric_limits<std::int32_t>::min();
 
 // Versioned schema migrations: entry i moves the schema from version i to i + 1. Never edit
 // a released entry; append a new one.
-constexpr std::array<std::string_view, 4> kMigrations = {
+constexpr std::array<std::string_view, 5> kMigrations = {
     R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE tickers(
@@ -113,6 +113,18 @@ CREATE TABLE news_tickers(
   relevance REAL NOT NULL,
   vendor_score REAL,
   PRIMARY KEY(ticker, item_id)) WITHOUT ROWID;
+)sql",
+    // v5: the spans of time `kestrel news collect` has asked each vendor about per query
+    // (disjoint; store/news_store.cpp), so a rerun asks only for what a failure or a spent quota
+    // left out.
+    R"sql(
+CREATE TABLE news_collect_progress(
+  vendor TEXT NOT NULL,
+  query TEXT NOT NULL,
+  covered_from INTEGER NOT NULL,  -- every item published in [covered_from, covered_to) was asked for
+  covered_to INTEGER NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY(vendor, query, covered_from)) WITHOUT ROWID;
 )sql",
 };
 

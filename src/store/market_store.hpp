@@ -54,6 +54,13 @@ struct NewsSummary {
   std::optional<std::int64_t> last_published_at;
 };
 
+// The span of publication times a news collector has asked a vendor about for one query:
+// every item published in [covered_from, covered_to) (UTC seconds) was requested and stored.
+struct NewsCoverage {
+  std::int64_t covered_from = 0;
+  std::int64_t covered_to = 0;
+};
+
 // Which news to read: the tickers' (every ticker's when empty) items published in [from, to).
 struct NewsQuery {
   std::vector<std::string> tickers;
@@ -112,6 +119,12 @@ class MarketStore {
   // Oldest first (then by id); each item carries only the queried tickers' rows.
   core::Result<std::vector<NewsItem>> news(const NewsQuery& query = {});
   core::Result<NewsSummary> news_summary();
+  // The spans `kestrel news collect` has covered for (vendor, query): disjoint, by start.
+  core::Result<std::vector<NewsCoverage>> news_coverage(const std::string& vendor, const std::string& query);
+  // A collected window's items and the coverage they add, in one transaction: a crash leaves
+  // either both or neither. Stored spans that overlap or touch `window` merge with it.
+  core::Result<NewsWriteSummary> write_collected_news(const std::vector<NewsItem>& items, const std::string& vendor,
+                                                      const std::string& query, NewsCoverage window);
   // `kestrel tune`'s record (store/tuning_trials.cpp): every evaluation of a study, replacing
   // an earlier run of the same study (name and config hash) in one transaction.
   core::Status save_tuning_study(const std::string& study, const std::string& config_hash,
@@ -123,6 +136,8 @@ class MarketStore {
   // A retraining's verdict: "champion", "challenger" (kept out), "retired" (replaced).
   core::Status set_model_status(std::int64_t id, const std::string& status);
   explicit MarketStore(sqlite::Database db) : db_(std::move(db)) {}
+  // write_news's rows, inside the caller's transaction.
+  core::Status insert_news(const std::vector<NewsItem>& items, NewsWriteSummary& summary);
   core::Status migrate();
 
   sqlite::Database db_;

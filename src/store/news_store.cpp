@@ -1,4 +1,5 @@
-// MarketStore's news tables (migration v4; store/news_item.hpp).
+// MarketStore's news tables (migration v4; store/news_item.hpp) and the collectors' coverage (v5).
+#include <algorithm>
 #include <unordered_set>
 
 #include "store/market_store.hpp"
@@ -10,6 +11,62 @@ core::Result<NewsWriteSummary> MarketStore::write_news(const std::vector<NewsIte
   NewsWriteSummary summary;
   auto tx = sqlite::Transaction::begin(db_);
   if (!tx) return std::unexpected(tx.error());
+  if (auto s = insert_news(items, summary); !s) return std::unexpected(s.error());
+  if (auto s = tx->commit(); !s) return std::unexpected(s.error());
+  return summary;
+}
+
+core::Result<std::vector<NewsCoverage>> MarketStore::news_coverage(const std::string& vendor, const std::string& query) {
+  auto stmt = db_.prepare(
+      "SELECT covered_from, covered_to FROM news_collect_progress WHERE vendor = ? AND query = ? ORDER BY covered_from");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind(1, vendor).bind(2, query);
+  std::vector<NewsCoverage> out;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    out.push_back({stmt->int64(0), stmt->int64(1)});
+  }
+  return out;
+}
+
+core::Result<NewsWriteSummary> MarketStore::write_collected_news(const std::vector<NewsItem>& items,
+                                                                 const std::string& vendor, const std::string& query,
+                                                                 NewsCoverage window) {
+  if (window.covered_to <= window.covered_from) {
+    return core::fail("news coverage of {} '{}': the window [{}, {}) is empty", vendor, query, window.covered_from,
+                      window.covered_to);
+  }
+  NewsWriteSummary summary;
+  auto tx = sqlite::Transaction::begin(db_);
+  if (!tx) return std::unexpected(tx.error());
+  auto stored = news_coverage(vendor, query);
+  if (!stored) return std::unexpected(stored.error());
+  NewsCoverage merged = window;
+  for (const NewsCoverage& c : *stored) {
+    if (c.covered_from <= window.covered_to && window.covered_from <= c.covered_to) {
+      merged.covered_from = std::min(merged.covered_from, c.covered_from);
+      merged.covered_to = std::max(merged.covered_to, c.covered_to);
+    }
+  }
+  if (auto s = insert_news(items, summary); !s) return std::unexpected(s.error());
+  auto erase = db_.prepare(
+      "DELETE FROM news_collect_progress WHERE vendor = ?1 AND query = ?2 AND covered_from >= ?3 AND covered_from <= ?4");
+  if (!erase) return std::unexpected(erase.error());
+  erase->bind(1, vendor).bind(2, query).bind(3, merged.covered_from).bind(4, merged.covered_to);
+  if (auto s = erase->run(); !s) return std::unexpected(s.error());
+  auto insert = db_.prepare(
+      "INSERT INTO news_collect_progress(vendor, query, covered_from, covered_to, updated_at) "
+      "VALUES(?1, ?2, ?3, ?4, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))");
+  if (!insert) return std::unexpected(insert.error());
+  insert->bind(1, vendor).bind(2, query).bind(3, merged.covered_from).bind(4, merged.covered_to);
+  if (auto s = insert->run(); !s) return std::unexpected(s.error());
+  if (auto s = tx->commit(); !s) return std::unexpected(s.error());
+  return summary;
+}
+
+core::Status MarketStore::insert_news(const std::vector<NewsItem>& items, NewsWriteSummary& summary) {
   auto insert_item = db_.prepare(
       "INSERT INTO news_items(id, published_at, source, url, title, text) VALUES(?,?,?,?,?,?) "
       "ON CONFLICT(id) DO NOTHING");
@@ -23,7 +80,7 @@ core::Result<NewsWriteSummary> MarketStore::write_news(const std::vector<NewsIte
   for (const NewsItem& item : items) {
     insert_item->bind(1, item.id).bind(2, item.published_at).bind(3, item.source).bind(4, item.url)
         .bind(5, item.title).bind(6, item.text);
-    if (auto s = insert_item->run(); !s) return std::unexpected(s.error());
+    if (auto s = insert_item->run(); !s) return s;
     if (sqlite3_changes(db_.handle()) > 0) ++summary.items_added;
     else ++summary.items_known;
     for (const NewsTicker& t : item.tickers) {
@@ -44,11 +101,10 @@ core::Result<NewsWriteSummary> MarketStore::write_news(const std::vector<NewsIte
       upsert_tag->bind(1, item.id).bind(2, t.ticker).bind(3, t.relevance);
       if (t.vendor_score) upsert_tag->bind(4, *t.vendor_score);
       else upsert_tag->bind_null(4);
-      if (auto s = upsert_tag->run(); !s) return std::unexpected(s.error());
+      if (auto s = upsert_tag->run(); !s) return s;
     }
   }
-  if (auto s = tx->commit(); !s) return std::unexpected(s.error());
-  return summary;
+  return {};
 }
 
 core::Result<std::vector<NewsItem>> MarketStore::news(const NewsQuery& query) {

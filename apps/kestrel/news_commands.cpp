@@ -14,7 +14,9 @@
 #include "pipeline/sentiment_ablation.hpp"
 #include "sentiment/classification_figures.hpp"
 #include "sentiment/labelled_texts.hpp"
+#include "sentiment/lexicon.hpp"
 #include "sentiment/sentiment_classifier.hpp"
+#include "sentiment/text_tokens.hpp"
 #include "store/market_store.hpp"
 #include "store/news_csv.hpp"
 #include "store/text_file.hpp"
@@ -104,6 +106,7 @@ struct NewsTrainArgs {
   std::string out;
   unsigned bits = 18;
   std::uint64_t seed = 42;
+  std::string lexicon;
 };
 
 nlohmann::json figures_json(const sentiment::ClassificationFigures& f) {
@@ -113,14 +116,35 @@ nlohmann::json figures_json(const sentiment::ClassificationFigures& f) {
 
 void run_news_train(const NewsTrainArgs& args) {
   const auto train = value_or_fail(sentiment::read_labelled_texts(args.train));
+  std::shared_ptr<const sentiment::Lexicon> lexicon;
+  nlohmann::json lexicon_report;
+  if (!args.lexicon.empty()) {
+    lexicon = std::make_shared<const sentiment::Lexicon>(value_or_fail(sentiment::Lexicon::read(args.lexicon)));
+    // How much of the training text the lexicon can speak to at all.
+    std::size_t hit = 0;
+    for (const auto& row : train) {
+      bool any = false;
+      sentiment::for_each_token(row.text, [&](std::string_view token) {
+        any = any || !lexicon->categories_of(token.starts_with("not_") ? token.substr(4) : token).empty();
+      });
+      hit += any;
+    }
+    const double share = static_cast<double>(hit) / static_cast<double>(train.size());
+    fmt::print("lexicon {}: {} words in {} categories; {:.1f}% of the training texts hold at least one\n",
+               args.lexicon, lexicon->words(), lexicon->categories().size(), 100 * share);
+    lexicon_report = {{"path", lexicon->path().string()}, {"xxh64", lexicon->checksum()}, {"words", lexicon->words()},
+                      {"categories", lexicon->categories()}, {"training_texts_with_a_word", share}};
+  }
   const auto started = std::chrono::steady_clock::now();
-  const auto model = value_or_fail(sentiment::SentimentClassifier::train(train, {.bits = args.bits, .seed = args.seed}));
+  const auto model =
+      value_or_fail(sentiment::SentimentClassifier::train(train, {.bits = args.bits, .seed = args.seed}, lexicon));
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const auto& t = model.training();
   fmt::print("trained on {} texts of {} in {:.1f} s: {} epochs (chosen on a held-out {:.0f}%: loss {:.3f}, accuracy {:.3f})\n",
              t.rows, args.train, seconds, t.epochs, 100 * model.options().holdout, t.holdout_loss, t.holdout_accuracy);
   check(model.save(args.out));
   nlohmann::json report = {{"train", args.train}, {"training_seconds", seconds}};
+  if (lexicon) report["lexicon"] = lexicon_report;
   if (!args.valid.empty()) {
     const auto valid = value_or_fail(sentiment::read_labelled_texts(args.valid));
     // The baseline: always the training set's most common class.
@@ -207,6 +231,10 @@ void add_news_commands(CLI::App& app, const GlobalOptions& global) {
   train->add_option("--out", train_args->out, "Folder to save the classifier in")->required();
   train->add_option("--bits", train_args->bits, "log2 of the hashed feature slots")->capture_default_str()->check(CLI::Range(8, 24));
   train->add_option("--seed", train_args->seed, "Seed of the holdout split and the training order")->capture_default_str();
+  train->add_option("--lexicon", train_args->lexicon,
+                    "A word,category CSV you hold a licence for (none ships with Kestrel): each category becomes a "
+                    "feature; the classifier keeps the file's path and checksum, not a copy")
+      ->check(CLI::ExistingFile);
   train->callback([train_args] { run_news_train(*train_args); });
 
   auto ablation_args = std::make_shared<NewsAblationArgs>();

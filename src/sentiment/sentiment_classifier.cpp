@@ -79,14 +79,15 @@ SentimentClassifier::SentimentClassifier(const ClassifierOptions& options)
     : options_(options), weights_(slots(options.bits) * K + K, 0.0f) {}
 
 core::Result<SentimentClassifier> SentimentClassifier::train(std::span<const LabelledText> rows,
-                                                             const ClassifierOptions& options) {
+                                                             const ClassifierOptions& options,
+                                                             std::shared_ptr<const Lexicon> lexicon) {
   if (options.bits < 8 || options.bits > 24) return core::fail_as(core::ErrorKind::Config, "sentiment classifier: bits must be in 8..24, not {}", options.bits);
   if (rows.size() < 20) return core::fail("sentiment classifier: {} labelled texts are too few to train on", rows.size());
   if (!(options.holdout > 0 && options.holdout < 0.5)) return core::fail_as(core::ErrorKind::Config, "sentiment classifier: holdout must be in (0, 0.5)");
   std::vector<SparseText> x(rows.size());
   std::vector<int> y(rows.size());
   for (std::size_t i = 0; i < rows.size(); ++i) {
-    hash_text(rows[i].text, options.bits, x[i]);
+    hash_text(rows[i].text, options.bits, x[i], lexicon.get());
     y[i] = rows[i].label;
   }
   // The holdout: a seeded random tenth of the rows.
@@ -100,6 +101,7 @@ core::Result<SentimentClassifier> SentimentClassifier::train(std::span<const Lab
   const std::vector<std::size_t> fit_rows(shuffled.begin() + static_cast<std::ptrdiff_t>(held), shuffled.end());
 
   SentimentClassifier model(options);
+  model.lexicon_ = std::move(lexicon);
   ClassifierTraining& t = model.training_;
   t.rows = rows.size();
   double best = std::numeric_limits<double>::infinity();
@@ -134,7 +136,7 @@ core::Result<SentimentClassifier> SentimentClassifier::train(std::span<const Lab
 
 SentimentClassifier::Probabilities SentimentClassifier::probabilities(std::string_view text) const {
   thread_local SparseText x;
-  hash_text(text, options_.bits, x);
+  hash_text(text, options_.bits, x, lexicon_.get());
   return softmax(logits(weights_, weights_.size() - K, x));
 }
 
@@ -162,7 +164,7 @@ core::Status SentimentClassifier::save(const std::filesystem::path& dir) const {
   if (ec) return core::fail("{}: cannot create the folder: {}", dir.string(), ec.message());
   const std::string_view bytes(reinterpret_cast<const char*>(weights_.data()), weights_.size() * sizeof(float));
   if (auto s = core::write_file_atomically(dir / "weights.f32", bytes); !s) return s;
-  const nlohmann::json meta = {
+  nlohmann::json meta = {
       {"kind", kKind},
       {"classes", {"bearish", "bullish", "neutral"}},
       {"score", "P(bullish) - P(bearish)"},
@@ -178,6 +180,10 @@ core::Status SentimentClassifier::save(const std::filesystem::path& dir) const {
       {"weights", "weights.f32"},
       {"weights_xxh64", fmt::format("{:016x}", core::xxh64(std::as_bytes(std::span(bytes.data(), bytes.size()))))},
   };
+  if (lexicon_) {
+    meta["lexicon"] = {{"path", lexicon_->path().string()}, {"xxh64", lexicon_->checksum()},
+                       {"words", lexicon_->words()}, {"categories", lexicon_->categories()}};
+  }
   return core::write_file_atomically(dir / "sentiment.json", meta.dump(2) + "\n");
 }
 
@@ -217,6 +223,20 @@ core::Result<SentimentClassifier> SentimentClassifier::load(const std::filesyste
                         meta.at("weights_xxh64").get<std::string>());
     }
     std::memcpy(model.weights_.data(), bytes->data(), bytes->size());
+    if (const auto lex = meta.find("lexicon"); lex != meta.end()) {
+      const std::filesystem::path path = lex->at("path").get<std::string>();
+      auto lexicon = Lexicon::read(path);
+      if (!lexicon) {
+        return core::fail("{}: the classifier was trained with the lexicon {}, which cannot be read: {}",
+                          meta_path.string(), path.string(), lexicon.error().message);
+      }
+      if (lexicon->checksum() != lex->at("xxh64").get<std::string>()) {
+        return core::fail("{}: the lexicon {} changed since the classifier was trained with it (checksum {}, "
+                          "trained with {}): retrain, or restore that file",
+                          meta_path.string(), path.string(), lexicon->checksum(), lex->at("xxh64").get<std::string>());
+      }
+      model.lexicon_ = std::make_shared<const Lexicon>(std::move(*lexicon));
+    }
     return model;
   } catch (const nlohmann::json::exception& e) {
     return core::fail("{}: {}", meta_path.string(), e.what());

@@ -9,12 +9,14 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <span>
 #include <string_view>
 #include <vector>
 
 #include "core/error.hpp"
 #include "sentiment/labelled_texts.hpp"
+#include "sentiment/lexicon.hpp"
 
 namespace kestrel::sentiment {
 
@@ -39,7 +41,9 @@ class SentimentClassifier {
  public:
   using Probabilities = std::array<float, kSentimentClasses>;
 
-  static core::Result<SentimentClassifier> train(std::span<const LabelledText> rows, const ClassifierOptions& options = {});
+  // With a lexicon, its categories are features too (sentiment/lexicon.hpp).
+  static core::Result<SentimentClassifier> train(std::span<const LabelledText> rows, const ClassifierOptions& options = {},
+                                                 std::shared_ptr<const Lexicon> lexicon = nullptr);
 
   Probabilities probabilities(std::string_view text) const;
   int predict(std::string_view text) const;
@@ -48,17 +52,21 @@ class SentimentClassifier {
   // Scores of many texts, in parallel (TBB); same values as score().
   std::vector<float> score_all(std::span<const std::string_view> texts) const;
 
-  // A folder with sentiment.json (options, training figures, checksum) and weights.f32.
+  // A folder with sentiment.json (options, training figures, checksum) and weights.f32. A
+  // lexicon is not copied (it is the user's, under its own licence): sentiment.json names its
+  // path and checksum, and load() reads it from there, refusing a changed file.
   core::Status save(const std::filesystem::path& dir) const;
   static core::Result<SentimentClassifier> load(const std::filesystem::path& dir);
 
   const ClassifierOptions& options() const { return options_; }
   const ClassifierTraining& training() const { return training_; }
+  const Lexicon* lexicon() const { return lexicon_.get(); }
 
  private:
   SentimentClassifier(const ClassifierOptions& options);
   ClassifierOptions options_;
   ClassifierTraining training_;
+  std::shared_ptr<const Lexicon> lexicon_;
   // Slot j's class weights at [j * 3, j * 3 + 3); the biases after the last slot.
   std::vector<float> weights_;
 };

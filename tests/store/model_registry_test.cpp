@@ -34,7 +34,7 @@ TEST(ModelRegistry, AStoreOfTheFirstSchemaGainsTheRegistryAndKeepsItsBars) {
     auto db = sqlite::Database::open(dir / "k.db", sqlite::Database::Mode::ReadWriteCreate);
     ASSERT_TRUE(db);
     ASSERT_TRUE(db->exec("DROP TABLE models; DROP TABLE tuning_trials; DROP TABLE news_tickers; DROP TABLE news_items; "
-                         "PRAGMA user_version = 1"));
+                         "DROP TABLE news_collect_progress; PRAGMA user_version = 1"));
   }
   {
     auto reader = MarketStore::open(dir / "k.db", MarketStore::Access::ReadOnly);  // readers do not migrate
@@ -45,6 +45,7 @@ TEST(ModelRegistry, AStoreOfTheFirstSchemaGainsTheRegistryAndKeepsItsBars) {
   ASSERT_TRUE(store) << store.error().message;
   EXPECT_EQ(store->universe()->size(), 22u);
   EXPECT_EQ(store->news_summary()->items, 0);  // every later migration applied too
+  EXPECT_TRUE(store->news_coverage("alphavantage", "AAPL")->empty());
   const auto version = *store->data_version();
   write_file(dir / "model" / "weights.bin", std::string("\0\1\2", 3));
   const auto id = store->register_model(a_model(dir / "model"));

@@ -116,7 +116,8 @@ class MarketStore {
   // News (store/news_store.cpp): items and the tickers they are about, in one transaction;
   // an item already stored (same id) keeps its text, its ticker rows are added or updated.
   core::Result<NewsWriteSummary> write_news(const std::vector<NewsItem>& items);
-  // Oldest first (then by id); each item carries only the queried tickers' rows.
+  // Oldest first (then by id); each item carries only the queried tickers' rows. A store from
+  // before the news tables (opened read-only, not upgraded) has none.
   core::Result<std::vector<NewsItem>> news(const NewsQuery& query = {});
   core::Result<NewsSummary> news_summary();
   // The spans `kestrel news collect` has covered for (vendor, query): disjoint, by start.

@@ -6,6 +6,18 @@
 #include "store/sqlite.hpp"
 
 namespace kestrel::store {
+namespace {
+
+// A store opened read-only is not migrated: one from before the news tables (v4) or the
+// collectors' coverage (v5) simply has none.
+core::Result<bool> has_schema(sqlite::Database& db, std::int64_t version) {
+  auto stmt = db.prepare("PRAGMA user_version");
+  if (!stmt) return std::unexpected(stmt.error());
+  if (auto r = stmt->step(); !r) return std::unexpected(r.error());
+  return stmt->int64(0) >= version;
+}
+
+}  // namespace
 
 core::Result<NewsWriteSummary> MarketStore::write_news(const std::vector<NewsItem>& items) {
   NewsWriteSummary summary;
@@ -17,6 +29,9 @@ core::Result<NewsWriteSummary> MarketStore::write_news(const std::vector<NewsIte
 }
 
 core::Result<std::vector<NewsCoverage>> MarketStore::news_coverage(const std::string& vendor, const std::string& query) {
+  auto current = has_schema(db_, 5);
+  if (!current) return std::unexpected(current.error());
+  if (!*current) return std::vector<NewsCoverage>{};
   auto stmt = db_.prepare(
       "SELECT covered_from, covered_to FROM news_collect_progress WHERE vendor = ? AND query = ? ORDER BY covered_from");
   if (!stmt) return std::unexpected(stmt.error());
@@ -108,6 +123,9 @@ core::Status MarketStore::insert_news(const std::vector<NewsItem>& items, NewsWr
 }
 
 core::Result<std::vector<NewsItem>> MarketStore::news(const NewsQuery& query) {
+  auto current = has_schema(db_, 4);
+  if (!current) return std::unexpected(current.error());
+  if (!*current) return std::vector<NewsItem>{};
   auto stmt = db_.prepare(
       "SELECT i.id, i.published_at, i.source, i.url, i.title, i.text, t.ticker, t.relevance, t.vendor_score "
       "FROM news_items i JOIN news_tickers t ON t.item_id = i.id "
@@ -138,6 +156,9 @@ core::Result<std::vector<NewsItem>> MarketStore::news(const NewsQuery& query) {
 
 core::Result<NewsSummary> MarketStore::news_summary() {
   NewsSummary summary;
+  auto current = has_schema(db_, 4);
+  if (!current) return std::unexpected(current.error());
+  if (!*current) return summary;
   auto stmt = db_.prepare(
       "SELECT (SELECT COUNT(*) FROM news_items), (SELECT COUNT(*) FROM news_tickers), "
       "(SELECT COUNT(DISTINCT ticker) FROM news_tickers), MIN(published_at), MAX(published_at) FROM news_items");

@@ -192,6 +192,17 @@ TEST(Pipeline, NewsSentimentFeaturesJoinThePriceFeaturesAndPassTheLeakCheck) {
                                             " --out " + (dir / "out-silent").string());
   EXPECT_EQ(refused.exit_code, 1) << refused.output;
   EXPECT_NE(refused.output.find("no news for any of the run's 3 tickers"), std::string::npos) << refused.output;
+
+  // A coverage the data's dates never reach: every sentiment feature would be missing.
+  std::string elsewhere = text;
+  const std::string line = "classifier = \"clf\"\n";
+  elsewhere.replace(elsewhere.find(line), line.size(), line + "coverage_from = 2030-01-01\ncoverage_to = 2030-12-31\n");
+  testing::write_file(dir / "elsewhere.toml", elsewhere);
+  const auto outside = testing::run_command(kestrel + " --quiet pipeline --config " + (dir / "elsewhere.toml").string() +
+                                            " --out " + (dir / "out-elsewhere").string());
+  EXPECT_EQ(outside.exit_code, 1) << outside.output;
+  EXPECT_NE(outside.output.find("does not overlap the data's dates"), std::string::npos) << outside.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "out-elsewhere" / "predictions"));
 }
 
 // `kestrel news ablation`: the same config without and with the sentiment features, compared

@@ -40,6 +40,8 @@ TEST(ModelRegistry, AStoreOfTheFirstSchemaGainsTheRegistryAndKeepsItsBars) {
     auto reader = MarketStore::open(dir / "k.db", MarketStore::Access::ReadOnly);  // readers do not migrate
     ASSERT_TRUE(reader);
     EXPECT_TRUE(reader->registered_models()->empty());
+    EXPECT_TRUE(reader->news()->empty());  // no news tables yet: no news, not an SQL error
+    EXPECT_EQ(reader->news_summary()->items, 0);
   }
   auto store = MarketStore::open(dir / "k.db", MarketStore::Access::ReadWrite);
   ASSERT_TRUE(store) << store.error().message;

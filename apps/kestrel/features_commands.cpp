@@ -19,6 +19,7 @@
 #include "dataset/labels.hpp"
 #include "dataset/leak_check.hpp"
 #include "features/feature_pipeline.hpp"
+#include "store/research_span.hpp"
 #include "store/snapshot.hpp"
 
 namespace kestrel::app {
@@ -36,9 +37,13 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+// The store's panel from where research starts (store/research_span.hpp), as the pipeline
+// computes features on it.
 store::Panel load_panel(const GlobalOptions& global, const std::string& db_flag) {
   const auto db = resolve_db(global, db_flag);
-  return value_or_fail(store::open_research_panel(db, core::default_snapshot_path(db)));
+  const auto panel = value_or_fail(store::open_research_panel(db, core::default_snapshot_path(db)));
+  const features::FeatureOptions defaults;
+  return store::research_panel(panel, defaults.benchmark, defaults.benchmark_sector);
 }
 
 struct BuildArgs {

@@ -30,6 +30,7 @@
 #include "pipeline/comparison_report.hpp"
 #include "pipeline/model_steps.hpp"
 #include "pipeline/sentiment_inputs.hpp"
+#include "store/research_span.hpp"
 #include "scoring/saved_model.hpp"
 #include "store/market_store.hpp"
 
@@ -269,6 +270,14 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
     // Before hours of training: every backtest and the benchmark-relative features need it.
     return core::fail_as(core::ErrorKind::Config, "data.benchmark '{}' is not in the data imported from {}",
                          config.benchmark, config.data_dirs_text());
+  }
+  // Research starts where the stocks do, less a warm-up for the benchmark's windows
+  // (store/research_span.hpp): no value a stock sees changes, and the arrays shrink.
+  if (const std::size_t start = store::research_start(*panel, config.benchmark, config.label.benchmark_sector); start > 0) {
+    log(fmt::format("data: research dates from {} ({} sessions before the first stock bar); the {} earlier dates "
+                    "hold only benchmark-sector tickers", panel->dates()[start].to_string(), store::kResearchWarmupSessions,
+                    start));
+    *panel = panel->from_date_index(start);
   }
   result.first_date = panel->dates().front();
   result.last_date = panel->dates().back();

@@ -131,6 +131,7 @@ Panel Panel::build(const std::vector<TickerSeries>& series) {
 
   Panel panel;
   panel.num_dates_ = num_dates;
+  panel.stride_ = num_dates;
   panel.dates_ = arrays->dates.data();
   panel.values_ = arrays->values.get();
   panel.mapping_ = std::move(arrays);
@@ -190,6 +191,15 @@ double Panel::adjusted(Field field, std::size_t ticker, std::size_t t) const {
       break;
   }
   return value(field, ticker, t);
+}
+
+Panel Panel::from_date_index(std::size_t first) const {
+  assert(first <= num_dates_);
+  Panel out = *this;
+  out.dates_ += first;
+  out.values_ += first;
+  out.num_dates_ -= first;
+  return out;
 }
 
 PanelView Panel::as_of(std::size_t t) const {

@@ -70,7 +70,7 @@ class Panel {
 
   // The whole history of one field of one ticker (length num_dates()).
   std::span<const double> series(Field field, std::size_t ticker) const {
-    return {values_ + (static_cast<std::size_t>(field) * num_tickers() + ticker) * num_dates_, num_dates_};
+    return {values_ + (static_cast<std::size_t>(field) * num_tickers() + ticker) * stride_, num_dates_};
   }
   double value(Field field, std::size_t ticker, std::size_t t) const { return series(field, ticker)[t]; }
   bool has_bar(std::size_t ticker, std::size_t t) const { return !std::isnan(value(Field::Close, ticker, t)); }
@@ -81,6 +81,12 @@ class Panel {
 
   // A view that can only see dates <= t.
   PanelView as_of(std::size_t t) const;
+  // The same data from date index `first` on (no copy: it shares the storage). Every value on
+  // those dates is unchanged; store/research_span.hpp says when research may start late.
+  Panel from_date_index(std::size_t first) const;
+  // Whether the panel is a whole array, not a later-starting view of one (snapshots are written
+  // from whole arrays only).
+  bool whole() const { return stride_ == num_dates_; }
 
   std::uint64_t store_data_version() const { return store_data_version_; }
   const std::string& store_id() const { return store_id_; }
@@ -89,6 +95,7 @@ class Panel {
   Panel() = default;
   std::shared_ptr<const void> mapping_;  // keeps the memory map alive; Panel copies share it
   std::size_t num_dates_ = 0;
+  std::size_t stride_ = 0;  // dates per stored column: num_dates_ unless a view starts late
   const core::Date* dates_ = nullptr;
   const double* values_ = nullptr;
   std::vector<std::string> tickers_;

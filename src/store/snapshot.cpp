@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <bit>
+#include <cassert>
 #include <cerrno>
 #include <cstring>
 #include <optional>
@@ -126,6 +127,7 @@ class SnapshotAccess {
     panel.store_data_version_ = data_version;
   }
   static std::span<const std::byte> values_bytes(const Panel& panel) {
+    assert(panel.whole() && "a snapshot is written from a whole panel, not a later-starting view");
     return {reinterpret_cast<const std::byte*>(panel.values_),
             kFieldCount * panel.num_tickers() * panel.num_dates() * sizeof(double)};
   }
@@ -201,6 +203,7 @@ Result<Panel> SnapshotAccess::load(const std::filesystem::path& path) {
   }
   if (!strings.at_end()) return fail("{}: corrupt snapshot (strings section)", name);
   panel.num_dates_ = h.num_dates;
+  panel.stride_ = h.num_dates;
   panel.store_data_version_ = h.store_data_version;
   panel.dates_ = reinterpret_cast<const core::Date*>(base + sizeof(Header));
   panel.values_ = reinterpret_cast<const double*>(base + values_offset);
@@ -212,6 +215,7 @@ Result<Panel> SnapshotAccess::load(const std::filesystem::path& path) {
 Result<Panel> Panel::load(const std::filesystem::path& snapshot) { return SnapshotAccess::load(snapshot); }
 
 Status write_snapshot(const Panel& panel, const std::filesystem::path& path) {
+  if (!panel.whole()) return fail("{}: a snapshot is written from a whole panel, not a later-starting view", path.string());
   std::vector<std::byte> strings;
   append_string(strings, panel.store_id());
   for (const auto& s : panel.tickers()) append_string(strings, s);

@@ -12,6 +12,7 @@
 
 #include "features/feature_registry.hpp"
 #include "store/csv_folder.hpp"
+#include "store/research_span.hpp"
 #include <fstream>
 
 namespace kestrel::features {
@@ -142,6 +143,61 @@ TEST(FeaturePipeline, TruncatingTheFutureChangesNoPastValue) {
     }
     EXPECT_GT(compared, 100000u);
   }
+}
+
+// Research may start two years before the first stock bar (store/research_span.hpp): on the
+// sample with its stocks cut to start in 2013 and the benchmarks kept from 2010, every value of
+// every stock row, market and cross-sectional features included, is the same bit for bit.
+TEST(FeaturePipeline, StartingResearchBeforeTheFirstStockLeavesEveryStockValueAlone) {
+  auto series = sample_series();
+  const core::Date stocks_from = core::Date::from_ymd(2013, 1, 2);
+  for (auto& s : series) {
+    if (s.sector != "Benchmark") std::erase_if(s.bars, [&](const store::Bar& b) { return b.date < stocks_from; });
+  }
+  const auto whole = store::Panel::build(series);
+  const std::size_t start = store::research_start(whole, "SPY", "Benchmark");
+  const std::size_t first_stock = *whole.date_index(stocks_from);
+  ASSERT_EQ(start, first_stock - store::kResearchWarmupSessions);
+  const auto late = store::research_panel(whole, "SPY", "Benchmark");
+  ASSERT_EQ(late.num_dates(), whole.num_dates() - start);
+  EXPECT_EQ(late.dates().front(), whole.dates()[start]);
+  EXPECT_FALSE(late.whole());
+
+  const FeatureMatrix full = compute_features(whole, {});
+  const FeatureMatrix part = compute_features(late, {});
+  std::size_t compared = 0;
+  for (std::size_t i = 0; i < full.num_tickers(); ++i) {
+    if (series[i].sector == "Benchmark") continue;
+    for (std::size_t f = 0; f < full.num_features(); ++f) {
+      const auto a = full.series(f, i);
+      const auto b = part.series(f, i);
+      for (std::size_t d = 0; d < part.num_dates(); ++d) {
+        if (!same_value(a[start + d], b[d])) {
+          ADD_FAILURE() << full.names[f] << " " << full.tickers[i] << " " << part.dates[d].to_string() << ": "
+                        << a[start + d] << " on the whole panel, " << b[d] << " from " << late.dates().front().to_string();
+          return;
+        }
+        compared += std::isnan(b[d]) ? 0 : 1;
+      }
+      // Nothing before the research start was anything but empty.
+      for (std::size_t d = 0; d < start; ++d) ASSERT_TRUE(std::isnan(a[d])) << full.names[f] << " " << full.tickers[i];
+    }
+  }
+  EXPECT_GT(compared, 1'000'000u);
+  // The warm-up is what keeps them: starting 30 sessions early, the benchmark's 60-day
+  // volatility (mkt_rv_60) on a stock's first days reads a short window.
+  const std::size_t short_start = store::research_start(whole, "SPY", "Benchmark", 30);
+  const FeatureMatrix hurried = compute_features(store::research_panel(whole, "SPY", "Benchmark", 30), {});
+  ASSERT_TRUE(full.feature_index("mkt_rv_60") && whole.ticker_index("AAPL"));
+  const std::size_t rv60 = *full.feature_index("mkt_rv_60");
+  const std::size_t aapl = *whole.ticker_index("AAPL");
+  std::size_t differing = 0;
+  for (std::size_t d = 0; d < hurried.num_dates(); ++d) {
+    differing += same_value(full.series(rv60, aapl)[short_start + d], hurried.series(rv60, aapl)[d]) ? 0 : 1;
+  }
+  EXPECT_GT(differing, 0u);
+  // A panel of benchmarks only, or stocks from the first date, is not cut.
+  EXPECT_EQ(store::research_start(store::Panel::build(sample_series()), "SPY", "Benchmark"), 0u);
 }
 
 }  // namespace

@@ -87,6 +87,9 @@ class Panel {
   // Whether the panel is a whole array, not a later-starting view of one (snapshots are written
   // from whole arrays only).
   bool whole() const { return stride_ == num_dates_; }
+  // The distance, in values, from one ticker's column of a field to the next ticker's: code that
+  // walks series(field, 0).data() across tickers must step by this, not by num_dates().
+  std::size_t column_stride() const { return stride_; }
 
   std::uint64_t store_data_version() const { return store_data_version_; }
   const std::string& store_id() const { return store_id_; }

@@ -24,7 +24,7 @@ class MarketView {
   MarketView(const store::Panel& panel, std::size_t t)
       : panel_(&panel),
         t_(t),
-        stride_(panel.num_dates()),
+        stride_(panel.column_stride()),
         open_(base(panel, store::Field::Open)),
         high_(base(panel, store::Field::High)),
         low_(base(panel, store::Field::Low)),

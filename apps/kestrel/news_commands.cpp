@@ -125,7 +125,7 @@ void run_news_train(const NewsTrainArgs& args) {
     for (const auto& row : train) {
       bool any = false;
       sentiment::for_each_token(row.text, [&](std::string_view token) {
-        any = any || !lexicon->categories_of(token.starts_with("not_") ? token.substr(4) : token).empty();
+        lexicon->for_each_feature(token, [&](std::string_view) { any = true; });
       });
       hit += any;
     }

@@ -30,9 +30,9 @@
 #include "pipeline/comparison_report.hpp"
 #include "pipeline/model_steps.hpp"
 #include "pipeline/sentiment_inputs.hpp"
-#include "store/research_span.hpp"
 #include "scoring/saved_model.hpp"
 #include "store/market_store.hpp"
+#include "store/research_span.hpp"
 
 namespace kestrel::pipeline {
 namespace {

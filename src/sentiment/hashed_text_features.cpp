@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include <fmt/format.h>
-
 #include "sentiment/lexicon.hpp"
 #include "sentiment/text_tokens.hpp"
 
@@ -28,21 +26,16 @@ std::uint64_t hash_token(std::string_view token, std::uint64_t h = 1469598103934
 void hash_text(std::string_view text, unsigned bits, SparseText& out, const Lexicon* lexicon) {
   out.index.clear();
   const std::uint64_t mask = (std::uint64_t{1} << bits) - 1;
-  // A category feature's name starts with a byte no token has, so it never meets a word's slot
-  // by design (only by the hashing's chance, as any two features may).
-  auto add_categories = [&](std::string_view token) {
-    const bool negated = token.starts_with("not_");
-    for (const std::uint32_t c : lexicon->categories_of(negated ? token.substr(4) : token)) {
-      const std::string name = fmt::format("\x1f{}:{}", negated ? "lex_not" : "lex", lexicon->categories()[c]);
-      out.index.push_back(static_cast<std::uint32_t>(hash_token(name) & mask));
-    }
-  };
   std::uint64_t previous = 0;
   bool has_previous = false;
   for_each_token(text, [&](std::string_view token) {
     const std::uint64_t h = hash_token(token);
     out.index.push_back(static_cast<std::uint32_t>(h & mask));
-    if (lexicon != nullptr) add_categories(token);
+    if (lexicon != nullptr) {
+      lexicon->for_each_feature(token, [&](std::string_view name) {
+        out.index.push_back(static_cast<std::uint32_t>(hash_token(name) & mask));
+      });
+    }
     if (has_previous) {
       // A bigram's hash depends on the order of its two tokens.
       const std::uint64_t pair = hash_token(token, previous * 0x9E3779B97F4A7C15ULL + 0x632BE59BD9B4E019ULL);

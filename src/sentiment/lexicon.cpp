@@ -46,6 +46,10 @@ core::Result<Lexicon> Lexicon::parse(std::string_view csv, std::string_view sour
   }
   if (malformed) return core::fail("{}:{}: a quoted field is never closed", source, records.line_number());
   if (lexicon.words_.empty()) return core::fail("{}: no words", source);
+  for (const std::string& c : lexicon.categories_) {
+    lexicon.names_.push_back("\x1flex:" + c);
+    lexicon.negated_names_.push_back("\x1flex_not:" + c);
+  }
   return lexicon;
 }
 

@@ -25,6 +25,16 @@ class Lexicon {
 
   // The categories of a token (indices into categories()); empty when it is not in the lexicon.
   const std::vector<std::uint32_t>& categories_of(std::string_view token) const;
+  // Calls `emit` with the name of each feature a token stands for: "lex:<category>", or
+  // "lex_not:<category>" for a token in a negation's scope ("not_good"). The names start with
+  // a byte no token has, so they never meet a word's hash slot by design.
+  template <class Emit>
+  void for_each_feature(std::string_view token, Emit&& emit) const {
+    const bool negated = token.starts_with("not_");
+    for (const std::uint32_t c : categories_of(negated ? token.substr(4) : token)) {
+      emit(std::string_view(negated ? negated_names_[c] : names_[c]));
+    }
+  }
   const std::vector<std::string>& categories() const { return categories_; }
   std::size_t words() const { return words_.size(); }
   const std::filesystem::path& path() const { return path_; }
@@ -37,6 +47,8 @@ class Lexicon {
   };
   std::unordered_map<std::string, std::vector<std::uint32_t>, Hash, std::equal_to<>> words_;
   std::vector<std::string> categories_;
+  std::vector<std::string> names_;          // the feature name of each category, and negated
+  std::vector<std::string> negated_names_;
   std::filesystem::path path_;
   std::string checksum_;
 };

@@ -1,0 +1,138 @@
+#pragma once
+// The trading environment of the RL agents: many episodes over one universe stepped together,
+// one step a trading day, one row per (episode, ticker). It applies the backtest's rules in
+// batch form — the same configuration types, the same cost models (sim::slippage_fraction,
+// sim::commission), the kernel's target → shares rule and the risk manager's limits — because
+// stepping the event-driven kernel per ticker-day would bind training to ~10⁴ steps a second.
+// TradingEnvParity tests hold it to the backtest engine (docs/rl.md says where it differs).
+//
+// A day: the agent decides at day t's close; orders fill at t+1's open with slippage and
+// commission; the portfolio is marked at t+1's close.
+//   Sizing (PPO, Box [0, 1] per row): target weight = action × max_position_fraction.
+//   Timing (DQN, Discrete 3 per row): 0 exit / stay out, 1 hold as is, 2 enter (at weight
+//     min(1 / max_positions, max_position_fraction)) / stay in.
+// Then, as the kernel and the risk manager do: the largest max_positions weights are kept,
+// each sector is scaled to max_sector_fraction, the total to 1 − min_cash_fraction; a day that
+// lost daily_loss_limit allows no buys the next day; shares = trunc(w × equity / close_t),
+// positions under min_position_value are not opened; a ticker without a bar is left as it is.
+// Trade rules on the close: a held position whose close falls to its stop (stop_loss below the
+// entry; once breakeven_after in profit, the entry and then trail below the best close), or
+// that was not in profit for time_stop_days, is exited at the next open.
+//
+// Reward of row (e, i) for the day: its P&L after its own costs, P_i, scaled so that the rows
+// of an episode sum to the change in log equity,
+//   r_i = P_i / E_t · ln(E_{t+1} / E_t) / ((E_{t+1} − E_t) / E_t)
+//         − turnover_penalty · traded_i / E_t − drawdown_penalty · max(0, DD_{t+1} − DD_t) / N,
+// DD the drawdown from the episode's peak equity. An episode ends (terminated) when its
+// drawdown reaches max_drawdown — the risk manager's halt — and is cut (truncated) after
+// episode_days or at the end of the dates.
+//
+// Observation of row (e, i) at day t: the caller's point-in-time features of (t, i) (e.g.
+// normalised feature rows and out-of-fold model scores), then the position (weight, unrealised
+// return, days held / 20), then the portfolio (cash share, drawdown, exposure).
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/rng.hpp"
+#include "risk/risk_manager.hpp"
+#include "rl/vector_env.hpp"
+#include "sim/cost_models.hpp"
+#include "store/panel.hpp"
+#include "trading/kernel_config.hpp"
+
+namespace kestrel::rl {
+
+enum class Control { Sizing, Timing };
+
+struct TradingEnvConfig {
+  Control control = Control::Sizing;
+  std::size_t episodes = 8;        // stepped together
+  std::size_t episode_days = 252;  // at most; an episode also ends at last_day
+  std::size_t first_day = 0;       // panel date indices episodes may span (inclusive)
+  std::size_t last_day = 0;
+  double initial_cash = 100'000;
+  sim::SlippageModel slippage;
+  sim::CommissionModel commission;
+  trading::TradeRules rules;
+  risk::RiskLimits limits;
+  double turnover_penalty = 0;
+  double drawdown_penalty = 0;
+};
+
+// The caller's part of the observation: `count` floats per (date, ticker), date-major
+// ([num_dates × tickers × count], the panel's dates), finite, point in time.
+struct ObservationFeatures {
+  std::size_t count = 0;
+  std::vector<float> values;
+};
+
+class TradingEnv final : public VectorEnv {
+ public:
+  static constexpr std::size_t kStateFeatures = 6;
+
+  // `universe`: the panel's ticker indices to trade.
+  TradingEnv(const store::Panel& panel, std::vector<std::size_t> universe, ObservationFeatures features,
+             TradingEnvConfig config);
+
+  std::size_t num_envs() const override { return config_.episodes * universe_.size(); }
+  std::size_t observation_size() const override { return features_.count + kStateFeatures; }
+  ActionSpace action_space() const override;
+  void reset(std::uint64_t seed, std::span<float> observations) override;
+  void step(std::span<const float> actions, const StepBuffers& out) override;
+
+  // Restarts every episode at day `start` (for evaluation: one path through the dates).
+  void reset_at(std::size_t start, std::span<float> observations);
+
+  // The state of episode e, for reports: its decision day, equity (marked at the last close),
+  // and what it has paid and traded since it started.
+  struct EpisodeState {
+    std::size_t day = 0;
+    double equity = 0;
+    double peak = 0;
+    double costs = 0;   // commissions + slippage, dollars
+    double traded = 0;  // gross value traded, dollars
+    std::size_t fills = 0;
+  };
+  const EpisodeState& episode(std::size_t e) const { return episodes_[e].summary; }
+  std::size_t tickers() const { return universe_.size(); }
+
+ private:
+  struct Episode {
+    EpisodeState summary;
+    std::size_t start = 0;
+    double cash = 0;
+    bool no_buys = false;  // yesterday hit the daily loss limit
+  };
+  struct Holding {
+    double shares = 0;
+    double entry = 0;       // adjusted price paid
+    double best_close = 0;  // since entry
+    std::size_t days_held = 0;
+    std::size_t days_not_in_profit = 0;
+  };
+
+  void start_episode(std::size_t e, std::size_t start);
+  void observe(std::size_t e, std::span<float> observations) const;
+  bool stopped_out(const Holding& h, double close) const;
+  void target_weights(std::size_t e, std::span<const float> actions, std::vector<double>& weights,
+                      std::vector<std::uint8_t>& keep) const;
+
+  double open(std::size_t t, std::size_t k) const { return open_[t * universe_.size() + k]; }
+  double close(std::size_t t, std::size_t k) const { return close_[t * universe_.size() + k]; }
+
+  const store::Panel* panel_;
+  std::vector<std::size_t> universe_;
+  ObservationFeatures features_;
+  TradingEnvConfig config_;
+  std::vector<int> sector_;                 // per universe slot; -1: none
+  std::size_t sectors_ = 0;
+  std::vector<double> open_, close_, factor_;  // adjusted, date-major; NaN without a bar
+  std::vector<double> last_close_;          // date-major: the last close at or before t (NaN before the first)
+  std::vector<Episode> episodes_;
+  std::vector<Holding> holdings_;           // [episodes × tickers]
+  core::Rng rng_{0};
+};
+
+}  // namespace kestrel::rl

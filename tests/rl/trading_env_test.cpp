@@ -1,0 +1,118 @@
+// The trading environment against the backtest engine it stands in for, and its own promises:
+// rewards that add up to the change in log equity, determinism, the drawdown halt.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <numeric>
+
+#include "backtest/engine.hpp"
+#include "rl/trading_env.hpp"
+#include "store/csv_folder.hpp"
+
+namespace kestrel::rl {
+namespace {
+
+const store::Panel& sample_panel() {
+  static const store::Panel panel = *store::load_csv_panel(KESTREL_SAMPLE_DATA);
+  return panel;
+}
+
+std::vector<std::size_t> stocks(const store::Panel& panel) {
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < panel.num_tickers(); ++i) {
+    const auto& t = panel.tickers()[i];
+    if (t != "SPY" && t != "SPX") out.push_back(i);
+  }
+  return out;
+}
+
+ObservationFeatures no_features(const store::Panel& panel, std::size_t tickers) {
+  return {1, std::vector<float>(panel.num_dates() * tickers, 0.5f)};
+}
+
+// Holds the same fixed weights every day.
+class FixedWeights final : public strategy::Strategy {
+ public:
+  explicit FixedWeights(std::vector<strategy::TargetWeight> targets) : targets_(std::move(targets)) {}
+  std::string_view name() const override { return "fixed-weights"; }
+  void on_bar(strategy::StrategyContext& context) override { context.set_target_weights(targets_); }
+
+ private:
+  std::vector<strategy::TargetWeight> targets_;
+};
+
+TEST(TradingEnvParity, FixedWeightsWithCostsAndLimitsEndWhereTheBacktestEnds) {
+  const auto& panel = sample_panel();
+  const auto universe = stocks(panel);
+  const std::size_t first = 300, days = 500;
+
+  sim::SlippageModel slippage{.kind = sim::SlippageModel::Kind::FixedBps, .bps = 5};
+  sim::CommissionModel commission{.kind = sim::CommissionModel::Kind::PerShare, .per_share = 0.005, .minimum = 1};
+  trading::TradeRules rules{.stop_loss = 0, .breakeven_after = 0, .trail = 0, .time_stop_days = 0,
+                            .max_positions = 20, .min_position = core::Money::dollars(100)};
+
+  // Eight names, no more than three from one sector (3 × 8% stays under the 30% cap).
+  std::vector<std::size_t> chosen;
+  std::map<std::string, int> per_sector;
+  for (std::size_t k = 0; k < universe.size() && chosen.size() < 8; ++k) {
+    const std::string sector = panel.sectors().empty() ? "" : panel.sectors()[universe[k]];
+    if (per_sector[sector] < 3) {
+      ++per_sector[sector];
+      chosen.push_back(k);
+    }
+  }
+  ASSERT_EQ(chosen.size(), 8u);
+
+  backtest::EngineConfig bt;
+  bt.start = panel.dates()[first];
+  bt.end = panel.dates()[first + days];
+  for (std::size_t id : universe) bt.universe.push_back(static_cast<backtest::InstrumentId>(id));
+  bt.broker.slippage = slippage;
+  bt.broker.commission = commission;
+  bt.rules = rules;
+  std::vector<strategy::TargetWeight> targets;
+  for (std::size_t k : chosen) targets.push_back({.instrument = static_cast<strategy::InstrumentId>(universe[k]), .weight = 0.08});
+  FixedWeights strategy(targets);
+  backtest::BacktestEngine engine(panel, bt, strategy);
+  auto record = engine.run();
+  ASSERT_TRUE(record) << record.error().message;
+
+  TradingEnvConfig config;
+  config.control = Control::Sizing;
+  config.episodes = 1;
+  config.episode_days = days + 10;
+  config.first_day = first;
+  config.last_day = first + days;
+  config.slippage = slippage;
+  config.commission = commission;
+  config.rules = rules;
+  TradingEnv env(panel, universe, no_features(panel, universe.size()), config);
+  const std::size_t rows = env.num_envs(), width = env.observation_size();
+  std::vector<float> obs(rows * width), final_obs(rows * width), rewards(rows), actions(rows, 0.0f);
+  std::vector<std::uint8_t> terminated(rows), truncated(rows);
+  for (std::size_t k : chosen) actions[k] = 0.8f;  // × the 10% position cap = 8%
+  env.reset_at(first, obs);
+  const auto& curve = record->equity;
+  ASSERT_EQ(curve.size(), days + 1);
+  double log_growth = 0;
+  for (std::size_t d = 0; d < days; ++d) {
+    const double before = env.episode(0).equity;
+    env.step(actions, {obs, rewards, terminated, truncated, final_obs});
+    const double day_log = std::accumulate(rewards.begin(), rewards.end(), 0.0);
+    log_growth += day_log;
+    if (d + 1 == days) break;  // the episode has ended and restarted; its last day is in the rewards
+    ASSERT_FALSE(truncated[0] || terminated[0]) << "day " << d;
+    EXPECT_NEAR(day_log, std::log(env.episode(0).equity / before), 1e-9) << "the rows' rewards add up to the day's log return";
+    ASSERT_NEAR(env.episode(0).equity, curve[d + 1].equity, 0.01) << curve[d + 1].date.to_string();
+  }
+  ASSERT_TRUE(truncated[0]);
+  const double env_final = config.initial_cash * std::exp(log_growth);
+  EXPECT_NEAR(env_final / curve.back().equity, 1.0, 1e-7) << "env " << env_final << " backtest " << curve.back().equity;
+  std::size_t backtest_fills = 0;
+  for (const auto& o : record->orders) backtest_fills += o.filled_quantity > 0;
+  EXPECT_GT(backtest_fills, 8u);
+}
+
+}  // namespace
+}  // namespace kestrel::rl

@@ -1,9 +1,10 @@
 // The C entry points of kestrel-models.so, the separately loaded module with every model that
-// needs LibTorch or XGBoost (ml/model_backends.hpp loads it on first use). Same compiler, same
+// needs LibTorch or XGBoost, and the RL agents (ml/model_backends.hpp loads it on first use). Same compiler, same
 // standard library on both sides: C++ types pass by pointer; the C linkage only fixes the names.
 #include <string>
 
 #include "ml_backends/in_process.hpp"
+#include "rl_agents/make_agent.hpp"
 
 extern "C" {
 
@@ -28,6 +29,15 @@ int kestrel_models_step_bench(const kestrel::ml::StepBenchOptions* options, kest
   }
   *result = *r;
   return 0;
+}
+
+kestrel::rl::Agent* kestrel_models_make_agent(const kestrel::rl::AgentSpec* spec, std::string* error) {
+  auto agent = kestrel::rl::make_agent_in_process(*spec);
+  if (!agent) {
+    *error = agent.error().message;
+    return nullptr;
+  }
+  return agent->release();
 }
 
 }  // extern "C"

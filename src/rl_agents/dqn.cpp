@@ -158,7 +158,7 @@ void DqnAgent::learn(VectorEnv& env, std::int64_t total_steps, const ProgressSin
   }
 }
 
-core::Result<void> DqnAgent::save(const std::filesystem::path& dir) const {
+core::Status DqnAgent::save(const std::filesystem::path& dir) const {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return core::fail_as(core::ErrorKind::Io, "{}: cannot create the checkpoint folder: {}", dir.string(), ec.message());

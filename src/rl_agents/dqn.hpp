@@ -18,47 +18,30 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "rl/agent.hpp"
+#include "rl/agent_config.hpp"
 #include "rl/training_progress.hpp"
 #include "rl/vector_env.hpp"
 
 namespace kestrel::rl {
 
-struct DqnConfig {
-  double learning_rate = 1e-4;
-  std::int64_t buffer_size = 1'000'000;
-  std::int64_t learning_starts = 100;
-  std::int64_t batch_size = 32;
-  double tau = 1.0;
-  double gamma = 0.99;
-  std::int64_t train_freq = 4;  // vector steps between gradient updates
-  std::int64_t gradient_steps = 1;
-  std::int64_t target_update_interval = 10'000;  // environment steps
-  double exploration_fraction = 0.1;
-  double exploration_initial_eps = 1.0;
-  double exploration_final_eps = 0.05;
-  double max_grad_norm = 10;
-  std::vector<std::int64_t> hidden = {64, 64};
-  std::uint64_t seed = 0;
-  int threads = 1;
-};
-
-class DqnAgent {
+class DqnAgent final : public Agent {
  public:
   DqnAgent(std::size_t observation_size, std::size_t actions, DqnConfig config);
-  ~DqnAgent();
+  ~DqnAgent() override;
   DqnAgent(DqnAgent&&) noexcept;
   DqnAgent& operator=(DqnAgent&&) noexcept;
 
   // Trains until `total_steps` environment steps (counting earlier calls and a resumed
   // checkpoint). ε follows the schedule over `total_steps`.
-  void learn(VectorEnv& env, std::int64_t total_steps, const ProgressSink& progress = {});
+  void learn(VectorEnv& env, std::int64_t total_steps, const ProgressSink& progress = {}) override;
   // Greedy actions (deterministic), or ε-greedy with the current ε.
-  void act(std::span<const float> observations, std::span<float> actions, bool deterministic);
-  std::int64_t steps_done() const;
+  void act(std::span<const float> observations, std::span<float> actions, bool deterministic) override;
+  std::int64_t steps_done() const override;
   // Q-values for a batch ([rows × observation_size] → [rows × actions]).
   std::vector<float> q_values(std::span<const float> observations);
 
-  core::Result<void> save(const std::filesystem::path& dir) const;
+  core::Status save(const std::filesystem::path& dir) const override;
   static core::Result<DqnAgent> load(const std::filesystem::path& dir, std::size_t observation_size,
                                      std::size_t actions, DqnConfig config);
 

@@ -195,7 +195,7 @@ void PpoAgent::learn(VectorEnv& env, std::int64_t total_steps, const ProgressSin
   }
 }
 
-core::Result<void> PpoAgent::save(const std::filesystem::path& dir) const {
+core::Status PpoAgent::save(const std::filesystem::path& dir) const {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return core::fail_as(core::ErrorKind::Io, "{}: cannot create the checkpoint folder: {}", dir.string(), ec.message());

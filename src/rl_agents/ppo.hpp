@@ -19,48 +19,32 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "rl/agent.hpp"
+#include "rl/agent_config.hpp"
 #include "rl/training_progress.hpp"
 #include "rl/vector_env.hpp"
 
 namespace kestrel::rl {
 
-struct PpoConfig {
-  double learning_rate = 3e-4;
-  std::int64_t n_steps = 2048;  // per row, per rollout
-  std::int64_t batch_size = 64;
-  std::int64_t epochs = 10;
-  double gamma = 0.99;
-  double gae_lambda = 0.95;
-  double clip_range = 0.2;
-  double ent_coef = 0.0;
-  double vf_coef = 0.5;
-  double max_grad_norm = 0.5;
-  bool normalize_advantage = true;
-  double log_std_init = 0.0;  // Box spaces
-  std::vector<std::int64_t> hidden = {64, 64};
-  std::uint64_t seed = 0;
-  int threads = 1;
-};
-
-class PpoAgent {
+class PpoAgent final : public Agent {
  public:
   PpoAgent(std::size_t observation_size, ActionSpace action_space, PpoConfig config);
-  ~PpoAgent();
+  ~PpoAgent() override;
   PpoAgent(PpoAgent&&) noexcept;
   PpoAgent& operator=(PpoAgent&&) noexcept;
 
   // Trains until `total_steps` environment steps (rows × vector steps, counting steps of
   // earlier calls and of a resumed checkpoint), in whole rollouts.
-  void learn(VectorEnv& env, std::int64_t total_steps, const ProgressSink& progress = {});
+  void learn(VectorEnv& env, std::int64_t total_steps, const ProgressSink& progress = {}) override;
   // Actions for a batch of observations ([rows × observation_size] → [rows × width]):
   // the most likely action (discrete) or the mean clipped to the bounds (Box) when
   // deterministic, a sample otherwise.
-  void act(std::span<const float> observations, std::span<float> actions, bool deterministic);
-  std::int64_t steps_done() const;
+  void act(std::span<const float> observations, std::span<float> actions, bool deterministic) override;
+  std::int64_t steps_done() const override;
 
   // A checkpoint is a folder: networks, optimiser, step count and random state, so a run
   // resumed from it continues where it stopped (the environment restarts its episodes).
-  core::Result<void> save(const std::filesystem::path& dir) const;
+  core::Status save(const std::filesystem::path& dir) const override;
   // The sizes and the config must be those of the saved agent (the config's seed is ignored:
   // the random state is the checkpoint's).
   static core::Result<PpoAgent> load(const std::filesystem::path& dir, std::size_t observation_size,

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   add_features_commands(app, global);
   add_dataset_bench(bench, global);
   add_backtest_bench(bench, global);
+  add_rl_bench(bench, global);
   add_backtest_commands(app, global);
   add_pipeline_commands(app, global);
   CLI::App& trade = add_trade_commands(app, global);

@@ -31,9 +31,9 @@ struct AgentSpec {
   std::string kind;  // "ppo" or "dqn"
   std::size_t observation_size = 0;
   ActionSpace action_space;
-  PpoConfig ppo;
-  DqnConfig dqn;
-  std::filesystem::path resume_from;  // a checkpoint folder to load; empty: a fresh agent
+  PpoConfig ppo = {};
+  DqnConfig dqn = {};
+  std::filesystem::path resume_from = {};  // a checkpoint folder to load; empty: a fresh agent
 };
 
 core::Result<std::unique_ptr<Agent>> make_agent(const AgentSpec& spec);

@@ -49,6 +49,7 @@ void add_collect_command(CLI::App& data, const GlobalOptions& global);
 CLI::App& add_bench_commands(CLI::App& app, const GlobalOptions& global);
 void add_features_bench(CLI::App& bench, const GlobalOptions& global);
 void add_rl_bench(CLI::App& bench, const GlobalOptions& global);
+void add_rl_commands(CLI::App& app, const GlobalOptions& global);
 void add_features_commands(CLI::App& app, const GlobalOptions& global);
 void add_dataset_bench(CLI::App& bench, const GlobalOptions& global);
 void add_backtest_bench(CLI::App& bench, const GlobalOptions& global);

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   CLI::App& bench = add_bench_commands(app, global);
   add_features_bench(bench, global);
   add_features_commands(app, global);
+  add_rl_commands(app, global);
   add_dataset_bench(bench, global);
   add_backtest_bench(bench, global);
   add_rl_bench(bench, global);

@@ -211,6 +211,10 @@ void TradingEnv::step(std::span<const float> actions, const StepBuffers& out) {
   std::vector<std::size_t> buys;
   for (std::size_t e = 0; e < episodes_.size(); ++e) {
     Episode& ep = episodes_[e];
+    if (ep.ended) {
+      for (std::size_t k = 0; k < n; ++k) out.rewards[e * n + k] = 0;
+      continue;
+    }
     Holding* holding = holdings_.data() + e * n;
     const std::size_t t = ep.summary.day;
     const std::size_t next = t + 1;
@@ -253,7 +257,11 @@ void TradingEnv::step(std::span<const float> actions, const StepBuffers& out) {
         h.shares += shares;
       } else {
         h.shares -= shares;
-        if (h.shares <= 0) h = Holding{};
+        if (h.shares <= 0) {
+          ++ep.summary.round_trips;
+          ep.summary.winning_round_trips += fill_price > h.entry;
+          h = Holding{};
+        }
       }
     };
     for (std::size_t k = 0; k < n; ++k) {
@@ -263,6 +271,8 @@ void TradingEnv::step(std::span<const float> actions, const StepBuffers& out) {
       desired[k] = std::trunc(weights[k] * equity / price);
       if (desired[k] * price < config_.limits.min_position_value && holding[k].shares == 0) desired[k] = 0;
       const double delta = desired[k] - holding[k].shares;
+      const bool resize = holding[k].shares != 0 && desired[k] != 0;
+      if (resize && std::fabs(delta) * price < config_.min_trade_fraction * equity) continue;
       if (delta < 0) {
         fill(k, delta);
       } else if (delta > 0) {
@@ -312,7 +322,9 @@ void TradingEnv::step(std::span<const float> actions, const StepBuffers& out) {
       out.terminated[e * n + k] = halted;
       out.truncated[e * n + k] = cut;
     }
-    if (halted || cut) {
+    if ((halted || cut) && !config_.restart) {
+      ep.ended = true;
+    } else if (halted || cut) {
       observe(e, out.final_observations);
       const std::size_t latest = config_.last_day > config_.episode_days ? config_.last_day - config_.episode_days : 0;
       const std::size_t span = std::max(config_.first_day, latest) - config_.first_day + 1;

@@ -59,6 +59,13 @@ struct TradingEnvConfig {
   risk::RiskLimits limits;
   double turnover_penalty = 0;
   double drawdown_penalty = 0;
+  // A no-trade band: an order changing a position that is kept (not opened, not closed) by
+  // less than this fraction of equity is not sent. 0 (the kernel's rule): every change trades,
+  // so a daily re-target of fixed weights trades a little every day.
+  double min_trade_fraction = 0;
+  // Start a new episode in a row whose episode ended (training); false leaves it ended, its
+  // state readable, for one evaluation path (step then does nothing more for it).
+  bool restart = true;
 };
 
 // The caller's part of the observation: `count` floats per (date, ticker), date-major
@@ -94,6 +101,8 @@ class TradingEnv final : public VectorEnv {
     double costs = 0;   // commissions + slippage, dollars
     double traded = 0;  // gross value traded, dollars
     std::size_t fills = 0;
+    std::size_t round_trips = 0;  // positions opened and closed again
+    std::size_t winning_round_trips = 0;  // closed above their average entry price
   };
   const EpisodeState& episode(std::size_t e) const { return episodes_[e].summary; }
   std::size_t tickers() const { return universe_.size(); }
@@ -104,6 +113,7 @@ class TradingEnv final : public VectorEnv {
     std::size_t start = 0;
     double cash = 0;
     bool no_buys = false;  // yesterday hit the daily loss limit
+    bool ended = false;    // only when config.restart is false
   };
   struct Holding {
     double shares = 0;

@@ -1,0 +1,70 @@
+#pragma once
+// Walk-forward evaluation of the RL agents against simple rules, all stepped through the same
+// trading environment (same costs, limits and trade rules), out of sample.
+//
+// The dates from the first stock's 20th session to the last are cut from the end into `folds`
+// test periods of `test_days`; each fold trains on everything before its validation period
+// (`valid_days` just before the test), checks the agent on the validation period `checks`
+// times during training and keeps the best check (early stopping on validation, never on
+// test), then runs it once, deterministically, over the test period. Rules need no training
+// and run on the test periods alone. Test periods are chained into one daily return series per
+// strategy, from which the statistics come; the deflated Sharpe ratio counts every strategy
+// evaluated as a trial.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "analysis/performance_stats.hpp"
+#include "core/error.hpp"
+#include "rl/agent.hpp"
+#include "rl/trading_env.hpp"
+#include "store/panel.hpp"
+
+namespace kestrel::rl {
+
+struct WalkForwardConfig {
+  std::size_t folds = 2;
+  std::size_t test_days = 252;
+  std::size_t valid_days = 126;
+  std::int64_t ppo_steps = 200'000;  // environment steps (rows × days) per fold
+  std::int64_t dqn_steps = 200'000;
+  std::size_t checks = 4;            // validation checks per fold
+  std::size_t train_episodes = 4;    // episodes stepped together while training
+  std::size_t top_k = 10;            // the rule strategies' names
+  TradingEnvConfig env;              // costs, limits, trade rules, band, reward penalties (control and dates are set per use)
+  PpoConfig ppo;
+  DqnConfig dqn;
+  std::uint64_t seed = 1;
+};
+
+struct StrategyOutcome {
+  std::string name;
+  std::string description;
+  std::vector<double> daily_returns;  // test days of every fold, chained
+  analysis::SeriesStats stats;
+  double annual_turnover = 0;  // traded value / average equity, per year
+  double costs = 0;            // commissions + slippage / starting equity, summed over folds
+  std::size_t round_trips = 0;
+  double entry_accuracy = 0;   // round trips closed above their entry price
+  bool halted = false;         // the drawdown halt stopped it in some fold (cash from then on)
+};
+
+struct WalkForwardReport {
+  std::vector<StrategyOutcome> strategies;
+  std::vector<std::string> folds;  // "train A..B, valid B..C, test C..D" per fold
+  double deflated_sharpe = 0;      // of the best Sharpe, over every strategy as a trial
+  std::string best;
+};
+
+using LogSink = std::function<void(const std::string&)>;
+
+// `universe`: the stocks (panel indices); `benchmark`: the panel index of SPY for buy-and-hold.
+core::Result<WalkForwardReport> walk_forward(const store::Panel& panel, const std::vector<std::size_t>& universe,
+                                             std::size_t benchmark, const ObservationFeatures& features,
+                                             const WalkForwardConfig& config, const LogSink& log,
+                                             const ProgressSink& progress = {});
+
+// The report as a Markdown table with the verdict.
+std::string to_markdown(const WalkForwardReport& report);
+
+}  // namespace kestrel::rl

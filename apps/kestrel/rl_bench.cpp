@@ -68,13 +68,12 @@ void bench_env(const store::Panel& panel, const std::vector<std::size_t>& univer
   core::Rng rng(7);
   for (float& a : actions) a = control == rl::Control::Sizing ? static_cast<float>(rng.uniform()) : static_cast<float>(rng.below(3));
   std::vector<double> times;
-  std::size_t episodes_ended = 0, fills = 0;
+  std::size_t fills = 0;
   for (int r = 0; r < args.repeat; ++r) {
     env.reset(11, b.obs);
     const auto start = std::chrono::steady_clock::now();
     for (std::size_t s = 0; s < args.steps; ++s) {
       env.step({actions.data() + s * rows, rows}, b.view());
-      episodes_ended += b.truncated[0] || b.terminated[0];
     }
     times.push_back(seconds_since(start));
   }

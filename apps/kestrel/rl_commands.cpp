@@ -8,6 +8,7 @@
 #include "cli_support.hpp"
 #include "core/progress.hpp"
 #include "rl/price_observations.hpp"
+#include "rl/score_observations.hpp"
 #include "rl/walk_forward.hpp"
 #include "store/csv_folder.hpp"
 
@@ -25,6 +26,7 @@ struct RlEvaluateArgs {
   }
   std::string data;
   std::string out;
+  std::vector<std::string> scores;
   rl::WalkForwardConfig config;
 };
 
@@ -43,7 +45,19 @@ void run_rl_evaluate(const GlobalOptions& global, RlEvaluateArgs args) {
   auto& env = args.config.env;
   env.slippage = {.kind = sim::SlippageModel::Kind::FixedBps, .bps = 5};
   env.commission = {.kind = sim::CommissionModel::Kind::PerShare, .per_share = 0.005, .minimum = 1};
-  const auto features = rl::price_observations(panel, universe);
+  auto features = rl::price_observations(panel, universe);
+  if (!args.scores.empty()) {
+    std::vector<std::filesystem::path> files(args.scores.begin(), args.scores.end());
+    auto scored = value_or_fail(rl::append_scores(panel, universe, std::move(features), files));
+    features = std::move(scored.features);
+    args.config.first_day = scored.first_scored_day;
+    args.config.last_day = scored.last_scored_day;
+    args.config.score_column = scored.score_columns.front();
+    if (!global.quiet) {
+      fmt::print("model scores from {} file(s), {}..{}: every period lies inside them\n", files.size(),
+                 panel.dates()[scored.first_scored_day].to_string(), panel.dates()[scored.last_scored_day].to_string());
+    }
+  }
   const bool quiet = global.quiet;
   std::unique_ptr<core::ProgressBar> bar;
   std::int64_t bar_total = -1, shown = 0;
@@ -99,6 +113,10 @@ void add_rl_commands(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--turnover-penalty", args->config.env.turnover_penalty, "Reward penalty per unit of traded value / equity");
   cmd->add_option("--drawdown-penalty", args->config.env.drawdown_penalty, "Reward penalty per unit of drawdown deepening");
   cmd->add_option("--seed", args->config.seed, "Seed of the agents (fold f uses seed + f)");
+  cmd->add_option("--scores", args->scores,
+                  "Out-of-sample model scores to observe (a pipeline's predictions/<model>.csv; repeatable); the "
+                  "first ranks the top-k rules, and PPO + DQN also run as one system")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--out", args->out, "Also write the table (Markdown) to this file");
   cmd->callback([args, &global] { run_rl_evaluate(global, *args); });
 }

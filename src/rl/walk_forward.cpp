@@ -6,6 +6,8 @@
 #include <cmath>
 #include <filesystem>
 #include <functional>
+#include <map>
+#include <memory>
 #include <numeric>
 
 #include <fmt/format.h>
@@ -83,14 +85,16 @@ double per_period_sharpe(const std::vector<double>& r) {
   return sd > 0 ? mean / sd : 0;
 }
 
-// The k highest 20-day returns among tickers with a bar today (feature 2 of price_observations;
-// a missing history reads 0 and is skipped), in a row layout of `width` floats.
-std::vector<std::size_t> top_k(std::span<const float> obs, std::size_t n, std::size_t width, std::size_t k) {
+// The k highest values of observation column `column` among the tickers where `valid_column`
+// is non-zero, in a row layout of `width` floats.
+std::vector<std::size_t> top_k(std::span<const float> obs, std::size_t n, std::size_t width, std::size_t k,
+                               std::size_t column, std::size_t valid_column) {
   std::vector<std::size_t> names;
   for (std::size_t i = 0; i < n; ++i) {
-    if (obs[i * width + 2] != 0.0f) names.push_back(i);
+    if (obs[i * width + valid_column] != 0.0f) names.push_back(i);
   }
-  std::stable_sort(names.begin(), names.end(), [&](std::size_t a, std::size_t b) { return obs[a * width + 2] > obs[b * width + 2]; });
+  std::stable_sort(names.begin(), names.end(),
+                   [&](std::size_t a, std::size_t b) { return obs[a * width + column] > obs[b * width + column]; });
   if (names.size() > k) names.resize(k);
   return names;
 }
@@ -147,13 +151,14 @@ core::Result<WalkForwardReport> walk_forward(const store::Panel& panel, const st
       }
     }
   }
-  const std::size_t start = first_stock + 20;
+  const std::size_t start = std::max(first_stock + 20, config.first_day);
+  const std::size_t end = config.last_day > 0 ? std::min(config.last_day, dates - 1) : dates - 1;
   const std::size_t needed = config.folds * config.test_days + config.valid_days + 252;
-  if (config.folds == 0 || start + needed >= dates) {
+  if (config.folds == 0 || start + needed > end) {
     return core::fail_as(core::ErrorKind::Config,
                          "walk-forward: {} folds of {} test days after {} validation days and a year of training need "
                          "{} sessions after the stocks' first 20; the data has {}",
-                         config.folds, config.test_days, config.valid_days, needed, dates > start ? dates - start : 0);
+                         config.folds, config.test_days, config.valid_days, needed, end > start ? end - start : 0);
   }
   const std::size_t n = universe.size();
   // Buy-and-hold reads no observation: zeros of the right shape.
@@ -174,7 +179,7 @@ core::Result<WalkForwardReport> walk_forward(const store::Panel& panel, const st
   WalkForwardReport report;
 
   for (std::size_t f = 0; f < config.folds; ++f) {
-    const std::size_t test_last = dates - 1 - (config.folds - 1 - f) * config.test_days;
+    const std::size_t test_last = end - (config.folds - 1 - f) * config.test_days;
     const std::size_t test_from = test_last - config.test_days;  // decision day before the first test day
     const std::size_t valid_from = test_from - config.valid_days;
     const auto date = [&](std::size_t t) { return panel.dates()[t].to_string(); };
@@ -184,6 +189,7 @@ core::Result<WalkForwardReport> walk_forward(const store::Panel& panel, const st
     if (log) log(report.folds.back());
 
     // Agents: trained before the validation period, stopped early on it, then run on the test.
+    std::map<std::string, std::unique_ptr<Agent>> kept;
     for (const std::string kind : {"ppo", "dqn"}) {
       const std::int64_t total = kind == std::string("ppo") ? config.ppo_steps : config.dqn_steps;
       if (total <= 0) continue;
@@ -225,28 +231,53 @@ core::Result<WalkForwardReport> walk_forward(const store::Panel& panel, const st
            kind == std::string("ppo") ? "PPO target weights (× 10% cap) per ticker"
                                       : "DQN enter/hold/exit per ticker at equal entry weight")
           .add(test, cash);
+      kept[kind] = std::move(*best);
     }
 
     // Rules on the same environment and costs.
     TradingEnvConfig rule_config = config.env;
     rule_config.control = Control::Sizing;
     const std::size_t width = features.count + TradingEnv::kStateFeatures;
-    const Path momentum = run_path(panel, universe, features, rule_config, test_from, test_last,
-                                   [&](std::span<const float> o, std::span<float> a) {
-                                     std::fill(a.begin(), a.end(), 0.0f);
-                                     for (std::size_t i : top_k(o, n, width, config.top_k)) a[i] = 1.0f;
-                                   });
-    slot("momentum_topk", fmt::format("top {} by 20-day return, 10% each", config.top_k)).add(momentum, cash);
+    // Rank by the model score where there is one, else by the 20-day return (price column 2).
+    const std::size_t rank_column = config.score_column.value_or(2);
+    const std::size_t valid_column = config.score_column ? *config.score_column + 1 : 2;
+    const std::string ranked_by = config.score_column ? "model score" : "20-day return";
+    const std::string prefix = config.score_column ? "score" : "momentum";
+    const auto pick = [&](std::span<const float> o) { return top_k(o, n, width, config.top_k, rank_column, valid_column); };
+    const Path ranked = run_path(panel, universe, features, rule_config, test_from, test_last,
+                                 [&](std::span<const float> o, std::span<float> a) {
+                                   std::fill(a.begin(), a.end(), 0.0f);
+                                   for (std::size_t i : pick(o)) a[i] = 1.0f;
+                                 });
+    slot(prefix + "_topk", fmt::format("top {} by {}, 10% each", config.top_k, ranked_by)).add(ranked, cash);
     const Path vol_target = run_path(panel, universe, features, rule_config, test_from, test_last,
                                      [&](std::span<const float> o, std::span<float> a) {
                                        std::fill(a.begin(), a.end(), 0.0f);
-                                       for (std::size_t i : top_k(o, n, width, config.top_k)) {
+                                       for (std::size_t i : pick(o)) {
                                          const double annual_vol = o[i * width + 3] / 10.0 * std::sqrt(252.0);
                                          a[i] = annual_vol > 0 ? static_cast<float>(std::min(1.0, 0.20 / annual_vol)) : 0.0f;
                                        }
                                      });
-    slot("vol_target_topk", fmt::format("top {} by 20-day return, each scaled to 20% annual volatility", config.top_k))
+    slot("vol_target_topk", fmt::format("top {} by {}, each scaled to 20% annual volatility", config.top_k, ranked_by))
         .add(vol_target, cash);
+    // The plan's integrated system: the models' scores in the observation, DQN deciding which
+    // names are in (enter, or hold what is held), PPO sizing them.
+    if (config.score_column && kept.count("ppo") && kept.count("dqn")) {
+      Agent& ppo = *kept["ppo"];
+      Agent& dqn = *kept["dqn"];
+      std::vector<float> timing(n);
+      const Path system = run_path(panel, universe, features, rule_config, test_from, test_last,
+                                   [&](std::span<const float> o, std::span<float> a) {
+                                     ppo.act(o, a, true);
+                                     dqn.act(o, timing, true);
+                                     for (std::size_t i = 0; i < n; ++i) {
+                                       const bool held = o[i * width + features.count] > 0.0f;
+                                       const bool in = timing[i] > 1.5f || (timing[i] > 0.5f && held);
+                                       if (!in) a[i] = 0.0f;
+                                     }
+                                   });
+      slot("ppo_dqn_system", "models' scores observed; DQN picks the names, PPO sizes them").add(system, cash);
+    }
     TradingEnvConfig equal_config = rule_config;
     equal_config.rules.max_positions = 0;  // 1/N holds every name: no 20-name cap
     const float equal_action = static_cast<float>(
@@ -303,23 +334,20 @@ std::string to_markdown(const WalkForwardReport& report) {
                        s.round_trips > 0 ? fmt::format("{:.1f}%", 100 * s.entry_accuracy) : "–");
   }
   const StrategyOutcome* spy = nullptr;
-  const StrategyOutcome* best = nullptr;
   for (const auto& s : report.strategies) {
     if (s.name == "buy_and_hold_spy") spy = &s;
-    if (s.name == report.best) best = &s;
   }
   out += fmt::format("\nHighest Sharpe: **{}**; deflated Sharpe ratio {:.2f} over {} strategies tried "
                      "(the probability that its true Sharpe is above zero after the selection).\n",
                      report.best, report.deflated_sharpe, report.strategies.size());
   for (const auto& s : report.strategies) {
-    if ((s.name == "ppo_sizing" || s.name == "dqn_timing") && spy != nullptr) {
+    if ((s.name == "ppo_sizing" || s.name == "dqn_timing" || s.name == "ppo_dqn_system") && spy != nullptr) {
       const bool beats = s.stats.sharpe > spy->stats.sharpe && s.stats.annual_return > spy->stats.annual_return;
       out += fmt::format("- {} {} buy-and-hold SPY after costs (Sharpe {:.2f} vs {:.2f}, CAGR {:.1f}% vs {:.1f}%).\n",
                          s.name, beats ? "beats" : "does **not** beat", s.stats.sharpe, spy->stats.sharpe,
                          100 * s.stats.annual_return, 100 * spy->stats.annual_return);
     }
   }
-  (void)best;
   return out;
 }
 

@@ -6,11 +6,13 @@
 // test periods of `test_days`; each fold trains on everything before its validation period
 // (`valid_days` just before the test), checks the agent on the validation period `checks`
 // times during training and keeps the best check (early stopping on validation, never on
-// test), then runs it once, deterministically, over the test period. Rules need no training
+// test), then runs it once, deterministically, over the test period; with model scores in the
+// observation the two agents also run together (ppo_dqn_system). Rules need no training
 // and run on the test periods alone. Test periods are chained into one daily return series per
 // strategy, from which the statistics come; the deflated Sharpe ratio counts every strategy
 // evaluated as a trial.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +33,14 @@ struct WalkForwardConfig {
   std::size_t checks = 4;            // validation checks per fold
   std::size_t train_episodes = 4;    // episodes stepped together while training
   std::size_t top_k = 10;            // the rule strategies' names
+  // The dates periods may use (panel indices; e.g. where model scores exist). 0: from the
+  // stocks' 20th session / to the last date.
+  std::size_t first_day = 0;
+  std::size_t last_day = 0;
+  // An observation column of model scores (score_observations.hpp): the top-k rules rank by it
+  // (score_topk, and vol_target_topk) instead of by the 20-day return, and the combined
+  // system runs (PPO sizes what DQN lets in). None: price-only observations.
+  std::optional<std::size_t> score_column;
   TradingEnvConfig env;              // costs, limits, trade rules, band, reward penalties (control and dates are set per use)
   PpoConfig ppo;
   DqnConfig dqn;

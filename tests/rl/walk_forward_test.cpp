@@ -4,9 +4,13 @@
 
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "rl/price_observations.hpp"
+#include "rl/score_observations.hpp"
 #include "rl/walk_forward.hpp"
 #include "store/csv_folder.hpp"
+#include "support/temp_dir.hpp"
 
 namespace kestrel::rl {
 namespace {
@@ -60,6 +64,60 @@ TEST(WalkForward, AgentsAndRulesShareTheTestDaysAndBuyAndHoldEndsWhereTheCostsSa
   bool kept = false;
   for (const auto& l : lines) kept |= l.find("kept (best on validation)") != std::string::npos;
   EXPECT_TRUE(kept);
+}
+
+}  // namespace
+}  // namespace kestrel::rl
+
+namespace kestrel::rl {
+namespace {
+
+// A planted score that knows tomorrow's close: ranking by it must make the top-k rule earn far
+// more than anything honest — proof that the scores reach the rules on the day they were made.
+TEST(WalkForward, APlantedScoreThatKnowsTomorrowMakesTheScoreTopKRuleRich) {
+  const store::Panel panel = *store::load_csv_panel(KESTREL_SAMPLE_DATA);
+  std::vector<std::size_t> universe;
+  std::size_t spy = 0;
+  for (std::size_t i = 0; i < panel.num_tickers(); ++i) {
+    if (panel.tickers()[i] == "SPY") spy = i;
+    if (panel.tickers()[i] != "SPY" && panel.tickers()[i] != "SPX") universe.push_back(i);
+  }
+  const kestrel::testing::TempDir dir;
+  std::string csv = "date,ticker,score\n";
+  const std::size_t last = panel.num_dates() - 1;
+  for (std::size_t t = last - 500; t < last; ++t) {
+    for (std::size_t id : universe) {
+      if (!panel.has_bar(id, t) || !panel.has_bar(id, t + 1)) continue;
+      const bool up = panel.adjusted(store::Field::Close, id, t + 1) > panel.adjusted(store::Field::Open, id, t + 1);
+      csv += fmt::format("{},{},{}\n", panel.dates()[t].to_string(), panel.tickers()[id], up ? 0.9 : 0.1);
+    }
+  }
+  kestrel::testing::write_file(dir / "oracle.csv", csv);
+  auto scored = append_scores(panel, universe, price_observations(panel, universe), {dir / "oracle.csv"});
+  ASSERT_TRUE(scored) << scored.error().message;
+
+  WalkForwardConfig config;
+  config.folds = 1;
+  config.test_days = 100;
+  config.valid_days = 50;
+  config.ppo_steps = 0;  // rules only
+  config.dqn_steps = 0;
+  config.first_day = scored->first_scored_day;
+  config.last_day = scored->last_scored_day;
+  config.score_column = scored->score_columns.front();
+  auto report = walk_forward(panel, universe, spy, scored->features, config, {});
+  ASSERT_TRUE(report) << report.error().message;
+  const StrategyOutcome* ranked = nullptr;
+  const StrategyOutcome* hold = nullptr;
+  for (const auto& s : report->strategies) {
+    if (s.name == "score_topk") ranked = &s;
+    if (s.name == "buy_and_hold_spy") hold = &s;
+  }
+  ASSERT_NE(ranked, nullptr);
+  ASSERT_NE(hold, nullptr);
+  EXPECT_GT(ranked->stats.total_return, 0.3) << "100 days of knowing which stocks close above their open";
+  EXPECT_GT(ranked->stats.total_return, hold->stats.total_return + 0.2);
+  EXPECT_GT(ranked->entry_accuracy, 0.8);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "cli_support.hpp"
 #include "core/progress.hpp"
+#include "rl/market_regime.hpp"
 #include "rl/price_observations.hpp"
 #include "rl/score_observations.hpp"
 #include "rl/walk_forward.hpp"
@@ -45,7 +46,7 @@ void run_rl_evaluate(const GlobalOptions& global, RlEvaluateArgs args) {
   auto& env = args.config.env;
   env.slippage = {.kind = sim::SlippageModel::Kind::FixedBps, .bps = 5};
   env.commission = {.kind = sim::CommissionModel::Kind::PerShare, .per_share = 0.005, .minimum = 1};
-  auto features = rl::price_observations(panel, universe);
+  auto features = rl::append_market_regime(panel, *spy, universe.size(), rl::price_observations(panel, universe));
   if (!args.scores.empty()) {
     std::vector<std::filesystem::path> files(args.scores.begin(), args.scores.end());
     auto scored = value_or_fail(rl::append_scores(panel, universe, std::move(features), files));

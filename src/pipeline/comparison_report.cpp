@@ -440,6 +440,26 @@ std::vector<Block> blocks(const PipelineResult& r) {
   table(backtest_table(r));
   b.push_back({Block::Charts, {}, {}, {}});
 
+  if (r.agents) {
+    heading("Reinforcement-learning agents (walk-forward on the test segment, after the same costs)");
+    para("PPO sizes each name, DQN decides when to enter and exit, ppo_dqn_system lets PPO size what DQN lets in; "
+         "they observe prices, the market regime and the models' test predictions, are trained before each "
+         "validation period and stopped early on it, and run once on the test period, with the rules beside them "
+         "on the same environment and costs (docs/rl.md).");
+    list(r.agents->folds);
+    Table t{{"strategy", "CAGR", "Sharpe", "Sortino", "max drawdown", "exposure", "turnover / year", "costs",
+             "round trips", "entries won"},
+            {}};
+    for (const auto& s : r.agents->strategies) {
+      t.rows.push_back({s.name + (s.halted ? " (halted)" : ""), pct(s.stats.annual_return), num(s.stats.sharpe, 2),
+                        num(s.stats.sortino, 2), pct(s.stats.max_drawdown), pct(s.average_exposure),
+                        fmt::format("{:.1f}x", s.annual_turnover),
+                        pct(s.costs), std::to_string(s.round_trips),
+                        s.round_trips > 0 ? pct(s.entry_accuracy) : "—"});
+    }
+    table(std::move(t));
+    list(rl::verdicts(*r.agents));
+  }
   heading("How to read this");
   list({"Accuracy is the share of test ticker-days whose direction the model called (score > 0.5); compare it "
         "with always_up, which scores the share of up days. Published out-of-sample daily direction accuracy "

@@ -1,4 +1,5 @@
 #include "pipeline/pipeline.hpp"
+#include "pipeline/rl_stage.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -539,6 +540,20 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
     core::release_free_memory();
     // A partial report after every model, so an interrupted long run still shows what it has.
     result.seconds = seconds_since(started);
+    if (auto written = write_comparison_report(result, out); !written) return std::unexpected(written.error());
+  }
+
+  // The RL agents on the models' test predictions.
+  if (config.rl.enabled) {
+    core::release_free_memory();
+    log(fmt::format("rl: PPO sizing, DQN timing and both together, walk-forward on the test segment"));
+    auto agents = run_rl_stage(config, *panel, out / "predictions", exclude, [&](const std::string& line) { log("  " + line); });
+    if (!agents) {
+      result.flags.push_back(fmt::format("rl: the agents' evaluation failed: {}", agents.error().message));
+    } else {
+      for (const auto& warning : rl::never_invested(*agents)) result.flags.push_back("rl: " + warning);
+      result.agents = std::move(*agents);
+    }
     if (auto written = write_comparison_report(result, out); !written) return std::unexpected(written.error());
   }
   result.seconds = seconds_since(started);

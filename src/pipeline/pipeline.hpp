@@ -13,6 +13,7 @@
 #include "core/error.hpp"
 #include "evaluation/controls.hpp"
 #include "evaluation/feature_importance.hpp"
+#include "rl/walk_forward.hpp"
 #include "evaluation/scored_samples.hpp"
 #include "ml/model.hpp"
 #include "pipeline/pipeline_config.hpp"
@@ -71,6 +72,7 @@ struct PipelineResult {
   std::vector<ModelResult> models;
   std::size_t models_planned = 0;           // fewer in `models`: a partial report mid-run
   std::vector<std::string> flags;           // why the run is not to be trusted; empty = none
+  std::optional<rl::WalkForwardReport> agents;  // the [rl] stage, when it ran
   double seconds = 0;
 };
 

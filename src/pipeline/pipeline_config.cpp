@@ -105,7 +105,7 @@ core::Result<PipelineConfig> parse_pipeline_config(std::string_view text, std::s
   c.hash = fmt::format("{:016x}", core::xxh64(std::as_bytes(std::span(c.text.data(), c.text.size()))));
   TomlReader r(std::string(source), base_dir);
   r.only(root, "", {"name", "seed", "threads", "models", "data", "label", "features", "evaluation", "controls",
-                    "model", "backtest"});
+                    "model", "backtest", "rl"});
   r.plain_name(root, "name", "", c.name);
   r.count(root, "seed", "", c.seed, 0);
   r.count(root, "threads", "", c.threads, 0);
@@ -236,6 +236,33 @@ core::Result<PipelineConfig> parse_pipeline_config(std::string_view text, std::s
     r.number(*t, "slippage_bps", "backtest", c.backtest.slippage_bps, 0, 1000);
     r.boolean(*t, "trade_rules", "backtest", c.backtest.trade_rules);
     r.boolean(*t, "risk_limits", "backtest", c.backtest.risk_limits);
+  }
+
+  if (const toml::table* t = r.table(root, "rl", "")) {
+    const std::string p = "rl";
+    auto& o = c.rl;
+    o.enabled = true;
+    r.only(*t, p, {"enabled", "scores", "folds", "test_days", "valid_days", "ppo_steps", "dqn_steps", "ppo_n_steps",
+                   "dqn_gradient_steps", "checks", "band"});
+    r.boolean(*t, "enabled", p, o.enabled);
+    r.strings(*t, "scores", p, o.scores);
+    r.count(*t, "folds", p, o.folds, 1);
+    r.count(*t, "test_days", p, o.test_days, 5);
+    r.count(*t, "valid_days", p, o.valid_days, 5);
+    r.count(*t, "ppo_steps", p, o.ppo_steps, 0);
+    r.count(*t, "dqn_steps", p, o.dqn_steps, 0);
+    r.count(*t, "ppo_n_steps", p, o.ppo_n_steps, 1);
+    r.count(*t, "dqn_gradient_steps", p, o.dqn_gradient_steps, 1);
+    r.count(*t, "checks", p, o.checks, 1);
+    r.number(*t, "band", p, o.band, 0, 0.5);
+    if (o.enabled && o.scores.empty()) {
+      r.error(t, "rl.scores", "required: the models whose test predictions the agents observe (e.g. [\"lstm\"])");
+    }
+    for (const auto& m : o.scores) {
+      if (std::find(c.models.begin(), c.models.end(), m) == c.models.end()) {
+        r.error(nullptr, "rl.scores", fmt::format("'{}' is not in `models`", m));
+      }
+    }
   }
 
   if (!r.errors.empty()) {

@@ -62,6 +62,24 @@ struct BacktestSettings {
   std::optional<double> event_stop = std::nullopt;
 };
 
+// The RL agents as strategies ([rl]; docs/rl.md): after the models, PPO sizing, DQN timing and
+// their combination are evaluated walk-forward on the test segment, observing the test
+// predictions of the models in `scores` (out of sample), against the top-k rule on the first
+// of those scores, 1/N and buy-and-hold of the benchmark, with the backtests' costs.
+struct RlSettings {
+  bool enabled = false;  // the table is present and not `enabled = false`
+  std::vector<std::string> scores;  // model names; their predictions are observed
+  std::size_t folds = 1;
+  std::size_t test_days = 126;
+  std::size_t valid_days = 63;
+  std::size_t ppo_steps = 100'000;
+  std::size_t dqn_steps = 100'000;
+  std::size_t ppo_n_steps = 256;
+  std::size_t dqn_gradient_steps = 8;
+  std::size_t checks = 4;
+  double band = 0.005;  // the no-trade band, as a fraction of equity
+};
+
 // News-sentiment features (features.sentiment; features/sentiment_features.hpp): the news of a
 // store `kestrel news import` filled, each (item, ticker) scored by the vendor's score when it
 // has one and `vendor_scores` is on, else by a classifier `kestrel news train` saved.
@@ -109,6 +127,7 @@ struct PipelineConfig {
   std::vector<std::string> models;
   std::map<std::string, ml::ModelConfig> model_configs;  // per model, [model] merged with [model.<name>]
   BacktestSettings backtest;
+  RlSettings rl;
   std::string text;  // the file as read
   std::string hash;  // xxh64 of text, hex
 };

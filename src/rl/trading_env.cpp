@@ -314,6 +314,7 @@ void TradingEnv::step(std::span<const float> actions, const StepBuffers& out) {
     }
     ep.no_buys = config_.limits.daily_loss_limit > 0 && simple <= -config_.limits.daily_loss_limit;
     ep.summary.equity = new_equity;
+    ep.summary.exposure = value_after / new_equity;
     ep.summary.day = next;
 
     const bool halted = config_.limits.max_drawdown > 0 && drawdown >= config_.limits.max_drawdown;

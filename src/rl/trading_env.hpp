@@ -100,6 +100,7 @@ class TradingEnv final : public VectorEnv {
     double peak = 0;
     double costs = 0;   // commissions + slippage, dollars
     double traded = 0;  // gross value traded, dollars
+    double exposure = 0;  // positions' value / equity at the last mark
     std::size_t fills = 0;
     std::size_t round_trips = 0;  // positions opened and closed again
     std::size_t winning_round_trips = 0;  // closed above their average entry price

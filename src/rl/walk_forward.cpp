@@ -27,6 +27,7 @@ struct Path {
   double traded = 0;
   double costs = 0;
   double equity_sum = 0;
+  double exposure_sum = 0;
   std::size_t round_trips = 0;
   std::size_t wins = 0;
   bool halted = false;
@@ -52,7 +53,7 @@ Path run_path(const store::Panel& panel, const std::vector<std::size_t>& univers
     if (path.halted) {
       path.returns.push_back(0);
       path.equity_sum += env.episode(0).equity;
-      continue;
+      continue;  // in cash: no exposure
     }
     policy(obs, actions);
     env.step(actions, {obs, rewards, terminated, truncated, final_obs});
@@ -60,6 +61,7 @@ Path run_path(const store::Panel& panel, const std::vector<std::size_t>& univers
     for (float r : rewards) log_return += r;
     path.returns.push_back(std::expm1(log_return));
     path.equity_sum += env.episode(0).equity;
+    path.exposure_sum += env.episode(0).exposure;
     path.halted = terminated[0] != 0;
   }
   const auto& s = env.episode(0);
@@ -120,7 +122,7 @@ class TempFolder {
 struct Accumulator {
   std::string name, description;
   std::vector<double> returns;
-  double traded = 0, costs = 0, equity_sum = 0;
+  double traded = 0, costs = 0, equity_sum = 0, exposure_sum = 0;
   std::size_t days = 0, round_trips = 0, wins = 0;
   bool halted = false;
   void add(const Path& p, double initial_cash) {
@@ -128,6 +130,7 @@ struct Accumulator {
     traded += p.traded;
     costs += p.costs / initial_cash;
     equity_sum += p.equity_sum;
+    exposure_sum += p.exposure_sum;
     days += p.returns.size();
     round_trips += p.round_trips;
     wins += p.wins;
@@ -308,6 +311,7 @@ core::Result<WalkForwardReport> walk_forward(const store::Panel& panel, const st
     o.stats = analysis::compute_series_stats(a.returns);
     const double average_equity = a.days > 0 ? a.equity_sum / static_cast<double>(a.days) : cash;
     o.annual_turnover = a.days > 0 ? a.traded / average_equity / (static_cast<double>(a.days) / 252.0) : 0;
+    o.average_exposure = a.days > 0 ? a.exposure_sum / static_cast<double>(a.days) : 0;
     o.costs = a.costs;
     o.round_trips = a.round_trips;
     o.entry_accuracy = a.round_trips > 0 ? static_cast<double>(a.wins) / static_cast<double>(a.round_trips) : 0;
@@ -322,32 +326,52 @@ core::Result<WalkForwardReport> walk_forward(const store::Panel& panel, const st
   return report;
 }
 
+std::vector<std::string> verdicts(const WalkForwardReport& report) {
+  std::vector<std::string> lines;
+  lines.push_back(fmt::format("Highest Sharpe: {}; deflated Sharpe ratio {:.2f} over {} strategies tried (the "
+                              "probability that its true Sharpe is above zero after the selection).",
+                              report.best, report.deflated_sharpe, report.strategies.size()));
+  const StrategyOutcome* hold = nullptr;
+  for (const auto& s : report.strategies) {
+    if (s.name == "buy_and_hold_spy") hold = &s;
+  }
+  for (const auto& s : report.strategies) {
+    if ((s.name == "ppo_sizing" || s.name == "dqn_timing" || s.name == "ppo_dqn_system") && hold != nullptr) {
+      const bool beats = s.stats.sharpe > hold->stats.sharpe && s.stats.annual_return > hold->stats.annual_return;
+      lines.push_back(fmt::format("{} {} buy-and-hold after costs (Sharpe {:.2f} vs {:.2f}, CAGR {:.1f}% vs {:.1f}%).",
+                                  s.name, beats ? "beats" : "does NOT beat", s.stats.sharpe, hold->stats.sharpe,
+                                  100 * s.stats.annual_return, 100 * hold->stats.annual_return));
+    }
+  }
+  for (const auto& warning : never_invested(report)) lines.push_back(warning);
+  return lines;
+}
+
+std::vector<std::string> never_invested(const WalkForwardReport& report) {
+  std::vector<std::string> out;
+  for (const auto& s : report.strategies) {
+    if (s.average_exposure < 0.05) {
+      out.push_back(fmt::format("{} was invested {:.1f}% of its equity on average: it (nearly) never traded, so its "
+                                "record says nothing about skill",
+                                s.name, 100 * s.average_exposure));
+    }
+  }
+  return out;
+}
+
 std::string to_markdown(const WalkForwardReport& report) {
   std::string out;
   for (const auto& f : report.folds) out += fmt::format("- {}\n", f);
-  out += "\n| strategy | CAGR | Sharpe | Sortino | max drawdown | turnover / year | costs | round trips | entries won |\n";
-  out += "|---|---|---|---|---|---|---|---|---|\n";
+  out += "\n| strategy | CAGR | Sharpe | Sortino | max drawdown | exposure | turnover / year | costs | round trips | entries won |\n";
+  out += "|---|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& s : report.strategies) {
-    out += fmt::format("| {}{} | {:.1f}% | {:.2f} | {:.2f} | {:.1f}% | {:.1f}× | {:.2f}% | {} | {} |\n", s.name,
+    out += fmt::format("| {}{} | {:.1f}% | {:.2f} | {:.2f} | {:.1f}% | {:.0f}% | {:.1f}× | {:.2f}% | {} | {} |\n", s.name,
                        s.halted ? " (halted)" : "", 100 * s.stats.annual_return, s.stats.sharpe, s.stats.sortino,
-                       100 * s.stats.max_drawdown, s.annual_turnover, 100 * s.costs, s.round_trips,
+                       100 * s.stats.max_drawdown, 100 * s.average_exposure, s.annual_turnover, 100 * s.costs, s.round_trips,
                        s.round_trips > 0 ? fmt::format("{:.1f}%", 100 * s.entry_accuracy) : "–");
   }
-  const StrategyOutcome* spy = nullptr;
-  for (const auto& s : report.strategies) {
-    if (s.name == "buy_and_hold_spy") spy = &s;
-  }
-  out += fmt::format("\nHighest Sharpe: **{}**; deflated Sharpe ratio {:.2f} over {} strategies tried "
-                     "(the probability that its true Sharpe is above zero after the selection).\n",
-                     report.best, report.deflated_sharpe, report.strategies.size());
-  for (const auto& s : report.strategies) {
-    if ((s.name == "ppo_sizing" || s.name == "dqn_timing" || s.name == "ppo_dqn_system") && spy != nullptr) {
-      const bool beats = s.stats.sharpe > spy->stats.sharpe && s.stats.annual_return > spy->stats.annual_return;
-      out += fmt::format("- {} {} buy-and-hold SPY after costs (Sharpe {:.2f} vs {:.2f}, CAGR {:.1f}% vs {:.1f}%).\n",
-                         s.name, beats ? "beats" : "does **not** beat", s.stats.sharpe, spy->stats.sharpe,
-                         100 * s.stats.annual_return, 100 * spy->stats.annual_return);
-    }
-  }
+  out += "\n";
+  for (const auto& line : verdicts(report)) out += "- " + line + "\n";
   return out;
 }
 

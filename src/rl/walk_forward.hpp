@@ -53,6 +53,7 @@ struct StrategyOutcome {
   std::vector<double> daily_returns;  // test days of every fold, chained
   analysis::SeriesStats stats;
   double annual_turnover = 0;  // traded value / average equity, per year
+  double average_exposure = 0;  // positions' value / equity, averaged over the test days
   double costs = 0;            // commissions + slippage / starting equity, summed over folds
   std::size_t round_trips = 0;
   double entry_accuracy = 0;   // round trips closed above their entry price
@@ -74,7 +75,14 @@ core::Result<WalkForwardReport> walk_forward(const store::Panel& panel, const st
                                              const WalkForwardConfig& config, const LogSink& log,
                                              const ProgressSink& progress = {});
 
-// The report as a Markdown table with the verdict.
+// One line per agent against buy-and-hold of the benchmark, the best Sharpe with its deflated
+// Sharpe ratio, and a warning for every strategy that was hardly ever invested (an agent that
+// learned to sit in cash has not learned to trade; its flat record is not a result).
+std::vector<std::string> verdicts(const WalkForwardReport& report);
+// The strategies invested less than 5% of their equity on average.
+std::vector<std::string> never_invested(const WalkForwardReport& report);
+
+// The report as a Markdown table with the verdicts.
 std::string to_markdown(const WalkForwardReport& report);
 
 }  // namespace kestrel::rl

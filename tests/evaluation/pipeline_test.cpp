@@ -296,9 +296,37 @@ event_stop = -0.3
   EXPECT_NE(refused.output.find("the ablation needs [features.sentiment]"), std::string::npos) << refused.output;
 }
 
+// The RL stage, small: the agents observe the logistic regression's test predictions.
+constexpr const char* kSmallRl = R"([rl]
+scores = ["logistic_regression"]
+test_days = 126
+valid_days = 63
+ppo_steps = 4000
+dqn_steps = 4000
+ppo_n_steps = 32
+checks = 2
+)";
+
+TEST(PipelineConfig, RlScoresMustBeModelsOfTheRun) {
+  const auto config = parse_pipeline_config(tiny_config(std::string(kSmallRl) + "folds = 0\n"), "tiny.toml", ".");
+  ASSERT_FALSE(config.has_value());
+  EXPECT_NE(config.error().message.find("rl.folds"), std::string::npos) << config.error().message;
+  std::string text = tiny_config(kSmallRl);
+  const std::string scores = "scores = [\"logistic_regression\"]";
+  text.replace(text.find(scores), scores.size(), "scores = [\"lstm\"]");
+  const auto unknown = parse_pipeline_config(text, "tiny.toml", ".");
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_NE(unknown.error().message.find("rl.scores: 'lstm' is not in `models`"), std::string::npos)
+      << unknown.error().message;
+  const auto good = parse_pipeline_config(tiny_config(kSmallRl), "tiny.toml", ".");
+  ASSERT_TRUE(good.has_value()) << good.error().message;
+  EXPECT_TRUE(good->rl.enabled);
+  EXPECT_EQ(good->rl.ppo_steps, 4000u);
+}
+
 TEST(Pipeline, RunsEndToEndOnTheSampleData) {
   testing::TempDir dir;
-  testing::write_file(dir / "tiny.toml", tiny_config());
+  testing::write_file(dir / "tiny.toml", tiny_config(kSmallRl));
   const auto out = dir / "out";
   const auto result = testing::run_command(std::string(KESTREL_BINARY) + " --quiet pipeline --config " +
                                            (dir / "tiny.toml").string() + " --out " + out.string());
@@ -316,6 +344,14 @@ TEST(Pipeline, RunsEndToEndOnTheSampleData) {
   EXPECT_NE(report.find("walk-forward"), std::string::npos) << report;
   EXPECT_NE(report.find("buy-and-hold SPY"), std::string::npos) << report;
   EXPECT_NE(report.find("| costs / capital |"), std::string::npos) << report;
+  // The RL agents beside the rules, each with its verdict against buy-and-hold.
+  EXPECT_NE(report.find("## Reinforcement-learning agents"), std::string::npos) << report;
+  for (const char* row : {"| ppo_sizing", "| dqn_timing", "| ppo_dqn_system", "| score_topk", "| buy_and_hold_spy"}) {
+    EXPECT_NE(report.find(row), std::string::npos) << row;
+  }
+  EXPECT_TRUE(report.find("dqn_timing does NOT beat buy-and-hold after costs") != std::string::npos ||
+              report.find("dqn_timing beats buy-and-hold after costs") != std::string::npos)
+      << report;
   // The model's predictions were actually traded.
   const std::string trades = testing::read_file(out / "backtests/logistic_regression/trades.csv");
   EXPECT_GT(std::count(trades.begin(), trades.end(), '\n'), 10) << trades.substr(0, 200);

@@ -1,0 +1,61 @@
+#include "pipeline/rl_stage.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "rl/market_regime.hpp"
+#include "rl/price_observations.hpp"
+#include "rl/score_observations.hpp"
+
+namespace kestrel::pipeline {
+
+core::Result<rl::WalkForwardReport> run_rl_stage(const PipelineConfig& config, const store::Panel& panel,
+                                                 const std::filesystem::path& predictions,
+                                                 const std::vector<std::string>& exclude, const rl::LogSink& log) {
+  const auto benchmark = panel.ticker_index(config.benchmark);
+  if (!benchmark) return core::fail_as(core::ErrorKind::Config, "rl: the benchmark '{}' is not in the data", config.benchmark);
+  std::vector<std::size_t> universe;
+  for (std::size_t i = 0; i < panel.num_tickers(); ++i) {
+    const auto& ticker = panel.tickers()[i];
+    if (i != *benchmark && std::find(exclude.begin(), exclude.end(), ticker) == exclude.end()) universe.push_back(i);
+  }
+  std::vector<std::filesystem::path> files;
+  for (const auto& model : config.rl.scores) files.push_back(predictions / (model + ".csv"));
+  auto scored = rl::append_scores(panel, universe,
+                                  rl::append_market_regime(panel, *benchmark, universe.size(),
+                                                           rl::price_observations(panel, universe)),
+                                  files);
+  if (!scored) return std::unexpected(scored.error());
+
+  const RlSettings& s = config.rl;
+  const BacktestSettings& b = config.backtest;
+  rl::WalkForwardConfig wf;
+  wf.folds = s.folds;
+  wf.test_days = s.test_days;
+  wf.valid_days = s.valid_days;
+  wf.ppo_steps = static_cast<std::int64_t>(s.ppo_steps);
+  wf.dqn_steps = static_cast<std::int64_t>(s.dqn_steps);
+  wf.checks = s.checks;
+  wf.top_k = b.top_k;
+  wf.first_day = scored->first_scored_day;
+  wf.last_day = scored->last_scored_day;
+  wf.score_column = scored->score_columns.front();
+  wf.seed = config.seed;
+  wf.ppo.n_steps = static_cast<std::int64_t>(s.ppo_n_steps);
+  wf.dqn.gradient_steps = static_cast<std::int64_t>(s.dqn_gradient_steps);
+  // The backtests' costs (pipeline.cpp's backtest_config); the agents keep the plan's limits
+  // and trade rules: they are what the agents are judged under.
+  wf.env.initial_cash = b.initial_cash;
+  wf.env.slippage = {.kind = sim::SlippageModel::Kind::FixedBps, .bps = b.slippage_bps};
+  wf.env.commission = {.kind = sim::CommissionModel::Kind::PerShare, .per_share = 0.005, .minimum = 1.0,
+                       .maximum_fraction = 0.01};
+  wf.env.min_trade_fraction = s.band;
+  if (log) {
+    log(fmt::format("rl: observing {} from {} to {}", fmt::join(s.scores, ", "),
+                    panel.dates()[scored->first_scored_day].to_string(), panel.dates()[scored->last_scored_day].to_string()));
+  }
+  return rl::walk_forward(panel, universe, *benchmark, scored->features, wf, log);
+}
+
+}  // namespace kestrel::pipeline

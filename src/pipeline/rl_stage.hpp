@@ -1,0 +1,21 @@
+#pragma once
+// The pipeline's [rl] stage: the RL agents evaluated walk-forward on the test segment, observing
+// the models' test predictions (rl/walk_forward.hpp), with the backtests' costs and limits.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "pipeline/pipeline_config.hpp"
+#include "rl/walk_forward.hpp"
+#include "store/panel.hpp"
+
+namespace kestrel::pipeline {
+
+// `predictions`: the folder of <model>.csv the models wrote; `exclude`: tickers that are
+// feature inputs only (never traded).
+core::Result<rl::WalkForwardReport> run_rl_stage(const PipelineConfig& config, const store::Panel& panel,
+                                                 const std::filesystem::path& predictions,
+                                                 const std::vector<std::string>& exclude, const rl::LogSink& log);
+
+}  // namespace kestrel::pipeline

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "rl_agents/checkpoint_state.hpp"
+#include "rl_agents/checkpoint.hpp"
 #include "rl_agents/networks.hpp"
 #include "rl_agents/replay_buffer.hpp"
 
@@ -159,35 +159,14 @@ void DqnAgent::learn(VectorEnv& env, std::int64_t total_steps, const ProgressSin
 }
 
 core::Status DqnAgent::save(const std::filesystem::path& dir) const {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return core::fail_as(core::ErrorKind::Io, "{}: cannot create the checkpoint folder: {}", dir.string(), ec.message());
-  try {
-    torch::serialize::OutputArchive model;
-    state_->nets->save(model);
-    model.save_to((dir / "model.pt").string());
-    torch::save(*state_->optimizer, (dir / "optimizer.pt").string());
-  } catch (const std::exception& e) {
-    return core::fail_as(core::ErrorKind::Io, "{}: cannot write the checkpoint: {}", dir.string(), e.what());
-  }
-  return write_checkpoint_state(dir, {"dqn", state_->steps, state_->updates, state_->rng});
+  return save_checkpoint(dir, *state_->nets, *state_->optimizer, {"dqn", state_->steps, state_->updates, state_->rng});
 }
 
 core::Result<DqnAgent> DqnAgent::load(const std::filesystem::path& dir, std::size_t observation_size,
                                       std::size_t actions, DqnConfig config) {
-  auto saved = read_checkpoint_state(dir, "dqn");
-  if (!saved) return std::unexpected(saved.error());
   DqnAgent agent(observation_size, actions, std::move(config));
-  try {
-    torch::serialize::InputArchive model;
-    model.load_from((dir / "model.pt").string());
-    agent.state_->nets->load(model);
-    torch::load(*agent.state_->optimizer, (dir / "optimizer.pt").string());
-  } catch (const std::exception& e) {
-    return core::fail_as(core::ErrorKind::Io,
-                         "{}: cannot load the checkpoint (was it written for this observation size and action count?): {}",
-                         dir.string(), e.what());
-  }
+  auto saved = load_checkpoint(dir, "dqn", *agent.state_->nets, *agent.state_->optimizer);
+  if (!saved) return std::unexpected(saved.error());
   agent.state_->steps = saved->steps;
   agent.state_->updates = saved->updates;
   agent.state_->rng = saved->rng;

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <numeric>
 
-#include "rl_agents/checkpoint_state.hpp"
+#include "rl_agents/checkpoint.hpp"
 #include "rl_agents/networks.hpp"
 #include "rl_agents/policy_head.hpp"
 
@@ -196,35 +196,14 @@ void PpoAgent::learn(VectorEnv& env, std::int64_t total_steps, const ProgressSin
 }
 
 core::Status PpoAgent::save(const std::filesystem::path& dir) const {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return core::fail_as(core::ErrorKind::Io, "{}: cannot create the checkpoint folder: {}", dir.string(), ec.message());
-  try {
-    torch::serialize::OutputArchive model;
-    state_->net->save(model);
-    model.save_to((dir / "model.pt").string());
-    torch::save(*state_->optimizer, (dir / "optimizer.pt").string());
-  } catch (const std::exception& e) {
-    return core::fail_as(core::ErrorKind::Io, "{}: cannot write the checkpoint: {}", dir.string(), e.what());
-  }
-  return write_checkpoint_state(dir, {"ppo", state_->steps, state_->updates, state_->rng});
+  return save_checkpoint(dir, *state_->net, *state_->optimizer, {"ppo", state_->steps, state_->updates, state_->rng});
 }
 
 core::Result<PpoAgent> PpoAgent::load(const std::filesystem::path& dir, std::size_t observation_size,
                                       ActionSpace action_space, PpoConfig config) {
-  auto saved = read_checkpoint_state(dir, "ppo");
-  if (!saved) return std::unexpected(saved.error());
   PpoAgent agent(observation_size, action_space, std::move(config));
-  try {
-    torch::serialize::InputArchive model;
-    model.load_from((dir / "model.pt").string());
-    agent.state_->net->load(model);
-    torch::load(*agent.state_->optimizer, (dir / "optimizer.pt").string());
-  } catch (const std::exception& e) {
-    return core::fail_as(core::ErrorKind::Io,
-                         "{}: cannot load the checkpoint (was it written for this observation size and action space?): {}",
-                         dir.string(), e.what());
-  }
+  auto saved = load_checkpoint(dir, "ppo", *agent.state_->net, *agent.state_->optimizer);
+  if (!saved) return std::unexpected(saved.error());
   agent.state_->steps = saved->steps;
   agent.state_->updates = saved->updates;
   agent.state_->rng = saved->rng;

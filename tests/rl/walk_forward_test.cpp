@@ -15,14 +15,24 @@
 namespace kestrel::rl {
 namespace {
 
+// The sample's stocks (SPY and SPX left out) and SPY.
+struct SampleUniverse {
+  std::vector<std::size_t> stocks;
+  std::size_t spy = 0;
+};
+
+SampleUniverse sample_universe(const store::Panel& panel) {
+  SampleUniverse u;
+  for (std::size_t i = 0; i < panel.num_tickers(); ++i) {
+    if (panel.tickers()[i] == "SPY") u.spy = i;
+    if (panel.tickers()[i] != "SPY" && panel.tickers()[i] != "SPX") u.stocks.push_back(i);
+  }
+  return u;
+}
+
 TEST(WalkForward, AgentsAndRulesShareTheTestDaysAndBuyAndHoldEndsWhereTheCostsSay) {
   const store::Panel panel = *store::load_csv_panel(KESTREL_SAMPLE_DATA);
-  std::vector<std::size_t> universe;
-  std::size_t spy = 0;
-  for (std::size_t i = 0; i < panel.num_tickers(); ++i) {
-    if (panel.tickers()[i] == "SPY") spy = i;
-    if (panel.tickers()[i] != "SPY" && panel.tickers()[i] != "SPX") universe.push_back(i);
-  }
+  const auto [universe, spy] = sample_universe(panel);
   WalkForwardConfig config;
   config.folds = 1;
   config.test_days = 126;
@@ -66,22 +76,11 @@ TEST(WalkForward, AgentsAndRulesShareTheTestDaysAndBuyAndHoldEndsWhereTheCostsSa
   EXPECT_TRUE(kept);
 }
 
-}  // namespace
-}  // namespace kestrel::rl
-
-namespace kestrel::rl {
-namespace {
-
 // A planted score that knows tomorrow's close: ranking by it must make the top-k rule earn far
 // more than anything honest — proof that the scores reach the rules on the day they were made.
 TEST(WalkForward, APlantedScoreThatKnowsTomorrowMakesTheScoreTopKRuleRich) {
   const store::Panel panel = *store::load_csv_panel(KESTREL_SAMPLE_DATA);
-  std::vector<std::size_t> universe;
-  std::size_t spy = 0;
-  for (std::size_t i = 0; i < panel.num_tickers(); ++i) {
-    if (panel.tickers()[i] == "SPY") spy = i;
-    if (panel.tickers()[i] != "SPY" && panel.tickers()[i] != "SPX") universe.push_back(i);
-  }
+  const auto [universe, spy] = sample_universe(panel);
   const kestrel::testing::TempDir dir;
   std::string csv = "date,ticker,score\n";
   const std::size_t last = panel.num_dates() - 1;

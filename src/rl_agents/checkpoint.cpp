@@ -1,4 +1,4 @@
-#include "rl_agents/checkpoint_state.hpp"
+#include "rl_agents/checkpoint.hpp"
 
 #include <cstring>
 #include <fstream>
@@ -45,9 +45,7 @@ bool from_hex(const std::string& hex, core::Rng& rng) {
   return true;
 }
 
-}  // namespace
-
-core::Status write_checkpoint_state(const std::filesystem::path& dir, const CheckpointState& state) {
+core::Status write_state(const std::filesystem::path& dir, const CheckpointState& state) {
   nlohmann::json j;
   j["agent"] = state.agent;
   j["steps"] = state.steps;
@@ -56,7 +54,7 @@ core::Status write_checkpoint_state(const std::filesystem::path& dir, const Chec
   return core::write_file_atomically(dir / "state.json", j.dump(2) + "\n");
 }
 
-core::Result<CheckpointState> read_checkpoint_state(const std::filesystem::path& dir, const std::string& agent) {
+core::Result<CheckpointState> read_state(const std::filesystem::path& dir, const std::string& agent) {
   const auto path = dir / "state.json";
   std::ifstream in(path);
   if (!in) return core::fail_as(core::ErrorKind::Io, "{}: cannot read the checkpoint state", path.string());
@@ -75,6 +73,41 @@ core::Result<CheckpointState> read_checkpoint_state(const std::filesystem::path&
   }
   state.steps = j["steps"].get<std::int64_t>();
   state.updates = j["updates"].get<std::int64_t>();
+  return state;
+}
+
+}  // namespace
+
+core::Status save_checkpoint(const std::filesystem::path& dir, torch::nn::Module& networks,
+                             torch::optim::Optimizer& optimizer, const CheckpointState& state) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return core::fail_as(core::ErrorKind::Io, "{}: cannot create the checkpoint folder: {}", dir.string(), ec.message());
+  try {
+    torch::serialize::OutputArchive model;
+    networks.save(model);
+    model.save_to((dir / "model.pt").string());
+    torch::save(optimizer, (dir / "optimizer.pt").string());
+  } catch (const std::exception& e) {
+    return core::fail_as(core::ErrorKind::Io, "{}: cannot write the checkpoint: {}", dir.string(), e.what());
+  }
+  return write_state(dir, state);
+}
+
+core::Result<CheckpointState> load_checkpoint(const std::filesystem::path& dir, const std::string& agent,
+                                              torch::nn::Module& networks, torch::optim::Optimizer& optimizer) {
+  auto state = read_state(dir, agent);
+  if (!state) return std::unexpected(state.error());
+  try {
+    torch::serialize::InputArchive model;
+    model.load_from((dir / "model.pt").string());
+    networks.load(model);
+    torch::load(optimizer, (dir / "optimizer.pt").string());
+  } catch (const std::exception& e) {
+    return core::fail_as(core::ErrorKind::Io,
+                         "{}: cannot load the checkpoint (was it written for these observation and action sizes?): {}",
+                         dir.string(), e.what());
+  }
   return state;
 }
 

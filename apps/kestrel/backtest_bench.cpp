@@ -11,6 +11,7 @@
 
 #include "backtest/engine.hpp"
 #include "cli_support.hpp"
+#include "stock_universe.hpp"
 #include "store/csv_folder.hpp"
 #include "strategy/momentum.hpp"
 #include "strategy/sma_crossover.hpp"
@@ -55,18 +56,9 @@ void run_backtest_bench(const BacktestBenchArgs& args) {
   backtest::EngineConfig config;
   config.name = "bench-" + args.strategy;
   if (auto spy = panel.ticker_index("SPY")) config.benchmark = static_cast<backtest::InstrumentId>(*spy);
-  // Trade the stocks only, as the configs do: SPX is an index and SPY the benchmark (the
-  // universe file's "Benchmark" sector).
-  std::size_t excluded = 0;
-  for (std::size_t i = 0; i < panel.num_tickers(); ++i) {
-    const bool benchmark = (!panel.sectors().empty() && panel.sectors()[i] == "Benchmark") ||
-                           panel.tickers()[i] == "SPX" || panel.tickers()[i] == "SPY";
-    if (benchmark) {
-      ++excluded;
-    } else {
-      config.universe.push_back(static_cast<backtest::InstrumentId>(i));
-    }
-  }
+  // Trade the stocks only, as the configs do.
+  for (std::size_t i : stock_universe(panel)) config.universe.push_back(static_cast<backtest::InstrumentId>(i));
+  const std::size_t excluded = panel.num_tickers() - config.universe.size();
   fmt::print("universe: {} tickers ({} benchmark tickers excluded)\n", config.universe.size(), excluded);
   std::vector<double> run_s;
   std::vector<double> cpu_s;

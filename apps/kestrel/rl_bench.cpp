@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "cli_support.hpp"
+#include "stock_universe.hpp"
 #include "core/rng.hpp"
 #include "rl/agent.hpp"
 #include "rl/price_observations.hpp"
@@ -132,12 +133,7 @@ void bench_training(const store::Panel& panel, const std::vector<std::size_t>& u
 
 void run_rl_bench(const RlBenchArgs& args) {
   const store::Panel panel = value_or_fail(store::load_csv_panel(args.data));
-  std::vector<std::size_t> universe;
-  for (std::size_t i = 0; i < panel.num_tickers(); ++i) {
-    const bool benchmark = (!panel.sectors().empty() && panel.sectors()[i] == "Benchmark") ||
-                           panel.tickers()[i] == "SPX" || panel.tickers()[i] == "SPY";
-    if (!benchmark) universe.push_back(i);
-  }
+  const std::vector<std::size_t> universe = stock_universe(panel);
   fmt::print("loaded {} tickers x {} dates; universe {} stocks\n", panel.num_tickers(), panel.num_dates(), universe.size());
   const auto features = rl::price_observations(panel, universe);
   check_path(panel, universe, features);

@@ -6,10 +6,9 @@
 #include <fmt/format.h>
 
 #include "cli_support.hpp"
+#include "stock_universe.hpp"
 #include "core/progress.hpp"
-#include "rl/market_regime.hpp"
-#include "rl/price_observations.hpp"
-#include "rl/score_observations.hpp"
+#include "rl/agent_observations.hpp"
 #include "rl/walk_forward.hpp"
 #include "store/csv_folder.hpp"
 
@@ -33,32 +32,21 @@ struct RlEvaluateArgs {
 
 void run_rl_evaluate(const GlobalOptions& global, RlEvaluateArgs args) {
   const store::Panel panel = value_or_fail(store::load_csv_panel(args.data));
-  std::vector<std::size_t> universe;
-  std::optional<std::size_t> spy;
-  for (std::size_t i = 0; i < panel.num_tickers(); ++i) {
-    const std::string& t = panel.tickers()[i];
-    if (t == "SPY") spy = i;
-    const bool benchmark = (!panel.sectors().empty() && panel.sectors()[i] == "Benchmark") || t == "SPX" || t == "SPY";
-    if (!benchmark) universe.push_back(i);
-  }
+  const std::vector<std::size_t> universe = stock_universe(panel);
+  const std::optional<std::size_t> spy = panel.ticker_index("SPY");
   if (!spy) throw CommandFailed{fmt::format("{}: no SPY.csv(.gz): buy-and-hold SPY is the first comparison", args.data)};
   if (universe.empty()) throw CommandFailed{fmt::format("{}: no stock files", args.data)};
   auto& env = args.config.env;
   env.slippage = {.kind = sim::SlippageModel::Kind::FixedBps, .bps = 5};
   env.commission = {.kind = sim::CommissionModel::Kind::PerShare, .per_share = 0.005, .minimum = 1};
-  auto features = rl::append_market_regime(panel, *spy, universe.size(), rl::price_observations(panel, universe));
-  if (!args.scores.empty()) {
-    std::vector<std::filesystem::path> files(args.scores.begin(), args.scores.end());
-    auto scored = value_or_fail(rl::append_scores(panel, universe, std::move(features), files));
-    features = std::move(scored.features);
-    args.config.first_day = scored.first_scored_day;
-    args.config.last_day = scored.last_scored_day;
-    args.config.score_column = scored.score_columns.front();
-    if (!global.quiet) {
-      fmt::print("model scores from {} file(s), {}..{}: every period lies inside them\n", files.size(),
-                 panel.dates()[scored.first_scored_day].to_string(), panel.dates()[scored.last_scored_day].to_string());
-    }
+  const std::vector<std::filesystem::path> files(args.scores.begin(), args.scores.end());
+  auto observed = value_or_fail(rl::agent_observations(panel, universe, *spy, files));
+  rl::restrict_to_scores(observed, args.config);
+  if (!files.empty() && !global.quiet) {
+    fmt::print("model scores from {} file(s), {}..{}: every period lies inside them\n", files.size(),
+               panel.dates()[observed.first_scored_day].to_string(), panel.dates()[observed.last_scored_day].to_string());
   }
+  const auto& features = observed.features;
   const bool quiet = global.quiet;
   std::unique_ptr<core::ProgressBar> bar;
   std::int64_t bar_total = -1, shown = 0;

@@ -4,9 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "rl/market_regime.hpp"
-#include "rl/price_observations.hpp"
-#include "rl/score_observations.hpp"
+#include "rl/agent_observations.hpp"
 
 namespace kestrel::pipeline {
 
@@ -22,10 +20,7 @@ core::Result<rl::WalkForwardReport> run_rl_stage(const PipelineConfig& config, c
   }
   std::vector<std::filesystem::path> files;
   for (const auto& model : config.rl.scores) files.push_back(predictions / (model + ".csv"));
-  auto scored = rl::append_scores(panel, universe,
-                                  rl::append_market_regime(panel, *benchmark, universe.size(),
-                                                           rl::price_observations(panel, universe)),
-                                  files);
+  auto scored = rl::agent_observations(panel, universe, *benchmark, files);
   if (!scored) return std::unexpected(scored.error());
 
   const RlSettings& s = config.rl;
@@ -38,9 +33,7 @@ core::Result<rl::WalkForwardReport> run_rl_stage(const PipelineConfig& config, c
   wf.dqn_steps = static_cast<std::int64_t>(s.dqn_steps);
   wf.checks = s.checks;
   wf.top_k = b.top_k;
-  wf.first_day = scored->first_scored_day;
-  wf.last_day = scored->last_scored_day;
-  wf.score_column = scored->score_columns.front();
+  rl::restrict_to_scores(*scored, wf);
   wf.seed = config.seed;
   wf.ppo.n_steps = static_cast<std::int64_t>(s.ppo_n_steps);
   wf.dqn.gradient_steps = static_cast<std::int64_t>(s.dqn_gradient_steps);

@@ -17,7 +17,7 @@ struct ScoredObservations {
   ObservationFeatures features;
   std::size_t first_scored_day = 0;  // the first panel date every file scores some ticker on
   std::size_t last_scored_day = 0;   // the last date every file still scores
-  std::vector<std::size_t> score_columns;  // the (score − 0.5) × 10 column of each file
+  std::vector<std::size_t> score_columns = {};  // the (score − 0.5) × 10 column of each file
 };
 
 // Appends the files' columns to `base` (same panel and universe). Errors name the file, line

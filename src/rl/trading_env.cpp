@@ -69,12 +69,17 @@ void TradingEnv::start_episode(std::size_t e, std::size_t start) {
   std::fill_n(holdings_.begin() + static_cast<std::ptrdiff_t>(e * universe_.size()), universe_.size(), Holding{});
 }
 
-void TradingEnv::reset(std::uint64_t seed, std::span<float> observations) {
-  rng_ = core::Rng(seed);
+// A start day from which a whole episode fits before last_day (first_day when none does).
+std::size_t TradingEnv::random_start() {
   const std::size_t latest = config_.last_day > config_.episode_days ? config_.last_day - config_.episode_days : 0;
   const std::size_t span = std::max(config_.first_day, latest) - config_.first_day + 1;
+  return config_.first_day + rng_.below(span);
+}
+
+void TradingEnv::reset(std::uint64_t seed, std::span<float> observations) {
+  rng_ = core::Rng(seed);
   for (std::size_t e = 0; e < episodes_.size(); ++e) {
-    start_episode(e, config_.first_day + rng_.below(span));
+    start_episode(e, random_start());
     observe(e, observations);
   }
 }
@@ -327,9 +332,7 @@ void TradingEnv::step(std::span<const float> actions, const StepBuffers& out) {
       ep.ended = true;
     } else if (halted || cut) {
       observe(e, out.final_observations);
-      const std::size_t latest = config_.last_day > config_.episode_days ? config_.last_day - config_.episode_days : 0;
-      const std::size_t span = std::max(config_.first_day, latest) - config_.first_day + 1;
-      start_episode(e, config_.first_day + rng_.below(span));
+      start_episode(e, random_start());
     }
     observe(e, out.observations);
   }

@@ -125,6 +125,7 @@ class TradingEnv final : public VectorEnv {
   };
 
   void start_episode(std::size_t e, std::size_t start);
+  std::size_t random_start();
   void observe(std::size_t e, std::span<float> observations) const;
   bool stopped_out(const Holding& h, double close) const;
   void target_weights(std::size_t e, std::span<const float> actions, std::vector<double>& weights,

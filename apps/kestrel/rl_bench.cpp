@@ -1,5 +1,6 @@
 // `kestrel bench rl`: throughput of the vectorised trading environment (random actions, so the
-// figure is the environment's alone) and of training PPO and DQN on it. bench/rl_env.py is the
+// figure is the environment's alone) — on price observations, as bench/rl_env.py has them, and
+// with the 105 feature rows the agents observe — and of training PPO and DQN on the latter. bench/rl_env.py is the
 // same environment in Python/numpy; bench/rl_env_vs_numpy.sh runs both and prints the ratio.
 #include <algorithm>
 #include <chrono>
@@ -13,6 +14,7 @@
 #include "stock_universe.hpp"
 #include "core/rng.hpp"
 #include "rl/agent.hpp"
+#include "rl/agent_observations.hpp"
 #include "rl/price_observations.hpp"
 #include "rl/trading_env.hpp"
 #include "store/csv_folder.hpp"
@@ -60,12 +62,12 @@ struct Buffers {
 };
 
 void bench_env(const store::Panel& panel, const std::vector<std::size_t>& universe, const rl::ObservationFeatures& features,
-               rl::Control control, const RlBenchArgs& args) {
-  rl::TradingEnv env(panel, universe, features, bench_config(control, args.episodes, panel));
-  const std::size_t rows = env.num_envs();
+               const rl::ScaledFeatureRows& rows, rl::Control control, const RlBenchArgs& args) {
+  rl::TradingEnv env(panel, universe, features, bench_config(control, args.episodes, panel), rows);
+  const std::size_t envs = env.num_envs();
   Buffers b(env);
   // Random actions drawn before the clock starts: the figure is the environment's work.
-  std::vector<float> actions(args.steps * rows);
+  std::vector<float> actions(args.steps * envs);
   core::Rng rng(7);
   for (float& a : actions) a = control == rl::Control::Sizing ? static_cast<float>(rng.uniform()) : static_cast<float>(rng.below(3));
   std::vector<double> times;
@@ -74,16 +76,17 @@ void bench_env(const store::Panel& panel, const std::vector<std::size_t>& univer
     env.reset(11, b.obs);
     const auto start = std::chrono::steady_clock::now();
     for (std::size_t s = 0; s < args.steps; ++s) {
-      env.step({actions.data() + s * rows, rows}, b.view());
+      env.step({actions.data() + s * envs, envs}, b.view());
     }
     times.push_back(seconds_since(start));
   }
   for (std::size_t e = 0; e < args.episodes; ++e) fills += env.episode(e).fills;
   const double best = *std::min_element(times.begin(), times.end());
-  const double ticker_steps = static_cast<double>(rows * args.steps);
-  fmt::print("env {}: {} rows ({} episodes x {} tickers), {} steps, observation {} floats: compute best {:.3f} s "
+  const double ticker_steps = static_cast<double>(envs * args.steps);
+  fmt::print("env {}{}: {} rows ({} episodes x {} tickers), {} steps, observation {} floats: compute best {:.3f} s "
              "-> {:.2f} million ticker-steps/s ({} ticker-steps/s; {} fills in the episodes open at the end)\n",
-             control == rl::Control::Sizing ? "sizing" : "timing", rows, args.episodes, universe.size(), args.steps,
+             control == rl::Control::Sizing ? "sizing" : "timing",
+             rows.rows != nullptr ? fmt::format(" with {} feature rows", rows.count()) : "", env.num_envs(), args.episodes, universe.size(), args.steps,
              env.observation_size(), best, ticker_steps / best / 1e6, static_cast<long long>(ticker_steps / best), fills);
 }
 
@@ -113,9 +116,9 @@ void check_path(const store::Panel& panel, const std::vector<std::size_t>& unive
 }
 
 void bench_training(const store::Panel& panel, const std::vector<std::size_t>& universe,
-                    const rl::ObservationFeatures& features, const std::string& kind) {
+                    const rl::ObservationFeatures& features, const rl::ScaledFeatureRows& rows, const std::string& kind) {
   const rl::Control control = kind == "ppo" ? rl::Control::Sizing : rl::Control::Timing;
-  rl::TradingEnv env(panel, universe, features, bench_config(control, 1, panel));
+  rl::TradingEnv env(panel, universe, features, bench_config(control, 1, panel), rows);
   rl::AgentSpec spec{.kind = kind, .observation_size = env.observation_size(), .action_space = env.action_space()};
   spec.ppo.n_steps = 32;  // 32 × rows samples a rollout; SB3's batch 64 and 10 epochs
   spec.ppo.seed = spec.dqn.seed = 1;
@@ -125,8 +128,8 @@ void bench_training(const store::Panel& panel, const std::vector<std::size_t>& u
   const auto start = std::chrono::steady_clock::now();
   agent->learn(env, total);
   const double s = seconds_since(start);
-  fmt::print("training {}: {} env steps in {:.2f} s -> {:.0f} env steps/s ({})\n", kind, agent->steps_done(), s,
-             static_cast<double>(agent->steps_done()) / s,
+  fmt::print("training {}: {} env steps in {:.2f} s -> {:.0f} env steps/s (observation {} floats; {})\n", kind,
+             agent->steps_done(), s, static_cast<double>(agent->steps_done()) / s, env.observation_size(),
              kind == "ppo" ? "2 rollouts of 32 steps x every ticker, batch 64, 10 epochs"
                            : "400 steps x every ticker, a gradient step (batch 32) every 4");
 }
@@ -137,11 +140,17 @@ void run_rl_bench(const RlBenchArgs& args) {
   fmt::print("loaded {} tickers x {} dates; universe {} stocks\n", panel.num_tickers(), panel.num_dates(), universe.size());
   const auto features = rl::price_observations(panel, universe);
   check_path(panel, universe, features);
-  bench_env(panel, universe, features, rl::Control::Sizing, args);
-  bench_env(panel, universe, features, rl::Control::Timing, args);
+  bench_env(panel, universe, features, {}, rl::Control::Sizing, args);
+  bench_env(panel, universe, features, {}, rl::Control::Timing, args);
+  // The agents' observation: the same columns and every feature row, scaled on the first half
+  // of the dates (the statistics do not change the work).
+  const rl::FeatureRows feature_rows = rl::agent_feature_rows(panel, universe, "SPY");
+  const rl::ScaledFeatureRows rows{.rows = &feature_rows,
+                                   .scaling = rl::fit_scaling(feature_rows, 0, panel.num_dates() / 2)};
+  bench_env(panel, universe, features, rows, rl::Control::Sizing, args);
   if (args.train) {
-    bench_training(panel, universe, features, "ppo");
-    bench_training(panel, universe, features, "dqn");
+    bench_training(panel, universe, features, rows, "ppo");
+    bench_training(panel, universe, features, rows, "dqn");
   }
 }
 

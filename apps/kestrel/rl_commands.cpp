@@ -2,6 +2,7 @@
 // and out of sample, through the same trading environment and costs (docs/rl.md).
 #include <fstream>
 #include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -27,6 +28,7 @@ struct RlEvaluateArgs {
   std::string data;
   std::string out;
   std::vector<std::string> scores;
+  bool feature_rows = true;
   rl::WalkForwardConfig config;
 };
 
@@ -47,6 +49,13 @@ void run_rl_evaluate(const GlobalOptions& global, RlEvaluateArgs args) {
                panel.dates()[observed.first_scored_day].to_string(), panel.dates()[observed.last_scored_day].to_string());
   }
   const auto& features = observed.features;
+  std::optional<rl::FeatureRows> rows;
+  if (args.feature_rows) {
+    rows = rl::agent_feature_rows(panel, universe, "SPY");
+    if (!global.quiet) {
+      fmt::print("observing {} feature rows, scaled on each fold's training dates\n", rows->count);
+    }
+  }
   const bool quiet = global.quiet;
   std::unique_ptr<core::ProgressBar> bar;
   std::int64_t bar_total = -1, shown = 0;
@@ -65,7 +74,7 @@ void run_rl_evaluate(const GlobalOptions& global, RlEvaluateArgs args) {
     bar_total = -1;
     if (!quiet) fmt::print("{}\n", line);
   };
-  const auto report = value_or_fail(rl::walk_forward(panel, universe, *spy, features, args.config, log, progress));
+  const auto report = value_or_fail(rl::walk_forward(panel, universe, *spy, features, rows ? &*rows : nullptr, args.config, log, progress));
   const std::string table = rl::to_markdown(report);
   fmt::print("\n{}", table);
   if (!args.out.empty()) {
@@ -106,6 +115,8 @@ void add_rl_commands(CLI::App& app, const GlobalOptions& global) {
                   "Out-of-sample model scores to observe (a pipeline's predictions/<model>.csv; repeatable); the "
                   "first ranks the top-k rules, and PPO + DQN also run as one system")
       ->check(CLI::ExistingFile);
+  cmd->add_flag("!--no-feature-rows", args->feature_rows,
+               "Observe prices, market regime and scores only, not the 105 features' rows");
   cmd->add_option("--out", args->out, "Also write the table (Markdown) to this file");
   cmd->callback([args, &global] { run_rl_evaluate(global, *args); });
 }

@@ -547,7 +547,7 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
   if (config.rl.enabled) {
     core::release_free_memory();
     log(fmt::format("rl: PPO sizing, DQN timing and both together, walk-forward on the test segment"));
-    auto agents = run_rl_stage(config, *panel, out / "predictions", exclude, [&](const std::string& line) { log("  " + line); });
+    auto agents = run_rl_stage(config, *panel, matrix, out / "predictions", exclude, [&](const std::string& line) { log("  " + line); });
     if (!agents) {
       result.flags.push_back(fmt::format("rl: the agents' evaluation failed: {}", agents.error().message));
     } else {

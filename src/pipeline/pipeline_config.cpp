@@ -243,7 +243,7 @@ core::Result<PipelineConfig> parse_pipeline_config(std::string_view text, std::s
     auto& o = c.rl;
     o.enabled = true;
     r.only(*t, p, {"enabled", "scores", "folds", "test_days", "valid_days", "ppo_steps", "dqn_steps", "ppo_n_steps",
-                   "dqn_gradient_steps", "checks", "band"});
+                   "dqn_gradient_steps", "checks", "band", "feature_rows"});
     r.boolean(*t, "enabled", p, o.enabled);
     r.strings(*t, "scores", p, o.scores);
     r.count(*t, "folds", p, o.folds, 1);
@@ -255,6 +255,7 @@ core::Result<PipelineConfig> parse_pipeline_config(std::string_view text, std::s
     r.count(*t, "dqn_gradient_steps", p, o.dqn_gradient_steps, 1);
     r.count(*t, "checks", p, o.checks, 1);
     r.number(*t, "band", p, o.band, 0, 0.5);
+    r.boolean(*t, "feature_rows", p, o.feature_rows);
     if (o.enabled && o.scores.empty()) {
       r.error(t, "rl.scores", "required: the models whose test predictions the agents observe (e.g. [\"lstm\"])");
     }

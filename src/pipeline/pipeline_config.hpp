@@ -78,6 +78,7 @@ struct RlSettings {
   std::size_t dqn_gradient_steps = 8;
   std::size_t checks = 4;
   double band = 0.005;  // the no-trade band, as a fraction of equity
+  bool feature_rows = true;  // observe the features' rows too (scaled on each fold's training dates)
 };
 
 // News-sentiment features (features.sentiment; features/sentiment_features.hpp): the news of a

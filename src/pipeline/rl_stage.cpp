@@ -1,6 +1,7 @@
 #include "pipeline/rl_stage.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -9,6 +10,7 @@
 namespace kestrel::pipeline {
 
 core::Result<rl::WalkForwardReport> run_rl_stage(const PipelineConfig& config, const store::Panel& panel,
+                                                 const features::FeatureMatrix& matrix,
                                                  const std::filesystem::path& predictions,
                                                  const std::vector<std::string>& exclude, const rl::LogSink& log) {
   const auto benchmark = panel.ticker_index(config.benchmark);
@@ -45,10 +47,13 @@ core::Result<rl::WalkForwardReport> run_rl_stage(const PipelineConfig& config, c
                        .maximum_fraction = 0.01};
   wf.env.min_trade_fraction = s.band;
   if (log) {
-    log(fmt::format("rl: observing {} from {} to {}", fmt::join(s.scores, ", "),
+    log(fmt::format("rl: observing {}{} from {} to {}", fmt::join(s.scores, ", "),
+                    s.feature_rows ? fmt::format(" and {} feature rows", matrix.num_features()) : "",
                     panel.dates()[scored->first_scored_day].to_string(), panel.dates()[scored->last_scored_day].to_string()));
   }
-  return rl::walk_forward(panel, universe, *benchmark, scored->features, wf, log);
+  std::optional<rl::FeatureRows> rows;
+  if (s.feature_rows) rows = rl::feature_rows(matrix, universe);
+  return rl::walk_forward(panel, universe, *benchmark, scored->features, rows ? &*rows : nullptr, wf, log);
 }
 
 }  // namespace kestrel::pipeline

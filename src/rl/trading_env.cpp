@@ -14,12 +14,17 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 }  // namespace
 
-TradingEnv::TradingEnv(const store::Panel& panel, std::vector<std::size_t> universe, ObservationFeatures features,
-                       TradingEnvConfig config)
-    : panel_(&panel), universe_(std::move(universe)), features_(std::move(features)), config_(std::move(config)) {
+TradingEnv::TradingEnv(const store::Panel& panel, std::vector<std::size_t> universe, const ObservationFeatures& features,
+                       TradingEnvConfig config, ScaledFeatureRows rows)
+    : panel_(&panel),
+      universe_(std::move(universe)),
+      features_(&features),
+      rows_(std::move(rows)),
+      config_(std::move(config)) {
   const std::size_t dates = panel.num_dates();
   const std::size_t n = universe_.size();
-  assert(features_.values.size() == dates * n * features_.count);
+  assert(features_->values.size() == dates * n * features_->count);
+  assert(rows_.rows == nullptr || (rows_.rows->tickers == n && rows_.scaling.mean.size() == rows_.rows->count));
   assert(config_.last_day < dates && config_.first_day < config_.last_day);
   std::map<std::string, int> sector_ids;
   for (std::size_t id : universe_) {
@@ -105,12 +110,14 @@ void TradingEnv::observe(std::size_t e, std::span<float> observations) const {
   const float cash_share = static_cast<float>(ep.cash / equity);
   const float drawdown = static_cast<float>(1 - equity / ep.summary.peak);
   const float exposure_share = static_cast<float>(exposure / equity);
-  const float* feature_row = features_.values.data() + t * n * features_.count;
+  const std::size_t columns = features_->count;
+  const float* feature_row = features_->values.data() + t * n * columns;
   float* out = observations.data() + e * n * width;
-  for (std::size_t k = 0; k < n; ++k, out += width, feature_row += features_.count) {
-    std::copy_n(feature_row, features_.count, out);
+  for (std::size_t k = 0; k < n; ++k, out += width, feature_row += columns) {
+    std::copy_n(feature_row, columns, out);
+    if (rows_.rows != nullptr) normalised_row(*rows_.rows, rows_.scaling, t, k, {out + columns, rows_.count()});
     const Holding& h = holdings_[e * n + k];
-    float* state = out + features_.count;
+    float* state = out + columns + rows_.count();
     if (h.shares != 0) {
       const double price = last_close_[t * n + k];
       state[0] = static_cast<float>(h.shares * price / equity);

@@ -27,9 +27,11 @@
 // drawdown reaches max_drawdown — the risk manager's halt — and is cut (truncated) after
 // episode_days or at the end of the dates.
 //
-// Observation of row (e, i) at day t: the caller's point-in-time features of (t, i) (e.g.
-// normalised feature rows and out-of-fold model scores), then the position (weight, unrealised
-// return, days held / 20), then the portfolio (cash share, drawdown, exposure).
+// Observation of row (e, i) at day t: the caller's point-in-time columns of (t, i) (prices,
+// market regime, out-of-fold model scores), then the ticker's feature row normalised with the
+// scaling the caller fitted on training dates (feature_rows.hpp; none if not given), then the
+// position (weight, unrealised return, days held / 20), then the portfolio (cash share,
+// drawdown, exposure).
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -37,6 +39,7 @@
 
 #include "core/rng.hpp"
 #include "risk/risk_manager.hpp"
+#include "rl/feature_rows.hpp"
 #include "rl/vector_env.hpp"
 #include "sim/cost_models.hpp"
 #include "store/panel.hpp"
@@ -75,16 +78,26 @@ struct ObservationFeatures {
   std::vector<float> values;
 };
 
+// The feature rows to observe and their scaling for this use (e.g. one walk-forward fold).
+struct ScaledFeatureRows {
+  const FeatureRows* rows = nullptr;  // none: no feature rows in the observation
+  RowScaling scaling = {};
+  std::size_t count() const { return rows != nullptr ? rows->count : 0; }
+};
+
 class TradingEnv final : public VectorEnv {
  public:
   static constexpr std::size_t kStateFeatures = 6;
 
-  // `universe`: the panel's ticker indices to trade.
-  TradingEnv(const store::Panel& panel, std::vector<std::size_t> universe, ObservationFeatures features,
-             TradingEnvConfig config);
+  // `universe`: the panel's ticker indices to trade. The environment reads `panel`, `features`
+  // and `rows.rows` without copying them: they must outlive it.
+  TradingEnv(const store::Panel& panel, std::vector<std::size_t> universe, const ObservationFeatures& features,
+             TradingEnvConfig config, ScaledFeatureRows rows = {});
+  TradingEnv(const store::Panel&, std::vector<std::size_t>, ObservationFeatures&&, TradingEnvConfig,
+             ScaledFeatureRows = {}) = delete;  // a temporary would dangle
 
   std::size_t num_envs() const override { return config_.episodes * universe_.size(); }
-  std::size_t observation_size() const override { return features_.count + kStateFeatures; }
+  std::size_t observation_size() const override { return features_->count + rows_.count() + kStateFeatures; }
   ActionSpace action_space() const override;
   void reset(std::uint64_t seed, std::span<float> observations) override;
   void step(std::span<const float> actions, const StepBuffers& out) override;
@@ -136,7 +149,8 @@ class TradingEnv final : public VectorEnv {
 
   const store::Panel* panel_;
   std::vector<std::size_t> universe_;
-  ObservationFeatures features_;
+  const ObservationFeatures* features_;
+  ScaledFeatureRows rows_;
   TradingEnvConfig config_;
   std::vector<int> sector_;                 // per universe slot; -1: none
   std::size_t sectors_ = 0;

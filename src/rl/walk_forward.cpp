@@ -34,7 +34,8 @@ struct Path {
 };
 
 Path run_path(const store::Panel& panel, const std::vector<std::size_t>& universe, const ObservationFeatures& features,
-              TradingEnvConfig config, std::size_t first, std::size_t last, const Policy& policy) {
+              const ScaledFeatureRows& rows, TradingEnvConfig config, std::size_t first, std::size_t last,
+              const Policy& policy) {
   config.episodes = 1;
   config.first_day = first;
   config.last_day = last;
@@ -42,11 +43,11 @@ Path run_path(const store::Panel& panel, const std::vector<std::size_t>& univers
   config.turnover_penalty = 0;  // evaluation measures the return itself
   config.drawdown_penalty = 0;
   config.restart = false;
-  TradingEnv env(panel, universe, features, config);
-  const std::size_t rows = env.num_envs();
-  std::vector<float> obs(rows * env.observation_size()), final_obs(obs.size()), rewards(rows),
-      actions(rows * env.action_space().width());
-  std::vector<std::uint8_t> terminated(rows), truncated(rows);
+  TradingEnv env(panel, universe, features, config, rows);
+  const std::size_t envs = env.num_envs();
+  std::vector<float> obs(envs * env.observation_size()), final_obs(obs.size()), rewards(envs),
+      actions(envs * env.action_space().width());
+  std::vector<std::uint8_t> terminated(envs), truncated(envs);
   env.reset_at(first, obs);
   Path path;
   for (std::size_t day = first; day < last; ++day) {
@@ -142,8 +143,8 @@ struct Accumulator {
 
 core::Result<WalkForwardReport> walk_forward(const store::Panel& panel, const std::vector<std::size_t>& universe,
                                              std::size_t benchmark, const ObservationFeatures& features,
-                                             const WalkForwardConfig& config, const LogSink& log,
-                                             const ProgressSink& progress) {
+                                             const FeatureRows* feature_rows, const WalkForwardConfig& config,
+                                             const LogSink& log, const ProgressSink& progress) {
   const std::size_t dates = panel.num_dates();
   std::size_t first_stock = dates;
   for (std::size_t id : universe) {
@@ -190,6 +191,10 @@ core::Result<WalkForwardReport> walk_forward(const store::Panel& panel, const st
                                        date(valid_from), date(valid_from + 1), date(test_from), date(test_from + 1),
                                        date(test_last)));
     if (log) log(report.folds.back());
+    // The feature rows as this fold's agents and rules observe them: scaled with the training
+    // dates' statistics alone.
+    ScaledFeatureRows rows;
+    if (feature_rows != nullptr) rows = {.rows = feature_rows, .scaling = fit_scaling(*feature_rows, start, valid_from)};
 
     // Agents: trained before the validation period, stopped early on it, then run on the test.
     std::map<std::string, std::unique_ptr<Agent>> kept;
@@ -201,7 +206,7 @@ core::Result<WalkForwardReport> walk_forward(const store::Panel& panel, const st
       train_config.episodes = config.train_episodes;
       train_config.first_day = start;
       train_config.last_day = valid_from;
-      TradingEnv train_env(panel, universe, features, train_config);
+      TradingEnv train_env(panel, universe, features, train_config, rows);
       AgentSpec spec{.kind = kind, .observation_size = train_env.observation_size(),
                      .action_space = train_env.action_space(), .ppo = config.ppo, .dqn = config.dqn};
       spec.ppo.seed = spec.dqn.seed = config.seed + f;
@@ -213,7 +218,7 @@ core::Result<WalkForwardReport> walk_forward(const store::Panel& panel, const st
       for (std::size_t c = 1; c <= config.checks; ++c) {
         (*agent)->learn(train_env, total * static_cast<std::int64_t>(c) / static_cast<std::int64_t>(config.checks),
                         progress);
-        const Path valid = run_path(panel, universe, features, train_config, valid_from, test_from,
+        const Path valid = run_path(panel, universe, features, rows, train_config, valid_from, test_from,
                                     [&](std::span<const float> o, std::span<float> a) { (*agent)->act(o, a, true); });
         const double growth = log_growth(valid.returns);
         if (log) log(fmt::format("  {} check {}/{}: {} steps, validation log return {:+.4f}", kind, c, config.checks,
@@ -228,7 +233,7 @@ core::Result<WalkForwardReport> walk_forward(const store::Panel& panel, const st
       auto best = make_agent(spec);
       if (!best) return std::unexpected(best.error());
       if (log) log(fmt::format("  {}: check {} kept (best on validation)", kind, best_check));
-      const Path test = run_path(panel, universe, features, train_config, test_from, test_last,
+      const Path test = run_path(panel, universe, features, rows, train_config, test_from, test_last,
                                  [&](std::span<const float> o, std::span<float> a) { (*best)->act(o, a, true); });
       slot(kind == std::string("ppo") ? "ppo_sizing" : "dqn_timing",
            kind == std::string("ppo") ? "PPO target weights (× 10% cap) per ticker"
@@ -240,20 +245,21 @@ core::Result<WalkForwardReport> walk_forward(const store::Panel& panel, const st
     // Rules on the same environment and costs.
     TradingEnvConfig rule_config = config.env;
     rule_config.control = Control::Sizing;
-    const std::size_t width = features.count + TradingEnv::kStateFeatures;
+    const std::size_t width = features.count + rows.count() + TradingEnv::kStateFeatures;
+    const std::size_t weight_column = width - TradingEnv::kStateFeatures;  // the position's weight
     // Rank by the model score where there is one, else by the 20-day return (price column 2).
     const std::size_t rank_column = config.score_column.value_or(2);
     const std::size_t valid_column = config.score_column ? *config.score_column + 1 : 2;
     const std::string ranked_by = config.score_column ? "model score" : "20-day return";
     const std::string prefix = config.score_column ? "score" : "momentum";
     const auto pick = [&](std::span<const float> o) { return top_k(o, n, width, config.top_k, rank_column, valid_column); };
-    const Path ranked = run_path(panel, universe, features, rule_config, test_from, test_last,
+    const Path ranked = run_path(panel, universe, features, rows, rule_config, test_from, test_last,
                                  [&](std::span<const float> o, std::span<float> a) {
                                    std::fill(a.begin(), a.end(), 0.0f);
                                    for (std::size_t i : pick(o)) a[i] = 1.0f;
                                  });
     slot(prefix + "_topk", fmt::format("top {} by {}, 10% each", config.top_k, ranked_by)).add(ranked, cash);
-    const Path vol_target = run_path(panel, universe, features, rule_config, test_from, test_last,
+    const Path vol_target = run_path(panel, universe, features, rows, rule_config, test_from, test_last,
                                      [&](std::span<const float> o, std::span<float> a) {
                                        std::fill(a.begin(), a.end(), 0.0f);
                                        for (std::size_t i : pick(o)) {
@@ -269,12 +275,12 @@ core::Result<WalkForwardReport> walk_forward(const store::Panel& panel, const st
       Agent& ppo = *kept["ppo"];
       Agent& dqn = *kept["dqn"];
       std::vector<float> timing(n);
-      const Path system = run_path(panel, universe, features, rule_config, test_from, test_last,
+      const Path system = run_path(panel, universe, features, rows, rule_config, test_from, test_last,
                                    [&](std::span<const float> o, std::span<float> a) {
                                      ppo.act(o, a, true);
                                      dqn.act(o, timing, true);
                                      for (std::size_t i = 0; i < n; ++i) {
-                                       const bool held = o[i * width + features.count] > 0.0f;
+                                       const bool held = o[i * width + weight_column] > 0.0f;
                                        const bool in = timing[i] > 1.5f || (timing[i] > 0.5f && held);
                                        if (!in) a[i] = 0.0f;
                                      }
@@ -285,7 +291,7 @@ core::Result<WalkForwardReport> walk_forward(const store::Panel& panel, const st
     equal_config.rules.max_positions = 0;  // 1/N holds every name: no 20-name cap
     const float equal_action = static_cast<float>(
         std::min(1.0, (1 - config.env.limits.min_cash_fraction) / static_cast<double>(n) / config.env.limits.max_position_fraction));
-    const Path equal = run_path(panel, universe, features, equal_config, test_from, test_last,
+    const Path equal = run_path(panel, universe, features, rows, equal_config, test_from, test_last,
                                 [&](std::span<const float>, std::span<float> a) { std::fill(a.begin(), a.end(), equal_action); });
     slot("equal_weight", "1/N of the universe (80% invested; no 20-name cap)").add(equal, cash);
     TradingEnvConfig spy_config = rule_config;
@@ -297,7 +303,7 @@ core::Result<WalkForwardReport> walk_forward(const store::Panel& panel, const st
     spy_config.limits.daily_loss_limit = 0;
     spy_config.rules = trading::TradeRules{.stop_loss = 0, .breakeven_after = 0, .trail = 0, .time_stop_days = 0,
                                            .max_positions = 0, .min_position = core::Money{}};
-    const Path spy = run_path(panel, {benchmark}, benchmark_features, spy_config, test_from, test_last,
+    const Path spy = run_path(panel, {benchmark}, benchmark_features, {}, spy_config, test_from, test_last,
                               [](std::span<const float>, std::span<float> a) { std::fill(a.begin(), a.end(), 2.0f); });
     slot("buy_and_hold_spy", "SPY, fully invested, no stops").add(spy, cash);
   }

@@ -8,7 +8,8 @@
 // times during training and keeps the best check (early stopping on validation, never on
 // test), then runs it once, deterministically, over the test period; with model scores in the
 // observation the two agents also run together (ppo_dqn_system). Rules need no training
-// and run on the test periods alone. Test periods are chained into one daily return series per
+// and run on the test periods alone. Feature rows in the observation are scaled with each fold's
+// training dates' statistics (feature_rows.hpp), the same scaling for its validation and test. Test periods are chained into one daily return series per
 // strategy, from which the statistics come; the deflated Sharpe ratio counts every strategy
 // evaluated as a trial.
 #include <cstdint>
@@ -69,11 +70,13 @@ struct WalkForwardReport {
 
 using LogSink = std::function<void(const std::string&)>;
 
-// `universe`: the stocks (panel indices); `benchmark`: the panel index of SPY for buy-and-hold.
+// `universe`: the stocks (panel indices); `benchmark`: the panel index of SPY for buy-and-hold;
+// `features`: the observation's columns (agent_observations.hpp); `feature_rows`: the universe's
+// feature rows, scaled per fold with its training dates' statistics, or null for none.
 core::Result<WalkForwardReport> walk_forward(const store::Panel& panel, const std::vector<std::size_t>& universe,
                                              std::size_t benchmark, const ObservationFeatures& features,
-                                             const WalkForwardConfig& config, const LogSink& log,
-                                             const ProgressSink& progress = {});
+                                             const FeatureRows* feature_rows, const WalkForwardConfig& config,
+                                             const LogSink& log, const ProgressSink& progress = {});
 
 // One line per agent against buy-and-hold of the benchmark, the best Sharpe with its deflated
 // Sharpe ratio, and a warning for every strategy that was hardly ever invested (an agent that

@@ -88,7 +88,8 @@ TEST(TradingEnvParity, FixedWeightsWithCostsAndLimitsEndWhereTheBacktestEnds) {
   config.slippage = slippage;
   config.commission = commission;
   config.rules = rules;
-  TradingEnv env(panel, universe, no_features(panel, universe.size()), config);
+  const ObservationFeatures features = no_features(panel, universe.size());
+  TradingEnv env(panel, universe, features, config);
   const std::size_t rows = env.num_envs(), width = env.observation_size();
   std::vector<float> obs(rows * width), final_obs(rows * width), rewards(rows), actions(rows, 0.0f);
   std::vector<std::uint8_t> terminated(rows), truncated(rows);
@@ -127,8 +128,9 @@ TEST(TradingEnvDeterminism, TheSameSeedStepsTheSameEpisodes) {
   config.last_day = panel.num_dates() - 1;
   config.slippage = {.kind = sim::SlippageModel::Kind::FixedBps, .bps = 5};
   config.commission = {.kind = sim::CommissionModel::Kind::PerShare, .per_share = 0.005, .minimum = 1};
+  const ObservationFeatures features = no_features(panel, universe.size());
   auto run = [&](std::uint64_t seed) {
-    TradingEnv env(panel, universe, no_features(panel, universe.size()), config);
+    TradingEnv env(panel, universe, features, config);
     const std::size_t rows = env.num_envs();
     std::vector<float> obs(rows * env.observation_size()), final_obs(obs.size()), rewards(rows), actions(rows);
     std::vector<std::uint8_t> terminated(rows), truncated(rows);

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "rl/agent_observations.hpp"
 #include "rl/price_observations.hpp"
 #include "rl/score_observations.hpp"
 #include "rl/walk_forward.hpp"
@@ -45,7 +46,9 @@ TEST(WalkForward, AgentsAndRulesShareTheTestDaysAndBuyAndHoldEndsWhereTheCostsSa
   config.env.slippage = {.kind = sim::SlippageModel::Kind::FixedBps, .bps = 5};
   config.env.commission = {.kind = sim::CommissionModel::Kind::PerShare, .per_share = 0.005, .minimum = 1};
   std::vector<std::string> lines;
-  auto report = walk_forward(panel, universe, spy, price_observations(panel, universe), config,
+  // The agents observe every feature row too, scaled on the fold's training dates.
+  const FeatureRows rows = agent_feature_rows(panel, universe, "SPY");
+  auto report = walk_forward(panel, universe, spy, price_observations(panel, universe), &rows, config,
                              [&](const std::string& line) { lines.push_back(line); });
   ASSERT_TRUE(report) << report.error().message;
   ASSERT_EQ(report->strategies.size(), 6u);
@@ -104,7 +107,7 @@ TEST(WalkForward, APlantedScoreThatKnowsTomorrowMakesTheScoreTopKRuleRich) {
   config.first_day = scored->first_scored_day;
   config.last_day = scored->last_scored_day;
   config.score_column = scored->score_columns.front();
-  auto report = walk_forward(panel, universe, spy, scored->features, config, {});
+  auto report = walk_forward(panel, universe, spy, scored->features, nullptr, config, {});
   ASSERT_TRUE(report) << report.error().message;
   const StrategyOutcome* ranked = nullptr;
   const StrategyOutcome* hold = nullptr;

@@ -490,6 +490,14 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
       auto wf = evaluation::run_model(maker, data, folds, run_options);
       if (!wf) return std::unexpected(wf.error());
       m.walk_forward = evaluation::metric_table(wf->predictions, matrix.dates, matrix.tickers);
+      // The out-of-fold scores of every test fold, for whoever needs years of them (the [rl] stage).
+      const auto wf_folder = out / "predictions" / "walk_forward";
+      std::error_code ec;
+      std::filesystem::create_directories(wf_folder, ec);
+      if (ec) return core::fail("{}: cannot create the folder: {}", wf_folder.string(), ec.message());
+      if (auto s = write_predictions(wf_folder / (name + ".csv"), wf->predictions, matrix); !s) {
+        return std::unexpected(s.error());
+      }
     }
 
     const double walk_forward_seconds = seconds_since(walk_forward_started);
@@ -543,16 +551,23 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
     if (auto written = write_comparison_report(result, out); !written) return std::unexpected(written.error());
   }
 
-  // The RL agents on the models' test predictions.
+  // The RL agents on the models' out-of-sample predictions.
   if (config.rl.enabled) {
     core::release_free_memory();
-    log(fmt::format("rl: PPO sizing, DQN timing and both together, walk-forward on the test segment"));
-    auto agents = run_rl_stage(config, *panel, matrix, out / "predictions", exclude, [&](const std::string& line) { log("  " + line); });
+    const bool wf_scores = config.rl.walk_forward_scores;
+    log(fmt::format("rl: PPO sizing, DQN timing and both together, walk-forward on the {}",
+                    wf_scores ? "walk-forward's scored folds" : "test segment"));
+    const auto scores = wf_scores ? out / "predictions" / "walk_forward" : out / "predictions";
+    auto agents = run_rl_stage(config, *panel, matrix, scores, exclude, [&](const std::string& line) { log("  " + line); });
     if (!agents) {
       result.flags.push_back(fmt::format("rl: the agents' evaluation failed: {}", agents.error().message));
     } else {
       for (const auto& warning : rl::never_invested(*agents)) result.flags.push_back("rl: " + warning);
       result.agents = std::move(*agents);
+      result.agents_observe = fmt::format(
+          "prices, the market regime{}, and the {} predictions of {}", config.rl.feature_rows ?
+              fmt::format(", the {} feature rows (scaled on each fold's training dates)", matrix.num_features()) : "",
+          wf_scores ? "walk-forward's out-of-fold" : "test segment's", fmt::join(config.rl.scores, ", "));
     }
     if (auto written = write_comparison_report(result, out); !written) return std::unexpected(written.error());
   }

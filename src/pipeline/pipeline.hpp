@@ -73,6 +73,7 @@ struct PipelineResult {
   std::size_t models_planned = 0;           // fewer in `models`: a partial report mid-run
   std::vector<std::string> flags;           // why the run is not to be trusted; empty = none
   std::optional<rl::WalkForwardReport> agents;  // the [rl] stage, when it ran
+  std::string agents_observe;  // what the agents observed, in words (the report says it)
   double seconds = 0;
 };
 

@@ -243,7 +243,7 @@ core::Result<PipelineConfig> parse_pipeline_config(std::string_view text, std::s
     auto& o = c.rl;
     o.enabled = true;
     r.only(*t, p, {"enabled", "scores", "folds", "test_days", "valid_days", "ppo_steps", "dqn_steps", "ppo_n_steps",
-                   "dqn_gradient_steps", "checks", "band", "feature_rows"});
+                   "dqn_gradient_steps", "checks", "band", "feature_rows", "predictions"});
     r.boolean(*t, "enabled", p, o.enabled);
     r.strings(*t, "scores", p, o.scores);
     r.count(*t, "folds", p, o.folds, 1);
@@ -256,12 +256,20 @@ core::Result<PipelineConfig> parse_pipeline_config(std::string_view text, std::s
     r.count(*t, "checks", p, o.checks, 1);
     r.number(*t, "band", p, o.band, 0, 0.5);
     r.boolean(*t, "feature_rows", p, o.feature_rows);
+    o.walk_forward_scores = r.choice(*t, "predictions", p, {"test", "walk_forward"}) == 1;
     if (o.enabled && o.scores.empty()) {
       r.error(t, "rl.scores", "required: the models whose test predictions the agents observe (e.g. [\"lstm\"])");
     }
+    const auto& wf_models = c.walk_forward.models.empty() ? c.models : c.walk_forward.models;
     for (const auto& m : o.scores) {
       if (std::find(c.models.begin(), c.models.end(), m) == c.models.end()) {
         r.error(nullptr, "rl.scores", fmt::format("'{}' is not in `models`", m));
+      } else if (o.walk_forward_scores && (!c.walk_forward.enabled ||
+                                           std::find(wf_models.begin(), wf_models.end(), m) == wf_models.end())) {
+        r.error(nullptr, "rl.scores",
+                fmt::format("'{}' has no walk-forward predictions (rl.predictions = \"walk_forward\"): add it to "
+                            "evaluation.walk_forward.models",
+                            m));
       }
     }
   }

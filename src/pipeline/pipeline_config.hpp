@@ -69,6 +69,9 @@ struct BacktestSettings {
 struct RlSettings {
   bool enabled = false;  // the table is present and not `enabled = false`
   std::vector<std::string> scores;  // model names; their predictions are observed
+  // Which out-of-sample predictions: the fixed split's test segment, or the walk-forward's
+  // test folds (years more of scored dates; every score model must be in the walk-forward).
+  bool walk_forward_scores = false;
   std::size_t folds = 1;
   std::size_t test_days = 126;
   std::size_t valid_days = 63;

@@ -322,17 +322,32 @@ TEST(PipelineConfig, RlScoresMustBeModelsOfTheRun) {
   ASSERT_TRUE(good.has_value()) << good.error().message;
   EXPECT_TRUE(good->rl.enabled);
   EXPECT_EQ(good->rl.ppo_steps, 4000u);
+  EXPECT_FALSE(good->rl.walk_forward_scores) << "the test segment's predictions by default";
+  EXPECT_TRUE(good->rl.feature_rows);
+
+  // The walk-forward's predictions exist only for the models it runs.
+  std::string wf = tiny_config(std::string(kSmallRl) + "predictions = \"walk_forward\"\n");
+  wf.replace(wf.find("test_dates = 504"), 0, "models = [\"always_up\"]\n");
+  const auto missing = parse_pipeline_config(wf, "tiny.toml", ".");
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_NE(missing.error().message.find("'logistic_regression' has no walk-forward predictions"), std::string::npos)
+      << missing.error().message;
+  const auto typo = parse_pipeline_config(tiny_config(std::string(kSmallRl) + "predictions = \"walkforward\"\n"),
+                                          "tiny.toml", ".");
+  ASSERT_FALSE(typo.has_value());
+  EXPECT_NE(typo.error().message.find("rl.predictions"), std::string::npos) << typo.error().message;
 }
 
 TEST(Pipeline, RunsEndToEndOnTheSampleData) {
   testing::TempDir dir;
-  testing::write_file(dir / "tiny.toml", tiny_config(kSmallRl));
+  // The agents observe the walk-forward's out-of-fold predictions: years more than the test segment.
+  testing::write_file(dir / "tiny.toml", tiny_config(std::string(kSmallRl) + "predictions = \"walk_forward\"\n"));
   const auto out = dir / "out";
   const auto result = testing::run_command(std::string(KESTREL_BINARY) + " --quiet pipeline --config " +
                                            (dir / "tiny.toml").string() + " --out " + out.string());
   ASSERT_EQ(result.exit_code, 0) << result.output;
   for (const char* file : {"report.md", "report.html", "metrics.csv", "predictions/logistic_regression.csv",
-                           "backtests/logistic_regression/report.html"}) {
+                           "predictions/walk_forward/logistic_regression.csv", "backtests/logistic_regression/report.html"}) {
     EXPECT_TRUE(std::filesystem::exists(out / file)) << file << "\n" << result.output;
   }
   const std::string report = testing::read_file(out / "report.md");
@@ -346,6 +361,10 @@ TEST(Pipeline, RunsEndToEndOnTheSampleData) {
   EXPECT_NE(report.find("| costs / capital |"), std::string::npos) << report;
   // The RL agents beside the rules, each with its verdict against buy-and-hold.
   EXPECT_NE(report.find("## Reinforcement-learning agents"), std::string::npos) << report;
+  // Trained on walk-forward scores from before the fixed test segment (2018) began.
+  const auto fold = report.find("fold 1: train ");
+  ASSERT_NE(fold, std::string::npos) << report;
+  EXPECT_LT(std::stoi(report.substr(fold + 14, 4)), 2018) << report.substr(fold, 120);
   for (const char* row : {"| ppo_sizing", "| dqn_timing", "| ppo_dqn_system", "| score_topk", "| buy_and_hold_spy"}) {
     EXPECT_NE(report.find(row), std::string::npos) << row;
   }

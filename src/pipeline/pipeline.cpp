@@ -492,9 +492,9 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
       m.walk_forward = evaluation::metric_table(wf->predictions, matrix.dates, matrix.tickers);
       // The out-of-fold scores of every test fold, for whoever needs years of them (the [rl] stage).
       const auto wf_folder = out / "predictions" / "walk_forward";
-      std::error_code ec;
-      std::filesystem::create_directories(wf_folder, ec);
-      if (ec) return core::fail("{}: cannot create the folder: {}", wf_folder.string(), ec.message());
+      std::error_code made;
+      std::filesystem::create_directories(wf_folder, made);
+      if (made) return core::fail("{}: cannot create the folder: {}", wf_folder.string(), made.message());
       if (auto s = write_predictions(wf_folder / (name + ".csv"), wf->predictions, matrix); !s) {
         return std::unexpected(s.error());
       }

@@ -102,6 +102,9 @@ std::vector<std::size_t> top_k(std::span<const float> obs, std::size_t n, std::s
   return names;
 }
 
+// A ratio with no variance under it (a strategy that never traded) reads "–", not "nan".
+std::string ratio_text(double x) { return std::isfinite(x) ? fmt::format("{:.2f}", x) : std::string("–"); }
+
 class TempFolder {
  public:
   explicit TempFolder(const std::string& tag)
@@ -344,8 +347,9 @@ std::vector<std::string> verdicts(const WalkForwardReport& report) {
   for (const auto& s : report.strategies) {
     if ((s.name == "ppo_sizing" || s.name == "dqn_timing" || s.name == "ppo_dqn_system") && hold != nullptr) {
       const bool beats = s.stats.sharpe > hold->stats.sharpe && s.stats.annual_return > hold->stats.annual_return;
-      lines.push_back(fmt::format("{} {} buy-and-hold after costs (Sharpe {:.2f} vs {:.2f}, CAGR {:.1f}% vs {:.1f}%).",
-                                  s.name, beats ? "beats" : "does NOT beat", s.stats.sharpe, hold->stats.sharpe,
+      lines.push_back(fmt::format("{} {} buy-and-hold after costs (Sharpe {} vs {}, CAGR {:.1f}% vs {:.1f}%).",
+                                  s.name, beats ? "beats" : "does NOT beat", ratio_text(s.stats.sharpe),
+                                  ratio_text(hold->stats.sharpe),
                                   100 * s.stats.annual_return, 100 * hold->stats.annual_return));
     }
   }
@@ -371,9 +375,10 @@ std::string to_markdown(const WalkForwardReport& report) {
   out += "\n| strategy | CAGR | Sharpe | Sortino | max drawdown | exposure | turnover / year | costs | round trips | entries won |\n";
   out += "|---|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& s : report.strategies) {
-    out += fmt::format("| {}{} | {:.1f}% | {:.2f} | {:.2f} | {:.1f}% | {:.0f}% | {:.1f}× | {:.2f}% | {} | {} |\n", s.name,
-                       s.halted ? " (halted)" : "", 100 * s.stats.annual_return, s.stats.sharpe, s.stats.sortino,
-                       100 * s.stats.max_drawdown, 100 * s.average_exposure, s.annual_turnover, 100 * s.costs, s.round_trips,
+    out += fmt::format("| {}{} | {:.1f}% | {} | {} | {:.1f}% | {:.0f}% | {:.1f}× | {:.2f}% | {} | {} |\n", s.name,
+                       s.halted ? " (halted)" : "", 100 * s.stats.annual_return, ratio_text(s.stats.sharpe),
+                       ratio_text(s.stats.sortino), 100 * s.stats.max_drawdown, 100 * s.average_exposure, s.annual_turnover,
+                       100 * s.costs, s.round_trips,
                        s.round_trips > 0 ? fmt::format("{:.1f}%", 100 * s.entry_accuracy) : "–");
   }
   out += "\n";

@@ -25,6 +25,17 @@ struct ActorCritic : torch::nn::Module {
   torch::Tensor log_std;
 };
 
+// One rollout, step-major: entry (t, row) at t × rows + row.
+struct Rollout {
+  Rollout(std::int64_t steps, std::int64_t row_count, std::int64_t obs_size, std::int64_t width)
+      : n(steps), rows(row_count), samples(steps * row_count), obs(static_cast<std::size_t>(samples * obs_size)),
+        actions(static_cast<std::size_t>(samples * width)), rewards(static_cast<std::size_t>(samples)),
+        values(rewards.size()), log_probs(rewards.size()), dones(rewards.size()), advantages(rewards.size()),
+        returns(rewards.size()) {}
+  std::int64_t n, rows, samples;
+  std::vector<float> obs, actions, rewards, values, log_probs, dones, advantages, returns;
+};
+
 }  // namespace
 
 struct PpoAgent::State {
@@ -36,6 +47,24 @@ struct PpoAgent::State {
     optimizer = std::make_unique<torch::optim::Adam>(net->parameters(),
                                                      torch::optim::AdamOptions(config.learning_rate).eps(1e-5));
   }
+
+  // The environment's side of training: its current observations and step buffers.
+  struct Stepper {
+    Stepper(VectorEnv& e, std::int64_t obs_size, std::int64_t width)
+        : env(e), rows(static_cast<std::size_t>(e.num_envs())), obs(rows * static_cast<std::size_t>(obs_size)),
+          final_obs(obs.size()), rewards(rows), terminated(rows), truncated(rows),
+          actions(rows * static_cast<std::size_t>(width)) {}
+    StepBuffers buffers() { return {obs, rewards, terminated, truncated, final_obs}; }
+    VectorEnv& env;
+    std::size_t rows;
+    std::vector<float> obs, final_obs, rewards;
+    std::vector<std::uint8_t> terminated, truncated;
+    std::vector<float> actions;
+  };
+
+  void collect(Stepper& e, Rollout& r, EpisodeReturns& episodes);
+  void estimate_advantages(const Stepper& e, Rollout& r);
+  double update(Rollout& r);  // the last minibatch's loss
 
   std::int64_t observations;
   ActionSpace space;
@@ -68,131 +97,129 @@ void PpoAgent::act(std::span<const float> observations, std::span<float> actions
 
 void PpoAgent::learn(VectorEnv& env, std::int64_t total_steps, const ProgressSink& progress) {
   State& s = *state_;
-  const PpoConfig& c = s.config;
-  torch::set_num_threads(c.threads);
-  const auto rows = static_cast<std::int64_t>(env.num_envs());
-  const std::int64_t obs_size = s.observations;
+  torch::set_num_threads(s.config.threads);
   const auto width = static_cast<std::int64_t>(s.space.width());
-  const std::int64_t n = c.n_steps;
-  const std::int64_t samples = n * rows;
-
-  std::vector<float> obs(static_cast<std::size_t>(rows * obs_size));
-  std::vector<float> final_obs(obs.size());
-  std::vector<float> rewards(static_cast<std::size_t>(rows));
-  std::vector<std::uint8_t> terminated(static_cast<std::size_t>(rows)), truncated(static_cast<std::size_t>(rows));
-  std::vector<float> env_actions(static_cast<std::size_t>(rows * width));
-
-  // The rollout, step-major: entry (t, row).
-  std::vector<float> buf_obs(static_cast<std::size_t>(samples * obs_size));
-  std::vector<float> buf_actions(static_cast<std::size_t>(samples * width));
-  std::vector<float> buf_rewards(static_cast<std::size_t>(samples)), buf_values(static_cast<std::size_t>(samples)),
-      buf_log_probs(static_cast<std::size_t>(samples)), buf_dones(static_cast<std::size_t>(samples));
-  std::vector<float> advantages(static_cast<std::size_t>(samples)), returns(static_cast<std::size_t>(samples));
-
-  env.reset(s.rng.next_u64(), obs);
-  EpisodeReturns episodes(static_cast<std::size_t>(rows));
-  double last_loss = 0;
-  const StepBuffers out{obs, rewards, terminated, truncated, final_obs};
-
+  State::Stepper stepper(env, s.observations, width);
+  Rollout rollout(s.config.n_steps, static_cast<std::int64_t>(stepper.rows), s.observations, width);
+  env.reset(s.rng.next_u64(), stepper.obs);
+  EpisodeReturns episodes(stepper.rows);
   while (s.steps < total_steps) {
-    // Collect n steps from every row.
-    for (std::int64_t t = 0; t < n; ++t) {
-      torch::NoGradGuard no_grad;
-      const auto obs_t = to_tensor(obs.data(), rows, obs_size);
-      const auto logits = s.net->policy->forward(obs_t);
-      const auto values = s.net->value->forward(obs_t).squeeze(1).contiguous();
-      float* actions_t = buf_actions.data() + t * rows * width;
-      s.head.choose(logits, s.net->log_std, false, s.rng, {actions_t, static_cast<std::size_t>(rows * width)});
-      const auto log_probs =
-          s.head.log_prob(logits, s.net->log_std, to_tensor(actions_t, rows, width)).contiguous();
-      std::copy(obs.begin(), obs.end(), buf_obs.begin() + t * rows * obs_size);
-      std::copy(values.data_ptr<float>(), values.data_ptr<float>() + rows, buf_values.begin() + t * rows);
-      std::copy(log_probs.data_ptr<float>(), log_probs.data_ptr<float>() + rows, buf_log_probs.begin() + t * rows);
-
-      std::copy(actions_t, actions_t + rows * width, env_actions.begin());
-      s.head.clip_to_bounds(env_actions);
-      env.step(env_actions, out);
-      episodes.add(rewards, terminated, truncated);
-
-      bool any_truncated = false;
-      for (std::int64_t r = 0; r < rows; ++r) any_truncated |= truncated[static_cast<std::size_t>(r)] != 0;
-      std::vector<float> bootstrap;
-      if (any_truncated) {
-        const auto v = s.net->value->forward(to_tensor(final_obs.data(), rows, obs_size)).squeeze(1).contiguous();
-        bootstrap.assign(v.data_ptr<float>(), v.data_ptr<float>() + rows);
-      }
-      for (std::int64_t r = 0; r < rows; ++r) {
-        const auto i = static_cast<std::size_t>(r);
-        float reward = rewards[i];
-        if (truncated[i] && !terminated[i]) reward += static_cast<float>(c.gamma) * bootstrap[i];
-        buf_rewards[static_cast<std::size_t>(t * rows + r)] = reward;
-        buf_dones[static_cast<std::size_t>(t * rows + r)] = (terminated[i] || truncated[i]) ? 1.0f : 0.0f;
-      }
-      s.steps += rows;
-    }
-
-    // GAE(λ) backwards from the value of where the rollout stopped.
-    std::vector<float> next_values(static_cast<std::size_t>(rows));
-    {
-      torch::NoGradGuard no_grad;
-      const auto v = s.net->value->forward(to_tensor(obs.data(), rows, obs_size)).squeeze(1).contiguous();
-      std::copy(v.data_ptr<float>(), v.data_ptr<float>() + rows, next_values.begin());
-    }
-    std::vector<double> gae(static_cast<std::size_t>(rows), 0.0);
-    for (std::int64_t t = n - 1; t >= 0; --t) {
-      for (std::int64_t r = 0; r < rows; ++r) {
-        const auto i = static_cast<std::size_t>(t * rows + r);
-        const auto ri = static_cast<std::size_t>(r);
-        const double not_done = 1.0 - buf_dones[i];
-        const double next_value = t == n - 1 ? next_values[ri] : buf_values[i + static_cast<std::size_t>(rows)];
-        const double delta = buf_rewards[i] + c.gamma * next_value * not_done - buf_values[i];
-        gae[ri] = delta + c.gamma * c.gae_lambda * not_done * gae[ri];
-        advantages[i] = static_cast<float>(gae[ri]);
-        returns[i] = static_cast<float>(gae[ri] + buf_values[i]);
-      }
-    }
-
-    // Epochs of shuffled minibatches.
-    const auto all_obs = to_tensor(buf_obs.data(), samples, obs_size);
-    const auto all_actions = to_tensor(buf_actions.data(), samples, width);
-    const auto all_log_probs = to_tensor(buf_log_probs.data(), samples, 1).view({samples});
-    const auto all_advantages = to_tensor(advantages.data(), samples, 1).view({samples});
-    const auto all_returns = to_tensor(returns.data(), samples, 1).view({samples});
-    std::vector<std::int64_t> order(static_cast<std::size_t>(samples));
-    for (std::int64_t epoch = 0; epoch < c.epochs; ++epoch) {
-      std::iota(order.begin(), order.end(), 0);
-      for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[s.rng.below(i)]);
-      for (std::int64_t begin = 0; begin < samples; begin += c.batch_size) {
-        const std::int64_t size = std::min(c.batch_size, samples - begin);
-        const auto index = torch::from_blob(order.data() + begin, {size}, torch::kLong).clone();
-        const auto batch_obs = all_obs.index_select(0, index);
-        const auto batch_actions = all_actions.index_select(0, index);
-        auto adv = all_advantages.index_select(0, index);
-        if (c.normalize_advantage && size > 1) adv = (adv - adv.mean()) / (adv.std() + 1e-8);
-
-        const auto logits = s.net->policy->forward(batch_obs);
-        const auto log_prob = s.head.log_prob(logits, s.net->log_std, batch_actions);
-        const auto entropy = s.head.entropy(logits, s.net->log_std);
-        const auto values = s.net->value->forward(batch_obs).squeeze(1);
-
-        const auto ratio = torch::exp(log_prob - all_log_probs.index_select(0, index));
-        const auto policy_loss =
-            -torch::min(adv * ratio, adv * torch::clamp(ratio, 1 - c.clip_range, 1 + c.clip_range)).mean();
-        const auto value_loss = torch::mse_loss(values, all_returns.index_select(0, index));
-        const auto loss = policy_loss - c.ent_coef * entropy.mean() + c.vf_coef * value_loss;
-
-        s.optimizer->zero_grad();
-        loss.backward();
-        torch::nn::utils::clip_grad_norm_(s.net->parameters(), c.max_grad_norm);
-        s.optimizer->step();
-        last_loss = loss.item<double>();
-      }
-    }
+    s.collect(stepper, rollout, episodes);
+    s.estimate_advantages(stepper, rollout);
+    const double loss = s.update(rollout);
     ++s.updates;
-    if (progress) {
-      progress(TrainingProgress{s.steps, total_steps, episodes.finished(), episodes.mean_recent(), last_loss});
+    if (progress) progress(TrainingProgress{s.steps, total_steps, episodes.finished(), episodes.mean_recent(), loss});
+  }
+}
+
+// n steps from every row with the current (stochastic) policy.
+void PpoAgent::State::collect(Stepper& e, Rollout& r, EpisodeReturns& episodes) {
+  const std::int64_t rows = r.rows;
+  const auto width = static_cast<std::int64_t>(space.width());
+  const StepBuffers out = e.buffers();
+  for (std::int64_t t = 0; t < r.n; ++t) {
+    torch::NoGradGuard no_grad;
+    // The rollout keeps the observation; the networks read it where it lies.
+    float* obs_t = r.obs.data() + t * rows * observations;
+    std::copy(e.obs.begin(), e.obs.end(), obs_t);
+    const auto obs_tensor = torch::from_blob(obs_t, {rows, observations}, torch::kFloat32);
+    const auto logits = net->policy->forward(obs_tensor);
+    const auto values = net->value->forward(obs_tensor).squeeze(1).contiguous();
+    float* actions_t = r.actions.data() + t * rows * width;
+    head.choose(logits, net->log_std, false, rng, {actions_t, static_cast<std::size_t>(rows * width)});
+    const auto log_probs = head.log_prob(logits, net->log_std, to_tensor(actions_t, rows, width)).contiguous();
+    std::copy(values.data_ptr<float>(), values.data_ptr<float>() + rows, r.values.begin() + t * rows);
+    std::copy(log_probs.data_ptr<float>(), log_probs.data_ptr<float>() + rows, r.log_probs.begin() + t * rows);
+
+    std::copy(actions_t, actions_t + rows * width, e.actions.begin());
+    head.clip_to_bounds(e.actions);
+    e.env.step(e.actions, out);
+    episodes.add(e.rewards, e.terminated, e.truncated);
+
+    // A truncated episode's last reward gains γ·V(its final observation).
+    const bool any_truncated = std::any_of(e.truncated.begin(), e.truncated.end(), [](std::uint8_t x) { return x != 0; });
+    std::vector<float> bootstrap;
+    if (any_truncated) {
+      const auto v = net->value->forward(to_tensor(e.final_obs.data(), rows, observations)).squeeze(1).contiguous();
+      bootstrap.assign(v.data_ptr<float>(), v.data_ptr<float>() + rows);
+    }
+    for (std::int64_t row = 0; row < rows; ++row) {
+      const auto i = static_cast<std::size_t>(row);
+      float reward = e.rewards[i];
+      if (e.truncated[i] && !e.terminated[i]) reward += static_cast<float>(config.gamma) * bootstrap[i];
+      r.rewards[static_cast<std::size_t>(t * rows + row)] = reward;
+      r.dones[static_cast<std::size_t>(t * rows + row)] = (e.terminated[i] || e.truncated[i]) ? 1.0f : 0.0f;
+    }
+    steps += rows;
+  }
+}
+
+// GAE(λ) backwards from the value of where the rollout stopped.
+void PpoAgent::State::estimate_advantages(const Stepper& e, Rollout& r) {
+  const std::int64_t rows = r.rows;
+  std::vector<float> next_values(static_cast<std::size_t>(rows));
+  {
+    torch::NoGradGuard no_grad;
+    const auto v = net->value->forward(to_tensor(e.obs.data(), rows, observations)).squeeze(1).contiguous();
+    std::copy(v.data_ptr<float>(), v.data_ptr<float>() + rows, next_values.begin());
+  }
+  std::vector<double> gae(static_cast<std::size_t>(rows), 0.0);
+  for (std::int64_t t = r.n - 1; t >= 0; --t) {
+    for (std::int64_t row = 0; row < rows; ++row) {
+      const auto i = static_cast<std::size_t>(t * rows + row);
+      const auto ri = static_cast<std::size_t>(row);
+      const double not_done = 1.0 - r.dones[i];
+      const double next_value = t == r.n - 1 ? next_values[ri] : r.values[i + static_cast<std::size_t>(rows)];
+      const double delta = r.rewards[i] + config.gamma * next_value * not_done - r.values[i];
+      gae[ri] = delta + config.gamma * config.gae_lambda * not_done * gae[ri];
+      r.advantages[i] = static_cast<float>(gae[ri]);
+      r.returns[i] = static_cast<float>(gae[ri] + r.values[i]);
     }
   }
+}
+
+// Epochs of shuffled minibatches of the clipped surrogate, the value loss and the entropy bonus.
+double PpoAgent::State::update(Rollout& r) {
+  const PpoConfig& c = config;
+  const std::int64_t samples = r.samples;
+  const auto width = static_cast<std::int64_t>(space.width());
+  const auto all_obs = torch::from_blob(r.obs.data(), {samples, observations}, torch::kFloat32);
+  const auto all_actions = torch::from_blob(r.actions.data(), {samples, width}, torch::kFloat32);
+  const auto all_log_probs = torch::from_blob(r.log_probs.data(), {samples}, torch::kFloat32);
+  const auto all_advantages = torch::from_blob(r.advantages.data(), {samples}, torch::kFloat32);
+  const auto all_returns = torch::from_blob(r.returns.data(), {samples}, torch::kFloat32);
+  std::vector<std::int64_t> order(static_cast<std::size_t>(samples));
+  double last_loss = 0;
+  for (std::int64_t epoch = 0; epoch < c.epochs; ++epoch) {
+    std::iota(order.begin(), order.end(), 0);
+    for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
+    for (std::int64_t begin = 0; begin < samples; begin += c.batch_size) {
+      const std::int64_t size = std::min(c.batch_size, samples - begin);
+      const auto index = torch::from_blob(order.data() + begin, {size}, torch::kLong).clone();
+      const auto batch_obs = all_obs.index_select(0, index);
+      const auto batch_actions = all_actions.index_select(0, index);
+      auto adv = all_advantages.index_select(0, index);
+      if (c.normalize_advantage && size > 1) adv = (adv - adv.mean()) / (adv.std() + 1e-8);
+
+      const auto logits = net->policy->forward(batch_obs);
+      const auto log_prob = head.log_prob(logits, net->log_std, batch_actions);
+      const auto entropy = head.entropy(logits, net->log_std);
+      const auto values = net->value->forward(batch_obs).squeeze(1);
+
+      const auto ratio = torch::exp(log_prob - all_log_probs.index_select(0, index));
+      const auto policy_loss =
+          -torch::min(adv * ratio, adv * torch::clamp(ratio, 1 - c.clip_range, 1 + c.clip_range)).mean();
+      const auto value_loss = torch::mse_loss(values, all_returns.index_select(0, index));
+      const auto loss = policy_loss - c.ent_coef * entropy.mean() + c.vf_coef * value_loss;
+
+      optimizer->zero_grad();
+      loss.backward();
+      torch::nn::utils::clip_grad_norm_(net->parameters(), c.max_grad_norm);
+      optimizer->step();
+      last_loss = loss.item<double>();
+    }
+  }
+  return last_loss;
 }
 
 core::Status PpoAgent::save(const std::filesystem::path& dir) const {

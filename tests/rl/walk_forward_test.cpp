@@ -122,5 +122,26 @@ TEST(WalkForward, APlantedScoreThatKnowsTomorrowMakesTheScoreTopKRuleRich) {
   EXPECT_GT(ranked->entry_accuracy, 0.8);
 }
 
+// A strategy that never traded has no Sharpe: the table and the verdicts say "–", never "nan".
+TEST(WalkForward, AFlatRecordPrintsNoNan) {
+  WalkForwardReport report;
+  StrategyOutcome flat;
+  flat.name = "ppo_sizing";
+  flat.daily_returns = std::vector<double>(10, 0.0);
+  flat.stats = analysis::compute_series_stats(flat.daily_returns);
+  StrategyOutcome hold;
+  hold.name = "buy_and_hold_spy";
+  hold.daily_returns = {0.01, -0.005, 0.002};
+  hold.stats = analysis::compute_series_stats(hold.daily_returns);
+  hold.average_exposure = 1;
+  report.strategies = {flat, hold};
+  report.best = "buy_and_hold_spy";
+  const std::string table = to_markdown(report);
+  EXPECT_EQ(table.find("nan"), std::string::npos) << table;
+  EXPECT_NE(table.find("| ppo_sizing | 0.0% | – | – |"), std::string::npos) << table;
+  EXPECT_NE(table.find("ppo_sizing does NOT beat buy-and-hold after costs (Sharpe – vs"), std::string::npos) << table;
+  EXPECT_NE(table.find("ppo_sizing was invested 0.0%"), std::string::npos) << table;
+}
+
 }  // namespace
 }  // namespace kestrel::rl

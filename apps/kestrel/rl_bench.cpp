@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "cli_support.hpp"
+#include "rl_costs.hpp"
 #include "stock_universe.hpp"
 #include "core/rng.hpp"
 #include "rl/agent.hpp"
@@ -36,7 +37,7 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 }
 
 // The configuration bench/rl_env.py mirrors: the plan's limits and trade rules (the defaults),
-// 5 bps slippage, $0.005 a share with a $1 minimum.
+// and rl_costs.hpp's costs.
 // Episodes start from 20 sessions before the first stock's first bar (the 20-day features'
 // warm-up), not in the benchmark-only decades before it.
 rl::TradingEnvConfig bench_config(rl::Control control, std::size_t episodes, const store::Panel& panel) {
@@ -47,8 +48,7 @@ rl::TradingEnvConfig bench_config(rl::Control control, std::size_t episodes, con
   config.first_day = std::min(std::max<std::size_t>(20, store::research_start(panel, "SPY", "Benchmark", 20)),
                               panel.num_dates() - 2);
   config.last_day = panel.num_dates() - 1;
-  config.slippage = {.kind = sim::SlippageModel::Kind::FixedBps, .bps = 5};
-  config.commission = {.kind = sim::CommissionModel::Kind::PerShare, .per_share = 0.005, .minimum = 1};
+  set_rl_costs(config);
   return config;
 }
 

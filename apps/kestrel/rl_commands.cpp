@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "cli_support.hpp"
+#include "rl_costs.hpp"
 #include "stock_universe.hpp"
 #include "core/progress.hpp"
 #include "rl/agent_observations.hpp"
@@ -39,8 +40,7 @@ void run_rl_evaluate(const GlobalOptions& global, RlEvaluateArgs args) {
   if (!spy) throw CommandFailed{fmt::format("{}: no SPY.csv(.gz): buy-and-hold SPY is the first comparison", args.data)};
   if (universe.empty()) throw CommandFailed{fmt::format("{}: no stock files", args.data)};
   auto& env = args.config.env;
-  env.slippage = {.kind = sim::SlippageModel::Kind::FixedBps, .bps = 5};
-  env.commission = {.kind = sim::CommissionModel::Kind::PerShare, .per_share = 0.005, .minimum = 1};
+  set_rl_costs(env);
   const std::vector<std::filesystem::path> files(args.scores.begin(), args.scores.end());
   auto observed = value_or_fail(rl::agent_observations(panel, universe, *spy, files));
   rl::restrict_to_scores(observed, args.config);

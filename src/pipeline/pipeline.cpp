@@ -146,6 +146,11 @@ core::Status write_predictions(const std::filesystem::path& path, std::span<cons
   return {};
 }
 
+// Every walk-forward model's out-of-fold scores, one <model>.csv each (the [rl] stage reads them).
+std::filesystem::path walk_forward_predictions(const std::filesystem::path& out) {
+  return out / "predictions" / "walk_forward";
+}
+
 }  // namespace
 
 // The signal strategy over the test segment, after costs: a backtest config built as a value.
@@ -491,7 +496,7 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
       if (!wf) return std::unexpected(wf.error());
       m.walk_forward = evaluation::metric_table(wf->predictions, matrix.dates, matrix.tickers);
       // The out-of-fold scores of every test fold, for whoever needs years of them (the [rl] stage).
-      const auto wf_folder = out / "predictions" / "walk_forward";
+      const auto wf_folder = walk_forward_predictions(out);
       std::error_code made;
       std::filesystem::create_directories(wf_folder, made);
       if (made) return core::fail("{}: cannot create the folder: {}", wf_folder.string(), made.message());
@@ -557,17 +562,14 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
     const bool wf_scores = config.rl.walk_forward_scores;
     log(fmt::format("rl: PPO sizing, DQN timing and both together, walk-forward on the {}",
                     wf_scores ? "walk-forward's scored folds" : "test segment"));
-    const auto scores = wf_scores ? out / "predictions" / "walk_forward" : out / "predictions";
+    const auto scores = wf_scores ? walk_forward_predictions(out) : out / "predictions";
     auto agents = run_rl_stage(config, *panel, matrix, scores, exclude, [&](const std::string& line) { log("  " + line); });
     if (!agents) {
       result.flags.push_back(fmt::format("rl: the agents' evaluation failed: {}", agents.error().message));
     } else {
-      for (const auto& warning : rl::never_invested(*agents)) result.flags.push_back("rl: " + warning);
-      result.agents = std::move(*agents);
-      result.agents_observe = fmt::format(
-          "prices, the market regime{}, and the {} predictions of {}", config.rl.feature_rows ?
-              fmt::format(", the {} feature rows (scaled on each fold's training dates)", matrix.num_features()) : "",
-          wf_scores ? "walk-forward's out-of-fold" : "test segment's", fmt::join(config.rl.scores, ", "));
+      for (const auto& warning : rl::never_invested(agents->report)) result.flags.push_back("rl: " + warning);
+      result.agents = std::move(agents->report);
+      result.agents_observe = std::move(agents->observed);
     }
     if (auto written = write_comparison_report(result, out); !written) return std::unexpected(written.error());
   }

@@ -9,7 +9,7 @@
 
 namespace kestrel::pipeline {
 
-core::Result<rl::WalkForwardReport> run_rl_stage(const PipelineConfig& config, const store::Panel& panel,
+core::Result<RlStageResult> run_rl_stage(const PipelineConfig& config, const store::Panel& panel,
                                                  const features::FeatureMatrix& matrix,
                                                  const std::filesystem::path& predictions,
                                                  const std::vector<std::string>& exclude, const rl::LogSink& log) {
@@ -46,14 +46,21 @@ core::Result<rl::WalkForwardReport> run_rl_stage(const PipelineConfig& config, c
   wf.env.commission = {.kind = sim::CommissionModel::Kind::PerShare, .per_share = 0.005, .minimum = 1.0,
                        .maximum_fraction = 0.01};
   wf.env.min_trade_fraction = s.band;
+  RlStageResult result;
+  result.observed = fmt::format(
+      "prices, the market regime{}, and the {} predictions of {}",
+      s.feature_rows ? fmt::format(", the {} feature rows (scaled on each fold's training dates)", matrix.num_features()) : "",
+      s.walk_forward_scores ? "walk-forward's out-of-fold" : "test segment's", fmt::join(s.scores, ", "));
   if (log) {
-    log(fmt::format("rl: observing {}{} from {} to {}", fmt::join(s.scores, ", "),
-                    s.feature_rows ? fmt::format(" and {} feature rows", matrix.num_features()) : "",
+    log(fmt::format("rl: observing {}, scored from {} to {}", result.observed,
                     panel.dates()[scored->first_scored_day].to_string(), panel.dates()[scored->last_scored_day].to_string()));
   }
   std::optional<rl::FeatureRows> rows;
   if (s.feature_rows) rows = rl::feature_rows(matrix, universe);
-  return rl::walk_forward(panel, universe, *benchmark, scored->features, rows ? &*rows : nullptr, wf, log);
+  auto report = rl::walk_forward(panel, universe, *benchmark, scored->features, rows ? &*rows : nullptr, wf, log);
+  if (!report) return std::unexpected(report.error());
+  result.report = std::move(*report);
+  return result;
 }
 
 }  // namespace kestrel::pipeline

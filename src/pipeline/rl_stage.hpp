@@ -1,7 +1,8 @@
 #pragma once
-// The pipeline's [rl] stage: the RL agents evaluated walk-forward on the test segment, observing
-// the models' test predictions and the run's feature rows (rl/walk_forward.hpp), with the
-// backtests' costs and limits.
+// The pipeline's [rl] stage: the RL agents evaluated walk-forward (rl/walk_forward.hpp) over the
+// dates the models scored — the test segment's predictions or, with rl.predictions =
+// "walk_forward", the walk-forward's out-of-fold ones — observing those scores and the run's
+// feature rows, with the backtests' costs and the plan's limits.
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -14,10 +15,15 @@
 
 namespace kestrel::pipeline {
 
+struct RlStageResult {
+  rl::WalkForwardReport report;
+  std::string observed;  // what the agents observed, in words (the log and the report say it)
+};
+
 // `matrix`: the run's features (their rows are observed unless rl.feature_rows is off);
 // `predictions`: the folder of <model>.csv the models wrote; `exclude`: tickers that are
 // feature inputs only (never traded).
-core::Result<rl::WalkForwardReport> run_rl_stage(const PipelineConfig& config, const store::Panel& panel,
+core::Result<RlStageResult> run_rl_stage(const PipelineConfig& config, const store::Panel& panel,
                                                  const features::FeatureMatrix& matrix,
                                                  const std::filesystem::path& predictions,
                                                  const std::vector<std::string>& exclude, const rl::LogSink& log);

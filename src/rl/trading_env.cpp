@@ -5,12 +5,19 @@
 #include <cmath>
 #include <map>
 #include <numeric>
+#include <stdexcept>
 
 namespace kestrel::rl {
 
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// The kernel's prices are fixed point (core::Price): a stop level is rounded as it is there.
+double round_price(double value) {
+  return static_cast<double>(std::llround(value * static_cast<double>(core::kFixedScale))) /
+         static_cast<double>(core::kFixedScale);
+}
 
 }  // namespace
 
@@ -26,6 +33,8 @@ TradingEnv::TradingEnv(const store::Panel& panel, std::vector<std::size_t> unive
   assert(features_->values.size() == dates * n * features_->count);
   assert(rows_.rows == nullptr || (rows_.rows->tickers == n && rows_.scaling.mean.size() == rows_.rows->count));
   assert(config_.last_day < dates && config_.first_day < config_.last_day);
+  if (config_.rules.attach_stop) throw std::invalid_argument("TradingEnv: rules.attach_stop is not modelled");
+  if (!config_.limits.drawdown_steps.empty()) throw std::invalid_argument("TradingEnv: limits.drawdown_steps are not modelled");
   std::map<std::string, int> sector_ids;
   for (std::size_t id : universe_) {
     const std::string name = panel.sectors().empty() ? "" : panel.sectors()[id];
@@ -38,6 +47,7 @@ TradingEnv::TradingEnv(const store::Panel& panel, std::vector<std::size_t> unive
   }
   sectors_ = sector_ids.size();
   open_.assign(dates * n, kNaN);
+  low_.assign(dates * n, kNaN);
   close_.assign(dates * n, kNaN);
   factor_.assign(dates * n, kNaN);
   last_close_.assign(dates * n, kNaN);
@@ -49,6 +59,7 @@ TradingEnv::TradingEnv(const store::Panel& panel, std::vector<std::size_t> unive
         const double raw_close = panel.value(store::Field::Close, id, t);
         factor_[t * n + k] = panel.value(store::Field::AdjClose, id, t) / raw_close;
         open_[t * n + k] = panel.adjusted(store::Field::Open, id, t);
+        low_[t * n + k] = panel.adjusted(store::Field::Low, id, t);
         close_[t * n + k] = panel.adjusted(store::Field::Close, id, t);
         last = close_[t * n + k];
       }
@@ -132,14 +143,40 @@ void TradingEnv::observe(std::size_t e, std::span<float> observations) const {
   }
 }
 
-bool TradingEnv::stopped_out(const Holding& h, double price) const {
+// The kernel's trade rules at the decision day's close (TradingKernel::apply_rules), for every
+// position with a bar that day: the time stop (time_exit[k] = 1: sell all at the next open), or
+// else the protective stop's level for the next session, tightened only.
+void TradingEnv::apply_rules(std::size_t e, std::vector<std::uint8_t>& time_exit) {
   const trading::TradeRules& r = config_.rules;
-  if (r.time_stop_days > 0 && h.days_held >= r.time_stop_days && price <= h.entry) return true;
-  double level = r.stop_loss > 0 ? h.entry * (1 - r.stop_loss) : -1;
-  if (r.breakeven_after > 0 && h.best_close >= h.entry * (1 + r.breakeven_after)) {
-    level = std::max(level, std::max(h.entry, h.best_close * (1 - r.trail)));
+  const std::size_t n = universe_.size();
+  const std::size_t t = episodes_[e].summary.day;
+  Episode& ep = episodes_[e];
+  Holding* holding = holdings_.data() + e * n;
+  for (std::size_t k = 0; k < n; ++k) {
+    time_exit[k] = 0;
+    Holding& h = holding[k];
+    const double price = close(t, k);
+    if (h.shares == 0 || std::isnan(price)) continue;  // stale: whatever stop is working stays
+    if (r.time_stop_days > 0 && t - h.entry_day >= r.time_stop_days && price <= h.entry) {
+      time_exit[k] = 1;
+      h.stop = 0;
+      h.protected_shares = 0;
+      h.placed = ++ep.protective_orders;
+      continue;
+    }
+    double level = r.stop_loss > 0 ? h.entry * (1 - r.stop_loss) : kNaN;
+    if (r.breakeven_after > 0 && h.best_close >= h.entry * (1 + r.breakeven_after)) h.trailing = true;
+    if (h.trailing) {
+      const double trail = std::max(h.entry, h.best_close * (1 - r.trail));
+      level = std::isnan(level) ? trail : std::max(level, trail);
+    }
+    if (std::isnan(level)) continue;
+    const double stop = std::max(round_price(level), h.stop);
+    if (h.protected_shares > 0 && stop == h.stop && h.protected_shares == h.shares) continue;  // working as it is
+    h.stop = stop;
+    h.protected_shares = h.shares;
+    h.placed = ++ep.protective_orders;  // a new order (the kernel cancels and replaces)
   }
-  return price <= level;
 }
 
 // Target weights of episode e for its decision day; keep[k] = 1 leaves ticker k as it is.
@@ -174,9 +211,6 @@ void TradingEnv::target_weights(std::size_t e, std::span<const float> actions, s
     if (std::isnan(price)) {  // no bar today: cannot be priced, left as it is
       w = current;
       keep[k] = 1;
-    } else if (h.shares != 0 && stopped_out(h, price)) {
-      w = 0;
-      keep[k] = 0;
     }
     if (ep.no_buys && w > current) {
       w = current;
@@ -218,9 +252,10 @@ void TradingEnv::target_weights(std::size_t e, std::span<const float> actions, s
 
 void TradingEnv::step(std::span<const float> actions, const StepBuffers& out) {
   const std::size_t n = universe_.size();
-  std::vector<double> weights(n), desired(n), flow(n), before(n), traded(n);
-  std::vector<std::uint8_t> keep(n);
-  std::vector<std::size_t> buys;
+  const risk::RiskLimits& limits = config_.limits;
+  std::vector<double> weights(n), orders(n), flow(n), before(n), traded(n);
+  std::vector<std::uint8_t> keep(n), time_exit(n);
+  std::vector<std::size_t> protective;  // tickers with a protective order working next session
   for (std::size_t e = 0; e < episodes_.size(); ++e) {
     Episode& ep = episodes_[e];
     if (ep.ended) {
@@ -231,22 +266,21 @@ void TradingEnv::step(std::span<const float> actions, const StepBuffers& out) {
     const std::size_t t = ep.summary.day;
     const std::size_t next = t + 1;
     const double equity = ep.summary.equity;
+    apply_rules(e, time_exit);
     target_weights(e, actions, weights, keep);
 
-    // Orders from the targets, filled at the next open: sells first, they free the cash.
-    buys.clear();
     for (std::size_t k = 0; k < n; ++k) {
       flow[k] = 0;
       traded[k] = 0;
       before[k] = holding[k].shares != 0 ? holding[k].shares * last_close_[t * n + k] : 0.0;
     }
-    auto fill = [&](std::size_t k, double delta) {
-      const double price = open(next, k);
+    // One fill of `delta` shares of ticker k at the next session, at `base` before slippage.
+    auto fill = [&](std::size_t k, double delta, double base) {
       const execution::Side side = delta > 0 ? execution::Side::Buy : execution::Side::Sell;
       const double shares = std::fabs(delta);
       const double slip = sim::slippage_fraction(config_.slippage, *panel_, static_cast<strategy::InstrumentId>(universe_[k]),
                                                  next, shares);
-      const double fill_price = delta > 0 ? price * (1 + slip) : price * (1 - slip);
+      const double fill_price = round_price(delta > 0 ? base * (1 + slip) : base * (1 - slip));
       const double value = shares * fill_price;
       const auto fee_value = core::Money::from_double(value);
       const double fee = fee_value
@@ -257,45 +291,101 @@ void TradingEnv::step(std::span<const float> actions, const StepBuffers& out) {
       flow[k] += cash_change;
       traded[k] += value;
       ep.summary.traded += value;
-      ep.summary.costs += fee + shares * price * slip;
+      ep.summary.costs += fee + shares * base * slip;
       ++ep.summary.fills;
       Holding& h = holding[k];
+      const auto price_units = std::llround(fill_price * static_cast<double>(core::kFixedScale));
       if (delta > 0) {
-        h.entry = h.shares > 0 ? (h.entry * h.shares + fill_price * shares) / (h.shares + shares) : fill_price;
         if (h.shares == 0) {
-          h.best_close = fill_price;
-          h.days_held = 0;
-        }
-        h.shares += shares;
-      } else {
-        h.shares -= shares;
-        if (h.shares <= 0) {
-          ++ep.summary.round_trips;
-          ep.summary.winning_round_trips += fill_price > h.entry;
           h = Holding{};
+          h.best_close = fill_price;
+          h.entry_day = next;
         }
+        h.cost += price_units * static_cast<std::int64_t>(shares);
+        h.shares += shares;
+        h.entry = static_cast<double>(h.cost / static_cast<std::int64_t>(h.shares)) / static_cast<double>(core::kFixedScale);
+        h.realized -= fee;
+        return;
       }
+      h.realized += (fill_price - h.entry) * shares - fee;
+      h.cost -= std::llround(static_cast<double>(h.cost) * (shares / h.shares));
+      h.shares -= shares;
+      if (h.shares > 0) {
+        h.entry = static_cast<double>(h.cost / static_cast<std::int64_t>(h.shares)) / static_cast<double>(core::kFixedScale);
+        return;
+      }
+      // The round trip closed: the risk manager's losing streak counts it.
+      ++ep.summary.round_trips;
+      ep.summary.winning_round_trips += fill_price > h.entry;
+      if (h.realized < 0) {
+        ++ep.losing_streak;
+      } else if (h.realized > 0) {
+        ep.losing_streak = 0;
+      }
+      h = Holding{};
     };
+
+    // The agent's orders, sized at day t's close.
+    const bool streak = limits.losing_streak_length > 0 && ep.losing_streak >= limits.losing_streak_length;
     for (std::size_t k = 0; k < n; ++k) {
-      if (keep[k]) continue;
+      orders[k] = 0;
+      Holding& h = holding[k];
       const double price = close(t, k);
-      if (std::isnan(price) || std::isnan(open(next, k))) continue;  // not priced today, or no bar to fill on
-      desired[k] = std::trunc(weights[k] * equity / price);
-      if (desired[k] * price < config_.limits.min_position_value && holding[k].shares == 0) desired[k] = 0;
-      const double delta = desired[k] - holding[k].shares;
-      const bool resize = holding[k].shares != 0 && desired[k] != 0;
-      if (resize && std::fabs(delta) * price < config_.min_trade_fraction * equity) continue;
+      if (keep[k] || std::isnan(price)) continue;
+      double desired = std::trunc(weights[k] * equity / price);
+      if (desired * price < limits.min_position_value) desired = 0;
+      double delta = desired - h.shares;
+      const bool resize = h.shares != 0 && desired != 0;
+      if (delta == 0 || (resize && std::fabs(delta) * price < config_.min_trade_fraction * equity)) continue;
       if (delta < 0) {
-        fill(k, delta);
-      } else if (delta > 0) {
-        buys.push_back(k);
+        // A strategy exit first takes the position's protective orders off (the kernel's one
+        // exit at a time); the rules place the stop again at the next close.
+        h.stop = 0;
+        h.protected_shares = 0;
+        time_exit[k] = 0;
+      } else if (h.shares == 0 && streak) {
+        delta = std::trunc(delta * limits.losing_streak_size_factor);
+        if (delta * price < limits.min_position_value) delta = 0;
+      }
+      orders[k] = delta;
+    }
+
+    // The next open: the protective exits (older orders than the agent's, in the order they
+    // were placed) first, then the agent's sells, which free the cash, then its buys.
+    protective.clear();
+    for (std::size_t k = 0; k < n; ++k) {
+      if (holding[k].shares != 0 && (time_exit[k] || holding[k].protected_shares > 0)) protective.push_back(k);
+    }
+    std::sort(protective.begin(), protective.end(),
+              [&](std::size_t a, std::size_t b) { return holding[a].placed < holding[b].placed; });
+    for (std::size_t k : protective) {
+      Holding& h = holding[k];
+      const double price = open(next, k);
+      if (std::isnan(price)) continue;
+      if (time_exit[k]) {
+        fill(k, -h.shares, price);
+      } else if (h.protected_shares > 0 && price <= h.stop) {
+        const double shares = std::min(h.protected_shares, h.shares);
+        h.protected_shares = 0;
+        fill(k, -shares, price);
       }
     }
-    for (std::size_t k : buys) {
-      double delta = desired[k] - holding[k].shares;
+    for (std::size_t k = 0; k < n; ++k) {
+      if (orders[k] < 0 && !std::isnan(open(next, k))) fill(k, orders[k], open(next, k));
+    }
+    for (std::size_t k = 0; k < n; ++k) {
+      if (orders[k] <= 0 || std::isnan(open(next, k))) continue;
       const double price_guess = open(next, k) * 1.01;  // room for slippage and fees
-      delta = std::min(delta, std::floor(ep.cash / price_guess));
-      if (delta > 0) fill(k, delta);
+      const double delta = std::min(orders[k], std::floor(ep.cash / price_guess));
+      if (delta > 0) fill(k, delta, open(next, k));
+    }
+    // During the session: a working stop the day's low reaches fills at the stop.
+    for (std::size_t k : protective) {
+      Holding& h = holding[k];
+      if (h.shares == 0 || h.protected_shares == 0 || std::isnan(low(next, k)) || low(next, k) > h.stop) continue;
+      const double shares = std::min(h.protected_shares, h.shares);
+      h.protected_shares = 0;
+      fill(k, -shares, h.stop);
     }
 
     // Mark at the next close.

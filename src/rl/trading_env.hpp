@@ -13,11 +13,20 @@
 //     min(1 / max_positions, max_position_fraction)) / stay in.
 // Then, as the kernel and the risk manager do: the largest max_positions weights are kept,
 // each sector is scaled to max_sector_fraction, the total to 1 − min_cash_fraction; a day that
-// lost daily_loss_limit allows no buys the next day; shares = trunc(w × equity / close_t),
-// positions under min_position_value are not opened; a ticker without a bar is left as it is.
-// Trade rules on the close: a held position whose close falls to its stop (stop_loss below the
-// entry; once breakeven_after in profit, the entry and then trail below the best close), or
-// that was not in profit for time_stop_days, is exited at the next open.
+// lost daily_loss_limit allows no buys the next day; shares = trunc(w × equity / close_t), a
+// position under min_position_value is closed or not opened; after losing_streak_length losing
+// round trips in a row (fees included) a new position gets losing_streak_size_factor of its
+// shares until a winner; a ticker without a bar is left as it is.
+// Trade rules, as the kernel's (trading/kernel_rules.cpp): at each close a held position gets a
+// protective stop order — stop_loss below its average entry price, once its best close is
+// breakeven_after in profit the entry and then trail below the best close, never loosened — that
+// works through the next session: it fills at the open if the open is at or below it, else at
+// the stop if the day's low reaches it. A position not in profit time_stop_days sessions after
+// its entry is sold at the next open instead. A sell of the agent's takes the stop off for
+// that session (the kernel cancels a position's protective orders before a strategy exit; it
+// is placed again at the next close); a buy leaves it working for the shares it protected.
+// Not modelled: stops sent with the entry (rules.attach_stop) and the risk manager's
+// drawdown_steps; the constructor throws std::invalid_argument for either.
 //
 // Reward of row (e, i) for the day: its P&L after its own costs, P_i, scaled so that the rows
 // of an episode sum to the change in log equity,
@@ -127,25 +136,36 @@ class TradingEnv final : public VectorEnv {
     std::size_t start = 0;
     double cash = 0;
     bool no_buys = false;  // yesterday hit the daily loss limit
+    int losing_streak = 0;  // losing round trips in a row
+    std::uint64_t protective_orders = 0;  // placed so far: their sequence numbers
     bool ended = false;    // only when config.restart is false
   };
   struct Holding {
     double shares = 0;
-    double entry = 0;       // adjusted price paid
+    double entry = 0;       // average adjusted price paid (fees apart), as the kernel's portfolio has it:
+    std::int64_t cost = 0;  // the shares' cost in core::Money units, divided by the shares with truncation
     double best_close = 0;  // since entry
-    std::size_t days_held = 0;
-    std::size_t days_not_in_profit = 0;
+    double realized = 0;    // the round trip's P&L so far, fees deducted
+    std::size_t entry_day = 0;  // panel date index of the opening fill
+    std::size_t days_held = 0;  // closes seen since entry (observed by the agent)
+    bool trailing = false;      // breakeven_after reached: the stop trails the best close
+    double stop = 0;            // the protective stop's level; 0: none (nothing to tighten from)
+    double protected_shares = 0;  // the shares the stop sells; 0: no stop working
+    // When the working stop or time-stop exit was placed: the venue fills a session's orders in
+    // that order, and the order in which round trips close moves the losing streak.
+    std::uint64_t placed = 0;
   };
 
   void start_episode(std::size_t e, std::size_t start);
   std::size_t random_start();
   void observe(std::size_t e, std::span<float> observations) const;
-  bool stopped_out(const Holding& h, double close) const;
+  void apply_rules(std::size_t e, std::vector<std::uint8_t>& time_exit);
   void target_weights(std::size_t e, std::span<const float> actions, std::vector<double>& weights,
                       std::vector<std::uint8_t>& keep) const;
 
   double open(std::size_t t, std::size_t k) const { return open_[t * universe_.size() + k]; }
   double close(std::size_t t, std::size_t k) const { return close_[t * universe_.size() + k]; }
+  double low(std::size_t t, std::size_t k) const { return low_[t * universe_.size() + k]; }
 
   const store::Panel* panel_;
   std::vector<std::size_t> universe_;
@@ -154,7 +174,7 @@ class TradingEnv final : public VectorEnv {
   TradingEnvConfig config_;
   std::vector<int> sector_;                 // per universe slot; -1: none
   std::size_t sectors_ = 0;
-  std::vector<double> open_, close_, factor_;  // adjusted, date-major; NaN without a bar
+  std::vector<double> open_, low_, close_, factor_;  // adjusted, date-major; NaN without a bar
   std::vector<double> last_close_;          // date-major: the last close at or before t (NaN before the first)
   std::vector<Episode> episodes_;
   std::vector<Holding> holdings_;           // [episodes × tickers]

@@ -443,9 +443,9 @@ std::vector<Block> blocks(const PipelineResult& r) {
   if (r.agents) {
     heading("Reinforcement-learning agents (walk-forward on the scored dates, after the same costs)");
     para(fmt::format("PPO sizes each name, DQN decides when to enter and exit, ppo_dqn_system lets PPO size what DQN "
-                     "lets in; they observe {}, are trained before each validation period and stopped early on it, and "
-                     "run once on the test period, with the rules beside them on the same environment and costs "
-                     "(docs/rl.md).",
+                     "lets in. They observe {}. They are trained before each validation period and stopped early on it, "
+                     "and run once on the test period, with the rules beside them on the same environment, costs, "
+                     "risk limits and trade rules as the backtests' kernel (docs/rl.md).",
                      r.agents_observe));
     list(r.agents->folds);
     Table t{{"strategy", "CAGR", "Sharpe", "Sortino", "max drawdown", "exposure", "turnover / year", "costs",

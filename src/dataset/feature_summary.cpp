@@ -6,24 +6,9 @@
 
 #include <tbb/parallel_for.h>
 
+#include "core/quantile.hpp"
+
 namespace kestrel::dataset {
-namespace {
-
-// The q-quantile with linear interpolation between order statistics, as on the sorted
-// values, but found by selection (O(n)): the summary of the full universe sorts nothing.
-// Reorders `v`.
-double quantile(std::vector<float>& v, double q) {
-  const double pos = q * static_cast<double>(v.size() - 1);
-  const auto lo = static_cast<std::size_t>(pos);
-  const auto at = v.begin() + static_cast<std::ptrdiff_t>(lo);
-  std::nth_element(v.begin(), at, v.end());
-  const float below = *at;
-  if (lo + 1 >= v.size()) return below;
-  const float above = *std::min_element(at + 1, v.end());
-  return below + (pos - static_cast<double>(lo)) * (static_cast<double>(above) - below);
-}
-
-}  // namespace
 
 std::vector<FeatureStats> summarise_features(const features::FeatureMatrix& m) {
   std::vector<FeatureStats> out(m.num_features());
@@ -55,9 +40,9 @@ std::vector<FeatureStats> summarise_features(const features::FeatureMatrix& m) {
     const auto [lowest, highest] = std::minmax_element(v.begin(), v.end());
     s.min = *lowest;
     s.max = *highest;
-    s.p50 = quantile(v, 0.50);
-    s.p1 = quantile(v, 0.01);
-    s.p99 = quantile(v, 0.99);
+    s.p50 = core::linear_quantile(std::span<float>(v), 0.50);
+    s.p1 = core::linear_quantile(std::span<float>(v), 0.01);
+    s.p99 = core::linear_quantile(std::span<float>(v), 0.99);
   });
   return out;
 }

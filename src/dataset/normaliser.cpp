@@ -7,19 +7,10 @@
 #include <nlohmann/json.hpp>
 #include <tbb/parallel_for.h>
 
+#include "core/quantile.hpp"
+
 namespace kestrel::dataset {
 namespace {
-
-// Linear-interpolated quantile of `v` (reordered in place).
-double quantile(std::vector<float>& v, double q) {
-  const double pos = q * static_cast<double>(v.size() - 1);
-  const auto lo = static_cast<std::size_t>(pos);
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(lo), v.end());
-  const double a = v[lo];
-  if (lo + 1 >= v.size()) return a;
-  const double b = *std::min_element(v.begin() + static_cast<std::ptrdiff_t>(lo) + 1, v.end());
-  return a + (pos - static_cast<double>(lo)) * (b - a);
-}
 
 // Ranks the finite values of one date's cross-section in place, mapped to [-1, 1].
 void rank_cross_section(std::vector<float*>& cells, std::vector<std::size_t>& order) {
@@ -108,9 +99,9 @@ Normaliser Normaliser::fit(NormaliserKind kind, const features::FeatureMatrix& m
         }
       }
       if (v.empty()) return;
-      const double p25 = quantile(v, 0.25);
-      const double p75 = quantile(v, 0.75);
-      n.center_[f] = quantile(v, 0.5);
+      const double p25 = core::linear_quantile(std::span<float>(v), 0.25);
+      const double p75 = core::linear_quantile(std::span<float>(v), 0.75);
+      n.center_[f] = core::linear_quantile(std::span<float>(v), 0.5);
       n.scale_[f] = p75 > p25 ? p75 - p25 : 1.0;
     }
   });

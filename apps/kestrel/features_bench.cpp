@@ -17,6 +17,7 @@
 #include "features/feature_pipeline.hpp"
 #include "pandas_indicator_set.hpp"
 #include "store/csv_folder.hpp"
+#include "store/research_span.hpp"
 #include "store/snapshot.hpp"
 
 namespace kestrel::app {
@@ -61,8 +62,18 @@ void run_features_bench(const GlobalOptions& global, const FeaturesBenchArgs& ar
     panel = value_or_fail(store::open_research_panel(db, core::default_snapshot_path(db)));
   }
   const double load_s = seconds_since(load_start);
-  fmt::print("bench features: {} ({} tickers x {} dates), {} thread(s)\n", source, panel->num_tickers(),
-             panel->num_dates(), threads);
+  const bool pandas_set = args.set == "pandas20";
+  // The feature set from where research starts, as `kestrel features build` and the pipeline
+  // compute it (store/research_span.hpp), not over the benchmark's decades before any stock;
+  // pandas' set over every loaded date, as bench/pandas_features.py computes it.
+  const std::size_t loaded_dates = panel->num_dates();
+  if (!pandas_set) {
+    const features::FeatureOptions defaults;
+    panel = store::research_panel(*panel, defaults.benchmark, defaults.benchmark_sector);
+  }
+  fmt::print("bench features: {} ({} tickers x {} dates from {}{}), {} thread(s)\n", source, panel->num_tickers(),
+             panel->num_dates(), panel->dates().front().to_string(),
+             pandas_set ? ", every loaded date" : fmt::format(", where research starts; {} loaded", loaded_dates), threads);
   fmt::print("  load {:.2f} s\n", load_s);
 
   std::vector<double> times;
@@ -70,7 +81,6 @@ void run_features_bench(const GlobalOptions& global, const FeaturesBenchArgs& ar
   std::size_t present = 0;
   std::size_t cells = 0;
   std::size_t num_features = 0;
-  const bool pandas_set = args.set == "pandas20";
   for (int i = 0; i < args.repeat; ++i) {
     const double cpu_start = process_cpu_seconds();
     const auto start = Clock::now();

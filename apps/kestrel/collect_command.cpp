@@ -15,6 +15,7 @@
 #include "adapters/yahoo.hpp"
 #include "cli_support.hpp"
 #include "store/csv.hpp"
+#include "vendor_call_options.hpp"
 
 namespace kestrel::app {
 namespace {
@@ -29,11 +30,7 @@ struct CollectArgs {
   std::string base_url;
   std::string fallback;
   std::string fallback_base_url;
-  std::optional<double> calls_per_minute;
-  int max_retries = 4;
-  double initial_backoff_s = 2;
-  double max_backoff_s = 60;
-  double timeout_s = 60;
+  VendorCallOptions calls;
   double max_reply_mib = 64;
   std::string datatype = "json";
   std::string av_function = "daily";
@@ -54,9 +51,6 @@ double default_calls_per_minute(std::string_view vendor) {
   return vendor == "alpaca" ? kAlpacaCallsPerMinute : kDefaultCallsPerMinute;
 }
 
-std::chrono::milliseconds millis(double seconds) {
-  return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
-}
 
 core::Date today_utc() {
   // The process edge is where wall time enters; the collector only gets the day.
@@ -95,14 +89,9 @@ VendorStack make_vendor(const CollectArgs& args, std::string_view name, const st
                           : alpaca          ? std::string(adapters::kAlpacaDataUrl)
                                             : std::string(adapters::kYahooBaseUrl);
   auto base = value_or_fail(adapters::parse_base_url(url));
-  // --timeout bounds the whole request (a server trickling bytes never trips a read timeout);
-  // connecting and each silence between reads get no longer than that either.
-  const auto deadline = millis(args.timeout_s);
-  adapters::HttpTimeouts timeouts{std::min(deadline, std::chrono::milliseconds(10'000)), deadline, deadline};
+  const adapters::HttpTimeouts timeouts = request_timeouts(args.calls);
   const auto max_reply_bytes = static_cast<std::size_t>(args.max_reply_mib * 1024 * 1024);
-  adapters::FetcherSettings settings;
-  settings.retry = {args.max_retries + 1, millis(args.initial_backoff_s), millis(args.max_backoff_s)};
-  settings.calls_per_minute = calls_per_minute;
+  adapters::FetcherSettings settings = fetcher_settings(args.calls, calls_per_minute);
   if (!key.empty()) settings.secrets.push_back(key);
   if (alpaca_keys) settings.secrets.insert(settings.secrets.end(), {alpaca_keys->key_id, alpaca_keys->secret_key});
   VendorStack stack;
@@ -145,7 +134,7 @@ void run_collect(const GlobalOptions& global, const CollectArgs& args) {
   adapters::SteadySleepClock clock;
   const adapters::LogSink log = [](std::string_view line) { spdlog::warn("{}", line); };
   auto primary = make_vendor(args, args.vendor, args.base_url,
-                             args.calls_per_minute.value_or(default_calls_per_minute(args.vendor)), clock, log);
+                             args.calls.calls_per_minute.value_or(default_calls_per_minute(args.vendor)), clock, log);
   std::optional<VendorStack> fallback;
   if (!args.fallback.empty()) {
     if (args.fallback == args.vendor) {
@@ -226,26 +215,9 @@ void add_collect_command(CLI::App& data, const GlobalOptions& global) {
   collect->add_option("--base-url", args->base_url,
                       "Vendor endpoint (default https://data.alpaca.markets, https://www.alphavantage.co or "
                       "https://query1.finance.yahoo.com)");
-  collect->add_option("--calls-per-minute", args->calls_per_minute,
-                      "Pacing of vendor calls, retries included (default 30: one every 2 s, under "
-                      "Alpha Vantage's 1 request per second burst limit; alpaca 180, under its 200 a minute)")
-      ->check(CLI::PositiveNumber);
-  collect->add_option("--max-retries", args->max_retries,
-                      "Retries per call on 5xx, timeouts and throttle notices")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 100));
-  collect->add_option("--initial-backoff", args->initial_backoff_s,
-                      "Seconds before the first retry; doubles per retry")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  collect->add_option("--max-backoff", args->max_backoff_s, "Cap on the wait between retries (s)")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  collect->add_option("--timeout", args->timeout_s,
-                      "Deadline for each request, from connecting to the last byte of the reply (s); "
-                      "connect timeout is at most 10 s")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+  add_vendor_call_options(*collect, args->calls,
+                          "Pacing of vendor calls, retries included (default 30: one every 2 s, under Alpha "
+                          "Vantage's 1 request per second burst limit; alpaca 180, under its 200 a minute)");
   collect->add_option("--max-reply-mib", args->max_reply_mib,
                       "Largest reply body accepted (MiB); a larger one fails the ticker")
       ->capture_default_str()

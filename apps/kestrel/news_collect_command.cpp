@@ -16,6 +16,7 @@
 #include "adapters/newsapi.hpp"
 #include "cli_support.hpp"
 #include "store/csv.hpp"
+#include "vendor_call_options.hpp"
 
 namespace kestrel::app {
 namespace {
@@ -37,17 +38,10 @@ struct NewsCollectArgs {
   std::string to;
   std::string base_url;
   std::string api_key_file;
-  std::optional<double> calls_per_minute;
   std::optional<double> window_days;
-  int max_retries = 4;
-  double initial_backoff_s = 2;
-  double max_backoff_s = 60;
-  double timeout_s = 60;
+  VendorCallOptions calls;
 };
 
-std::chrono::milliseconds millis(double seconds) {
-  return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
-}
 
 std::string utc_minute(std::int64_t seconds) {
   const auto day = core::Date::from_days(static_cast<std::int32_t>(seconds / 86'400));
@@ -108,18 +102,14 @@ void run_news_collect(const GlobalOptions& global, const NewsCollectArgs& args) 
   const std::string url = !args.base_url.empty() ? args.base_url
                           : alpha                ? std::string(adapters::kAlphaVantageBaseUrl)
                                                  : std::string(adapters::kNewsApiBaseUrl);
-  const auto deadline = millis(args.timeout_s);
-  adapters::FetcherSettings settings;
-  settings.retry = {args.max_retries + 1, millis(args.initial_backoff_s), millis(args.max_backoff_s)};
   // Alpha Vantage: one call every 2 s, under its one-a-second burst limit. NewsAPI publishes
   // no burst limit; one a second is polite.
-  settings.calls_per_minute = args.calls_per_minute.value_or(alpha ? 30 : 60);
+  adapters::FetcherSettings settings = fetcher_settings(args.calls, args.calls.calls_per_minute.value_or(alpha ? 30 : 60));
   settings.secrets.push_back(key);
   adapters::SteadySleepClock clock;
   const adapters::LogSink log = [](std::string_view line) { spdlog::warn("{}", line); };
   adapters::Fetcher fetcher(
-      adapters::HttpClient(value_or_fail(adapters::parse_base_url(url)),
-                           {std::min(deadline, std::chrono::milliseconds(10'000)), deadline, deadline}),
+      adapters::HttpClient(value_or_fail(adapters::parse_base_url(url)), request_timeouts(args.calls)),
       std::move(settings), clock, log);
   std::unique_ptr<adapters::NewsVendor> vendor;
   if (alpha) {
@@ -205,21 +195,8 @@ void add_news_collect_command(CLI::App& news, const GlobalOptions& global) {
   collect->add_option("--api-key-file", args->api_key_file,
                       "File holding the vendor's key (instead of the environment); keep it outside the repository")
       ->check(CLI::ExistingFile);
-  collect->add_option("--calls-per-minute", args->calls_per_minute,
-                      "Pacing of vendor calls, retries included (default 30 for alphavantage, 60 for newsapi)")
-      ->check(CLI::PositiveNumber);
-  collect->add_option("--max-retries", args->max_retries, "Retries per call on 5xx, timeouts and burst notices")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 100));
-  collect->add_option("--initial-backoff", args->initial_backoff_s, "Seconds before the first retry; doubles per retry")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  collect->add_option("--max-backoff", args->max_backoff_s, "Cap on the wait between retries (s)")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  collect->add_option("--timeout", args->timeout_s, "Deadline for each request (s)")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+  add_vendor_call_options(*collect, args->calls,
+                          "Pacing of vendor calls, retries included (default 30 for alphavantage, 60 for newsapi)");
   collect->callback([&global, args] { run_news_collect(global, *args); });
 }
 

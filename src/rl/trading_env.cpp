@@ -13,10 +13,12 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// The kernel's prices are fixed point (core::Price): a stop level is rounded as it is there.
-double round_price(double value) {
-  return static_cast<double>(std::llround(value * static_cast<double>(core::kFixedScale))) /
-         static_cast<double>(core::kFixedScale);
+// The kernel's prices are fixed point: stop levels and fills are rounded as they are there.
+double round_price(double value) { return core::Price::round(value).to_double(); }
+
+// portfolio::Position::average_cost of `shares` that cost `cost` in core::Money units.
+double average_cost(std::int64_t cost, double shares) {
+  return core::Price::from_raw(cost / static_cast<std::int64_t>(shares)).to_double();
 }
 
 }  // namespace
@@ -149,8 +151,8 @@ void TradingEnv::observe(std::size_t e, std::span<float> observations) const {
 void TradingEnv::apply_rules(std::size_t e, std::vector<std::uint8_t>& time_exit) {
   const trading::TradeRules& r = config_.rules;
   const std::size_t n = universe_.size();
-  const std::size_t t = episodes_[e].summary.day;
   Episode& ep = episodes_[e];
+  const std::size_t t = ep.summary.day;
   Holding* holding = holdings_.data() + e * n;
   for (std::size_t k = 0; k < n; ++k) {
     time_exit[k] = 0;
@@ -294,7 +296,7 @@ void TradingEnv::step(std::span<const float> actions, const StepBuffers& out) {
       ep.summary.costs += fee + shares * base * slip;
       ++ep.summary.fills;
       Holding& h = holding[k];
-      const auto price_units = std::llround(fill_price * static_cast<double>(core::kFixedScale));
+      const std::int64_t price_units = core::Price::round(fill_price).raw();
       if (delta > 0) {
         if (h.shares == 0) {
           h = Holding{};
@@ -303,7 +305,7 @@ void TradingEnv::step(std::span<const float> actions, const StepBuffers& out) {
         }
         h.cost += price_units * static_cast<std::int64_t>(shares);
         h.shares += shares;
-        h.entry = static_cast<double>(h.cost / static_cast<std::int64_t>(h.shares)) / static_cast<double>(core::kFixedScale);
+        h.entry = average_cost(h.cost, h.shares);
         h.realized -= fee;
         return;
       }
@@ -311,7 +313,7 @@ void TradingEnv::step(std::span<const float> actions, const StepBuffers& out) {
       h.cost -= std::llround(static_cast<double>(h.cost) * (shares / h.shares));
       h.shares -= shares;
       if (h.shares > 0) {
-        h.entry = static_cast<double>(h.cost / static_cast<std::int64_t>(h.shares)) / static_cast<double>(core::kFixedScale);
+        h.entry = average_cost(h.cost, h.shares);
         return;
       }
       // The round trip closed: the risk manager's losing streak counts it.

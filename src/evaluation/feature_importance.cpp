@@ -8,6 +8,7 @@
 #include "dataset/sequence_view.hpp"
 #include "dataset/tabular_view.hpp"
 #include "evaluation/metrics.hpp"
+#include "ml/prediction_memo.hpp"
 
 namespace kestrel::evaluation {
 namespace {
@@ -29,7 +30,8 @@ core::Result<std::pair<double, std::size_t>> quality(const ml::Model& model, con
     tabular.emplace(std::move(*t));
   }
   const auto& keys = tabular ? tabular->samples() : sequence->samples();
-  auto scores = model.predict({tabular ? &*tabular : nullptr, sequence ? &*sequence : nullptr});
+  // Through the memo: an ensemble's member scores the same shuffled window as the member did alone.
+  auto scores = ml::predict_all_memoised(model, {tabular ? &*tabular : nullptr, sequence ? &*sequence : nullptr});
   if (!scores) return std::unexpected(scores.error());
   if (scores->size() != keys.size()) return core::fail("{}: {} scores for {} samples", model.name(), scores->size(), keys.size());
   if (labels.is_classification()) {

@@ -7,6 +7,7 @@
 #include "dataset/sequence_view.hpp"
 #include "dataset/tabular_view.hpp"
 #include "ml/fitted_model_cache.hpp"
+#include "ml/prediction_memo.hpp"
 #include "ml/sample_model.hpp"
 
 namespace kestrel::evaluation {
@@ -87,7 +88,8 @@ core::Result<ModelRun> run_model(const ModelMaker& make, const EvaluationData& d
 
     auto fit = fit_model(model, train->set(), valid->set(), options.fit);
     if (!fit) return core::fail("{}: fold {}: training failed: {}", run.model, fold.index, fit.error().message);
-    auto scores = model->predict(test->set());
+    // Through the memo: an ensemble later scores the same test samples with this fit.
+    auto scores = ml::predict_all_memoised(*model, test->set());
     if (!scores) return core::fail("{}: fold {}: prediction failed: {}", run.model, fold.index, scores.error().message);
     const auto& keys = test->samples();
     if (scores->size() != keys.size()) {

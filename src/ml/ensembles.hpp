@@ -16,6 +16,8 @@
 //   contiguous blocks; for every block b >= 1, fresh members are fitted on the training
 //   samples dated before block b minus `stacking_purge_dates` (purged: their labels cannot
 //   reach into block b) and predict block b. Block 0 has no past and gets no OOF prediction.
+//   Only max_train_samples of the blocks' samples (0: all) are predicted and given to the
+//   meta-learner, evenly spaced and shared out by block size.
 //   No validation data is used for these inner fits: each trains for the epochs (boosting
 //   rounds) at which its whole-window counterpart's validation loss was best, so the
 //   out-of-fold members are trained like the members they stand in for.

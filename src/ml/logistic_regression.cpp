@@ -6,6 +6,7 @@
 #include <Eigen/Dense>
 
 #include "ml/model_files.hpp"
+#include "ml/prediction_memo.hpp"
 
 namespace kestrel::ml {
 namespace {
@@ -27,6 +28,17 @@ Eigen::MatrixXd design(const dataset::Batch& batch) {
 }  // namespace
 
 std::string LogisticRegression::fit_settings() const { return single_model_settings(config_); }
+
+std::string LogisticRegression::fingerprint() const {
+  if (coefficients_.empty()) return {};
+  ContentDigest digest;
+  digest.add(name());
+  digest.add(config_to_json(config_).dump());
+  digest.add(scaler_.to_json());
+  digest.add(binary_ ? "binary" : "regression");
+  digest.add_values(std::span<const double>(coefficients_));
+  return digest.hex();
+}
 
 core::Result<FitReport> LogisticRegression::fit_rows(const SampleSet& train, Rows train_rows,
                                                      const SampleSet& validation, Rows validation_rows,

@@ -19,6 +19,7 @@ class LogisticRegression final : public SampleModel {
   core::Result<FitReport> fit_rows(const SampleSet& train, Rows train_rows, const SampleSet& validation,
                                    Rows validation_rows, const FitOptions& options) override;
   core::Result<std::vector<float>> predict_rows(const SampleSet& samples, Rows rows) const override;
+  std::string fingerprint() const override;
   core::Status save(const std::filesystem::path& dir) const override;
   core::Status load(const std::filesystem::path& dir) override;
   // Intercept first, then one weight per feature (on normalised features).

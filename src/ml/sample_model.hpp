@@ -28,6 +28,10 @@ class SampleModel : public Model {
   // for most models), as text: two fits with equal settings on equal rows are the same fit
   // (ml/fitted_model_cache.hpp).
   virtual std::string fit_settings() const = 0;
+  // A digest of everything that decides this model's scores (settings and fitted parameters),
+  // equal for a fit and the same model saved and loaded; empty (the default, and before fit)
+  // when the model has none. Keys the prediction memo (ml/prediction_memo.hpp).
+  virtual std::string fingerprint() const { return {}; }
 };
 
 // Number of samples in the set for a model that reads sequences (or not); fails if the view

@@ -3,6 +3,7 @@
 #include <numeric>
 
 #include "ml/model_files.hpp"
+#include "ml/prediction_memo.hpp"
 #include "ml_backends/neural_networks.hpp"
 #include "ml_backends/trainer.hpp"
 
@@ -31,6 +32,25 @@ NeuralModel::NeuralModel(std::string kind, ModelConfig config) : kind_(std::move
 NeuralModel::~NeuralModel() = default;
 
 std::string NeuralModel::fit_settings() const { return kind_ + single_model_settings(config_); }
+
+std::string NeuralModel::fingerprint() const {
+  if (network_ == nullptr) return {};
+  ContentDigest digest;
+  digest.add(kind_);
+  digest.add(config_to_json(config_).dump());
+  digest.add(scaler_.to_json());
+  digest.add(binary_ ? "binary" : "regression");
+  const auto add_tensors = [&](const auto& named) {
+    for (const auto& item : named) {
+      digest.add(item.key());
+      const torch::Tensor values = item.value().detach().to(torch::kCPU).contiguous();
+      digest.add(std::span(static_cast<const std::byte*>(values.data_ptr()), values.nbytes()));
+    }
+  };
+  add_tensors(network_->named_parameters(true));
+  add_tensors(network_->named_buffers(true));
+  return digest.hex();
+}
 
 core::Result<FitReport> NeuralModel::fit_rows(const SampleSet& train, Rows train_rows, const SampleSet& validation,
                                               Rows validation_rows, const FitOptions& options) {

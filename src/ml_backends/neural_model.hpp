@@ -28,6 +28,7 @@ class NeuralModel final : public SampleModel {
   std::string name() const override { return kind_; }
   bool uses_sequences() const override { return kind_ != "mlp"; }
   std::string fit_settings() const override;
+  std::string fingerprint() const override;
   core::Result<FitReport> fit_rows(const SampleSet& train, Rows train_rows, const SampleSet& validation,
                                    Rows validation_rows, const FitOptions& options) override;
   core::Result<std::vector<float>> predict_rows(const SampleSet& samples, Rows rows) const override;

@@ -13,6 +13,7 @@
 #include "core/progress.hpp"
 #include "ml_backends/dmatrix_export.hpp"
 #include "ml/model_files.hpp"
+#include "ml/prediction_memo.hpp"
 
 namespace kestrel::ml {
 namespace {
@@ -49,6 +50,20 @@ void XGBoostModel::reset(void* booster) {
 }
 
 std::string XGBoostModel::fit_settings() const { return single_model_settings(config_); }
+
+std::string XGBoostModel::fingerprint() const {
+  if (booster_ == nullptr) return {};
+  bst_ulong length = 0;
+  const char* bytes = nullptr;
+  if (XGBoosterSaveModelToBuffer(static_cast<BoosterHandle>(booster_), R"({"format": "ubj"})", &length, &bytes) != 0) {
+    return {};  // not memoised: the predictions are still right
+  }
+  ContentDigest digest;
+  digest.add(name());
+  digest.add(config_to_json(config_).dump());
+  digest.add(std::string_view(bytes, length));
+  return digest.hex();
+}
 
 core::Result<FitReport> XGBoostModel::fit_rows(const SampleSet& train, Rows train_rows, const SampleSet& validation,
                                                Rows validation_rows, const FitOptions& options) {

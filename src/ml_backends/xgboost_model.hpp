@@ -21,6 +21,7 @@ class XGBoostModel final : public SampleModel {
 
   std::string name() const override { return "xgboost"; }
   std::string fit_settings() const override;
+  std::string fingerprint() const override;
   core::Result<FitReport> fit_rows(const SampleSet& train, Rows train_rows, const SampleSet& validation,
                                    Rows validation_rows, const FitOptions& options) override;
   core::Result<std::vector<float>> predict_rows(const SampleSet& samples, Rows rows) const override;

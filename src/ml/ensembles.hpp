@@ -24,7 +24,9 @@
 //
 // Both take a member from FitOptions::fitted_models instead of fitting it when the run already
 // made the same fit (ml/fitted_model_cache.hpp): the pipeline's standalone lstm is the
-// ensembles' lstm member when their settings and samples agree.
+// ensembles' lstm member when their settings and samples agree. They score their members
+// through the prediction memo (ml/prediction_memo.hpp), so scores the run already has — the
+// standalone lstm's of the test segment, of its importance's shuffled windows — are reused.
 #include <memory>
 #include <vector>
 

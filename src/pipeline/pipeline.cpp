@@ -27,6 +27,7 @@
 #include "features/feature_pipeline.hpp"
 #include "features/sentiment_features.hpp"
 #include "ml/fitted_model_cache.hpp"
+#include "ml/prediction_memo.hpp"
 #include "ml/model_factory.hpp"
 #include "pipeline/comparison_report.hpp"
 #include "pipeline/model_steps.hpp"
@@ -412,6 +413,7 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
   // The models' fits, for the ensembles' members (ml/fitted_model_cache.hpp); not the
   // controls', whose labels or features are altered.
   const auto fitted_models = std::make_shared<ml::FittedModelCache>();
+  const ml::PredictionMemoStats memo_before = ml::prediction_memo_stats();
   for (const auto& name : config.models) {
     ModelResult m;
     m.name = name;
@@ -554,6 +556,12 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
     // A partial report after every model, so an interrupted long run still shows what it has.
     result.seconds = seconds_since(started);
     if (auto written = write_comparison_report(result, out); !written) return std::unexpected(written.error());
+  }
+
+  {
+    const ml::PredictionMemoStats memo = ml::prediction_memo_stats();
+    log(fmt::format("predictions: {} scorings taken from earlier in the run, {} made (ml/prediction_memo.hpp)",
+                    memo.hits - memo_before.hits, memo.misses - memo_before.misses));
   }
 
   // The RL agents on the models' out-of-sample predictions.

@@ -761,10 +761,19 @@ stacking_folds = 3
                "[\"momentum_sign\", \"logistic_regression\", \"ensemble_average\", \"stacking\"]");
   text.replace(text.find("[evaluation.walk_forward]"), 25, "[evaluation.walk_forward]\nenabled = false");
   testing::write_file(dir / "tiny.toml", text);
-  const auto result = testing::run_command(std::string(KESTREL_BINARY) + " --quiet pipeline --config " +
+  const auto result = testing::run_command(std::string(KESTREL_BINARY) + " pipeline --config " +
                                            (dir / "tiny.toml").string() + " --out " + (dir / "out").string());
   ASSERT_EQ(result.exit_code, 0) << result.output;
+  // And their scores: stacking's logistic_regression member is the standalone fit, so its test
+  // scores and the scores of every shuffled window of its importance (the same shuffles) are
+  // taken from the prediction memo: at least 1 + 1 + 105 features. (ensemble_average gives that
+  // member no weight on this data, so it does not ask for its scores.)
+  const auto line = result.output.find("predictions: ");
+  ASSERT_NE(line, std::string::npos) << result.output;
+  const std::size_t taken = std::stoul(result.output.substr(line + 13));
+  EXPECT_GE(taken, 107u) << result.output.substr(line, 120);
   const std::string report = testing::read_file(dir / "out" / "report.md");
+  EXPECT_NE(report.find("weights logistic_regression 0.000"), std::string::npos);
   std::size_t reused = 0;
   for (auto at = report.find("the run's earlier fits of logistic_regression, momentum_sign reused");
        at != std::string::npos; at = report.find("the run's earlier fits of logistic_regression, momentum_sign reused", at + 1)) {

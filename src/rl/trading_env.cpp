@@ -252,10 +252,95 @@ void TradingEnv::target_weights(std::size_t e, std::span<const float> actions, s
   scale([](std::size_t) { return true; }, std::min(limits.max_gross_exposure, 1 - limits.min_cash_fraction));
 }
 
-void TradingEnv::step(std::span<const float> actions, const StepBuffers& out) {
+void TradingEnv::fill(std::size_t e, std::size_t k, std::size_t next, double delta, double base, StepFlows& flows) {
+  const std::size_t n = universe_.size();
+  Episode& ep = episodes_[e];
+  const execution::Side side = delta > 0 ? execution::Side::Buy : execution::Side::Sell;
+  const double shares = std::fabs(delta);
+  const double slip = sim::slippage_fraction(config_.slippage, *panel_, static_cast<strategy::InstrumentId>(universe_[k]),
+                                             next, shares);
+  const double fill_price = round_price(delta > 0 ? base * (1 + slip) : base * (1 - slip));
+  const double value = shares * fill_price;
+  const auto fee_value = core::Money::from_double(value);
+  const double fee = fee_value
+                         ? sim::commission(config_.commission, side, shares * factor_[next * n + k], *fee_value).to_double()
+                         : 0.0;
+  const double cash_change = delta > 0 ? -(value + fee) : value - fee;
+  ep.cash += cash_change;
+  flows.cash[k] += cash_change;
+  flows.traded[k] += value;
+  ep.summary.traded += value;
+  ep.summary.costs += fee + shares * base * slip;
+  ++ep.summary.fills;
+  Holding& h = holdings_[e * n + k];
+  const std::int64_t price_units = core::Price::round(fill_price).raw();
+  if (delta > 0) {
+    if (h.shares == 0) {
+      h = Holding{};
+      h.best_close = fill_price;
+      h.entry_day = next;
+    }
+    h.cost += price_units * static_cast<std::int64_t>(shares);
+    h.shares += shares;
+    h.entry = average_cost(h.cost, h.shares);
+    h.realized -= fee;
+    return;
+  }
+  h.realized += (fill_price - h.entry) * shares - fee;
+  h.cost -= std::llround(static_cast<double>(h.cost) * (shares / h.shares));
+  h.shares -= shares;
+  if (h.shares > 0) {
+    h.entry = average_cost(h.cost, h.shares);
+    return;
+  }
+  // The round trip closed: the risk manager's losing streak counts it.
+  ++ep.summary.round_trips;
+  ep.summary.winning_round_trips += fill_price > h.entry;
+  if (h.realized < 0) {
+    ++ep.losing_streak;
+  } else if (h.realized > 0) {
+    ep.losing_streak = 0;
+  }
+  h = Holding{};
+}
+
+void TradingEnv::size_orders(std::size_t e, const std::vector<double>& weights, const std::vector<std::uint8_t>& keep,
+                             std::vector<std::uint8_t>& time_exit, std::vector<double>& orders) {
   const std::size_t n = universe_.size();
   const risk::RiskLimits& limits = config_.limits;
-  std::vector<double> weights(n), orders(n), flow(n), before(n), traded(n);
+  Episode& ep = episodes_[e];
+  Holding* holding = holdings_.data() + e * n;
+  const std::size_t t = ep.summary.day;
+  const double equity = ep.summary.equity;
+  const bool streak = limits.losing_streak_length > 0 && ep.losing_streak >= limits.losing_streak_length;
+  for (std::size_t k = 0; k < n; ++k) {
+    orders[k] = 0;
+    Holding& h = holding[k];
+    const double price = close(t, k);
+    if (keep[k] || std::isnan(price)) continue;
+    double desired = std::trunc(weights[k] * equity / price);
+    if (desired * price < limits.min_position_value) desired = 0;
+    double delta = desired - h.shares;
+    const bool resize = h.shares != 0 && desired != 0;
+    if (delta == 0 || (resize && std::fabs(delta) * price < config_.min_trade_fraction * equity)) continue;
+    if (delta < 0) {
+      // A strategy exit first takes the position's protective orders off (the kernel's one
+      // exit at a time); the rules place the stop again at the next close.
+      h.stop = 0;
+      h.protected_shares = 0;
+      time_exit[k] = 0;
+    } else if (h.shares == 0 && streak) {
+      delta = std::trunc(delta * limits.losing_streak_size_factor);
+      if (delta * price < limits.min_position_value) delta = 0;
+    }
+    orders[k] = delta;
+  }
+}
+
+void TradingEnv::step(std::span<const float> actions, const StepBuffers& out) {
+  const std::size_t n = universe_.size();
+  std::vector<double> weights(n), orders(n), before(n);
+  StepFlows flows{std::vector<double>(n), std::vector<double>(n)};
   std::vector<std::uint8_t> keep(n), time_exit(n);
   std::vector<std::size_t> protective;  // tickers with a protective order working next session
   for (std::size_t e = 0; e < episodes_.size(); ++e) {
@@ -272,85 +357,11 @@ void TradingEnv::step(std::span<const float> actions, const StepBuffers& out) {
     target_weights(e, actions, weights, keep);
 
     for (std::size_t k = 0; k < n; ++k) {
-      flow[k] = 0;
-      traded[k] = 0;
+      flows.cash[k] = 0;
+      flows.traded[k] = 0;
       before[k] = holding[k].shares != 0 ? holding[k].shares * last_close_[t * n + k] : 0.0;
     }
-    // One fill of `delta` shares of ticker k at the next session, at `base` before slippage.
-    auto fill = [&](std::size_t k, double delta, double base) {
-      const execution::Side side = delta > 0 ? execution::Side::Buy : execution::Side::Sell;
-      const double shares = std::fabs(delta);
-      const double slip = sim::slippage_fraction(config_.slippage, *panel_, static_cast<strategy::InstrumentId>(universe_[k]),
-                                                 next, shares);
-      const double fill_price = round_price(delta > 0 ? base * (1 + slip) : base * (1 - slip));
-      const double value = shares * fill_price;
-      const auto fee_value = core::Money::from_double(value);
-      const double fee = fee_value
-                             ? sim::commission(config_.commission, side, shares * factor_[next * n + k], *fee_value).to_double()
-                             : 0.0;
-      const double cash_change = delta > 0 ? -(value + fee) : value - fee;
-      ep.cash += cash_change;
-      flow[k] += cash_change;
-      traded[k] += value;
-      ep.summary.traded += value;
-      ep.summary.costs += fee + shares * base * slip;
-      ++ep.summary.fills;
-      Holding& h = holding[k];
-      const std::int64_t price_units = core::Price::round(fill_price).raw();
-      if (delta > 0) {
-        if (h.shares == 0) {
-          h = Holding{};
-          h.best_close = fill_price;
-          h.entry_day = next;
-        }
-        h.cost += price_units * static_cast<std::int64_t>(shares);
-        h.shares += shares;
-        h.entry = average_cost(h.cost, h.shares);
-        h.realized -= fee;
-        return;
-      }
-      h.realized += (fill_price - h.entry) * shares - fee;
-      h.cost -= std::llround(static_cast<double>(h.cost) * (shares / h.shares));
-      h.shares -= shares;
-      if (h.shares > 0) {
-        h.entry = average_cost(h.cost, h.shares);
-        return;
-      }
-      // The round trip closed: the risk manager's losing streak counts it.
-      ++ep.summary.round_trips;
-      ep.summary.winning_round_trips += fill_price > h.entry;
-      if (h.realized < 0) {
-        ++ep.losing_streak;
-      } else if (h.realized > 0) {
-        ep.losing_streak = 0;
-      }
-      h = Holding{};
-    };
-
-    // The agent's orders, sized at day t's close.
-    const bool streak = limits.losing_streak_length > 0 && ep.losing_streak >= limits.losing_streak_length;
-    for (std::size_t k = 0; k < n; ++k) {
-      orders[k] = 0;
-      Holding& h = holding[k];
-      const double price = close(t, k);
-      if (keep[k] || std::isnan(price)) continue;
-      double desired = std::trunc(weights[k] * equity / price);
-      if (desired * price < limits.min_position_value) desired = 0;
-      double delta = desired - h.shares;
-      const bool resize = h.shares != 0 && desired != 0;
-      if (delta == 0 || (resize && std::fabs(delta) * price < config_.min_trade_fraction * equity)) continue;
-      if (delta < 0) {
-        // A strategy exit first takes the position's protective orders off (the kernel's one
-        // exit at a time); the rules place the stop again at the next close.
-        h.stop = 0;
-        h.protected_shares = 0;
-        time_exit[k] = 0;
-      } else if (h.shares == 0 && streak) {
-        delta = std::trunc(delta * limits.losing_streak_size_factor);
-        if (delta * price < limits.min_position_value) delta = 0;
-      }
-      orders[k] = delta;
-    }
+    size_orders(e, weights, keep, time_exit, orders);
 
     // The next open: the protective exits (older orders than the agent's, in the order they
     // were placed) first, then the agent's sells, which free the cash, then its buys.
@@ -365,21 +376,21 @@ void TradingEnv::step(std::span<const float> actions, const StepBuffers& out) {
       const double price = open(next, k);
       if (std::isnan(price)) continue;
       if (time_exit[k]) {
-        fill(k, -h.shares, price);
+        fill(e, k, next, -h.shares, price, flows);
       } else if (h.protected_shares > 0 && price <= h.stop) {
         const double shares = std::min(h.protected_shares, h.shares);
         h.protected_shares = 0;
-        fill(k, -shares, price);
+        fill(e, k, next, -shares, price, flows);
       }
     }
     for (std::size_t k = 0; k < n; ++k) {
-      if (orders[k] < 0 && !std::isnan(open(next, k))) fill(k, orders[k], open(next, k));
+      if (orders[k] < 0 && !std::isnan(open(next, k))) fill(e, k, next, orders[k], open(next, k), flows);
     }
     for (std::size_t k = 0; k < n; ++k) {
       if (orders[k] <= 0 || std::isnan(open(next, k))) continue;
       const double price_guess = open(next, k) * 1.01;  // room for slippage and fees
       const double delta = std::min(orders[k], std::floor(ep.cash / price_guess));
-      if (delta > 0) fill(k, delta, open(next, k));
+      if (delta > 0) fill(e, k, next, delta, open(next, k), flows);
     }
     // During the session: a working stop the day's low reaches fills at the stop.
     for (std::size_t k : protective) {
@@ -387,7 +398,7 @@ void TradingEnv::step(std::span<const float> actions, const StepBuffers& out) {
       if (h.shares == 0 || h.protected_shares == 0 || std::isnan(low(next, k)) || low(next, k) > h.stop) continue;
       const double shares = std::min(h.protected_shares, h.shares);
       h.protected_shares = 0;
-      fill(k, -shares, h.stop);
+      fill(e, k, next, -shares, h.stop, flows);
     }
 
     // Mark at the next close.
@@ -412,9 +423,9 @@ void TradingEnv::step(std::span<const float> actions, const StepBuffers& out) {
     for (std::size_t k = 0; k < n; ++k) {
       const Holding& h = holding[k];
       const double after = h.shares != 0 ? h.shares * last_close_[next * n + k] : 0.0;
-      const double pnl = after - before[k] + flow[k];
+      const double pnl = after - before[k] + flows.cash[k];
       out.rewards[e * n + k] = static_cast<float>(pnl / equity * log_scale -
-                                                  config_.turnover_penalty * traded[k] / equity - drawdown_share);
+                                                  config_.turnover_penalty * flows.traded[k] / equity - drawdown_share);
     }
     ep.no_buys = config_.limits.daily_loss_limit > 0 && simple <= -config_.limits.daily_loss_limit;
     ep.summary.equity = new_equity;

@@ -162,6 +162,18 @@ class TradingEnv final : public VectorEnv {
   void apply_rules(std::size_t e, std::vector<std::uint8_t>& time_exit);
   void target_weights(std::size_t e, std::span<const float> actions, std::vector<double>& weights,
                       std::vector<std::uint8_t>& keep) const;
+  // The agent's orders in shares for each ticker (0: none), sized at day t's close; a sell
+  // first lifts the position's protective orders.
+  void size_orders(std::size_t e, const std::vector<double>& weights, const std::vector<std::uint8_t>& keep,
+                   std::vector<std::uint8_t>& time_exit, std::vector<double>& orders);
+  // The cash a ticker's fills moved and the value they traded, this step.
+  struct StepFlows {
+    std::vector<double> cash, traded;
+  };
+  // One fill of `delta` shares of ticker k in session `next`, at `base` before slippage, in
+  // episode e: cash, costs, the holding's average cost and, when a round trip closes, the
+  // losing streak.
+  void fill(std::size_t e, std::size_t k, std::size_t next, double delta, double base, StepFlows& flows);
 
   double open(std::size_t t, std::size_t k) const { return open_[t * universe_.size() + k]; }
   double close(std::size_t t, std::size_t k) const { return close_[t * universe_.size() + k]; }

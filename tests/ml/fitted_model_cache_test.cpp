@@ -13,19 +13,6 @@ namespace {
 
 using testing::SyntheticMarket;
 
-// The shared small config, smaller still: the cache's tests compare fits, not their quality.
-ModelConfig small_config(const SyntheticMarket& market) {
-  ModelConfig c = testing::small_model_config(market);
-  c.epochs = 3;
-  c.mlp_hidden = {8};
-  c.lstm_hidden = 8;
-  c.xgb_rounds = 30;
-  c.xgb_eta = ModelConfig{}.xgb_eta;
-  c.patience = ModelConfig{}.patience;
-  c.members = {"logistic_regression", "xgboost", "lstm"};
-  return c;
-}
-
 FitOptions options(std::shared_ptr<FittedModelCache> cache, std::uint64_t seed = 42) {
   return {.seed = seed, .threads = 2, .show_progress = false, .checkpoint_dir = {}, .fitted_models = std::move(cache)};
 }
@@ -52,7 +39,7 @@ TEST(FittedModelCache, EnsemblesReuseTheStandaloneFitsAndPredictExactlyAsIfTheyH
   const auto train = market.views(SyntheticMarket::kTrain);
   const auto valid = market.views(SyntheticMarket::kValid);
   const auto test = market.views(SyntheticMarket::kTest);
-  const auto config = small_config(market);
+  const auto config = testing::tiny_ensemble_config(market);
   // As in the pipeline: tabular models get the tabular view alone, sequence models and
   // ensembles with a sequence member the sequence view alone.
   const SampleSet train_tabular{&train.tabular, nullptr}, valid_tabular{&valid.tabular, nullptr};
@@ -96,7 +83,7 @@ TEST(FittedModelCache, AnythingThatChangesTheFitIsAMiss) {
   SyntheticMarket market;
   const auto train = market.views(SyntheticMarket::kTrain);
   const auto valid = market.views(SyntheticMarket::kValid);
-  const auto config = small_config(market);
+  const auto config = testing::tiny_ensemble_config(market);
   const SampleSet train_tabular{&train.tabular, nullptr}, valid_tabular{&valid.tabular, nullptr};
   auto cache = std::make_shared<FittedModelCache>();
   fit_standalone("xgboost", config, train_tabular, valid_tabular, options(cache));

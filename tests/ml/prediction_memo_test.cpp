@@ -16,15 +16,6 @@ namespace {
 
 using testing::SyntheticMarket;
 
-ModelConfig small_config(const SyntheticMarket& market) {
-  ModelConfig c = testing::small_model_config(market);
-  c.epochs = 2;
-  c.lstm_hidden = 8;
-  c.xgb_rounds = 20;
-  c.members = {"logistic_regression", "xgboost", "lstm"};
-  return c;
-}
-
 std::shared_ptr<SampleModel> fitted(const std::string& name, const ModelConfig& config, const SampleSet& train,
                                     const SampleSet& valid, std::uint64_t seed = 42) {
   auto made = make_model(name, config);
@@ -35,18 +26,20 @@ std::shared_ptr<SampleModel> fitted(const std::string& name, const ModelConfig& 
   return model;
 }
 
+// Each test starts and ends with an empty memo, on the synthetic market's three segments.
 class PredictionMemoTest : public ::testing::Test {
  protected:
   void SetUp() override { clear_prediction_memo(); }
   void TearDown() override { clear_prediction_memo(); }
+
+  SyntheticMarket market;
+  SyntheticMarket::Views train = market.views(SyntheticMarket::kTrain);
+  SyntheticMarket::Views valid = market.views(SyntheticMarket::kValid);
+  SyntheticMarket::Views test = market.views(SyntheticMarket::kTest);
+  ModelConfig config = testing::tiny_ensemble_config(market);
 };
 
 TEST_F(PredictionMemoTest, TheSameFitOnTheSameSamplesIsScoredOnce) {
-  SyntheticMarket market;
-  const auto train = market.views(SyntheticMarket::kTrain);
-  const auto valid = market.views(SyntheticMarket::kValid);
-  const auto test = market.views(SyntheticMarket::kTest);
-  const auto config = small_config(market);
   for (const std::string name : {"logistic_regression", "xgboost", "lstm"}) {
     SCOPED_TRACE(name);
     clear_prediction_memo();
@@ -90,11 +83,6 @@ TEST_F(PredictionMemoTest, TheSameFitOnTheSameSamplesIsScoredOnce) {
 }
 
 TEST_F(PredictionMemoTest, AFeatureChangedInPlaceOrOtherRowsAreScoredAnew) {
-  SyntheticMarket market;
-  const auto train = market.views(SyntheticMarket::kTrain);
-  const auto valid = market.views(SyntheticMarket::kValid);
-  const auto test = market.views(SyntheticMarket::kTest);
-  const auto config = small_config(market);
   const SampleSet test_set{nullptr, &test.sequence};
   const auto lstm = fitted("lstm", config, {nullptr, &train.sequence}, {nullptr, &valid.sequence});
   const auto before = predict_all_memoised(*lstm, test_set);
@@ -137,11 +125,6 @@ TEST_F(PredictionMemoTest, AFeatureChangedInPlaceOrOtherRowsAreScoredAnew) {
 }
 
 TEST_F(PredictionMemoTest, AnEnsembleScoresItsMembersThroughTheMemo) {
-  SyntheticMarket market;
-  const auto train = market.views(SyntheticMarket::kTrain);
-  const auto valid = market.views(SyntheticMarket::kValid);
-  const auto test = market.views(SyntheticMarket::kTest);
-  const auto config = small_config(market);
   const SampleSet train_set{nullptr, &train.sequence}, valid_set{nullptr, &valid.sequence};
   const SampleSet test_set{nullptr, &test.sequence};
   EnsembleAverage ensemble(config);

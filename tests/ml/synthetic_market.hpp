@@ -148,4 +148,19 @@ inline ModelConfig small_model_config(const SyntheticMarket& market) {
   return c;
 }
 
+// Smaller still, for tests that compare fits or scores rather than their quality (the
+// fitted-model cache, the prediction memo): an ensemble of logistic regression, XGBoost and
+// an LSTM.
+inline ModelConfig tiny_ensemble_config(const SyntheticMarket& market) {
+  ModelConfig c = small_model_config(market);
+  c.epochs = 3;
+  c.mlp_hidden = {8};
+  c.lstm_hidden = 8;
+  c.xgb_rounds = 30;
+  c.xgb_eta = ModelConfig{}.xgb_eta;
+  c.patience = ModelConfig{}.patience;
+  c.members = {"logistic_regression", "xgboost", "lstm"};
+  return c;
+}
+
 }  // namespace kestrel::ml::testing

@@ -3,7 +3,7 @@
 // scores the same samples several times: the standalone lstm scores the test segment, then
 // ensemble_average and stacking score it again through the same member; permutation
 // importance scores the window once per shuffled feature for the lstm, then again for every
-// ensemble holding it (on us-daily these repeats cost about five minutes).
+// ensemble holding it (on us-daily these repeats cost about seven minutes).
 //
 // The key is what decides the scores, by content, never by address:
 // - the model's fingerprint (SampleModel::fingerprint: its settings and fitted parameters, so

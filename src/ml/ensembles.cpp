@@ -6,6 +6,7 @@
 
 #include <Eigen/Dense>
 
+#include "core/elapsed.hpp"
 #include "core/memory_release.hpp"
 #include "ml/fitted_model_cache.hpp"
 #include "ml/model_factory.hpp"
@@ -108,10 +109,6 @@ core::Status fit_members(std::vector<std::shared_ptr<SampleModel>>& members, con
     if (!fitted->reused) core::release_free_memory();
   }
   return {};
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 std::string reuse_note(const std::vector<std::string>& reused) {
@@ -265,7 +262,7 @@ core::Result<FitReport> Stacking::fit_rows(const SampleSet& train, Rows train_ro
       !s) {
     return std::unexpected(s.error());
   }
-  const double members_seconds = seconds_since(start);
+  const double members_seconds = core::seconds_since(start);
   double oof_fit_seconds = 0, oof_predict_seconds = 0;
   std::vector<double> oof_member_seconds(config_.members.size(), 0.0);
   // The blocks' rows first: the meta-learner's samples are shared out by block size.
@@ -312,7 +309,7 @@ core::Result<FitReport> Stacking::fit_rows(const SampleSet& train, Rows train_ro
         !s) {
       return std::unexpected(s.error());
     }
-    oof_fit_seconds += seconds_since(fit_started);
+    oof_fit_seconds += core::seconds_since(fit_started);
     for (std::size_t m = 0; m < oof_fits.size(); ++m) oof_member_seconds[m] += oof_fits[m].seconds;
     const auto predict_started = std::chrono::steady_clock::now();
     std::vector<std::vector<float>> scores;
@@ -321,7 +318,7 @@ core::Result<FitReport> Stacking::fit_rows(const SampleSet& train, Rows train_ro
       if (!p) return std::unexpected(p.error());
       scores.push_back(std::move(*p));
     }
-    oof_predict_seconds += seconds_since(predict_started);
+    oof_predict_seconds += core::seconds_since(predict_started);
     for (std::size_t r = 0; r < predict_rows_b.size(); ++r) {
       std::vector<double> x;
       for (const auto& s : scores) x.push_back(meta_input(s[r], binary_));

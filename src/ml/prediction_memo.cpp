@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <deque>
-#include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -91,7 +90,7 @@ class PredictionMemo {
 
   PredictionMemoStats stats() const {
     const std::lock_guard lock(mutex_);
-    return {.hits = hits_, .misses = misses_, .entries = scores_.size(), .bytes = bytes_};
+    return {.hits = hits_, .misses = misses_};
   }
 
   void clear() {

@@ -65,9 +65,7 @@ core::Result<std::vector<float>> predict_all_memoised(const Model& model, const 
 
 struct PredictionMemoStats {
   std::size_t hits = 0;
-  std::size_t misses = 0;   // predictions made and stored
-  std::size_t entries = 0;
-  std::size_t bytes = 0;
+  std::size_t misses = 0;  // predictions made and stored
 };
 PredictionMemoStats prediction_memo_stats();
 // Forgets every prediction (tests; a caller that wants to time predictions).

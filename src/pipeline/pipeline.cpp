@@ -17,6 +17,7 @@
 #include "backtest/config.hpp"
 #include "backtest/runner.hpp"
 #include "core/checksum.hpp"
+#include "core/elapsed.hpp"
 #include "core/memory_release.hpp"
 #include "core/paths.hpp"
 #include "core/progress.hpp"
@@ -38,10 +39,6 @@
 
 namespace kestrel::pipeline {
 namespace {
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 std::size_t first_index_on_or_after(std::span<const core::Date> dates, core::Date d) {
   return static_cast<std::size_t>(std::lower_bound(dates.begin(), dates.end(), d) - dates.begin());
@@ -430,7 +427,7 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
     const scoring::ModelManifest manifest = model_manifest(config, matrix, labels->name, name, *fixed);
     if (auto s = scoring::write_manifest(fixed_options.save_dir, manifest); !s) return std::unexpected(s.error());
     m.model_dir = fixed_options.save_dir;
-    m.train_seconds = seconds_since(fit_started);
+    m.train_seconds = core::seconds_since(fit_started);
     const auto explain_started = std::chrono::steady_clock::now();
     // What the fitted model relies on, on the validation window (never the test segment).
     std::optional<scoring::SavedModel> saved;
@@ -473,7 +470,7 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
         m.attention = std::move(*maps);
       }
     }
-    const double explain_seconds = seconds_since(explain_started);
+    const double explain_seconds = core::seconds_since(explain_started);
     if (!run->folds.empty()) {
       m.train_samples = run->folds.front().train_samples;
       m.fit = run->folds.front().fit;
@@ -507,7 +504,7 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
       }
     }
 
-    const double walk_forward_seconds = seconds_since(walk_forward_started);
+    const double walk_forward_seconds = core::seconds_since(walk_forward_started);
     // Backtest of the test segment's predictions.
     const auto test_start = matrix.dates[fixed->test.begin];
     const auto test_end = matrix.dates[fixed->test.end - 1];
@@ -544,7 +541,7 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
     // Where a long run's time goes, model by model.
     log(fmt::format("model {}: {:.0f} s (fit and test predictions {:.0f}, importance and attention {:.0f}, "
                     "walk-forward {:.0f})",
-                    name, seconds_since(fit_started), m.train_seconds, explain_seconds, walk_forward_seconds));
+                    name, core::seconds_since(fit_started), m.train_seconds, explain_seconds, walk_forward_seconds));
     log(fmt::format("model {}: test accuracy {:.4f}, AUC {:.4f}, rank IC {:.4f}{}", name,
                     m.fixed.overall.classification.accuracy, m.fixed.overall.classification.auc,
                     m.fixed.overall.ic.rank_ic,
@@ -554,7 +551,7 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
     result.models.push_back(std::move(m));
     core::release_free_memory();
     // A partial report after every model, so an interrupted long run still shows what it has.
-    result.seconds = seconds_since(started);
+    result.seconds = core::seconds_since(started);
     if (auto written = write_comparison_report(result, out); !written) return std::unexpected(written.error());
   }
 
@@ -581,7 +578,7 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
     }
     if (auto written = write_comparison_report(result, out); !written) return std::unexpected(written.error());
   }
-  result.seconds = seconds_since(started);
+  result.seconds = core::seconds_since(started);
   return result;
 }
 

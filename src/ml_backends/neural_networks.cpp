@@ -2,9 +2,47 @@
 
 #include <cmath>
 
+#include "ml_backends/keyed_dropout.hpp"
+#include "ml_backends/window_attention.hpp"
+
 namespace kestrel::ml {
 namespace {
+
 constexpr std::int64_t kMaxLength = 512;  // longest window the position table covers
+
+// One encoder layer with the layer's own parameters: the operations of LibTorch 1.13's
+// TransformerEncoderLayerImpl::forward (post-norm, ReLU, dropout after the attention weights,
+// the attention, the inner feed-forward activation and the feed-forward output), with the
+// attention core of window_attention.hpp and keyed dropout. For the last query only, keys and
+// values still span the window and nothing else changes for that position.
+torch::Tensor encoder_layer(torch::nn::TransformerEncoderLayerImpl& layer, const torch::Tensor& h,
+                            bool last_query_only, bool training) {
+  namespace F = torch::nn::functional;
+  auto& attention = *layer.self_attn;
+  const std::int64_t d = h.size(2);
+  const double p = layer.options.dropout();
+  const auto& w = attention.in_proj_weight;
+  const auto& b = attention.in_proj_bias;
+  const auto query = last_query_only ? h.slice(0, h.size(0) - 1) : h;  // [Lq, B, d]
+  torch::Tensor q, k, v;
+  if (last_query_only) {
+    q = F::linear(query, w.slice(0, 0, d), b.slice(0, 0, d));
+    const auto kv = F::linear(h, w.slice(0, d, 3 * d), b.slice(0, d, 3 * d));
+    k = kv.slice(2, 0, d);
+    v = kv.slice(2, d, 2 * d);
+  } else {
+    const auto qkv = F::linear(h, w, b);  // one product for the three projections
+    q = qkv.slice(2, 0, d);
+    k = qkv.slice(2, d, 2 * d);
+    v = qkv.slice(2, 2 * d, 3 * d);
+  }
+  const auto attended =
+      attention.out_proj->forward(window_attention(q, k, v, attention.options.num_heads(), p, training));
+  const auto out = layer.norm1->forward(query + keyed_dropout(attended, p, training));
+  const auto ff = layer.linear2->forward(keyed_dropout(torch::relu(layer.linear1->forward(out)), p, training));
+  return layer.norm2->forward(out + keyed_dropout(ff, p, training));
+}
+
 }  // namespace
 
 MlpNetwork::MlpNetwork(std::int64_t features, const std::vector<std::int64_t>& hidden, double dropout) {
@@ -87,21 +125,13 @@ torch::Tensor TransformerNetwork::last_query_attention(const torch::Tensor& x) {
 }
 
 torch::Tensor TransformerNetwork::forward(const torch::Tensor& x) {
-  if (is_training()) return forward_all_positions(x);
   auto h = embed(x);
   const auto& layers = *encoder_->layers;
-  for (std::size_t i = 0; i + 1 < layers.size(); ++i) {
-    h = layers[i]->as<torch::nn::TransformerEncoderLayerImpl>()->forward(h);
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    h = encoder_layer(*layers[i]->as<torch::nn::TransformerEncoderLayerImpl>(), h,
+                      /*last_query_only=*/i + 1 == layers.size(), is_training());
   }
-  // The final layer for the last query only: the operations of LibTorch 1.13's
-  // TransformerEncoderLayerImpl::forward (post-norm, ReLU), with a query of length 1.
-  auto& layer = *layers[layers.size() - 1]->as<torch::nn::TransformerEncoderLayerImpl>();
-  const auto query = h.slice(0, h.size(0) - 1);  // [1, B, d]
-  const auto attended = std::get<0>(layer.self_attn->forward(query, h, h));
-  auto out = layer.norm1->forward(query + layer.dropout1->forward(attended));
-  const auto ff = layer.linear2->forward(layer.dropout->forward(torch::relu(layer.linear1->forward(out))));
-  out = layer.norm2->forward(out + layer.dropout2->forward(ff));
-  return score(out.squeeze(0));
+  return score(h.squeeze(0));
 }
 
 core::Result<std::shared_ptr<Network>> make_network(const std::string& kind, const ModelConfig& config,

@@ -41,17 +41,19 @@ class LstmNetwork final : public Network {
 // LibTorch 1.13's encoder layer has no batch_first: the window is transposed to
 // [L, B, d_model] for the encoder. Positions are sinusoidal (a buffer, not trained).
 //
-// Only the last position's output is scored, so in eval mode the final encoder layer runs
-// attention, feed-forward and norms for that one query (keys and values still span the
-// window): the same result as the whole layer (tests/ml/neural_networks_test.cpp) at a
-// fraction of its cost, which is what brings scoring a whole universe under 50 ms
-// (docs/benchmarks.md, "Models"). Training always runs every position.
+// forward runs the encoder's layers with their own parameters but its own code
+// (neural_networks.cpp's encoder_layer): the attention core of window_attention.hpp and keyed
+// dropout (keyed_dropout.hpp), which made a CPU training step several times faster than
+// LibTorch's layers (docs/benchmarks.md, "Models"). Only the last position's output is scored,
+// so the final layer runs attention, feed-forward and norms for that one query (keys and values
+// still span the window), in training as in scoring: the same function as the whole encoder
+// (tests/ml/neural_networks_test.cpp checks both against LibTorch's own layers).
 class TransformerNetwork final : public Network {
  public:
   TransformerNetwork(std::int64_t features, std::int64_t d_model, std::int64_t heads, std::int64_t layers,
                      std::int64_t ff_dim, double dropout);
   torch::Tensor forward(const torch::Tensor& x) override;
-  // Every position through every layer, whatever the mode (the reference for the above).
+  // Every position through LibTorch's own encoder layers (the reference for the above).
   torch::Tensor forward_all_positions(const torch::Tensor& x);
   // Eval mode: what the last position attends to in every layer, per head,
   // [layers, B, heads, L]. Each layer's weights come from its own self-attention on that

@@ -1,6 +1,7 @@
-// The Transformer's eval-mode shortcut (final layer for the last query only) must score
-// what the whole encoder scores, and still read the whole window; its attention maps are the
-// softmax the layers compute, head by head.
+// The Transformer's own encoder code (final layer for the last query only, its attention core
+// and dropout) must score what LibTorch's whole encoder scores, in scoring and in training,
+// and still read the whole window; its attention maps are the softmax the layers compute, head
+// by head.
 #include <gtest/gtest.h>
 
 #include "ml_backends/neural_networks.hpp"
@@ -21,6 +22,45 @@ TEST(TransformerNetwork, LastQueryShortcutMatchesTheWholeEncoder) {
     EXPECT_TRUE(torch::allclose(fast, full, 1e-5, 1e-5))
         << layers << " layers: max difference " << (fast - full).abs().max().item<float>();
   }
+}
+
+// Training without dropout: the same scores and the same gradient for every parameter as
+// LibTorch's layers over every position.
+TEST(TransformerNetwork, TrainingMatchesTheWholeEncoderWithoutDropout) {
+  torch::manual_seed(9);
+  TransformerNetwork net(7, 32, 4, 2, 48, 0.0);
+  net.train();
+  const auto x = torch::randn({16, 12, 7});
+  const auto y = (torch::rand({16}) > 0.5).to(torch::kFloat32);
+  const auto gradients = [&](const torch::Tensor& scores) {
+    net.zero_grad();
+    torch::binary_cross_entropy_with_logits(scores, y).backward();
+    std::vector<torch::Tensor> out;
+    for (const auto& p : net.parameters()) out.push_back(p.grad().clone());
+    return std::make_pair(scores.detach(), out);
+  };
+  const auto [ours, our_gradients] = gradients(net.forward(x));
+  const auto [theirs, their_gradients] = gradients(net.forward_all_positions(x));
+  EXPECT_TRUE(torch::allclose(ours, theirs, 1e-5, 1e-5)) << (ours - theirs).abs().max().item<float>();
+  ASSERT_EQ(our_gradients.size(), their_gradients.size());
+  for (std::size_t i = 0; i < our_gradients.size(); ++i) {
+    EXPECT_TRUE(torch::allclose(our_gradients[i], their_gradients[i], 1e-4, 1e-6))
+        << "parameter " << i << ": max difference " << (our_gradients[i] - their_gradients[i]).abs().max().item<float>();
+  }
+}
+
+// With dropout, a training pass is random but reproducible from torch::manual_seed.
+TEST(TransformerNetwork, TrainingDropoutFollowsTheSeed) {
+  torch::manual_seed(2);
+  TransformerNetwork net(5, 16, 2, 2, 32, 0.3);
+  net.train();
+  const auto x = torch::randn({8, 10, 5});
+  const auto pass = [&](std::uint64_t seed) {
+    torch::manual_seed(seed);
+    return net.forward(x).detach();
+  };
+  EXPECT_TRUE(pass(1).equal(pass(1)));
+  EXPECT_FALSE(pass(1).equal(pass(2)));
 }
 
 TEST(TransformerNetwork, ShortcutDependsOnTheWholeWindow) {

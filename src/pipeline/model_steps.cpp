@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <set>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -82,6 +83,14 @@ evaluation::RunOptions run_options(const PipelineConfig& config, const std::stri
       .lookback = mc.lookback,
       .nan_policy = config.nan_policy,
       .fit = {.seed = config.seed, .threads = config.threads, .show_progress = show_progress, .checkpoint_dir = {}}};
+}
+
+int walk_forward_beside_threads(const PipelineConfig& config, const std::string& name) {
+  if (name != "xgboost") return 0;
+  const auto self = std::find(config.models.begin(), config.models.end(), name);
+  if (self == config.models.end() || self + 1 == config.models.end()) return 0;
+  const int cores = config.threads > 0 ? config.threads : static_cast<int>(std::thread::hardware_concurrency());
+  return cores >= 2 ? cores / 2 : 0;
 }
 
 scoring::ModelManifest model_manifest(const PipelineConfig& config, const features::FeatureMatrix& matrix,

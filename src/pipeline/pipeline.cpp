@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <future>
 #include <limits>
 #include <map>
 #include <sstream>
@@ -411,6 +412,25 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
   // controls', whose labels or features are altered.
   const auto fitted_models = std::make_shared<ml::FittedModelCache>();
   const ml::PredictionMemoStats memo_before = ml::prediction_memo_stats();
+  // A model's walk-forward scores and metrics, kept in `m` and written beside the test scores.
+  const auto keep_walk_forward = [&](ModelResult& m, const evaluation::ModelRun& wf) -> core::Status {
+    m.walk_forward = evaluation::metric_table(wf.predictions, matrix.dates, matrix.tickers);
+    // The out-of-fold scores of every test fold, for whoever needs years of them (the [rl] stage).
+    const auto wf_folder = walk_forward_predictions(out);
+    std::error_code made;
+    std::filesystem::create_directories(wf_folder, made);
+    if (made) return core::fail("{}: cannot create the folder: {}", wf_folder.string(), made.message());
+    return write_predictions(wf_folder / (m.name + ".csv"), wf.predictions, matrix);
+  };
+  // Walk-forward runs on a worker thread beside the next models (walk_forward_beside_threads),
+  // collected after the last model. Declared after everything they read, so that an early
+  // return waits for them (a std::async future's destructor) before those go.
+  struct BesideRun {
+    std::size_t model = 0;  // index in result.models
+    std::chrono::steady_clock::time_point started;
+    std::future<core::Result<evaluation::ModelRun>> run;
+  };
+  std::vector<BesideRun> beside;
   for (const auto& name : config.models) {
     ModelResult m;
     m.name = name;
@@ -490,17 +510,22 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
     const auto walk_forward_started = std::chrono::steady_clock::now();
     const auto& wf_models = result.walk_forward_models;
     if (!folds.empty() && std::find(wf_models.begin(), wf_models.end(), name) != wf_models.end()) {
-      log(fmt::format("model {}: walk-forward over {} folds", name, folds.size()));
-      auto wf = evaluation::run_model(maker, data, folds, run_options);
-      if (!wf) return std::unexpected(wf.error());
-      m.walk_forward = evaluation::metric_table(wf->predictions, matrix.dates, matrix.tickers);
-      // The out-of-fold scores of every test fold, for whoever needs years of them (the [rl] stage).
-      const auto wf_folder = walk_forward_predictions(out);
-      std::error_code made;
-      std::filesystem::create_directories(wf_folder, made);
-      if (made) return core::fail("{}: cannot create the folder: {}", wf_folder.string(), made.message());
-      if (auto s = write_predictions(wf_folder / (name + ".csv"), wf->predictions, matrix); !s) {
-        return std::unexpected(s.error());
+      if (const int threads = walk_forward_beside_threads(config, name); threads > 0) {
+        log(fmt::format("model {}: walk-forward over {} folds on {} thread{} beside the next models", name,
+                        folds.size(), threads, threads == 1 ? "" : "s"));
+        auto wf_options = run_options;
+        wf_options.fit.threads = threads;
+        wf_options.fit.show_progress = false;
+        wf_options.fit.fitted_models = nullptr;  // nothing shared with the foreground's fits
+        beside.push_back({.model = result.models.size(), .started = std::chrono::steady_clock::now(),
+                          .run = std::async(std::launch::async, [maker, &data, &folds, wf_options] {
+                            return evaluation::run_model(maker, data, folds, wf_options);
+                          })});
+      } else {
+        log(fmt::format("model {}: walk-forward over {} folds", name, folds.size()));
+        auto wf = evaluation::run_model(maker, data, folds, run_options);
+        if (!wf) return std::unexpected(wf.error());
+        if (auto s = keep_walk_forward(m, *wf); !s) return std::unexpected(s.error());
       }
     }
 
@@ -551,6 +576,18 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
     result.models.push_back(std::move(m));
     core::release_free_memory();
     // A partial report after every model, so an interrupted long run still shows what it has.
+    result.seconds = core::seconds_since(started);
+    if (auto written = write_comparison_report(result, out); !written) return std::unexpected(written.error());
+  }
+
+  for (auto& b : beside) {
+    auto wf = b.run.get();
+    ModelResult& m = result.models[b.model];
+    if (!wf) return core::fail("{}: walk-forward: {}", m.name, wf.error().message);
+    if (auto s = keep_walk_forward(m, *wf); !s) return std::unexpected(s.error());
+    log(fmt::format("model {}: walk-forward (beside the next models) {:.0f} s", m.name, core::seconds_since(b.started)));
+  }
+  if (!beside.empty()) {
     result.seconds = core::seconds_since(started);
     if (auto written = write_comparison_report(result, out); !written) return std::unexpected(written.error());
   }

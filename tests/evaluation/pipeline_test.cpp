@@ -939,5 +939,71 @@ members = ["logistic_regression", "mlp"]
   }
 }
 
+// XGBoost's walk-forward runs on a worker thread beside the models after it (with half the
+// cores); its scores are those of the same walk-forward run in place on as many threads, and
+// the model trained meanwhile scores as it does in a run without XGBoost.
+TEST(Pipeline, XGBoostWalkForwardBesideTheNextModelsScoresAsInPlace) {
+  testing::TempDir dir;
+  auto run = [&](const std::string& name, int threads, const std::string& models, const std::string& walk_forward) {
+    testing::write_file(dir / (name + ".toml"), fmt::format(R"(name = "{}"
+seed = 5
+threads = {}
+models = {}
+[data]
+dir = "{}"
+[evaluation]
+importance_dates = 0
+{}[evaluation.walk_forward]
+first_date = "2011-01-03"
+train_dates = 1008
+valid_dates = 126
+test_dates = 504
+models = {}
+[features]
+truncation_cuts = 0
+[controls]
+enabled = false
+[backtest]
+top_k = 5
+[model]
+epochs = 2
+max_train_samples = 4000
+mlp_hidden = [16]
+xgb_rounds = 20
+)",
+                                                            name, threads, models, KESTREL_SAMPLE_DATA, kSampleSplit,
+                                                            walk_forward));
+    const auto out = dir / name;
+    const auto result = testing::run_command(std::string(KESTREL_BINARY) + " pipeline --config " +
+                                             (dir / (name + ".toml")).string() + " --out " + out.string());
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    return std::make_pair(out, result.output);
+  };
+  const auto [beside, beside_log] = run("beside", 2, R"(["xgboost", "mlp"])", R"(["xgboost"])");
+  const auto [in_place, in_place_log] = run("in_place", 1, R"(["xgboost", "mlp"])", R"(["xgboost"])");
+  const auto [alone, alone_log] = run("alone", 2, R"(["mlp"])", "[]");
+  EXPECT_NE(beside_log.find("model xgboost: walk-forward over 3 folds on 1 thread beside the next models"),
+            std::string::npos) << beside_log;
+  EXPECT_NE(beside_log.find("model xgboost: walk-forward (beside the next models)"), std::string::npos) << beside_log;
+  EXPECT_NE(in_place_log.find("model xgboost: walk-forward over 3 folds\n"), std::string::npos) << in_place_log;
+  const std::string scores = testing::read_file(beside / "predictions/walk_forward/xgboost.csv");
+  ASSERT_GT(scores.size(), 1000u);
+  EXPECT_TRUE(scores == testing::read_file(in_place / "predictions/walk_forward/xgboost.csv"))
+      << "xgboost's walk-forward scores differ beside the next models and in place";
+  const std::string mlp = testing::read_file(beside / "predictions/mlp.csv");
+  ASSERT_GT(mlp.size(), 1000u);
+  EXPECT_TRUE(mlp == testing::read_file(alone / "predictions/mlp.csv"))
+      << "the mlp trained beside xgboost's walk-forward scores differently from the mlp alone";
+  // The report has the walk-forward's metrics once they were collected: xgboost's pooled row.
+  const auto walk_forward_row = [](const std::filesystem::path& out) {
+    const std::string report = testing::read_file(out / "report.md");
+    const auto section = report.find("Out-of-sample metrics: walk-forward");
+    const auto row = section == std::string::npos ? section : report.find("| xgboost", section);
+    return row == std::string::npos ? std::string() : report.substr(row, report.find('\n', row) - row);
+  };
+  EXPECT_FALSE(walk_forward_row(beside).empty());
+  EXPECT_EQ(walk_forward_row(beside), walk_forward_row(in_place));
+}
+
 }  // namespace
 }  // namespace kestrel::pipeline

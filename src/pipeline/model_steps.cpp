@@ -85,12 +85,13 @@ evaluation::RunOptions run_options(const PipelineConfig& config, const std::stri
       .fit = {.seed = config.seed, .threads = config.threads, .show_progress = show_progress, .checkpoint_dir = {}}};
 }
 
-int walk_forward_beside_threads(const PipelineConfig& config, const std::string& name) {
-  if (name != "xgboost") return 0;
+BesideThreads walk_forward_beside_threads(const PipelineConfig& config, const std::string& name) {
+  if (name != "xgboost") return {};
   const auto self = std::find(config.models.begin(), config.models.end(), name);
-  if (self == config.models.end() || self + 1 == config.models.end()) return 0;
+  if (self == config.models.end() || self + 1 == config.models.end()) return {};
   const int cores = config.threads > 0 ? config.threads : static_cast<int>(std::thread::hardware_concurrency());
-  return cores >= 2 ? cores / 2 : 0;
+  if (cores < 2) return {};
+  return {.walk_forward = cores / 2, .others = cores - cores / 2};
 }
 
 scoring::ModelManifest model_manifest(const PipelineConfig& config, const features::FeatureMatrix& matrix,

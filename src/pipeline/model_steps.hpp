@@ -51,13 +51,19 @@ evaluation::ModelMaker model_maker(const PipelineConfig& config, const features:
                                    const std::string& name);
 evaluation::RunOptions run_options(const PipelineConfig& config, const std::string& name, bool show_progress);
 
-// Threads for `name`'s walk-forward on a worker thread beside the models after it, or 0 to run
-// it in place. XGBoost's only: on two cores the sequence networks that follow it leave the
-// second core mostly idle (their steps are too small to split), and XGBoost's fits draw nothing
-// from LibTorch's process-wide generator and set no process-wide thread count (nthread is the
-// booster's own), so every other model gets the results it gets without it. Half the cores
-// (config.threads, 0: all), at least 2 in all; 0 when no model comes after it.
-int walk_forward_beside_threads(const PipelineConfig& config, const std::string& name);
+// How `name`'s walk-forward can run on a worker thread beside the models after it: its
+// threads and theirs, or {0, 0} to run it in place. XGBoost's only: on two cores the sequence
+// networks that follow it leave the second core mostly idle (their steps are too small to
+// split), and XGBoost's fits draw nothing from LibTorch's process-wide generator and set no
+// process-wide thread count (nthread is the booster's own). The cores (config.threads, 0: all)
+// are split in two halves, so no core is asked to run two threads: LibTorch's threads wait for
+// each other at every operation, and one of them sharing a core made the MLP three times
+// slower. Needs 2 cores and a model after it.
+struct BesideThreads {
+  int walk_forward = 0;  // the worker's
+  int others = 0;        // every model's after it
+};
+BesideThreads walk_forward_beside_threads(const PipelineConfig& config, const std::string& name);
 
 // What trading needs to rebuild the inputs of `name` fitted on `fold`'s training window.
 scoring::ModelManifest model_manifest(const PipelineConfig& config, const features::FeatureMatrix& matrix,

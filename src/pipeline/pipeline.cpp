@@ -431,11 +431,13 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
     std::future<core::Result<evaluation::ModelRun>> run;
   };
   std::vector<BesideRun> beside;
+  int threads = config.threads;  // the models' own; fewer once a walk-forward runs beside them
   for (const auto& name : config.models) {
     ModelResult m;
     m.name = name;
     const auto maker = maker_for(name);
     auto run_options = options_for(name);
+    run_options.fit.threads = threads;
     run_options.fit.fitted_models = fitted_models;
     log(fmt::format("model {}: fixed split", name));
     const auto fit_started = std::chrono::steady_clock::now();
@@ -510,11 +512,12 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
     const auto walk_forward_started = std::chrono::steady_clock::now();
     const auto& wf_models = result.walk_forward_models;
     if (!folds.empty() && std::find(wf_models.begin(), wf_models.end(), name) != wf_models.end()) {
-      if (const int threads = walk_forward_beside_threads(config, name); threads > 0) {
-        log(fmt::format("model {}: walk-forward over {} folds on {} thread{} beside the next models", name,
-                        folds.size(), threads, threads == 1 ? "" : "s"));
+      if (const auto split = walk_forward_beside_threads(config, name); split.walk_forward > 0) {
+        log(fmt::format("model {}: walk-forward over {} folds on {} thread{} beside the next models (they get {})",
+                        name, folds.size(), split.walk_forward, split.walk_forward == 1 ? "" : "s", split.others));
+        threads = split.others;
         auto wf_options = run_options;
-        wf_options.fit.threads = threads;
+        wf_options.fit.threads = split.walk_forward;
         wf_options.fit.show_progress = false;
         wf_options.fit.fitted_models = nullptr;  // nothing shared with the foreground's fits
         beside.push_back({.model = result.models.size(), .started = std::chrono::steady_clock::now(),

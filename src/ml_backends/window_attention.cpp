@@ -74,19 +74,27 @@ struct Operands {
 };
 
 // Forward for one (sample, head) pair: its head's columns of out [Lq, B, d], and its softmax
-// weights before dropout in `weights` [Lq, L].
+// weights before dropout in `weights` [Lq, L]. `keys_by_column` is scratch for the pair's keys
+// transposed ([d_head, L]), so that a query's scores are vector operations across the keys.
 KESTREL_VECTOR_CLONES void attend_pair(const Layout& s, const Operands& in, std::int64_t pair,
-                                       const WeightDropout& drop, float* out, float* weights) {
+                                       const WeightDropout& drop, float* out, float* weights, float* keys_by_column) {
   const std::int64_t b = pair / s.heads;
   const std::int64_t column = (pair % s.heads) * s.head_width;
+  for (std::int64_t j = 0; j < s.keys; ++j) {
+    const float* kj = in.k + j * s.k0 + b * s.k1 + column;
+    for (std::int64_t c = 0; c < s.head_width; ++c) keys_by_column[c * s.keys + j] = kj[c] * s.scale;
+  }
   for (std::int64_t t = 0; t < s.queries; ++t) {
     const float* qt = in.q + t * s.q0 + b * s.q1 + column;
     float* row = weights + t * s.keys;
-    float top = -std::numeric_limits<float>::infinity();
-    for (std::int64_t j = 0; j < s.keys; ++j) {
-      row[j] = dot(qt, in.k + j * s.k0 + b * s.k1 + column, s.head_width) * s.scale;
-      top = std::max(top, row[j]);
+    std::fill(row, row + s.keys, 0.0f);
+    for (std::int64_t c = 0; c < s.head_width; ++c) {
+      const float qc = qt[c];
+      const float* kc = keys_by_column + c * s.keys;
+      for (std::int64_t j = 0; j < s.keys; ++j) row[j] += qc * kc[j];
     }
+    float top = -std::numeric_limits<float>::infinity();
+    for (std::int64_t j = 0; j < s.keys; ++j) top = std::max(top, row[j]);
     float sum = 0;
     for (std::int64_t j = 0; j < s.keys; ++j) {
       row[j] = std::exp(row[j] - top);
@@ -148,9 +156,10 @@ KESTREL_VECTOR_CLONES void attend_pair_backward(const Layout& s, const Operands&
 void attend(const Layout& s, const Operands& in, const WeightDropout& drop, float* out, float* weights) {
   at::parallel_for(0, s.batch * s.heads, kPairsPerTask, [&](std::int64_t begin, std::int64_t end) {
     std::vector<float> scratch(weights == nullptr ? static_cast<std::size_t>(s.queries * s.keys) : 0);
+    std::vector<float> keys_by_column(static_cast<std::size_t>(s.head_width * s.keys));
     for (std::int64_t pair = begin; pair < end; ++pair) {
       float* pair_weights = weights == nullptr ? scratch.data() : weights + pair * s.queries * s.keys;
-      attend_pair(s, in, pair, drop, out, pair_weights);
+      attend_pair(s, in, pair, drop, out, pair_weights, keys_by_column.data());
     }
   });
 }

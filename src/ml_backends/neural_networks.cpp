@@ -14,21 +14,16 @@ constexpr std::int64_t kMaxLength = 512;  // longest window the position table c
 // TransformerEncoderLayerImpl::forward (post-norm, ReLU, dropout after the attention weights,
 // the attention, the inner feed-forward activation and the feed-forward output). For the last
 // query only, keys and values still span the window and nothing else changes for that position.
-// Training runs the attention core of window_attention.hpp and keyed dropout (a step twice as
-// fast: its backward pass multiplies many more small matrices, and LibTorch's dropout is
-// serial); scoring runs LibTorch's own attention, whose batched products are faster on a
-// forward pass alone (34 against 45 ms for 500 windows of 30 days, docs/benchmarks.md).
+// The attention core is window_attention.hpp's and dropout is keyed (keyed_dropout.hpp): a
+// training step twice as fast as with LibTorch's layers, whose batched products multiply one
+// small matrix at a time and whose dropout is serial. Scoring on one thread is as fast as
+// LibTorch's (238 against 246-264 ms for 4,096 windows), on two about a fifth slower (210
+// against 170 ms); the pipeline's sequence networks score on one (pipeline.md).
 torch::Tensor encoder_layer(torch::nn::TransformerEncoderLayerImpl& layer, const torch::Tensor& h,
                             bool last_query_only, bool training) {
   namespace F = torch::nn::functional;
   auto& attention = *layer.self_attn;
   const auto query = last_query_only ? h.slice(0, h.size(0) - 1) : h;  // [Lq, B, d]
-  if (!training) {
-    if (!last_query_only) return layer.forward(h);
-    const auto attended = std::get<0>(attention.forward(query, h, h));
-    const auto out = layer.norm1->forward(query + attended);
-    return layer.norm2->forward(out + layer.linear2->forward(torch::relu(layer.linear1->forward(out))));
-  }
   const std::int64_t d = h.size(2);
   const double p = layer.options.dropout();
   const auto& w = attention.in_proj_weight;

@@ -42,9 +42,9 @@ class LstmNetwork final : public Network {
 // [L, B, d_model] for the encoder. Positions are sinusoidal (a buffer, not trained).
 //
 // forward runs the encoder's layers with their own parameters but its own code
-// (neural_networks.cpp's encoder_layer); in training, with the attention core of
-// window_attention.hpp and keyed dropout (keyed_dropout.hpp), which made a CPU training step
-// twice as fast as LibTorch's layers (docs/benchmarks.md, "Models"). Only the last position's output is scored,
+// (neural_networks.cpp's encoder_layer): the attention core of window_attention.hpp and keyed
+// dropout (keyed_dropout.hpp), which made a CPU training step twice as fast as LibTorch's
+// layers (docs/models.md). Only the last position's output is scored,
 // so the final layer runs attention, feed-forward and norms for that one query (keys and values
 // still span the window), in training as in scoring: the same function as the whole encoder
 // (tests/ml/neural_networks_test.cpp checks both against LibTorch's own layers).

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <tbb/blocked_range.h>
+#include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 
 #include "features/value_sort.hpp"
@@ -16,12 +17,13 @@ namespace kestrel::features {
 namespace {
 
 constexpr float kNaNf = std::numeric_limits<float>::quiet_NaN();
-// Dates handled together: each ticker's slice of a block is read and written contiguously,
-// which the [feature][ticker][date] layout needs to stay cache friendly.
+// Dates handled together. Each member's slice of a block is read and written contiguously
+// (the [feature][ticker][date] layout), and inside the block the values sit date-major, so that
+// one date's values across the members are contiguous.
 constexpr std::size_t kDateBlock = 128;
 
-// Writes each member's rank to out[member]; `keys` are sorted value_key values.
-void rank_one_date(std::span<const std::uint64_t> keys, std::span<float> out) {
+// Writes each member's rank to out[slot]; `keys` are sorted value_key values of slots.
+void rank_one_date(std::span<const std::uint64_t> keys, float* out) {
   const std::size_t n = keys.size();
   std::size_t i = 0;
   while (i < n) {
@@ -35,84 +37,182 @@ void rank_one_date(std::span<const std::uint64_t> keys, std::span<float> out) {
   }
 }
 
+// Population z-scores of the present values into out[slot].
+void zscore_one_date(std::span<const float> values, std::span<const std::uint32_t> slots, float* out) {
+  if (values.size() < 3) return;
+  double sum = 0;
+  for (float v : values) sum += v;
+  const double count = static_cast<double>(values.size());
+  const double mean = sum / count;
+  double squares = 0;
+  for (float v : values) squares += (v - mean) * (v - mean);
+  const double sd = std::sqrt(squares / count);
+  for (std::size_t k = 0; k < values.size(); ++k) {
+    out[slots[k]] = sd > 0 ? static_cast<float>((values[k] - mean) / sd) : 0.0f;
+  }
+}
+
+// A source and the targets it feeds.
+struct SourceGroup {
+  std::size_t source = 0;
+  std::vector<CrossSectionJob> jobs;
+};
+
+std::vector<SourceGroup> group_by_source(std::span<const CrossSectionJob> jobs) {
+  std::vector<SourceGroup> groups;
+  for (const CrossSectionJob& job : jobs) {
+    auto it = std::ranges::find(groups, job.source, &SourceGroup::source);
+    if (it == groups.end()) {
+      groups.push_back({.source = job.source, .jobs = {}});
+      it = groups.end() - 1;
+    }
+    it->jobs.push_back(job);
+  }
+  return groups;
+}
+
+// Per-thread buffers of one block.
+struct BlockScratch {
+  std::vector<std::size_t> active;  // members with a value somewhere in the block, ascending
+  std::vector<const float*> rows;   // the block's slice of a row for each active member
+  std::vector<float*> target_rows;
+  std::vector<float> values;  // [date][slot]
+  std::vector<float> out;     // [job][date][slot]
+  std::vector<float> present;
+  std::vector<std::uint32_t> present_slots;
+  std::vector<std::uint64_t> keys;
+  std::vector<std::uint64_t> sort_scratch;
+};
+
+// Row slices ahead of the one being copied whose cache lines are requested early: a slice is
+// only a few cache lines, too short for the hardware prefetcher, and the matrix is far larger
+// than the caches, so without this every line costs a full memory round trip.
+constexpr std::size_t kPrefetchAhead = 4;
+constexpr std::size_t kFloatsPerLine = 64 / sizeof(float);
+
+template <class Row>
+void prefetch_slice(std::span<Row const> rows, std::size_t a, std::size_t len, bool for_write) {
+  if (a >= rows.size()) return;
+  for (std::size_t d = 0; d < len; d += kFloatsPerLine) {
+    if (for_write) {
+      __builtin_prefetch(rows[a] + d, 1);
+    } else {
+      __builtin_prefetch(rows[a] + d, 0);
+    }
+  }
+}
+
+// values[d * slots + a] = rows[a][d]. Each row slice is read in one sequential stream; the
+// writes of consecutive members fall in the same kDateBlock cache lines, which stay in L1.
+void gather(std::span<const float* const> rows, std::size_t len, float* values) {
+  const std::size_t slots = rows.size();
+  for (std::size_t a = 0; a < std::min(slots, kPrefetchAhead); ++a) prefetch_slice(rows, a, len, false);
+  for (std::size_t a = 0; a < slots; ++a) {
+    prefetch_slice(rows, a + kPrefetchAhead, len, false);
+    const float* row = rows[a];
+    for (std::size_t d = 0; d < len; ++d) values[d * slots + a] = row[d];
+  }
+}
+
+// rows[a][d] = values[d * slots + a], the inverse of gather.
+void scatter(std::span<float* const> rows, std::size_t len, const float* values) {
+  const std::size_t slots = rows.size();
+  for (std::size_t a = 0; a < std::min(slots, kPrefetchAhead); ++a) prefetch_slice(rows, a, len, true);
+  for (std::size_t a = 0; a < slots; ++a) {
+    prefetch_slice(rows, a + kPrefetchAhead, len, true);
+    float* row = rows[a];
+    for (std::size_t d = 0; d < len; ++d) row[d] = values[d * slots + a];
+  }
+}
+
 }  // namespace
 
-void cross_section(FeatureMatrix& matrix, std::size_t source, std::size_t target, CrossSectionStat stat,
-                   std::span<const bool> in_universe) {
+void cross_sections(FeatureMatrix& matrix, std::span<const CrossSectionJob> jobs, std::span<const bool> in_universe) {
   const std::size_t num_dates = matrix.num_dates();
   const std::size_t num_tickers = matrix.num_tickers();
   std::vector<std::size_t> members;
   for (std::size_t i = 0; i < num_tickers; ++i) {
     if (in_universe[i]) members.push_back(i);
   }
-  // Each member's first and last date with a value: most tickers cover only part of the
-  // panel's dates (which start with the oldest series, e.g. an index from 1982), and blocks a
-  // member does not reach need no gathering.
+  const std::vector<SourceGroup> groups = group_by_source(jobs);
+  std::size_t max_jobs = 0;
+  for (const SourceGroup& group : groups) max_jobs = std::max(max_jobs, group.jobs.size());
+  // Each member's first and last date with a value in any source: most tickers cover only part
+  // of the panel's dates, and blocks a member does not reach need no gathering.
   std::vector<std::pair<std::size_t, std::size_t>> span_of(members.size(), {num_dates, 0});
   tbb::parallel_for(std::size_t{0}, members.size(), [&](std::size_t m) {
-    const auto s = matrix.series(source, members[m]);
-    std::size_t first = 0;
-    while (first < num_dates && std::isnan(s[first])) ++first;
-    if (first == num_dates) return;
-    std::size_t last = num_dates - 1;
-    while (std::isnan(s[last])) --last;
-    span_of[m] = {first, last};
+    for (const SourceGroup& group : groups) {
+      const auto s = matrix.series(group.source, members[m]);
+      std::size_t first = 0;
+      while (first < num_dates && std::isnan(s[first])) ++first;
+      if (first == num_dates) continue;
+      std::size_t last = num_dates - 1;
+      while (std::isnan(s[last])) --last;
+      span_of[m] = {std::min(span_of[m].first, first), std::max(span_of[m].second, last)};
+    }
   });
   const std::size_t blocks = (num_dates + kDateBlock - 1) / kDateBlock;
+  tbb::enumerable_thread_specific<BlockScratch> scratches;
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, blocks), [&](const tbb::blocked_range<std::size_t>& range) {
-    std::vector<std::size_t> active;  // indices into members
-    std::vector<float> in(members.size() * kDateBlock);
-    std::vector<float> out(members.size() * kDateBlock);
-    std::vector<std::pair<float, std::size_t>> present;
-    std::vector<std::uint64_t> keys;
-    std::vector<std::uint64_t> scratch;
-    std::vector<float> ranks(members.size());
+    BlockScratch& x = scratches.local();
     for (std::size_t b = range.begin(); b != range.end(); ++b) {
       const std::size_t d0 = b * kDateBlock;
       const std::size_t len = std::min(kDateBlock, num_dates - d0);
-      active.clear();
+      x.active.clear();
       for (std::size_t m = 0; m < members.size(); ++m) {
-        const bool reaches = span_of[m].first < d0 + len && span_of[m].second >= d0;
-        if (reaches) {
-          active.push_back(m);
-          const auto s = matrix.series(source, members[m]).subspan(d0, len);
-          std::copy(s.begin(), s.end(), in.begin() + static_cast<std::ptrdiff_t>(m * kDateBlock));
-        } else {
-          auto t = matrix.series(target, members[m]).subspan(d0, len);
+        if (span_of[m].first < d0 + len && span_of[m].second >= d0) {
+          x.active.push_back(members[m]);
+          continue;
+        }
+        for (const CrossSectionJob& job : jobs) {
+          auto t = matrix.series(job.target, members[m]).subspan(d0, len);
           std::fill(t.begin(), t.end(), kNaNf);
         }
       }
-      for (std::size_t d = 0; d < len; ++d) {
-        present.clear();
-        for (std::size_t m : active) {
-          const float v = in[m * kDateBlock + d];
-          out[m * kDateBlock + d] = kNaNf;
-          if (!std::isnan(v)) present.emplace_back(v, m);
-        }
-        if (stat == CrossSectionStat::Rank) {
-          if (present.size() < 2) continue;
-          keys.clear();
-          for (const auto& [v, m] : present) keys.push_back(value_key(v, m));
-          sort_by_value(keys, scratch);
-          rank_one_date(keys, ranks);
-          for (const auto& [v, m] : present) out[m * kDateBlock + d] = ranks[m];
-        } else {
-          if (present.size() < 3) continue;
-          double sum = 0;
-          for (const auto& [v, m] : present) sum += v;
-          const double count = static_cast<double>(present.size());
-          const double mean = sum / count;
-          double squares = 0;
-          for (const auto& [v, m] : present) squares += (v - mean) * (v - mean);
-          const double sd = std::sqrt(squares / count);
-          for (const auto& [v, m] : present) {
-            out[m * kDateBlock + d] = sd > 0 ? static_cast<float>((v - mean) / sd) : 0.0f;
+      const std::size_t slots = x.active.size();
+      if (slots == 0) continue;
+      x.values.resize(len * slots);
+      x.out.resize(max_jobs * len * slots);
+      for (const SourceGroup& group : groups) {
+        x.rows.clear();
+        for (std::size_t ticker : x.active) x.rows.push_back(matrix.series(group.source, ticker).data() + d0);
+        gather(x.rows, len, x.values.data());
+        std::fill(x.out.begin(), x.out.begin() + static_cast<std::ptrdiff_t>(group.jobs.size() * len * slots), kNaNf);
+        for (std::size_t d = 0; d < len; ++d) {
+          const float* row = x.values.data() + d * slots;
+          x.present.clear();
+          x.present_slots.clear();
+          for (std::size_t a = 0; a < slots; ++a) {
+            if (std::isnan(row[a])) continue;
+            x.present.push_back(row[a]);
+            x.present_slots.push_back(static_cast<std::uint32_t>(a));
+          }
+          bool sorted = false;
+          for (std::size_t j = 0; j < group.jobs.size(); ++j) {
+            float* out = x.out.data() + (j * len + d) * slots;
+            if (group.jobs[j].stat == CrossSectionStat::ZScore) {
+              zscore_one_date(x.present, x.present_slots, out);
+              continue;
+            }
+            if (x.present.size() < 2) continue;
+            if (!sorted) {
+              x.keys.clear();
+              for (std::size_t k = 0; k < x.present.size(); ++k) {
+                x.keys.push_back(value_key(x.present[k], x.present_slots[k]));
+              }
+              sort_by_value(x.keys, x.sort_scratch);
+              sorted = true;
+            }
+            rank_one_date(x.keys, out);
           }
         }
-      }
-      for (std::size_t m : active) {
-        auto s = matrix.series(target, members[m]).subspan(d0, len);
-        std::copy_n(out.begin() + static_cast<std::ptrdiff_t>(m * kDateBlock), len, s.begin());
+        for (std::size_t j = 0; j < group.jobs.size(); ++j) {
+          x.target_rows.clear();
+          for (std::size_t ticker : x.active) {
+            x.target_rows.push_back(matrix.series(group.jobs[j].target, ticker).data() + d0);
+          }
+          scatter(x.target_rows, len, x.out.data() + j * len * slots);
+        }
       }
     }
   });

@@ -4,6 +4,7 @@
 // universe with a value that day take part; the others get NaN.
 #include <cstddef>
 #include <span>
+#include <vector>
 
 #include "features/feature_matrix.hpp"
 
@@ -14,10 +15,18 @@ enum class CrossSectionStat {
   ZScore,  // (x - mean) / population std; needs 3 values, 0 when all are equal
 };
 
-// Fills feature `target` of `matrix` from feature `source` for every date of the universe
+// One cross-sectional feature: `target` computed from `source` with `stat`.
+struct CrossSectionJob {
+  std::size_t source = 0;
+  std::size_t target = 0;
+  CrossSectionStat stat = CrossSectionStat::Rank;
+};
+
+// Fills every job's target feature of `matrix` from its source for every date of the universe
 // tickers (`in_universe` has one flag per ticker); other tickers' rows are left as they are.
-void cross_section(FeatureMatrix& matrix, std::size_t source, std::size_t target, CrossSectionStat stat,
-                   std::span<const bool> in_universe);
+// All jobs run in one pass over blocks of dates: a source is read once per block however many
+// targets it feeds, and each date's values are handled contiguously.
+void cross_sections(FeatureMatrix& matrix, std::span<const CrossSectionJob> jobs, std::span<const bool> in_universe);
 
 // Share of universe tickers whose `source` value is > 0 among those with a value, per date
 // (NaN on dates with none).

@@ -19,29 +19,56 @@ namespace {
 
 constexpr float kNaNf = std::numeric_limits<float>::quiet_NaN();
 
+// A stretch of bars on consecutive panel dates: bars first_bar.. sit on dates first_date..
+struct Stretch {
+  std::size_t first_bar = 0;
+  std::size_t first_date = 0;
+  std::size_t length = 0;
+};
+
+std::vector<Stretch> stretches_of(const TickerBars& bars) {
+  std::vector<Stretch> out;
+  for (std::size_t k = 0; k < bars.size(); ++k) {
+    const std::size_t d = bars.date_index[k];
+    if (!out.empty() && out.back().first_date + out.back().length == d) {
+      ++out.back().length;
+    } else {
+      out.push_back({.first_bar = k, .first_date = d, .length = 1});
+    }
+  }
+  return out;
+}
+
+// One stretch of a feature's values as float32; infinities become NaN (missing).
+__attribute__((target_clones("avx2", "default"))) void round_to_float(const double* in, std::size_t n,
+                                                                        float* out) {
+  for (std::size_t j = 0; j < n; ++j) {
+    const double x = in[j];
+    out[j] = std::fabs(x) <= std::numeric_limits<double>::max() ? static_cast<float>(x) : kNaNf;
+  }
+}
+
 // Writes every row of one ticker: its per-bar time-series values on the dates it has a bar,
 // NaN elsewhere and in the rows later steps fill (market and cross-sectional features). The
 // matrix is allocated uninitialised, so this is the only pass over most of its memory, and it
-// runs in the per-ticker tasks, in parallel.
-void write_ticker_rows(const TickerBars& bars, std::span<const double> values, FeatureMatrix& matrix,
-                       std::size_t ticker) {
-  const std::size_t m = bars.size();
+// runs in the per-ticker tasks, in parallel. Bars come in long stretches of consecutive dates,
+// each copied by one tight loop.
+void write_ticker_rows(std::span<const Stretch> stretches, std::size_t num_bars, std::span<const double> values,
+                       FeatureMatrix& matrix, std::size_t ticker) {
   for (const FeatureSpec& spec : feature_specs()) {
     auto row = matrix.series(spec.id, ticker);
     if (spec.kind != FeatureKind::TimeSeries) {
       std::fill(row.begin(), row.end(), kNaNf);
       continue;
     }
-    // Each cell written once: NaN up to a bar's date, then the bar's value.
-    const double* v = values.data() + spec.id * m;
+    const double* v = values.data() + spec.id * num_bars;
     std::size_t t = 0;
-    for (std::size_t k = 0; k < m; ++k) {
-      const std::size_t d = bars.date_index[k];
-      for (; t < d; ++t) row[t] = kNaNf;
-      row[d] = std::isfinite(v[k]) ? static_cast<float>(v[k]) : kNaNf;
-      t = d + 1;
+    for (const Stretch& s : stretches) {
+      std::fill(row.data() + t, row.data() + s.first_date, kNaNf);
+      round_to_float(v + s.first_bar, s.length, row.data() + s.first_date);
+      t = s.first_date + s.length;
     }
-    for (; t < row.size(); ++t) row[t] = kNaNf;
+    std::fill(row.data() + t, row.data() + row.size(), kNaNf);
   }
 }
 
@@ -87,9 +114,10 @@ FeatureMatrix compute_features(const store::Panel& panel, const FeatureOptions& 
                       auto& values = scratch.local();
                       for (std::size_t i = range.begin(); i != range.end(); ++i) {
                         const TickerBars bars = extract_bars(panel, i, benchmark);
-                        values.assign(kFeatureCount * bars.size(), std::numeric_limits<double>::quiet_NaN());
+                        // No fill first: compute_time_series writes every time-series row.
+                        values.resize(kFeatureCount * bars.size());
                         compute_time_series(bars, panel.dates(), options.max_gap, values);
-                        write_ticker_rows(bars, values, matrix, i);
+                        write_ticker_rows(stretches_of(bars), bars.size(), values, matrix, i);
                         progress.advance();
                       }
                     });
@@ -113,12 +141,14 @@ FeatureMatrix compute_features(const store::Panel& panel, const FeatureOptions& 
     progress.advance();
   }
 
+  std::vector<CrossSectionJob> jobs;
   for (const FeatureSpec& spec : feature_specs()) {
     if (spec.kind != FeatureKind::CrossSectional) continue;
     const auto stat = spec.name.starts_with("cs_rank_") ? CrossSectionStat::Rank : CrossSectionStat::ZScore;
-    cross_section(matrix, *spec.source, spec.id, stat, universe);
-    progress.advance();
+    jobs.push_back({.source = *spec.source, .target = spec.id, .stat = stat});
   }
+  cross_sections(matrix, jobs, universe);
+  progress.advance(jobs.size());
   progress.finish();
   return matrix;
 }

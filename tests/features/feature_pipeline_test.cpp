@@ -11,6 +11,7 @@
 #include <string>
 
 #include "features/feature_registry.hpp"
+#include "features/ticker_features.hpp"
 #include "store/csv_folder.hpp"
 #include "store/research_span.hpp"
 #include <fstream>
@@ -107,6 +108,38 @@ TEST(FeaturePipeline, ShortGapsAreBridgedLongGapsRestartAndMissingDaysAreNaN) {
   const auto after = std::ranges::find_if(bars, [&](const store::Bar& b) { return b.date == panel.dates()[302]; });
   ASSERT_NE(after, bars.end());
   EXPECT_FLOAT_EQ(m.at(kRet1d, 1, 302), static_cast<float>(after->close / (after - 1)->close - 1));
+}
+
+// compute_time_series must write every time-series cell of every bar: the pipeline reuses one
+// buffer across tickers without clearing it, so a cell left unwritten would carry the previous
+// ticker's value. Filled with a sentinel first, no time-series row may keep it — on every
+// sample ticker and on one whose runs restart after a long gap and start with a flat bar.
+TEST(FeaturePipeline, TimeSeriesComputationWritesEveryCellOfEveryBar) {
+  auto series = sample_series();
+  store::TickerSeries gappy{.symbol = "GAPPY", .sector = "", .bars = {}, .actions = {}};
+  for (std::size_t k = 0; k < series[0].bars.size(); ++k) {
+    if (k >= 40 && k < 60) continue;  // a gap longer than any bridging
+    store::Bar bar = series[0].bars[k];
+    if (k == 0 || k == 60) bar.open = bar.high = bar.low = bar.close = bar.adj_close = 50;
+    if (k == 60) bar.volume = 0;
+    gappy.bars.push_back(bar);
+  }
+  series.push_back(gappy);
+  const auto panel = store::Panel::build(series);
+  constexpr double kSentinel = 123456.789;
+  const FeatureOptions options;
+  for (std::size_t i = 0; i < panel.num_tickers(); ++i) {
+    const TickerBars bars = extract_bars(panel, i, panel.ticker_index(options.benchmark));
+    std::vector<double> out(kFeatureCount * bars.size(), kSentinel);
+    compute_time_series(bars, panel.dates(), options.max_gap, out);
+    for (const FeatureSpec& spec : feature_specs()) {
+      if (spec.kind != FeatureKind::TimeSeries) continue;
+      for (std::size_t k = 0; k < bars.size(); ++k) {
+        ASSERT_NE(out[spec.id * bars.size() + k], kSentinel)
+            << panel.tickers()[i] << " " << spec.name << " bar " << k << " left unwritten";
+      }
+    }
+  }
 }
 
 // Point in time: every feature (cross-sectional and market ones included) computed on the

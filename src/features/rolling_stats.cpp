@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
-#include <deque>
 #include <limits>
 #include <vector>
 
@@ -48,19 +47,23 @@ double first_finite(std::span<const double> x) {
 template <class Better>
 void rolling_extreme(std::span<const double> x, std::size_t window, std::span<double> out, Better better) {
   assert(out.size() == x.size());
-  std::deque<std::size_t> candidates;  // indices with values in `better` order, oldest first
+  // A monotonic queue of indices with values in `better` order, oldest first, kept in
+  // queue[head, tail): every index enters once, so n slots are enough and no slot is reused.
+  std::vector<std::size_t> queue(x.size());
+  std::size_t head = 0;
+  std::size_t tail = 0;
   std::size_t last_missing = std::numeric_limits<std::size_t>::max();
   for (std::size_t i = 0; i < x.size(); ++i) {
     if (std::isnan(x[i])) {
       last_missing = i;
-      candidates.clear();
+      head = tail;
     } else {
-      while (!candidates.empty() && !better(x[candidates.back()], x[i])) candidates.pop_back();
-      candidates.push_back(i);
+      while (tail > head && !better(x[queue[tail - 1]], x[i])) --tail;
+      queue[tail++] = i;
     }
-    while (!candidates.empty() && candidates.front() + window <= i) candidates.pop_front();
+    while (tail > head && queue[head] + window <= i) ++head;
     const bool clean = last_missing == std::numeric_limits<std::size_t>::max() || last_missing + window <= i;
-    out[i] = (i + 1 >= window && clean) ? x[candidates.front()] : kNaN;
+    out[i] = (i + 1 >= window && clean) ? x[queue[head]] : kNaN;
   }
 }
 

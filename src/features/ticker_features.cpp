@@ -288,16 +288,29 @@ class RunComputer {
 }  // namespace
 
 TickerBars extract_bars(const store::Panel& panel, std::size_t ticker, std::optional<std::size_t> benchmark) {
-  TickerBars bars;
+  using store::Field;
   const std::size_t n = panel.num_dates();
-  const auto close = panel.series(store::Field::Close, ticker);
+  // Panel::adjusted, with the price factor adj_close / close computed once per bar.
+  const auto open = panel.series(Field::Open, ticker);
+  const auto high = panel.series(Field::High, ticker);
+  const auto low = panel.series(Field::Low, ticker);
+  const auto close = panel.series(Field::Close, ticker);
+  const auto adj_close = panel.series(Field::AdjClose, ticker);
+  const auto volume = panel.series(Field::Volume, ticker);
+  const auto split = panel.series(Field::SplitFactor, ticker);
+  const auto benchmark_close = benchmark ? panel.series(Field::Close, *benchmark) : std::span<const double>{};
+  const auto benchmark_adj_close = benchmark ? panel.series(Field::AdjClose, *benchmark) : std::span<const double>{};
+  TickerBars bars;
+  for (auto* v : {&bars.open, &bars.high, &bars.low, &bars.close, &bars.volume, &bars.benchmark_close}) v->reserve(n);
+  bars.date_index.reserve(n);
   for (std::size_t t = 0; t < n; ++t) {
-    if (std::isnan(close[t])) continue;
-    const double o = panel.adjusted(store::Field::Open, ticker, t);
-    const double h = panel.adjusted(store::Field::High, ticker, t);
-    const double l = panel.adjusted(store::Field::Low, ticker, t);
-    const double c = panel.adjusted(store::Field::Close, ticker, t);
-    const double v = panel.adjusted(store::Field::Volume, ticker, t);
+    if (std::isnan(close[t]) || close[t] == 0) continue;
+    const double factor = adj_close[t] / close[t];
+    const double o = open[t] * factor;
+    const double h = high[t] * factor;
+    const double l = low[t] * factor;
+    const double c = close[t] * factor;
+    const double v = volume[t] * split[t];
     if (!positive_finite(o) || !positive_finite(h) || !positive_finite(l) || !positive_finite(c) ||
         !std::isfinite(v) || v < 0) {
       continue;
@@ -309,8 +322,8 @@ TickerBars extract_bars(const store::Panel& panel, std::size_t ticker, std::opti
     bars.close.push_back(c);
     bars.volume.push_back(v);
     double bc = kNaN;
-    if (benchmark) {
-      const double b = panel.adjusted(store::Field::Close, *benchmark, t);
+    if (benchmark && benchmark_close[t] != 0) {
+      const double b = benchmark_close[t] * (benchmark_adj_close[t] / benchmark_close[t]);
       if (positive_finite(b)) bc = b;
     }
     bars.benchmark_close.push_back(bc);

@@ -1,6 +1,7 @@
 #include "features/ta_kernels.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <cmath>
 #include <limits>
@@ -294,20 +295,38 @@ void cci(std::span<const double> high, std::span<const double> low, std::span<co
   if (n < period) return;
   const double p = static_cast<double>(period);
   // TA-Lib keeps the typical prices in a circular buffer and sums it in buffer order, which
-  // matters for the last bits of (typical - average) when the two are close.
-  std::vector<double> ring(period);
-  for (std::size_t i = 0; i < n; ++i) {
-    const double typical = (high[i] + low[i] + close[i]) / 3;
-    ring[i % period] = typical;
-    if (i + 1 < period) continue;
-    double average = 0;
-    for (double v : ring) average += v;
-    average /= p;
-    double deviation = 0;
-    for (double v : ring) deviation += std::fabs(v - average);
-    const double distance = typical - average;
-    out[i] = (distance != 0.0 && deviation != 0.0) ? distance / (0.015 * (deviation / p)) : 0.0;
-  }
+  // matters for the last bits of (typical - average) when the two are close. On bar i slot r
+  // holds the latest bar j <= i with j % period == r: the window read from the start of i's
+  // period block, then wrapping round. Each sum is a chain of dependent additions in that
+  // order, so kLanes bars are summed side by side (same order each) to overlap the chains.
+  std::vector<double> typical(n);
+  for (std::size_t i = 0; i < n; ++i) typical[i] = (high[i] + low[i] + close[i]) / 3;
+  constexpr std::size_t kLanes = 4;
+  auto emit = [&](std::size_t first, std::size_t lanes) {
+    std::array<std::size_t, kLanes> block_start{};
+    std::array<double, kLanes> average{};
+    std::array<double, kLanes> deviation{};
+    for (std::size_t k = 0; k < lanes; ++k) block_start[k] = first + k - (first + k) % period;
+    auto slot = [&](std::size_t k, std::size_t r) {
+      const std::size_t j = block_start[k] + r;
+      return typical[j > first + k ? j - period : j];
+    };
+    for (std::size_t r = 0; r < period; ++r) {
+      for (std::size_t k = 0; k < lanes; ++k) average[k] += slot(k, r);
+    }
+    for (std::size_t k = 0; k < lanes; ++k) average[k] /= p;
+    for (std::size_t r = 0; r < period; ++r) {
+      for (std::size_t k = 0; k < lanes; ++k) deviation[k] += std::fabs(slot(k, r) - average[k]);
+    }
+    for (std::size_t k = 0; k < lanes; ++k) {
+      const double distance = typical[first + k] - average[k];
+      out[first + k] =
+          (distance != 0.0 && deviation[k] != 0.0) ? distance / (0.015 * (deviation[k] / p)) : 0.0;
+    }
+  };
+  std::size_t i = period - 1;
+  for (; i + kLanes <= n; i += kLanes) emit(i, kLanes);
+  if (i < n) emit(i, n - i);
 }
 
 void adx(std::span<const double> high, std::span<const double> low, std::span<const double> close, std::size_t period,

@@ -1,19 +1,9 @@
 #include "features/value_sort.hpp"
 
 #include <array>
-#include <cstring>
 #include <utility>
 
 namespace kestrel::features {
-
-std::uint64_t value_key(float value, std::size_t index) {
-  if (value == 0.0f) value = 0.0f;  // -0 ties with +0
-  std::uint32_t bits = 0;
-  std::memcpy(&bits, &value, sizeof bits);
-  // Negative floats order backwards as integers: flip them all; set the sign bit of positives.
-  bits = (bits & 0x80000000u) != 0 ? ~bits : bits | 0x80000000u;
-  return (static_cast<std::uint64_t>(bits) << 32) | static_cast<std::uint32_t>(index);
-}
 
 void sort_by_value(std::vector<std::uint64_t>& keys, std::vector<std::uint64_t>& scratch) {
   if (keys.size() < 2) return;

@@ -6,13 +6,21 @@
 // std::sort with a comparator. Values must not be NaN.
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 namespace kestrel::features {
 
 // The key of `value` at position `index` (< 2^32). -0 and +0 get the same key, as they compare
-// equal; the index sits in the low bits.
-std::uint64_t value_key(float value, std::size_t index);
+// equal; the index sits in the low bits. Inline: it is built for every ranked cell.
+inline std::uint64_t value_key(float value, std::size_t index) {
+  if (value == 0.0f) value = 0.0f;  // -0 ties with +0
+  std::uint32_t bits = 0;
+  std::memcpy(&bits, &value, sizeof bits);
+  // Negative floats order backwards as integers: flip them all; set the sign bit of positives.
+  bits = (bits & 0x80000000u) != 0 ? ~bits : bits | 0x80000000u;
+  return (static_cast<std::uint64_t>(bits) << 32) | static_cast<std::uint32_t>(index);
+}
 // The position a key was made with.
 inline std::size_t key_index(std::uint64_t key) { return static_cast<std::size_t>(key & 0xffffffffu); }
 // Whether two keys hold equal values.

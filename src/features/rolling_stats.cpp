@@ -78,12 +78,16 @@ void rolling_mean(std::span<const double> x, std::size_t window, std::span<doubl
       [&](std::size_t i, bool full) { out[i] = full ? sum / w : kNaN; });
 }
 
+// The moment kernels run in two passes: the window sums (a chain of dependent additions,
+// NaN where the window is not full) and then the statistic from them, element by element,
+// which the compiler vectorises — its divisions and square roots are most of the cost.
+
 void rolling_std(std::span<const double> x, std::size_t window, std::span<double> out) {
   assert(out.size() == x.size() && window >= 2);
   const double shift = first_finite(x);
+  std::vector<double> squares(x.size());
   double s1 = 0;
   double s2 = 0;
-  const double w = static_cast<double>(window);
   slide(
       x, window,
       [&](std::size_t i) {
@@ -97,23 +101,27 @@ void rolling_std(std::span<const double> x, std::size_t window, std::span<double
         s2 -= d * d;
       },
       [&](std::size_t i, bool full) {
-        if (!full) {
-          out[i] = kNaN;
-          return;
-        }
-        const double var = (s2 - s1 * s1 / w) / (w - 1);
-        out[i] = var > 0 ? std::sqrt(var) : 0.0;
+        out[i] = full ? s1 : kNaN;
+        squares[i] = s2;
       });
+  const double w = static_cast<double>(window);
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const double sum = out[i];
+    const double var = (squares[i] - sum * sum / w) / (w - 1);
+    out[i] = std::isnan(sum) ? kNaN : (var > 0 ? std::sqrt(var) : 0.0);
+  }
 }
 
 void rolling_skew_kurt(std::span<const double> x, std::size_t window, std::span<double> skew,
                        std::span<double> kurt) {
   assert(skew.size() == x.size() && kurt.size() == x.size() && window >= 3);
+  const std::size_t n = x.size();
+  std::vector<double> cubes(n);
+  std::vector<double> fourths(n);
   double s1 = 0;
   double s2 = 0;
   double s3 = 0;
   double s4 = 0;
-  const double w = static_cast<double>(window);
   const double shift = first_finite(x);  // moments are shift-invariant
   slide(
       x, window,
@@ -134,18 +142,25 @@ void rolling_skew_kurt(std::span<const double> x, std::size_t window, std::span<
         s4 -= v2 * v2;
       },
       [&](std::size_t i, bool full) {
-        skew[i] = kNaN;
-        kurt[i] = kNaN;
-        if (!full) return;
-        const double mean = s1 / w;
-        const double m2 = s2 / w - mean * mean;
-        // A window with (numerically) no variance has no shape.
-        if (!(m2 > 1e-14 * (s2 / w))) return;
-        const double m3 = s3 / w - 3 * mean * s2 / w + 2 * mean * mean * mean;
-        const double m4 = s4 / w - 4 * mean * s3 / w + 6 * mean * mean * s2 / w - 3 * mean * mean * mean * mean;
-        skew[i] = m3 / (m2 * std::sqrt(m2));
-        kurt[i] = m4 / (m2 * m2) - 3.0;
+        skew[i] = full ? s1 : kNaN;
+        kurt[i] = s2;
+        cubes[i] = s3;
+        fourths[i] = s4;
       });
+  const double w = static_cast<double>(window);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double sum = skew[i];
+    const double squares = kurt[i];
+    const double mean = sum / w;
+    const double m2 = squares / w - mean * mean;
+    const double m3 = cubes[i] / w - 3 * mean * squares / w + 2 * mean * mean * mean;
+    const double m4 =
+        fourths[i] / w - 4 * mean * cubes[i] / w + 6 * mean * mean * squares / w - 3 * mean * mean * mean * mean;
+    // A window with (numerically) no variance has no shape; a NaN sum marks one not yet full.
+    const bool shaped = (m2 > 1e-14 * (squares / w)) & !std::isnan(sum);  // & keeps the loop branch-free
+    skew[i] = shaped ? m3 / (m2 * std::sqrt(m2)) : kNaN;
+    kurt[i] = shaped ? m4 / (m2 * m2) - 3.0 : kNaN;
+  }
 }
 
 void rolling_max(std::span<const double> x, std::size_t window, std::span<double> out) {

@@ -37,8 +37,10 @@ void rank_one_date(std::span<const std::uint64_t> keys, float* out) {
   }
 }
 
-// Population z-scores of the present values into out[slot].
-void zscore_one_date(std::span<const float> values, std::span<const std::uint32_t> slots, float* out) {
+// Population z-scores of the present values into out[slot]; `z` is scratch of values.size().
+// The scores are computed into contiguous memory first, a loop the compiler vectorises.
+void zscore_one_date(std::span<const float> values, std::span<const std::uint32_t> slots, std::span<float> z,
+                     float* out) {
   if (values.size() < 3) return;
   double sum = 0;
   for (float v : values) sum += v;
@@ -47,9 +49,12 @@ void zscore_one_date(std::span<const float> values, std::span<const std::uint32_
   double squares = 0;
   for (float v : values) squares += (v - mean) * (v - mean);
   const double sd = std::sqrt(squares / count);
-  for (std::size_t k = 0; k < values.size(); ++k) {
-    out[slots[k]] = sd > 0 ? static_cast<float>((values[k] - mean) / sd) : 0.0f;
+  if (!(sd > 0)) {
+    for (std::uint32_t slot : slots) out[slot] = 0.0f;
+    return;
   }
+  for (std::size_t k = 0; k < values.size(); ++k) z[k] = static_cast<float>((values[k] - mean) / sd);
+  for (std::size_t k = 0; k < values.size(); ++k) out[slots[k]] = z[k];
 }
 
 // A source and the targets it feeds.
@@ -78,8 +83,9 @@ struct BlockScratch {
   std::vector<float*> target_rows;
   std::vector<float> values;  // [date][slot]
   std::vector<float> out;     // [job][date][slot]
-  std::vector<float> present;
-  std::vector<std::uint32_t> present_slots;
+  std::vector<float> present;                // one date's present values, in slot order
+  std::vector<std::uint32_t> present_slots;  // and their slots
+  std::vector<float> z;
   std::vector<std::uint64_t> keys;
   std::vector<std::uint64_t> sort_scratch;
 };
@@ -173,33 +179,36 @@ void cross_sections(FeatureMatrix& matrix, std::span<const CrossSectionJob> jobs
       if (slots == 0) continue;
       x.values.resize(len * slots);
       x.out.resize(max_jobs * len * slots);
+      x.present.resize(slots);
+      x.present_slots.resize(slots);
+      x.z.resize(slots);
       for (const SourceGroup& group : groups) {
         x.rows.clear();
         for (std::size_t ticker : x.active) x.rows.push_back(matrix.series(group.source, ticker).data() + d0);
         gather(x.rows, len, x.values.data());
-        std::fill(x.out.begin(), x.out.begin() + static_cast<std::ptrdiff_t>(group.jobs.size() * len * slots), kNaNf);
         for (std::size_t d = 0; d < len; ++d) {
           const float* row = x.values.data() + d * slots;
-          x.present.clear();
-          x.present_slots.clear();
+          // Compacted without a branch: every value is written, only present ones are kept.
+          std::size_t count = 0;
           for (std::size_t a = 0; a < slots; ++a) {
-            if (std::isnan(row[a])) continue;
-            x.present.push_back(row[a]);
-            x.present_slots.push_back(static_cast<std::uint32_t>(a));
+            x.present[count] = row[a];
+            x.present_slots[count] = static_cast<std::uint32_t>(a);
+            count += std::isnan(row[a]) ? 0 : 1;
           }
+          const std::span<const float> present(x.present.data(), count);
+          const std::span<const std::uint32_t> present_slots(x.present_slots.data(), count);
           bool sorted = false;
           for (std::size_t j = 0; j < group.jobs.size(); ++j) {
             float* out = x.out.data() + (j * len + d) * slots;
+            std::fill(out, out + slots, kNaNf);
             if (group.jobs[j].stat == CrossSectionStat::ZScore) {
-              zscore_one_date(x.present, x.present_slots, out);
+              zscore_one_date(present, present_slots, x.z, out);
               continue;
             }
-            if (x.present.size() < 2) continue;
+            if (count < 2) continue;
             if (!sorted) {
-              x.keys.clear();
-              for (std::size_t k = 0; k < x.present.size(); ++k) {
-                x.keys.push_back(value_key(x.present[k], x.present_slots[k]));
-              }
+              x.keys.resize(count);
+              for (std::size_t k = 0; k < count; ++k) x.keys[k] = value_key(present[k], present_slots[k]);
               sort_by_value(x.keys, x.sort_scratch);
               sorted = true;
             }

@@ -14,12 +14,13 @@ namespace kestrel::features {
 // The key of `value` at position `index` (< 2^32). -0 and +0 get the same key, as they compare
 // equal; the index sits in the low bits. Inline: it is built for every ranked cell.
 inline std::uint64_t value_key(float value, std::size_t index) {
-  if (value == 0.0f) value = 0.0f;  // -0 ties with +0
   std::uint32_t bits = 0;
   std::memcpy(&bits, &value, sizeof bits);
-  // Negative floats order backwards as integers: flip them all; set the sign bit of positives.
-  bits = (bits & 0x80000000u) != 0 ? ~bits : bits | 0x80000000u;
-  return (static_cast<std::uint64_t>(bits) << 32) | static_cast<std::uint32_t>(index);
+  bits = value == 0.0f ? 0u : bits;  // -0 ties with +0
+  // Negative floats order backwards as integers: flip them all; set the sign bit of positives
+  // (which is 0, so xor sets it). Branch-free, as the sign of a return is a coin flip.
+  const std::uint32_t flip = static_cast<std::uint32_t>(-static_cast<std::int32_t>(bits >> 31)) | 0x80000000u;
+  return (static_cast<std::uint64_t>(bits ^ flip) << 32) | static_cast<std::uint32_t>(index);
 }
 // The position a key was made with.
 inline std::size_t key_index(std::uint64_t key) { return static_cast<std::size_t>(key & 0xffffffffu); }

@@ -48,19 +48,17 @@ __attribute__((target_clones("avx2", "default"))) void round_to_float(const doub
   }
 }
 
-// Writes every row of one ticker: its per-bar time-series values on the dates it has a bar,
-// NaN elsewhere and in the rows later steps fill (market and cross-sectional features). The
-// matrix is allocated uninitialised, so this is the only pass over most of its memory, and it
-// runs in the per-ticker tasks, in parallel. Bars come in long stretches of consecutive dates,
-// each copied by one tight loop.
+// Writes the time-series rows of one ticker: its per-bar values on the dates it has a bar, NaN
+// elsewhere. The matrix is allocated uninitialised, so this is the only pass over most of its
+// memory, and it runs in the per-ticker tasks, in parallel. Bars come in long stretches of
+// consecutive dates, each copied by one tight loop. The other rows are written once each by
+// the later steps (market rows for every ticker, cross-sectional rows for the universe, NaN for
+// the tickers outside it).
 void write_ticker_rows(std::span<const Stretch> stretches, std::size_t num_bars, std::span<const double> values,
                        FeatureMatrix& matrix, std::size_t ticker) {
   for (const FeatureSpec& spec : feature_specs()) {
+    if (spec.kind != FeatureKind::TimeSeries) continue;
     auto row = matrix.series(spec.id, ticker);
-    if (spec.kind != FeatureKind::TimeSeries) {
-      std::fill(row.begin(), row.end(), kNaNf);
-      continue;
-    }
     const double* v = values.data() + spec.id * num_bars;
     std::size_t t = 0;
     for (const Stretch& s : stretches) {
@@ -148,6 +146,10 @@ FeatureMatrix compute_features(const store::Panel& panel, const FeatureOptions& 
     jobs.push_back({.source = *spec.source, .target = spec.id, .stat = stat});
   }
   cross_sections(matrix, jobs, universe);
+  for (std::size_t i = 0; i < num_tickers; ++i) {
+    if (universe[i]) continue;
+    for (const CrossSectionJob& job : jobs) std::ranges::fill(matrix.series(job.target, i), kNaNf);
+  }
   progress.advance(jobs.size());
   progress.finish();
   return matrix;

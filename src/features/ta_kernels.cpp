@@ -144,43 +144,70 @@ void ema(std::span<const double> in, std::size_t period, std::span<double> out) 
 }
 
 void rsi(std::span<const double> in, std::size_t period, std::span<double> out) {
-  assert(out.size() == in.size() && period >= 2);
+  const std::array<std::size_t, 1> periods{period};
+  const std::array<std::span<double>, 1> outs{out};
+  rsi(in, periods, outs);
+}
+
+void rsi(std::span<const double> in, std::span<const std::size_t> periods, std::span<const std::span<double>> outs) {
+  const std::size_t lanes = periods.size();
+  assert(lanes == outs.size() && lanes <= kMaxRsiPeriods);
   const std::size_t n = in.size();
-  fill_nan(out, rsi_lookback(period));
-  if (n <= period) return;
-  const double p = static_cast<double>(period);
-  double gain = 0;
-  double loss = 0;
-  double prev = in[0];
-  for (std::size_t i = 1; i <= period; ++i) {
-    const double change = in[i] - prev;
-    prev = in[i];
-    if (change < 0) {
-      loss -= change;
-    } else {
-      gain += change;
-    }
-  }
-  loss /= p;
-  gain /= p;
+  // Per period: the smoothed gain and loss, each step a chain of multiply, add and divide.
+  std::array<double, kMaxRsiPeriods> p{};
+  std::array<double, kMaxRsiPeriods> gain{};
+  std::array<double, kMaxRsiPeriods> loss{};
   auto value = [](double g, double l) {
     const double total = g + l;
     return is_zero(total) ? 0.0 : 100.0 * (g / total);
   };
-  out[period] = value(gain, loss);
-  for (std::size_t i = period + 1; i < n; ++i) {
-    const double change = in[i] - prev;
-    prev = in[i];
-    loss *= (p - 1);
-    gain *= (p - 1);
+  auto step = [&](std::size_t k, std::size_t i) {
+    const double change = in[i] - in[i - 1];
+    loss[k] *= (p[k] - 1);
+    gain[k] *= (p[k] - 1);
     if (change < 0) {
-      loss -= change;
+      loss[k] -= change;
     } else {
-      gain += change;
+      gain[k] += change;
     }
-    loss /= p;
-    gain /= p;
-    out[i] = value(gain, loss);
+    loss[k] /= p[k];
+    gain[k] /= p[k];
+    outs[k][i] = value(gain[k], loss[k]);
+  };
+  std::size_t joint_start = 0;  // the first bar every period has reached
+  for (std::size_t k = 0; k < lanes; ++k) {
+    const std::size_t period = periods[k];
+    assert(outs[k].size() == n && period >= 2);
+    fill_nan(outs[k], rsi_lookback(period));
+    joint_start = std::max(joint_start, period + 1);
+    if (n <= period) continue;
+    p[k] = static_cast<double>(period);
+    for (std::size_t i = 1; i <= period; ++i) {
+      const double change = in[i] - in[i - 1];
+      if (change < 0) {
+        loss[k] -= change;
+      } else {
+        gain[k] += change;
+      }
+    }
+    loss[k] /= p[k];
+    gain[k] /= p[k];
+    outs[k][period] = value(gain[k], loss[k]);
+  }
+  for (std::size_t k = 0; k < lanes; ++k) {
+    if (n <= periods[k]) continue;
+    for (std::size_t i = periods[k] + 1; i < std::min(n, joint_start); ++i) step(k, i);
+  }
+  if (lanes == 3) {  // the feature set's case: a fixed count lets the compiler interleave them
+    for (std::size_t i = joint_start; i < n; ++i) {
+      step(0, i);
+      step(1, i);
+      step(2, i);
+    }
+    return;
+  }
+  for (std::size_t i = joint_start; i < n; ++i) {
+    for (std::size_t k = 0; k < lanes; ++k) step(k, i);
   }
 }
 

@@ -34,6 +34,10 @@ void sma(std::span<const double> in, std::size_t period, std::span<double> out);
 void ema(std::span<const double> in, std::size_t period, std::span<double> out);
 // RSI with Wilder smoothing, seeded by the mean gain/loss of the first `period` changes.
 void rsi(std::span<const double> in, std::size_t period, std::span<double> out);
+// The same for several periods of one series at once (at most kMaxRsiPeriods): the values are
+// rsi()'s for each, and running the periods side by side overlaps their dependency chains.
+inline constexpr std::size_t kMaxRsiPeriods = 4;
+void rsi(std::span<const double> in, std::span<const std::size_t> periods, std::span<const std::span<double>> outs);
 // MACD: both EMAs are seeded at index slow-1 (the fast one with the SMA of its last `fast`
 // values there, as TA-Lib aligns them); signal = EMA(signal) of the line; hist = line - signal.
 // All three start at macd_lookback.

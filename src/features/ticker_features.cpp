@@ -88,9 +88,9 @@ class RunComputer {
 
   template <class Col>
   void oscillators(Col col) {
-    ta::rsi(c_, 7, col(kRsi7));
-    ta::rsi(c_, 14, col(kRsi14));
-    ta::rsi(c_, 28, col(kRsi28));
+    constexpr std::array<std::size_t, 3> rsi_periods{7, 14, 28};
+    const std::array<std::span<double>, 3> rsi_outs{col(kRsi7), col(kRsi14), col(kRsi28)};
+    ta::rsi(c_, rsi_periods, rsi_outs);
 
     auto line = col(kMacdLine);
     auto signal = col(kMacdSignal);

@@ -143,6 +143,82 @@ void ema(std::span<const double> in, std::size_t period, std::span<double> out) 
   int_ema(in.data(), in.size(), period, period_to_k(period), period - 1, out.data());
 }
 
+// Several periods of one running kernel side by side. `seed(k)` prepares period k and returns
+// the first bar it steps on; `step(k, i)` advances it by bar i. Each period steps alone until
+// all have been seeded, then the periods step together, bar by bar, in a loop of fixed width
+// that the compiler unrolls when there are `Lanes` of them, so their dependency chains overlap.
+template <std::size_t Lanes, class Seed, class Step>
+void run_side_by_side(std::size_t lanes, std::size_t n, Seed seed, Step step) {
+  assert(lanes <= kMaxPeriods);
+  std::array<std::size_t, kMaxPeriods> first{};
+  std::size_t joint = 0;
+  for (std::size_t k = 0; k < lanes; ++k) {
+    first[k] = seed(k);
+    joint = std::max(joint, first[k]);
+  }
+  for (std::size_t k = 0; k < lanes; ++k) {
+    for (std::size_t i = first[k]; i < std::min(n, joint); ++i) step(k, i);
+  }
+  if (lanes == Lanes) {
+    for (std::size_t i = joint; i < n; ++i) {
+      for (std::size_t k = 0; k < Lanes; ++k) step(k, i);
+    }
+    return;
+  }
+  for (std::size_t i = joint; i < n; ++i) {
+    for (std::size_t k = 0; k < lanes; ++k) step(k, i);
+  }
+}
+
+void sma(std::span<const double> in, std::span<const std::size_t> periods, std::span<const std::span<double>> outs) {
+  assert(periods.size() == outs.size() && periods.size() <= kMaxPeriods);
+  const std::size_t n = in.size();
+  // int_sma's order: the running sum gains in[i], is read, then loses the trailing value.
+  std::array<double, kMaxPeriods> total{};
+  std::array<double, kMaxPeriods> p{};
+  auto seed = [&](std::size_t k) {
+    const std::size_t period = periods[k];
+    assert(outs[k].size() == n && period >= 1);
+    fill_nan(outs[k], sma_lookback(period));
+    if (n < period) return n;
+    p[k] = static_cast<double>(period);
+    for (std::size_t i = 0; i + 1 < period; ++i) total[k] += in[i];
+    return period - 1;
+  };
+  auto step = [&](std::size_t k, std::size_t i) {
+    total[k] += in[i];
+    const double value = total[k];
+    total[k] -= in[i + 1 - periods[k]];
+    outs[k][i] = value / p[k];
+  };
+  run_side_by_side<kMaxPeriods>(periods.size(), n, seed, step);
+}
+
+void ema(std::span<const double> in, std::span<const std::size_t> periods, std::span<const std::span<double>> outs) {
+  assert(periods.size() == outs.size() && periods.size() <= kMaxPeriods);
+  const std::size_t n = in.size();
+  // int_ema's: seeded at period-1 with the SMA of the first `period` values.
+  std::array<double, kMaxPeriods> prev{};
+  std::array<double, kMaxPeriods> k_factor{};
+  auto seed = [&](std::size_t k) {
+    const std::size_t period = periods[k];
+    assert(outs[k].size() == n && period >= 1);
+    fill_nan(outs[k], ema_lookback(period));
+    if (n < period) return n;
+    double sum = 0;
+    for (std::size_t i = 0; i < period; ++i) sum += in[i];
+    prev[k] = sum / static_cast<double>(period);
+    outs[k][period - 1] = prev[k];
+    k_factor[k] = period_to_k(period);
+    return period;
+  };
+  auto step = [&](std::size_t k, std::size_t i) {
+    prev[k] = ((in[i] - prev[k]) * k_factor[k]) + prev[k];
+    outs[k][i] = prev[k];
+  };
+  run_side_by_side<kMaxPeriods>(periods.size(), n, seed, step);
+}
+
 void rsi(std::span<const double> in, std::size_t period, std::span<double> out) {
   const std::array<std::size_t, 1> periods{period};
   const std::array<std::span<double>, 1> outs{out};
@@ -150,16 +226,34 @@ void rsi(std::span<const double> in, std::size_t period, std::span<double> out) 
 }
 
 void rsi(std::span<const double> in, std::span<const std::size_t> periods, std::span<const std::span<double>> outs) {
-  const std::size_t lanes = periods.size();
-  assert(lanes == outs.size() && lanes <= kMaxRsiPeriods);
+  assert(periods.size() == outs.size() && periods.size() <= kMaxPeriods);
   const std::size_t n = in.size();
   // Per period: the smoothed gain and loss, each step a chain of multiply, add and divide.
-  std::array<double, kMaxRsiPeriods> p{};
-  std::array<double, kMaxRsiPeriods> gain{};
-  std::array<double, kMaxRsiPeriods> loss{};
+  std::array<double, kMaxPeriods> p{};
+  std::array<double, kMaxPeriods> gain{};
+  std::array<double, kMaxPeriods> loss{};
   auto value = [](double g, double l) {
     const double total = g + l;
     return is_zero(total) ? 0.0 : 100.0 * (g / total);
+  };
+  auto seed = [&](std::size_t k) {
+    const std::size_t period = periods[k];
+    assert(outs[k].size() == n && period >= 2);
+    fill_nan(outs[k], rsi_lookback(period));
+    if (n <= period) return n;
+    p[k] = static_cast<double>(period);
+    for (std::size_t i = 1; i <= period; ++i) {
+      const double change = in[i] - in[i - 1];
+      if (change < 0) {
+        loss[k] -= change;
+      } else {
+        gain[k] += change;
+      }
+    }
+    loss[k] /= p[k];
+    gain[k] /= p[k];
+    outs[k][period] = value(gain[k], loss[k]);
+    return period + 1;
   };
   auto step = [&](std::size_t k, std::size_t i) {
     const double change = in[i] - in[i - 1];
@@ -174,41 +268,7 @@ void rsi(std::span<const double> in, std::span<const std::size_t> periods, std::
     gain[k] /= p[k];
     outs[k][i] = value(gain[k], loss[k]);
   };
-  std::size_t joint_start = 0;  // the first bar every period has reached
-  for (std::size_t k = 0; k < lanes; ++k) {
-    const std::size_t period = periods[k];
-    assert(outs[k].size() == n && period >= 2);
-    fill_nan(outs[k], rsi_lookback(period));
-    joint_start = std::max(joint_start, period + 1);
-    if (n <= period) continue;
-    p[k] = static_cast<double>(period);
-    for (std::size_t i = 1; i <= period; ++i) {
-      const double change = in[i] - in[i - 1];
-      if (change < 0) {
-        loss[k] -= change;
-      } else {
-        gain[k] += change;
-      }
-    }
-    loss[k] /= p[k];
-    gain[k] /= p[k];
-    outs[k][period] = value(gain[k], loss[k]);
-  }
-  for (std::size_t k = 0; k < lanes; ++k) {
-    if (n <= periods[k]) continue;
-    for (std::size_t i = periods[k] + 1; i < std::min(n, joint_start); ++i) step(k, i);
-  }
-  if (lanes == 3) {  // the feature set's case: a fixed count lets the compiler interleave them
-    for (std::size_t i = joint_start; i < n; ++i) {
-      step(0, i);
-      step(1, i);
-      step(2, i);
-    }
-    return;
-  }
-  for (std::size_t i = joint_start; i < n; ++i) {
-    for (std::size_t k = 0; k < lanes; ++k) step(k, i);
-  }
+  run_side_by_side<3>(periods.size(), n, seed, step);  // the feature set's three periods
 }
 
 void macd(std::span<const double> in, std::size_t fast, std::size_t slow, std::size_t signal, std::span<double> line,

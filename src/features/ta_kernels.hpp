@@ -32,11 +32,14 @@ constexpr std::size_t mfi_lookback(std::size_t period) { return period; }
 void sma(std::span<const double> in, std::size_t period, std::span<double> out);
 // EMA with k = 2/(period+1), seeded by the SMA of the first `period` values.
 void ema(std::span<const double> in, std::size_t period, std::span<double> out);
+// SMA and EMA for several periods of one series at once (at most kMaxPeriods): the values are
+// those of the one-period calls, and running the periods side by side overlaps their chains.
+inline constexpr std::size_t kMaxPeriods = 6;
+void sma(std::span<const double> in, std::span<const std::size_t> periods, std::span<const std::span<double>> outs);
+void ema(std::span<const double> in, std::span<const std::size_t> periods, std::span<const std::span<double>> outs);
 // RSI with Wilder smoothing, seeded by the mean gain/loss of the first `period` changes.
 void rsi(std::span<const double> in, std::size_t period, std::span<double> out);
-// The same for several periods of one series at once (at most kMaxRsiPeriods): the values are
-// rsi()'s for each, and running the periods side by side overlaps their dependency chains.
-inline constexpr std::size_t kMaxRsiPeriods = 4;
+// The same for several periods at once (at most kMaxPeriods), as SMA and EMA above.
 void rsi(std::span<const double> in, std::span<const std::size_t> periods, std::span<const std::span<double>> outs);
 // MACD: both EMAs are seeded at index slow-1 (the fast one with the SMA of its last `fast`
 // values there, as TA-Lib aligns them); signal = EMA(signal) of the line; hist = line - signal.

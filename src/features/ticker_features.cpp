@@ -65,16 +65,23 @@ class RunComputer {
     constexpr std::array<FeatureId, 6> ema_ids{kEmaRatio5, kEmaRatio10, kEmaRatio20, kEmaRatio50, kEmaRatio100,
                                                kEmaRatio200};
     std::array<std::vector<double>, 6> smas;
-    auto average = buffer();
+    std::array<std::vector<double>, 6> emas;
+    std::array<std::span<double>, 6> sma_spans;
+    std::array<std::span<double>, 6> ema_spans;
     for (std::size_t p = 0; p < periods.size(); ++p) {
       smas[p] = buffer();
-      ta::sma(c_, periods[p], smas[p]);
-      ta::ema(c_, periods[p], average);
+      emas[p] = buffer();
+      sma_spans[p] = smas[p];
+      ema_spans[p] = emas[p];
+    }
+    ta::sma(c_, periods, sma_spans);
+    ta::ema(c_, periods, ema_spans);
+    for (std::size_t p = 0; p < periods.size(); ++p) {
       auto sma_out = col(sma_ids[p]);
       auto ema_out = col(ema_ids[p]);
       for (std::size_t i = 0; i < n_; ++i) {
         sma_out[i] = ratio_minus_one(c_[i], smas[p][i]);
-        ema_out[i] = ratio_minus_one(c_[i], average[i]);
+        ema_out[i] = ratio_minus_one(c_[i], emas[p][i]);
       }
     }
     auto cross = [&](FeatureId id, std::size_t fast, std::size_t slow) {

@@ -46,24 +46,27 @@ double first_finite(std::span<const double> x) {
 
 template <class Better>
 void rolling_extreme(std::span<const double> x, std::size_t window, std::span<double> out, Better better) {
-  assert(out.size() == x.size());
-  // A monotonic queue of indices with values in `better` order, oldest first, kept in
-  // queue[head, tail): every index enters once, so n slots are enough and no slot is reused.
-  std::vector<std::size_t> queue(x.size());
-  std::size_t head = 0;
-  std::size_t tail = 0;
-  std::size_t last_missing = std::numeric_limits<std::size_t>::max();
-  for (std::size_t i = 0; i < x.size(); ++i) {
-    if (std::isnan(x[i])) {
-      last_missing = i;
-      head = tail;
-    } else {
-      while (tail > head && !better(x[queue[tail - 1]], x[i])) --tail;
-      queue[tail++] = i;
-    }
-    while (tail > head && queue[head] + window <= i) ++head;
-    const bool clean = last_missing == std::numeric_limits<std::size_t>::max() || last_missing + window <= i;
-    out[i] = (i + 1 >= window && clean) ? x[queue[head]] : kNaN;
+  assert(out.size() == x.size() && window >= 1);
+  // van Herk / Gil-Werman: the window [i - w + 1, i] is a suffix of one block of w values and a
+  // prefix of the next (blocks start at multiples of w), so its extreme is the better of the
+  // suffix's (built backwards within each block) and the prefix's (built forwards): O(1) per
+  // value without data-dependent branches. A window holding a NaN gives NaN; in the others both
+  // parts hold only the window's values, so the result is exactly the window's extreme.
+  const std::size_t n = x.size();
+  auto pick = [&](double kept, double incoming) { return better(kept, incoming) ? kept : incoming; };
+  std::vector<double> prefix(n);
+  std::vector<double> suffix(n);
+  for (std::size_t b = 0; b < n; b += window) {
+    const std::size_t e = std::min(n, b + window);
+    prefix[b] = x[b];
+    for (std::size_t j = b + 1; j < e; ++j) prefix[j] = pick(prefix[j - 1], x[j]);
+    suffix[e - 1] = x[e - 1];
+    for (std::size_t j = e - 1; j > b; --j) suffix[j - 1] = pick(suffix[j], x[j - 1]);
+  }
+  std::size_t clean_run = 0;  // consecutive finite values ending at i
+  for (std::size_t i = 0; i < n; ++i) {
+    clean_run = std::isnan(x[i]) ? 0 : clean_run + 1;
+    out[i] = clean_run >= window ? pick(suffix[i + 1 - window], prefix[i]) : kNaN;
   }
 }
 

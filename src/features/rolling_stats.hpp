@@ -16,7 +16,7 @@ void rolling_std(std::span<const double> x, std::size_t window, std::span<double
 // (population moments, no small-sample correction); NaN when the window has no variance.
 void rolling_skew_kurt(std::span<const double> x, std::size_t window, std::span<double> skew,
                        std::span<double> kurt);
-// Extremes of the last `window` values (monotonic deque).
+// Extremes of the last `window` values (van Herk / Gil-Werman blocks).
 void rolling_max(std::span<const double> x, std::size_t window, std::span<double> out);
 void rolling_min(std::span<const double> x, std::size_t window, std::span<double> out);
 // Largest peak-to-trough fall inside the last `window` values of a log price, as a fraction

@@ -7,6 +7,8 @@
 #include <limits>
 #include <vector>
 
+#include "features/rolling_stats.hpp"
+
 namespace kestrel::features::ta {
 namespace {
 
@@ -86,47 +88,18 @@ void wilder_atr(std::span<const double> high, std::span<const double> low, std::
   }
 }
 
-// Rolling lowest low and highest high over `period` bars, updated like TA-Lib's STOCH/WILLR
-// (rescan only when the extreme leaves the window).
+// Rolling lowest low and highest high over `period` bars, passed to `emit(index, lowest,
+// highest)` from index period-1 on. TA-Lib's STOCH/WILLR rescan the window when the extreme
+// leaves it; the extremes are the same values however they are found.
 template <class Emit>
 void rolling_extremes(std::span<const double> high, std::span<const double> low, std::size_t period, Emit emit) {
   const std::size_t n = high.size();
   if (n < period) return;
-  std::ptrdiff_t lowest_idx = -1;
-  std::ptrdiff_t highest_idx = -1;
-  double lowest = 0;
-  double highest = 0;
-  for (std::size_t today = period - 1; today < n; ++today) {
-    const auto trailing = static_cast<std::ptrdiff_t>(today + 1 - period);
-    const auto t = static_cast<std::ptrdiff_t>(today);
-    if (lowest_idx < trailing) {
-      lowest_idx = trailing;
-      lowest = low[static_cast<std::size_t>(trailing)];
-      for (std::ptrdiff_t i = trailing + 1; i <= t; ++i) {
-        if (low[static_cast<std::size_t>(i)] < lowest) {
-          lowest_idx = i;
-          lowest = low[static_cast<std::size_t>(i)];
-        }
-      }
-    } else if (low[today] <= lowest) {
-      lowest_idx = t;
-      lowest = low[today];
-    }
-    if (highest_idx < trailing) {
-      highest_idx = trailing;
-      highest = high[static_cast<std::size_t>(trailing)];
-      for (std::ptrdiff_t i = trailing + 1; i <= t; ++i) {
-        if (high[static_cast<std::size_t>(i)] > highest) {
-          highest_idx = i;
-          highest = high[static_cast<std::size_t>(i)];
-        }
-      }
-    } else if (high[today] >= highest) {
-      highest_idx = t;
-      highest = high[today];
-    }
-    emit(today, lowest, highest);
-  }
+  std::vector<double> lowest(n);
+  std::vector<double> highest(n);
+  rolling_min(low, period, lowest);
+  rolling_max(high, period, highest);
+  for (std::size_t today = period - 1; today < n; ++today) emit(today, lowest[today], highest[today]);
 }
 
 }  // namespace

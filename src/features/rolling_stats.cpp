@@ -1,6 +1,7 @@
 #include "features/rolling_stats.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <cmath>
 #include <limits>
@@ -86,32 +87,58 @@ void rolling_mean(std::span<const double> x, std::size_t window, std::span<doubl
 // which the compiler vectorises — its divisions and square roots are most of the cost.
 
 void rolling_std(std::span<const double> x, std::size_t window, std::span<double> out) {
-  assert(out.size() == x.size() && window >= 2);
+  const std::array<std::size_t, 1> windows{window};
+  const std::array<std::span<double>, 1> outs{out};
+  rolling_std(x, windows, outs);
+}
+
+void rolling_std(std::span<const double> x, std::span<const std::size_t> windows,
+                 std::span<const std::span<double>> outs) {
+  const std::size_t lanes = windows.size();
+  const std::size_t n = x.size();
+  assert(lanes == outs.size() && lanes <= kMaxWindows);
   const double shift = first_finite(x);
-  std::vector<double> squares(x.size());
-  double s1 = 0;
-  double s2 = 0;
-  slide(
-      x, window,
-      [&](std::size_t i) {
-        const double d = x[i] - shift;
-        s1 += d;
-        s2 += d * d;
-      },
-      [&](std::size_t i) {
-        const double d = x[i] - shift;
-        s1 -= d;
-        s2 -= d * d;
-      },
-      [&](std::size_t i, bool full) {
-        out[i] = full ? s1 : kNaN;
-        squares[i] = s2;
-      });
-  const double w = static_cast<double>(window);
-  for (std::size_t i = 0; i < x.size(); ++i) {
-    const double sum = out[i];
-    const double var = (squares[i] - sum * sum / w) / (w - 1);
-    out[i] = std::isnan(sum) ? kNaN : (var > 0 ? std::sqrt(var) : 0.0);
+  // Each window's sums step exactly as slide() steps them (add the new value, then drop the
+  // old one); the windows share the loop so that their addition chains overlap.
+  std::array<double, kMaxWindows> s1{};
+  std::array<double, kMaxWindows> s2{};
+  std::array<std::size_t, kMaxWindows> missing{};
+  std::vector<double> squares(lanes * n);
+  for (std::size_t k = 0; k < lanes; ++k) assert(outs[k].size() == n && windows[k] >= 2);
+  for (std::size_t i = 0; i < n; ++i) {
+    const bool present = !std::isnan(x[i]);
+    const double d = x[i] - shift;
+    for (std::size_t k = 0; k < lanes; ++k) {
+      if (present) {
+        s1[k] += d;
+        s2[k] += d * d;
+      } else {
+        ++missing[k];
+      }
+      if (i >= windows[k]) {
+        const std::size_t old = i - windows[k];
+        if (std::isnan(x[old])) {
+          --missing[k];
+        } else {
+          const double e = x[old] - shift;
+          s1[k] -= e;
+          s2[k] -= e * e;
+        }
+      }
+      const bool full = i + 1 >= windows[k] && missing[k] == 0;
+      outs[k][i] = full ? s1[k] : kNaN;
+      squares[k * n + i] = s2[k];
+    }
+  }
+  for (std::size_t k = 0; k < lanes; ++k) {
+    const double w = static_cast<double>(windows[k]);
+    const double* sq = squares.data() + k * n;
+    const std::span<double> out = outs[k];
+    for (std::size_t i = 0; i < n; ++i) {
+      const double sum = out[i];
+      const double var = (sq[i] - sum * sum / w) / (w - 1);
+      out[i] = std::isnan(sum) ? kNaN : (var > 0 ? std::sqrt(var) : 0.0);
+    }
   }
 }
 

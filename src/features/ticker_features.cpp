@@ -188,9 +188,14 @@ class RunComputer {
   void volatility(Col col) {
     constexpr std::array<std::pair<FeatureId, std::size_t>, 6> windows{
         {{kRv5, 5}, {kRv10, 10}, {kRv20, 20}, {kRv60, 60}, {kRv120, 120}, {kRv252, 252}}};
-    for (auto [id, n] : windows) {
-      auto out = col(id);
-      rolling_std(log_return_, n, out);
+    std::array<std::size_t, windows.size()> lengths{};
+    std::array<std::span<double>, windows.size()> outs;
+    for (std::size_t k = 0; k < windows.size(); ++k) {
+      lengths[k] = windows[k].second;
+      outs[k] = col(windows[k].first);
+    }
+    rolling_std(log_return_, lengths, outs);
+    for (auto out : outs) {
       for (double& x : out) x *= kAnnualise;
     }
     auto rv20 = col(kRv20);

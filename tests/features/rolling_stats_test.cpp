@@ -110,6 +110,24 @@ TEST(RollingStats, MatchNaiveWindowsAndPropagateMissingValues) {
   EXPECT_GT(checked, 250u);
 }
 
+// The feature set computes six realised-volatility windows in one pass; each must equal its
+// own one-window call bit for bit, NaN windows included.
+TEST(RollingStats, StdOfSeveralWindowsAtOnceEqualsOneWindowCalls) {
+  const auto x = walk(11, 400);
+  const std::vector<std::size_t> windows{5, 10, 20, 60, 120, 252};
+  std::vector<std::vector<double>> together(windows.size(), std::vector<double>(x.size()));
+  const std::vector<std::span<double>> outs(together.begin(), together.end());
+  rolling_std(x, windows, outs);
+  std::vector<double> alone(x.size());
+  for (std::size_t k = 0; k < windows.size(); ++k) {
+    rolling_std(x, windows[k], alone);
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      ASSERT_TRUE((std::isnan(alone[i]) && std::isnan(together[k][i])) || alone[i] == together[k][i])
+          << "window " << windows[k] << " at " << i << ": " << alone[i] << " vs " << together[k][i];
+    }
+  }
+}
+
 // The block decomposition must give exactly the direct scan's value for every window length,
 // including windows that start on a block boundary, span a missing value or exceed the data.
 TEST(RollingStats, MaxDrawdownEqualsTheDirectScanExactly) {

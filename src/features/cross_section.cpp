@@ -37,24 +37,41 @@ void rank_one_date(std::span<const std::uint64_t> keys, float* out) {
   }
 }
 
-// Population z-scores of the present values into out[slot]; `z` is scratch of values.size().
-// The scores are computed into contiguous memory first, a loop the compiler vectorises.
-void zscore_one_date(std::span<const float> values, std::span<const std::uint32_t> slots, std::span<float> z,
-                     float* out) {
-  if (values.size() < 3) return;
-  double sum = 0;
-  for (float v : values) sum += v;
-  const double count = static_cast<double>(values.size());
-  const double mean = sum / count;
-  double squares = 0;
-  for (float v : values) squares += (v - mean) * (v - mean);
-  const double sd = std::sqrt(squares / count);
-  if (!(sd > 0)) {
-    for (std::uint32_t slot : slots) out[slot] = 0.0f;
-    return;
+// Population z-scores of one block of dates: rows[a] and targets[a] are active member a's
+// slices of the source and target rows. Member-major, so each slice is read contiguously and
+// the per-date sums advance side by side across the block's dates (a loop the compiler
+// vectorises); every date's sums still add the members in order, an absent value adding +0.0
+// (a sum that starts at +0.0 is never -0.0, so that leaves it unchanged).
+void zscores_of_block(std::span<const float* const> rows, std::span<float* const> targets, std::size_t len) {
+  std::array<double, kDateBlock> count{};
+  std::array<double, kDateBlock> sum{};
+  std::array<double, kDateBlock> squares{};
+  for (const float* row : rows) {
+    for (std::size_t d = 0; d < len; ++d) {
+      const bool present = !std::isnan(row[d]);
+      count[d] += present ? 1.0 : 0.0;
+      sum[d] += present ? static_cast<double>(row[d]) : 0.0;
+    }
   }
-  for (std::size_t k = 0; k < values.size(); ++k) z[k] = static_cast<float>((values[k] - mean) / sd);
-  for (std::size_t k = 0; k < values.size(); ++k) out[slots[k]] = z[k];
+  std::array<double, kDateBlock> mean{};
+  for (std::size_t d = 0; d < len; ++d) mean[d] = sum[d] / count[d];
+  for (const float* row : rows) {
+    for (std::size_t d = 0; d < len; ++d) {
+      const double deviation = row[d] - mean[d];
+      squares[d] += std::isnan(row[d]) ? 0.0 : deviation * deviation;
+    }
+  }
+  std::array<double, kDateBlock> sd{};
+  for (std::size_t d = 0; d < len; ++d) sd[d] = std::sqrt(squares[d] / count[d]);
+  for (std::size_t a = 0; a < rows.size(); ++a) {
+    const float* row = rows[a];
+    float* target = targets[a];
+    for (std::size_t d = 0; d < len; ++d) {
+      // Needs 3 values; 0 when they are all equal.
+      const float z = sd[d] > 0 ? static_cast<float>((row[d] - mean[d]) / sd[d]) : 0.0f;
+      target[d] = (std::isnan(row[d]) || count[d] < 3) ? kNaNf : z;
+    }
+  }
 }
 
 // A source and the targets it feeds.
@@ -79,13 +96,10 @@ std::vector<SourceGroup> group_by_source(std::span<const CrossSectionJob> jobs) 
 // Per-thread buffers of one block.
 struct BlockScratch {
   std::vector<std::size_t> active;  // members with a value somewhere in the block, ascending
-  std::vector<const float*> rows;   // the block's slice of a row for each active member
-  std::vector<float*> target_rows;
-  std::vector<float> values;  // [date][slot]
-  std::vector<float> out;     // [job][date][slot]
-  std::vector<float> present;                // one date's present values, in slot order
-  std::vector<std::uint32_t> present_slots;  // and their slots
-  std::vector<float> z;
+  std::vector<const float*> rows;   // the block's slice of a source row for each active member
+  std::vector<float*> target_rows;  // and of a target row
+  std::vector<float> values;        // [date][slot]
+  std::vector<float> ranks;         // [date][slot]
   std::vector<std::uint64_t> keys;
   std::vector<std::uint64_t> sort_scratch;
 };
@@ -141,8 +155,6 @@ void cross_sections(FeatureMatrix& matrix, std::span<const CrossSectionJob> jobs
     if (in_universe[i]) members.push_back(i);
   }
   const std::vector<SourceGroup> groups = group_by_source(jobs);
-  std::size_t max_jobs = 0;
-  for (const SourceGroup& group : groups) max_jobs = std::max(max_jobs, group.jobs.size());
   // Each member's first and last date with a value in any source: most tickers cover only part
   // of the panel's dates, and blocks a member does not reach need no gathering.
   std::vector<std::pair<std::size_t, std::size_t>> span_of(members.size(), {num_dates, 0});
@@ -177,50 +189,43 @@ void cross_sections(FeatureMatrix& matrix, std::span<const CrossSectionJob> jobs
       }
       const std::size_t slots = x.active.size();
       if (slots == 0) continue;
-      x.values.resize(len * slots);
-      x.out.resize(max_jobs * len * slots);
-      x.present.resize(slots);
-      x.present_slots.resize(slots);
-      x.z.resize(slots);
       for (const SourceGroup& group : groups) {
         x.rows.clear();
         for (std::size_t ticker : x.active) x.rows.push_back(matrix.series(group.source, ticker).data() + d0);
+        auto target_rows = [&](std::size_t target) {
+          x.target_rows.clear();
+          for (std::size_t ticker : x.active) x.target_rows.push_back(matrix.series(target, ticker).data() + d0);
+          return std::span<float* const>(x.target_rows);
+        };
+        for (const CrossSectionJob& job : group.jobs) {
+          if (job.stat == CrossSectionStat::ZScore) zscores_of_block(x.rows, target_rows(job.target), len);
+        }
+        if (std::ranges::none_of(group.jobs, [](const CrossSectionJob& job) { return job.stat == CrossSectionStat::Rank; })) {
+          continue;
+        }
+        // Ranks need each date's values together: the block is transposed to [date][slot].
+        x.values.resize(len * slots);
+        x.ranks.resize(len * slots);
+        x.keys.resize(slots);
         gather(x.rows, len, x.values.data());
         for (std::size_t d = 0; d < len; ++d) {
           const float* row = x.values.data() + d * slots;
-          // Compacted without a branch: every value is written, only present ones are kept.
+          float* out = x.ranks.data() + d * slots;
+          std::fill(out, out + slots, kNaNf);
+          // The present values' keys, compacted without a branch: every key is written, only
+          // present ones are kept.
           std::size_t count = 0;
           for (std::size_t a = 0; a < slots; ++a) {
-            x.present[count] = row[a];
-            x.present_slots[count] = static_cast<std::uint32_t>(a);
+            x.keys[count] = value_key(row[a], a);
             count += std::isnan(row[a]) ? 0 : 1;
           }
-          const std::span<const float> present(x.present.data(), count);
-          const std::span<const std::uint32_t> present_slots(x.present_slots.data(), count);
-          bool sorted = false;
-          for (std::size_t j = 0; j < group.jobs.size(); ++j) {
-            float* out = x.out.data() + (j * len + d) * slots;
-            std::fill(out, out + slots, kNaNf);
-            if (group.jobs[j].stat == CrossSectionStat::ZScore) {
-              zscore_one_date(present, present_slots, x.z, out);
-              continue;
-            }
-            if (count < 2) continue;
-            if (!sorted) {
-              x.keys.resize(count);
-              for (std::size_t k = 0; k < count; ++k) x.keys[k] = value_key(present[k], present_slots[k]);
-              sort_by_value(x.keys, x.sort_scratch);
-              sorted = true;
-            }
-            rank_one_date(x.keys, out);
-          }
+          if (count < 2) continue;  // needs 2 values
+          const std::span<std::uint64_t> keys(x.keys.data(), count);
+          sort_by_value(keys, x.sort_scratch);
+          rank_one_date(keys, out);
         }
-        for (std::size_t j = 0; j < group.jobs.size(); ++j) {
-          x.target_rows.clear();
-          for (std::size_t ticker : x.active) {
-            x.target_rows.push_back(matrix.series(group.jobs[j].target, ticker).data() + d0);
-          }
-          scatter(x.target_rows, len, x.out.data() + j * len * slots);
+        for (const CrossSectionJob& job : group.jobs) {
+          if (job.stat == CrossSectionStat::Rank) scatter(target_rows(job.target), len, x.ranks.data());
         }
       }
     }

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <span>
 #include <vector>
 
 namespace kestrel::features {
@@ -28,6 +29,6 @@ inline std::size_t key_index(std::uint64_t key) { return static_cast<std::size_t
 inline bool same_value(std::uint64_t a, std::uint64_t b) { return (a >> 32) == (b >> 32); }
 
 // Sorts keys by value, keeping the order of equal values (stable). `scratch` is reused memory.
-void sort_by_value(std::vector<std::uint64_t>& keys, std::vector<std::uint64_t>& scratch);
+void sort_by_value(std::span<std::uint64_t> keys, std::vector<std::uint64_t>& scratch);
 
 }  // namespace kestrel::features

@@ -41,10 +41,16 @@ struct WeightDropout {
   }
 };
 
+// The dropout of mask `key` at rate p; the backward pass rebuilds the forward's from its key.
+WeightDropout weight_dropout_with_key(double p, std::uint64_t key) {
+  return {.active = true, .key = key, .threshold = dropout_threshold(p),
+          .kept_scale = static_cast<float>(1.0 / (1.0 - p))};
+}
+
+// A fresh mask for a training forward pass, none otherwise.
 WeightDropout weight_dropout(double p, bool training) {
   if (!training || p <= 0) return {};
-  return {.active = true, .key = draw_dropout_key(), .threshold = dropout_threshold(p),
-          .kept_scale = static_cast<float>(1.0 / (1.0 - p))};
+  return weight_dropout_with_key(p, draw_dropout_key());
 }
 
 // The loops below are compiled twice, for AVX2 and for any x86-64, and the better one is
@@ -55,7 +61,8 @@ WeightDropout weight_dropout(double p, bool training) {
 #define KESTREL_VECTOR_CLONES
 #endif
 
-// Σ a[c]·b[c] in eight interleaved partial sums: vectorisable, in a fixed order.
+// Σ a[c]·b[c] in eight interleaved partial sums: vectorisable, in a fixed order. Used by the
+// backward pass only; the forward scores against keys stored by column instead.
 inline float dot(const float* a, const float* b, std::int64_t n) {
   float lanes[8] = {};
   std::int64_t c = 0;
@@ -199,12 +206,11 @@ class WindowAttention : public torch::autograd::Function<WindowAttention> {
     const auto saved = ctx->get_saved_variables();
     const torch::Tensor &q = saved[0], &k = saved[1], &v = saved[2], &weights = saved[3];
     const Layout layout(q, k, v, ctx->saved_data["heads"].toInt());
-    WeightDropout drop;
-    if (ctx->saved_data["active"].toBool()) {
-      const double p = ctx->saved_data["dropout"].toDouble();
-      drop = {.active = true, .key = static_cast<std::uint64_t>(ctx->saved_data["key"].toInt()),
-              .threshold = dropout_threshold(p), .kept_scale = static_cast<float>(1.0 / (1.0 - p))};
-    }
+    const WeightDropout drop =
+        ctx->saved_data["active"].toBool()
+            ? weight_dropout_with_key(ctx->saved_data["dropout"].toDouble(),
+                                      static_cast<std::uint64_t>(ctx->saved_data["key"].toInt()))
+            : WeightDropout{};
     const torch::Tensor g = grads[0].contiguous();
     auto dq = torch::zeros({layout.queries, layout.batch, layout.width}, q.options());
     auto dk = torch::zeros({layout.keys, layout.batch, layout.width}, k.options());

@@ -73,6 +73,10 @@ core::Result<ModelRun> run_model(const ModelMaker& make, const EvaluationData& d
                                  std::span<const dataset::Fold> folds, const RunOptions& options) {
   ModelRun run;
   for (const auto& fold : folds) {
+    if (options.cancelled != nullptr && options.cancelled->load()) {
+      return core::fail("{}: walk-forward cancelled before fold {}", run.model.empty() ? "model" : run.model,
+                        fold.index);
+    }
     auto made = make();
     if (!made) return std::unexpected(made.error());
     std::shared_ptr<ml::Model> model = std::move(*made);

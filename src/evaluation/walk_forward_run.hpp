@@ -2,6 +2,7 @@
 // Trains a fresh model per fold and scores that fold's test window only, so every prediction
 // is out of sample: the model never saw the test dates, and the fold's purge and embargo
 // (dataset/splits.hpp) keep training labels from reaching into them.
+#include <atomic>
 #include <cstddef>
 #include <filesystem>
 #include <functional>
@@ -33,6 +34,9 @@ struct RunOptions {
   ml::FitOptions fit{};
   // When set, the model fitted on the last fold is saved here (ml::Model::save), for trading.
   std::filesystem::path save_dir{};
+  // Checked before each fold: once it is true the run stops with an error instead of fitting
+  // the next fold (the pipeline sets it when it fails while a walk-forward runs beside it).
+  const std::atomic<bool>* cancelled = nullptr;
 };
 
 using ModelMaker = std::function<core::Result<std::unique_ptr<ml::Model>>()>;

@@ -2,6 +2,7 @@
 #include "pipeline/rl_stage.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -424,13 +425,19 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
   };
   // Walk-forward runs on a worker thread beside the next models (walk_forward_beside_threads),
   // collected after the last model. Declared after everything they read, so that an early
-  // return waits for them (a std::async future's destructor) before those go.
+  // return waits for them (a std::async future's destructor) before those go; the guard,
+  // destroyed first, cancels them so that the wait ends with their current fold.
   struct BesideRun {
     std::size_t model = 0;  // index in result.models
     std::chrono::steady_clock::time_point started;
     std::future<core::Result<evaluation::ModelRun>> run;
   };
+  std::atomic<bool> cancel_beside{false};
   std::vector<BesideRun> beside;
+  struct CancelOnExit {
+    std::atomic<bool>& flag;
+    ~CancelOnExit() { flag = true; }
+  } cancel_on_exit{cancel_beside};
   int threads = config.threads;  // the models' own; fewer once a walk-forward runs beside them
   for (const auto& name : config.models) {
     ModelResult m;
@@ -520,6 +527,7 @@ core::Result<PipelineResult> run_pipeline(const PipelineConfig& config, const Pi
         wf_options.fit.threads = split.walk_forward;
         wf_options.fit.show_progress = false;
         wf_options.fit.fitted_models = nullptr;  // nothing shared with the foreground's fits
+        wf_options.cancelled = &cancel_beside;
         beside.push_back({.model = result.models.size(), .started = std::chrono::steady_clock::now(),
                           .run = std::async(std::launch::async, [maker, &data, &folds, wf_options] {
                             return evaluation::run_model(maker, data, folds, wf_options);

@@ -1,5 +1,6 @@
 // The controls on the sample data with a fast model (logistic regression): shuffled labels
 // must give chance, a planted leak must be caught.
+#include <atomic>
 #include <memory>
 
 #include <gtest/gtest.h>
@@ -114,6 +115,28 @@ TEST_F(Controls, ShuffledControlFlagsAnEvaluationThatLeaks) {
   const auto result = shuffled_label_control(maker, data, d.fold, fast_options(), {});
   ASSERT_TRUE(result.has_value()) << result.error().message;
   EXPECT_FALSE(result->passed) << result->detail;
+}
+
+// The pipeline cancels a walk-forward running beside the next models when it fails: the run
+// must stop before fitting another fold, with an error that says so.
+TEST_F(Controls, WalkForwardRunStopsBeforeTheNextFoldOnceCancelled) {
+  const auto& d = sample();
+  const EvaluationData data{&d.matrix, &d.labels, &d.returns};
+  std::atomic<bool> cancelled{true};
+  RunOptions options = fast_options();
+  options.cancelled = &cancelled;
+  int made = 0;
+  const ModelMaker counting = [&]() {
+    ++made;
+    return logistic(d.matrix)();
+  };
+  const auto run = run_model(counting, data, std::span(&d.fold, 1), options);
+  ASSERT_FALSE(run.has_value());
+  EXPECT_NE(run.error().message.find("cancelled before fold"), std::string::npos) << run.error().message;
+  EXPECT_EQ(made, 0);
+  cancelled = false;
+  EXPECT_TRUE(run_model(counting, data, std::span(&d.fold, 1), options).has_value());
+  EXPECT_EQ(made, 1);
 }
 
 }  // namespace

@@ -31,6 +31,15 @@ test_begin = "2018-01-01"
 test_end = "2019-12-31"
 )";
 
+// The stages a test of the models does not look at, kept quick.
+constexpr const char* kQuickStages = R"([features]
+truncation_cuts = 0
+[controls]
+enabled = false
+[backtest]
+top_k = 5
+)";
+
 std::string tiny_config(const std::string& extra = "") {
   return std::string(R"(name = "tiny"
 seed = 3
@@ -902,13 +911,7 @@ dir = "{}"
 importance_dates = 0  # the networks' importance is not what this test is about, and it is slow
 {}[evaluation.walk_forward]
 enabled = false
-[features]
-truncation_cuts = 0
-[controls]
-enabled = false
-[backtest]
-top_k = 5
-[model]
+{}[model]
 epochs = 2
 max_train_samples = 4000
 lookback = 10
@@ -920,7 +923,7 @@ ff_dim = 32
 [model.ensemble_average]
 members = ["logistic_regression", "mlp"]
 )",
-                                                            name, seed, KESTREL_SAMPLE_DATA, kSampleSplit));
+                                                            name, seed, KESTREL_SAMPLE_DATA, kSampleSplit, kQuickStages));
     const auto out = dir / name;
     const auto result = testing::run_command(std::string(KESTREL_BINARY) + " --quiet pipeline --config " +
                                              (dir / (name + ".toml")).string() + " --out " + out.string());
@@ -959,20 +962,14 @@ train_dates = 1008
 valid_dates = 126
 test_dates = 504
 models = {}
-[features]
-truncation_cuts = 0
-[controls]
-enabled = false
-[backtest]
-top_k = 5
-[model]
+{}[model]
 epochs = 2
 max_train_samples = 4000
 mlp_hidden = [16]
 xgb_rounds = 20
 )",
                                                             name, threads, models, KESTREL_SAMPLE_DATA, kSampleSplit,
-                                                            walk_forward));
+                                                            walk_forward, kQuickStages));
     const auto out = dir / name;
     const auto result = testing::run_command(std::string(KESTREL_BINARY) + " pipeline --config " +
                                              (dir / (name + ".toml")).string() + " --out " + out.string());

@@ -11,6 +11,7 @@
 
 #include "backtest/engine.hpp"
 #include "cli_support.hpp"
+#include "core/elapsed.hpp"
 #include "stock_universe.hpp"
 #include "store/csv_folder.hpp"
 #include "strategy/momentum.hpp"
@@ -25,9 +26,7 @@ struct BacktestBenchArgs {
   int repeat = 3;
 };
 
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
+using core::seconds_since;
 
 // CPU seconds of the whole process (all threads), for the parallel load.
 double process_cpu_seconds() {

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "cli_support.hpp"
+#include "core/elapsed.hpp"
 #include "core/paths.hpp"
 #include "store/importer.hpp"
 #include "store/market_store.hpp"
@@ -21,9 +22,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
+using core::seconds_since;
 
 // A scratch folder for a benchmark's store, removed when the benchmark ends.
 class ScratchDir {

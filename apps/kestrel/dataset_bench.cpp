@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "cli_support.hpp"
+#include "core/elapsed.hpp"
 #include "core/paths.hpp"
 #include "dataset/feature_file.hpp"
 #include "dataset/labels.hpp"
@@ -40,7 +41,7 @@ auto timed(const char* what, Work&& work) {
   const auto start = Clock::now();
   auto result = work();
   fmt::print("  {:<44} {:>9.3f} s wall {:>9.3f} s cpu\n", what,
-             std::chrono::duration<double>(Clock::now() - start).count(), cpu_seconds() - cpu);
+             core::seconds_since(start), cpu_seconds() - cpu);
   return result;
 }
 

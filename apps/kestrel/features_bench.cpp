@@ -13,6 +13,7 @@
 #include <tbb/info.h>
 
 #include "cli_support.hpp"
+#include "core/elapsed.hpp"
 #include "core/paths.hpp"
 #include "features/feature_pipeline.hpp"
 #include "pandas_indicator_set.hpp"
@@ -25,9 +26,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
+using core::seconds_since;
 
 // User + system CPU seconds of the whole process so far. On a shared machine the wall time of
 // a run depends on what else runs; its CPU time much less.

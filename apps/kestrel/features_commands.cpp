@@ -13,6 +13,7 @@
 #include <tbb/parallel_for.h>
 
 #include "cli_support.hpp"
+#include "core/elapsed.hpp"
 #include "core/paths.hpp"
 #include "dataset/feature_file.hpp"
 #include "dataset/feature_summary.hpp"
@@ -33,9 +34,7 @@ std::filesystem::path default_record_path(const std::filesystem::path& db) {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
+using core::seconds_since;
 
 // The store's panel from where research starts (store/research_span.hpp), as the pipeline
 // computes features on it.

@@ -10,6 +10,7 @@
 #include "adapters/alpha_vantage_news.hpp"
 #include "cli_support.hpp"
 #include "core/atomic_file.hpp"
+#include "core/elapsed.hpp"
 #include "pipeline/pipeline_config.hpp"
 #include "pipeline/sentiment_ablation.hpp"
 #include "sentiment/classification_figures.hpp"
@@ -89,7 +90,7 @@ void run_news_import(const GlobalOptions& global, const NewsImportArgs& args) {
   auto store = value_or_fail(store::MarketStore::open(db, store::MarketStore::Access::ReadWrite));
   const auto written = value_or_fail(store.write_news(items));
   const auto summary = value_or_fail(store.news_summary());
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double seconds = core::seconds_since(started);
   fmt::print("stored in {}: {} items added, {} already there; item-ticker rows: {} added, {} updated ({:.1f} s)\n",
              db.string(), written.items_added, written.items_known, written.ticker_rows_added,
              written.ticker_rows_updated, seconds);
@@ -138,7 +139,7 @@ void run_news_train(const NewsTrainArgs& args) {
   const auto started = std::chrono::steady_clock::now();
   const auto model =
       value_or_fail(sentiment::SentimentClassifier::train(train, {.bits = args.bits, .seed = args.seed}, lexicon));
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double seconds = core::seconds_since(started);
   const auto& t = model.training();
   fmt::print("trained on {} texts of {} in {:.1f} s: {} epochs (chosen on a held-out {:.0f}%: loss {:.3f}, accuracy {:.3f})\n",
              t.rows, args.train, seconds, t.epochs, 100 * model.options().holdout, t.holdout_loss, t.holdout_accuracy);

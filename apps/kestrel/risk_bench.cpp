@@ -10,13 +10,14 @@
 #include "allocation/portfolio_optimizer.hpp"
 #include "analysis/monte_carlo.hpp"
 #include "cli_support.hpp"
+#include "core/elapsed.hpp"
 #include "store/csv_folder.hpp"
 
 namespace kestrel::app {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+using core::seconds_since;
 
 struct MonteCarloBenchArgs {
   std::string data;

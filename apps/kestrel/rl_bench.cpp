@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "cli_support.hpp"
+#include "core/elapsed.hpp"
 #include "rl_costs.hpp"
 #include "stock_universe.hpp"
 #include "core/rng.hpp"
@@ -32,9 +33,7 @@ struct RlBenchArgs {
   bool train = true;
 };
 
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
+using core::seconds_since;
 
 // The configuration bench/rl_env.py mirrors: the plan's limits and trade rules (the defaults),
 // and rl_costs.hpp's costs.

@@ -8,6 +8,7 @@
 #include <tbb/info.h>
 
 #include "cli_support.hpp"
+#include "core/elapsed.hpp"
 #include "sentiment/sentiment_classifier.hpp"
 #include "store/csv.hpp"
 #include "store/text_file.hpp"
@@ -52,7 +53,7 @@ void run_sentiment_bench(const SentimentBenchArgs& args) {
   }
   const auto started = std::chrono::steady_clock::now();
   const auto scores = model.score_all(batch);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double seconds = core::seconds_since(started);
   double mean = 0;
   for (float s : scores) mean += s;
   mean /= static_cast<double>(scores.size());

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "cli_support.hpp"
+#include "core/elapsed.hpp"
 #include "core/paths.hpp"
 #include "store/market_store.hpp"
 #include "store/snapshot.hpp"
@@ -25,7 +26,7 @@ void run_snapshot(const GlobalOptions& global, const SnapshotArgs& args) {
   const auto start = std::chrono::steady_clock::now();
   const auto result = value_or_fail(
       store::refresh_snapshot(store, out, {.force = args.force, .show_progress = !global.quiet}));
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds = core::seconds_since(start);
   const auto& p = result.panel;
   fmt::print("{}{}: {} ({:.2f} s)\n", result.rebuilt ? "rebuilt " : "", out.string(), result.reason, seconds);
   fmt::print("  {} dates x {} tickers x {} fields (float64), {:.1f} MB; store {} data version {}\n",

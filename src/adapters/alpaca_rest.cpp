@@ -7,6 +7,7 @@
 
 #include "adapters/alpaca_wire.hpp"
 #include "adapters/url.hpp"
+#include "core/elapsed.hpp"
 
 namespace kestrel::adapters {
 namespace {
@@ -51,7 +52,7 @@ core::Result<HttpResponse> AlpacaRest::call(std::string_view method, const std::
     const auto started = std::chrono::steady_clock::now();
     auto response = http_.request(method, path, headers, body);
     ++stats_.requests;
-    stats_.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    stats_.seconds += core::seconds_since(started);
     if (!response || response->status >= 400) ++stats_.errors;
     if (!response) {
       return core::fail_as(core::ErrorKind::Unavailable, "alpaca: {} {}: {}", method, path, response.error().message);

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <numeric>
 
+#include "core/elapsed.hpp"
+
 namespace kestrel::ml {
 
 core::Result<FitReport> SampleModel::fit(const SampleSet& train, const SampleSet& validation,
@@ -109,7 +111,7 @@ core::Result<FitReport> one_shot_report(const SampleModel& model, const SampleSe
     (part == 0 ? report.train_loss : report.validation_loss).push_back(prediction_loss(*p, *y));
   }
   report.best_validation_loss = report.validation_loss.empty() ? 0 : report.validation_loss.back();
-  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  report.seconds = core::seconds_since(start);
   return report;
 }
 

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <vector>
 
+#include "core/elapsed.hpp"
 #include "ml_backends/neural_networks.hpp"
 #include "ml_backends/trainer.hpp"
 
@@ -35,7 +36,7 @@ core::Result<StepBenchResult> run_step_bench_in_process(const StepBenchOptions& 
     torch::nn::utils::clip_grad_norm_(net.parameters(), 1.0);
     optimizer.step();
     result.final_loss = loss.item<double>();
-    if (step >= options.warmup) step_seconds.push_back(std::chrono::duration<double>(Clock::now() - start).count());
+    if (step >= options.warmup) step_seconds.push_back(core::seconds_since(start));
   }
   std::sort(step_seconds.begin(), step_seconds.end());
   result.step_seconds = step_seconds.empty() ? 0 : step_seconds[step_seconds.size() / 2];

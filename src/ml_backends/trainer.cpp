@@ -6,6 +6,7 @@
 #include <numeric>
 #include <thread>
 
+#include "core/elapsed.hpp"
 #include "core/progress.hpp"
 #include "core/rng.hpp"
 #include "ml/model_files.hpp"
@@ -245,7 +246,7 @@ core::Result<FitReport> train_network(Network& network, const TrainingData& trai
   report.best_validation_loss = validation.size > 0 ? progress.best : 0;
   report.train_loss = progress.train_loss;
   report.validation_loss = progress.validation_loss;
-  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  report.seconds = core::seconds_since(start);
   return report;
 }
 

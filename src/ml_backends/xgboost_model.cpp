@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <xgboost/c_api.h>
 
+#include "core/elapsed.hpp"
 #include "core/progress.hpp"
 #include "ml_backends/dmatrix_export.hpp"
 #include "ml/model_files.hpp"
@@ -163,7 +164,7 @@ core::Result<FitReport> XGBoostModel::fit_rows(const SampleSet& train, Rows trai
   }
   report.best_epoch = dvalid ? best_round + 1 : report.epochs_run;
   report.best_validation_loss = dvalid ? best : 0;
-  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  report.seconds = core::seconds_since(start);
   return report;
 }
 

@@ -14,6 +14,7 @@
 #include <toml++/toml.h>
 
 #include "core/atomic_file.hpp"
+#include "core/elapsed.hpp"
 #include "core/iso_time.hpp"
 #include "core/paths.hpp"
 #include "core/subprocess.hpp"
@@ -329,7 +330,7 @@ TrialEvaluation evaluate_trial(const TuneData& d, const TuneConfig& config, std:
     e.equal_weight_sharpe = period_sharpe(portfolio.equal_weight) * annualise;
     e.rank_ic = evaluation::metric_row("all", run->predictions).ic.rank_ic;
   }
-  e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  e.seconds = core::seconds_since(started);
   return e;
 }
 

@@ -45,24 +45,16 @@ PathStats walk(std::span<const double> returns, double ruin_level, std::span<dou
   return s;
 }
 
-// Linear-interpolated percentile of sorted values (numpy's default "linear" method).
-double percentile(const std::vector<double>& sorted, double q) {
-  if (sorted.empty()) return 0;
-  const double pos = q * static_cast<double>(sorted.size() - 1);
-  const auto lo = static_cast<std::size_t>(std::floor(pos));
-  const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
-  return sorted[lo] + (pos - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
-}
-
 Distribution distribution(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
   Distribution d;
+  if (values.empty()) return d;
   d.mean = std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());
-  d.p05 = percentile(values, 0.05);
-  d.p25 = percentile(values, 0.25);
-  d.p50 = percentile(values, 0.50);
-  d.p75 = percentile(values, 0.75);
-  d.p95 = percentile(values, 0.95);
+  const std::span<double> all(values);
+  d.p05 = core::linear_quantile(all, 0.05);
+  d.p25 = core::linear_quantile(all, 0.25);
+  d.p50 = core::linear_quantile(all, 0.50);
+  d.p75 = core::linear_quantile(all, 0.75);
+  d.p95 = core::linear_quantile(all, 0.95);
   return d;
 }
 

@@ -15,6 +15,7 @@
 #include "backtest/runner.hpp"
 #include "core/atomic_file.hpp"
 #include "core/paths.hpp"
+#include "core/quantile.hpp"
 #include "evaluation/metrics.hpp"
 #include "pipeline/comparison_report.hpp"
 #include "pipeline/model_steps.hpp"
@@ -127,11 +128,7 @@ Statistics statistics(const std::vector<DailyFigures>& days, const std::vector<s
 double percentile(std::vector<double> v, double q) {
   std::erase_if(v, [](double x) { return std::isnan(x); });
   if (v.empty()) return kNaN;
-  std::sort(v.begin(), v.end());
-  const double pos = q * static_cast<double>(v.size() - 1);
-  const auto lo = static_cast<std::size_t>(std::floor(pos));
-  const std::size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
+  return core::linear_quantile(std::span<double>(v), q);
 }
 
 std::vector<double> daily_returns(const std::vector<double>& equity) {

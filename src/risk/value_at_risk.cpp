@@ -6,6 +6,7 @@
 
 #include "analysis/normal_distribution.hpp"
 #include "analysis/sample_moments.hpp"
+#include "core/quantile.hpp"
 #include "core/rng.hpp"
 
 namespace kestrel::risk {
@@ -26,17 +27,10 @@ core::Status check(std::span<const double> returns, double confidence, int horiz
   return {};
 }
 
-// numpy.percentile's default (linear interpolation between order statistics).
-double quantile(std::vector<double> sorted_or_not, double q) {
-  std::sort(sorted_or_not.begin(), sorted_or_not.end());
-  const double pos = q * static_cast<double>(sorted_or_not.size() - 1);
-  const auto lo = static_cast<std::size_t>(std::floor(pos));
-  const std::size_t hi = std::min(lo + 1, sorted_or_not.size() - 1);
-  return sorted_or_not[lo] + (pos - static_cast<double>(lo)) * (sorted_or_not[hi] - sorted_or_not[lo]);
-}
-
+// The cut-off is numpy.percentile's default (linear interpolation between order statistics).
 RiskEstimate empirical(VarMethod method, const std::vector<double>& outcomes, double confidence, int h) {
-  const double cutoff = quantile(outcomes, 1 - confidence);
+  std::vector<double> order = outcomes;
+  const double cutoff = core::linear_quantile(std::span<double>(order), 1 - confidence);
   double tail_sum = 0;
   std::size_t tail_count = 0;
   for (double r : outcomes) {

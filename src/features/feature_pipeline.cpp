@@ -106,6 +106,7 @@ FeatureMatrix compute_features(const store::Panel& panel, const FeatureOptions& 
   for (const FeatureSpec& spec : feature_specs()) later_steps += spec.kind != FeatureKind::TimeSeries ? 1 : 0;
   core::ProgressBar progress("features", num_tickers + later_steps, options.show_progress);
 
+  const PanelCalendar calendar(panel.dates());
   tbb::enumerable_thread_specific<std::vector<double>> scratch;
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, num_tickers, 1),
                     [&](const tbb::blocked_range<std::size_t>& range) {
@@ -114,7 +115,7 @@ FeatureMatrix compute_features(const store::Panel& panel, const FeatureOptions& 
                         const TickerBars bars = extract_bars(panel, i, benchmark);
                         // No fill first: compute_time_series writes every time-series row.
                         values.resize(kFeatureCount * bars.size());
-                        compute_time_series(bars, panel.dates(), options.max_gap, values);
+                        compute_time_series(bars, calendar, options.max_gap, values);
                         write_ticker_rows(stretches_of(bars), bars.size(), values, matrix, i);
                         progress.advance();
                       }

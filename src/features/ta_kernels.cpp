@@ -308,10 +308,39 @@ void atr(std::span<const double> high, std::span<const double> low, std::span<co
 
 void natr(std::span<const double> high, std::span<const double> low, std::span<const double> close,
           std::size_t period, std::span<double> out) {
-  fill_nan(out, atr_lookback(period));
-  wilder_atr(high, low, close, period, [&](std::size_t i, double value) {
-    out[i] = is_zero(close[i]) ? 0.0 : (value / close[i]) * 100.0;
-  });
+  const std::array<std::size_t, 1> periods{period};
+  const std::array<std::span<double>, 1> outs{out};
+  natr(high, low, close, periods, outs);
+}
+
+void natr(std::span<const double> high, std::span<const double> low, std::span<const double> close,
+          std::span<const std::size_t> periods, std::span<const std::span<double>> outs) {
+  assert(periods.size() == outs.size() && periods.size() <= kMaxPeriods);
+  const std::size_t n = close.size();
+  // wilder_atr's steps, per period.
+  std::array<double, kMaxPeriods> p{};
+  std::array<double, kMaxPeriods> atr{};
+  auto emit = [&](std::size_t k, std::size_t i) {
+    outs[k][i] = is_zero(close[i]) ? 0.0 : (atr[k] / close[i]) * 100.0;
+  };
+  auto seed = [&](std::size_t k) {
+    const std::size_t period = periods[k];
+    fill_nan(outs[k], atr_lookback(period));
+    if (n <= period) return n;
+    p[k] = static_cast<double>(period);
+    double sum = 0;
+    for (std::size_t i = 1; i <= period; ++i) sum += true_range(high[i], low[i], close[i - 1]);
+    atr[k] = sum / p[k];
+    emit(k, period);
+    return period + 1;
+  };
+  auto step = [&](std::size_t k, std::size_t i) {
+    atr[k] *= p[k] - 1;
+    atr[k] += true_range(high[i], low[i], close[i - 1]);
+    atr[k] /= p[k];
+    emit(k, i);
+  };
+  run_side_by_side<2>(periods.size(), n, seed, step);  // the feature set's two periods
 }
 
 void stoch(std::span<const double> high, std::span<const double> low, std::span<const double> close,

@@ -56,6 +56,9 @@ void atr(std::span<const double> high, std::span<const double> low, std::span<co
 // NATR = ATR / close * 100.
 void natr(std::span<const double> high, std::span<const double> low, std::span<const double> close,
           std::size_t period, std::span<double> out);
+// The same for several periods at once (at most kMaxPeriods), as SMA and EMA.
+void natr(std::span<const double> high, std::span<const double> low, std::span<const double> close,
+          std::span<const std::size_t> periods, std::span<const std::span<double>> outs);
 // Slow stochastic: fast %K over `fast_k` bars, slow %K = SMA(slow_k) of it, %D = SMA(slow_d) of
 // slow %K.
 void stoch(std::span<const double> high, std::span<const double> low, std::span<const double> close,

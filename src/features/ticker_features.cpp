@@ -121,8 +121,9 @@ class RunComputer {
       bandwidth[i] = middle[i] > 0 ? width / middle[i] : kNaN;
     }
 
-    ta::natr(h_, l_, c_, 14, col(kNatr14));
-    ta::natr(h_, l_, c_, 28, col(kNatr28));
+    constexpr std::array<std::size_t, 2> natr_periods{14, 28};
+    const std::array<std::span<double>, 2> natr_outs{col(kNatr14), col(kNatr28)};
+    ta::natr(h_, l_, c_, natr_periods, natr_outs);
     ta::stoch(h_, l_, c_, 14, 3, 3, col(kStochK14), col(kStochD14));
     ta::willr(h_, l_, c_, 14, col(kWillr14));
     ta::cci(h_, l_, c_, 20, col(kCci20));
@@ -343,7 +344,14 @@ TickerBars extract_bars(const store::Panel& panel, std::size_t ticker, std::opti
   return bars;
 }
 
-void compute_time_series(const TickerBars& bars, std::span<const core::Date> dates, std::size_t max_gap,
+PanelCalendar::PanelCalendar(std::span<const core::Date> dates) : weekday(dates.size()), month(dates.size()) {
+  for (std::size_t t = 0; t < dates.size(); ++t) {
+    weekday[t] = dates[t].weekday();
+    month[t] = dates[t].month();
+  }
+}
+
+void compute_time_series(const TickerBars& bars, const PanelCalendar& calendar, std::size_t max_gap,
                          std::span<double> out) {
   const std::size_t m = bars.size();
   std::size_t begin = 0;
@@ -358,9 +366,8 @@ void compute_time_series(const TickerBars& bars, std::span<const core::Date> dat
     begin = end;
   }
   for (std::size_t k = 0; k < m; ++k) {
-    const core::Date date = dates[bars.date_index[k]];
-    out[kDayOfWeek * m + k] = date.weekday();
-    out[kMonth * m + k] = date.month();
+    out[kDayOfWeek * m + k] = calendar.weekday[bars.date_index[k]];
+    out[kMonth * m + k] = calendar.month[bars.date_index[k]];
   }
 }
 

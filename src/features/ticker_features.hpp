@@ -27,9 +27,17 @@ struct TickerBars {
 // its volume is finite and not negative; other dates are missing.
 TickerBars extract_bars(const store::Panel& panel, std::size_t ticker, std::optional<std::size_t> benchmark);
 
+// Each panel date's weekday (0 = Monday) and month (1-12), worked out once for every ticker.
+struct PanelCalendar {
+  std::vector<double> weekday;
+  std::vector<double> month;
+
+  explicit PanelCalendar(std::span<const core::Date> dates);
+};
+
 // Writes every TimeSeries feature into out[f * bars.size() + k] for bar k (other rows are left
 // untouched). Runs break where more than `max_gap` consecutive panel dates are missing.
-void compute_time_series(const TickerBars& bars, std::span<const core::Date> dates, std::size_t max_gap,
+void compute_time_series(const TickerBars& bars, const PanelCalendar& calendar, std::size_t max_gap,
                          std::span<double> out);
 
 }  // namespace kestrel::features

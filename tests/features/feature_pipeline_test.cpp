@@ -128,10 +128,11 @@ TEST(FeaturePipeline, TimeSeriesComputationWritesEveryCellOfEveryBar) {
   const auto panel = store::Panel::build(series);
   constexpr double kSentinel = 123456.789;
   const FeatureOptions options;
+  const PanelCalendar calendar(panel.dates());
   for (std::size_t i = 0; i < panel.num_tickers(); ++i) {
     const TickerBars bars = extract_bars(panel, i, panel.ticker_index(options.benchmark));
     std::vector<double> out(kFeatureCount * bars.size(), kSentinel);
-    compute_time_series(bars, panel.dates(), options.max_gap, out);
+    compute_time_series(bars, calendar, options.max_gap, out);
     for (const FeatureSpec& spec : feature_specs()) {
       if (spec.kind != FeatureKind::TimeSeries) continue;
       for (std::size_t k = 0; k < bars.size(); ++k) {

@@ -154,15 +154,18 @@ TEST_P(TalibFixture, KernelsMatchTalibAfterWarmUp) {
   expect_matches("OBV", a, col("obv"));
 }
 
-// The feature set runs SMA, EMA and RSI for several periods side by side; each period's values
+// The feature set runs SMA, EMA, RSI and NATR for several periods side by side; each period's values
 // must be those of its own one-period call, bit for bit, also where a period is longer than
 // the series (all NaN) and where the periods are fewer than the unrolled width.
 TEST(TaKernels, PeriodsSideBySideEqualOnePeriodCalls) {
   for (const std::size_t n : {std::size_t{150}, std::size_t{400}}) {
     std::vector<double> x(n);
-    for (std::size_t i = 0; i < n; ++i) x[i] = 100 + 10 * std::sin(0.11 * static_cast<double>(i)) + 0.01 * static_cast<double>(i % 7);
+    for (std::size_t i = 0; i < n; ++i) {
+      x[i] = 100 + 10 * std::sin(0.11 * static_cast<double>(i)) + 0.01 * static_cast<double>(i % 7);
+    }
     for (const std::vector<std::size_t>& periods :
-         {std::vector<std::size_t>{5, 10, 20, 50, 100, 200}, std::vector<std::size_t>{7, 14, 28}, std::vector<std::size_t>{30}}) {
+         {std::vector<std::size_t>{5, 10, 20, 50, 100, 200}, std::vector<std::size_t>{7, 14, 28},
+          std::vector<std::size_t>{14, 28}, std::vector<std::size_t>{30}}) {
       std::vector<std::vector<double>> together(periods.size(), std::vector<double>(n));
       std::vector<std::span<double>> outs(together.begin(), together.end());
       std::vector<double> alone(n);
@@ -188,6 +191,17 @@ TEST(TaKernels, PeriodsSideBySideEqualOnePeriodCalls) {
       for (std::size_t k = 0; k < periods.size(); ++k) {
         ta::rsi(x, periods[k], alone);
         expect_same("RSI", k);
+      }
+      std::vector<double> high(n);
+      std::vector<double> low(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        high[i] = x[i] * (1.01 + 0.002 * static_cast<double>(i % 5));
+        low[i] = x[i] * (0.99 - 0.003 * static_cast<double>(i % 3));
+      }
+      ta::natr(high, low, x, periods, outs);
+      for (std::size_t k = 0; k < periods.size(); ++k) {
+        ta::natr(high, low, x, periods[k], alone);
+        expect_same("NATR", k);
       }
     }
   }

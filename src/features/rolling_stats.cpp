@@ -253,18 +253,23 @@ void rolling_max_drawdown(std::span<const double> log_price, std::size_t window,
 void rolling_regression(std::span<const double> x, std::span<const double> y, std::size_t window,
                         std::span<double> beta, std::span<double> corr, std::span<double> residual_std) {
   assert(x.size() == y.size() && window >= 3);
+  const std::size_t n = x.size();
+  // Window sums first (beta holds sx, NaN while the window is not full; corr sy; residual_std
+  // sxx), then the statistics from them in a second pass, which the compiler vectorises: its
+  // seven divisions and two square roots per value are most of the cost.
+  std::vector<double> sums_yy(n);
+  std::vector<double> sums_xy(n);
   double sx = 0;
   double sy = 0;
   double sxx = 0;
   double syy = 0;
   double sxy = 0;
   std::size_t missing = 0;
-  const double w = static_cast<double>(window);
   auto bad = [&](std::size_t i) { return std::isnan(x[i]) || std::isnan(y[i]); };
   // Covariances are shift-invariant; shifting keeps the one-pass sums accurate.
   const double shift_x = first_finite(x);
   const double shift_y = first_finite(y);
-  for (std::size_t i = 0; i < x.size(); ++i) {
+  for (std::size_t i = 0; i < n; ++i) {
     if (bad(i)) {
       ++missing;
     } else {
@@ -290,19 +295,26 @@ void rolling_regression(std::span<const double> x, std::span<const double> y, st
         sxy -= a * b;
       }
     }
-    beta[i] = kNaN;
-    corr[i] = kNaN;
-    residual_std[i] = kNaN;
-    if (i + 1 < window || missing != 0) continue;
-    const double var_x = sxx / w - (sx / w) * (sx / w);
-    const double var_y = syy / w - (sy / w) * (sy / w);
-    const double cov = sxy / w - (sx / w) * (sy / w);
-    if (!(var_x > 0) || !(var_y > 0)) continue;
+    beta[i] = (i + 1 < window || missing != 0) ? kNaN : sx;
+    corr[i] = sy;
+    residual_std[i] = sxx;
+    sums_yy[i] = syy;
+    sums_xy[i] = sxy;
+  }
+  const double w = static_cast<double>(window);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double mean_x = beta[i] / w;
+    const double mean_y = corr[i] / w;
+    const double var_x = residual_std[i] / w - mean_x * mean_x;
+    const double var_y = sums_yy[i] / w - mean_y * mean_y;
+    const double cov = sums_xy[i] / w - mean_x * mean_y;
+    // & keeps the loop branch-free; a NaN sx marks a window that is not full.
+    const bool defined = (var_x > 0) & (var_y > 0) & !std::isnan(mean_x);
     const double b = cov / var_x;
-    beta[i] = b;
-    corr[i] = std::clamp(cov / std::sqrt(var_x * var_y), -1.0, 1.0);
     const double residual_var = var_y - b * cov;
-    residual_std[i] = residual_var > 0 ? std::sqrt(residual_var) : 0.0;
+    beta[i] = defined ? b : kNaN;
+    corr[i] = defined ? std::clamp(cov / std::sqrt(var_x * var_y), -1.0, 1.0) : kNaN;
+    residual_std[i] = defined ? (residual_var > 0 ? std::sqrt(residual_var) : 0.0) : kNaN;
   }
 }
 

@@ -74,12 +74,44 @@ void rolling_extreme(std::span<const double> x, std::size_t window, std::span<do
 }  // namespace
 
 void rolling_mean(std::span<const double> x, std::size_t window, std::span<double> out) {
-  assert(out.size() == x.size() && window >= 1);
-  double sum = 0;
-  const double w = static_cast<double>(window);
-  slide(
-      x, window, [&](std::size_t i) { sum += x[i]; }, [&](std::size_t i) { sum -= x[i]; },
-      [&](std::size_t i, bool full) { out[i] = full ? sum / w : kNaN; });
+  const std::array<std::size_t, 1> windows{window};
+  const std::array<std::span<double>, 1> outs{out};
+  rolling_mean(x, windows, outs);
+}
+
+void rolling_mean(std::span<const double> x, std::span<const std::size_t> windows,
+                  std::span<const std::span<double>> outs) {
+  const std::size_t lanes = windows.size();
+  const std::size_t n = x.size();
+  assert(lanes == outs.size() && lanes <= kMaxWindows);
+  // Each window's sum steps exactly as slide() steps it; the windows share the loop so that
+  // their addition chains overlap. The means are divided out in a second, vectorised pass.
+  std::array<double, kMaxWindows> sum{};
+  std::array<std::size_t, kMaxWindows> missing{};
+  for (std::size_t k = 0; k < lanes; ++k) assert(outs[k].size() == n && windows[k] >= 1);
+  for (std::size_t i = 0; i < n; ++i) {
+    const bool present = !std::isnan(x[i]);
+    for (std::size_t k = 0; k < lanes; ++k) {
+      if (present) {
+        sum[k] += x[i];
+      } else {
+        ++missing[k];
+      }
+      if (i >= windows[k]) {
+        const std::size_t old = i - windows[k];
+        if (std::isnan(x[old])) {
+          --missing[k];
+        } else {
+          sum[k] -= x[old];
+        }
+      }
+      outs[k][i] = (i + 1 >= windows[k] && missing[k] == 0) ? sum[k] : kNaN;
+    }
+  }
+  for (std::size_t k = 0; k < lanes; ++k) {
+    const double w = static_cast<double>(windows[k]);
+    for (double& v : outs[k]) v /= w;  // NaN stays NaN
+  }
 }
 
 // The moment kernels run in two passes: the window sums (a chain of dependent additions,

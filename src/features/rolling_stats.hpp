@@ -12,9 +12,12 @@ namespace kestrel::features {
 void rolling_mean(std::span<const double> x, std::size_t window, std::span<double> out);
 // Sample standard deviation (n - 1 in the denominator).
 void rolling_std(std::span<const double> x, std::size_t window, std::span<double> out);
-// The same for several windows over one series at once (at most kMaxWindows): each window's
-// values are those of the one-window call, and the windows' addition chains overlap.
+// Mean and standard deviation for several windows over one series at once (at most
+// kMaxWindows): each window's values are those of the one-window call, and the windows'
+// addition chains overlap.
 inline constexpr std::size_t kMaxWindows = 6;
+void rolling_mean(std::span<const double> x, std::span<const std::size_t> windows,
+                  std::span<const std::span<double>> outs);
 void rolling_std(std::span<const double> x, std::span<const std::size_t> windows,
                  std::span<const std::span<double>> outs);
 // Skewness m3 / m2^1.5 and excess kurtosis m4 / m2^2 - 3 from the window's central moments

@@ -42,6 +42,19 @@ class RunComputer {
 
  private:
   std::vector<double> buffer() const { return std::vector<double>(n_); }
+  template <std::size_t N>
+  std::array<std::vector<double>, N> buffers() const {
+    std::array<std::vector<double>, N> out;
+    for (auto& b : out) b = buffer();
+    return out;
+  }
+  // Spans over buffers, for the kernels that fill several at once.
+  template <std::size_t N>
+  static std::array<std::span<double>, N> spans_of(std::array<std::vector<double>, N>& buffers) {
+    std::array<std::span<double>, N> spans;
+    for (std::size_t k = 0; k < N; ++k) spans[k] = buffers[k];
+    return spans;
+  }
 
   template <class Col>
   void returns(Col col) {
@@ -64,18 +77,10 @@ class RunComputer {
                                                kSmaRatio200};
     constexpr std::array<FeatureId, 6> ema_ids{kEmaRatio5, kEmaRatio10, kEmaRatio20, kEmaRatio50, kEmaRatio100,
                                                kEmaRatio200};
-    std::array<std::vector<double>, 6> smas;
-    std::array<std::vector<double>, 6> emas;
-    std::array<std::span<double>, 6> sma_spans;
-    std::array<std::span<double>, 6> ema_spans;
-    for (std::size_t p = 0; p < periods.size(); ++p) {
-      smas[p] = buffer();
-      emas[p] = buffer();
-      sma_spans[p] = smas[p];
-      ema_spans[p] = emas[p];
-    }
-    ta::sma(c_, periods, sma_spans);
-    ta::ema(c_, periods, ema_spans);
+    auto smas = buffers<6>();
+    auto emas = buffers<6>();
+    ta::sma(c_, periods, spans_of(smas));
+    ta::ema(c_, periods, spans_of(emas));
     for (std::size_t p = 0; p < periods.size(); ++p) {
       auto sma_out = col(sma_ids[p]);
       auto ema_out = col(ema_ids[p]);
@@ -135,23 +140,24 @@ class RunComputer {
   void volume(Col col) {
     auto obv = buffer();
     ta::obv(c_, v_, obv);
-    auto mean_volume = buffer();
-    for (auto [id, n] : {std::pair{kObvSlope20, std::size_t{20}}, std::pair{kObvSlope60, std::size_t{60}}}) {
-      rolling_mean(v_, n, mean_volume);
-      auto out = col(id);
+    constexpr std::array<std::size_t, 2> slope_windows{20, 60};
+    constexpr std::array<FeatureId, 2> slope_ids{kObvSlope20, kObvSlope60};
+    auto mean_volume = buffers<2>();
+    rolling_mean(v_, slope_windows, spans_of(mean_volume));
+    for (std::size_t k = 0; k < slope_windows.size(); ++k) {
+      const std::size_t n = slope_windows[k];
+      auto out = col(slope_ids[k]);
       const double w = static_cast<double>(n);
       for (std::size_t i = 0; i < n_; ++i) {
-        const double total = mean_volume[i] * w;
+        const double total = mean_volume[k][i] * w;
         out[i] = (i >= n && total > 0) ? (obv[i] - obv[i - n]) / total : kNaN;
       }
     }
 
-    auto sma5 = buffer();
-    auto sma20 = buffer();
-    auto sma60 = buffer();
-    ta::sma(v_, 5, sma5);
-    ta::sma(v_, 20, sma20);
-    ta::sma(v_, 60, sma60);
+    constexpr std::array<std::size_t, 3> sma_periods{5, 20, 60};
+    auto smas = buffers<3>();
+    ta::sma(v_, sma_periods, spans_of(smas));
+    const auto& [sma5, sma20, sma60] = smas;
     auto r1 = col(kVolumeRatio1_20);
     auto r5 = col(kVolumeRatio5_20);
     auto r20 = col(kVolumeRatio20_60);
@@ -163,21 +169,23 @@ class RunComputer {
 
     auto log_volume = buffer();
     for (std::size_t i = 0; i < n_; ++i) log_volume[i] = std::log1p(v_[i]);
-    auto mean = buffer();
-    auto stdev = buffer();
-    for (auto [id, n] : {std::pair{kVolumeZ20, std::size_t{20}}, std::pair{kVolumeZ60, std::size_t{60}}}) {
-      rolling_mean(log_volume, n, mean);
-      rolling_std(log_volume, n, stdev);
-      auto out = col(id);
+    constexpr std::array<std::size_t, 2> z_windows{20, 60};
+    constexpr std::array<FeatureId, 2> z_ids{kVolumeZ20, kVolumeZ60};
+    auto means = buffers<2>();
+    auto stdevs = buffers<2>();
+    rolling_mean(log_volume, z_windows, spans_of(means));
+    rolling_std(log_volume, z_windows, spans_of(stdevs));
+    for (std::size_t k = 0; k < z_windows.size(); ++k) {
+      auto out = col(z_ids[k]);
+      const auto& mean = means[k];
+      const auto& stdev = stdevs[k];
       for (std::size_t i = 0; i < n_; ++i) {
-        if (std::isnan(mean[i])) {
-          out[i] = kNaN;
-        } else {
-          out[i] = stdev[i] > 0 ? (log_volume[i] - mean[i]) / stdev[i] : 0.0;
-        }
+        const double z = stdev[i] > 0 ? (log_volume[i] - mean[i]) / stdev[i] : 0.0;
+        out[i] = std::isnan(mean[i]) ? kNaN : z;
       }
     }
 
+    auto mean = buffer();
     auto dollar = buffer();
     for (std::size_t i = 0; i < n_; ++i) dollar[i] = c_[i] * v_[i];
     ta::sma(dollar, 20, mean);
@@ -213,18 +221,18 @@ class RunComputer {
       parkinson[i] = hl * hl;
       garman_klass[i] = 0.5 * hl * hl - two_ln2_minus_1 * co * co;
     }
-    auto mean = buffer();
-    for (auto [id, n] : {std::pair{kParkinson20, std::size_t{20}}, std::pair{kParkinson60, std::size_t{60}}}) {
-      rolling_mean(parkinson, n, mean);
+    constexpr std::array<std::size_t, 2> range_windows{20, 60};
+    auto means = buffers<2>();
+    rolling_mean(parkinson, range_windows, spans_of(means));
+    for (auto [k, id] : {std::pair{std::size_t{0}, kParkinson20}, std::pair{std::size_t{1}, kParkinson60}}) {
       auto out = col(id);
-      for (std::size_t i = 0; i < n_; ++i) out[i] = std::sqrt(252.0 * mean[i] / (4 * std::numbers::ln2));
+      for (std::size_t i = 0; i < n_; ++i) out[i] = std::sqrt(252.0 * means[k][i] / (4 * std::numbers::ln2));
     }
-    for (auto [id, n] :
-         {std::pair{kGarmanKlass20, std::size_t{20}}, std::pair{kGarmanKlass60, std::size_t{60}}}) {
-      rolling_mean(garman_klass, n, mean);
+    rolling_mean(garman_klass, range_windows, spans_of(means));
+    for (auto [k, id] : {std::pair{std::size_t{0}, kGarmanKlass20}, std::pair{std::size_t{1}, kGarmanKlass60}}) {
       auto out = col(id);
       for (std::size_t i = 0; i < n_; ++i) {
-        out[i] = std::isnan(mean[i]) ? kNaN : std::sqrt(252.0 * std::max(mean[i], 0.0));
+        out[i] = std::isnan(means[k][i]) ? kNaN : std::sqrt(252.0 * std::max(means[k][i], 0.0));
       }
     }
 

@@ -110,21 +110,29 @@ TEST(RollingStats, MatchNaiveWindowsAndPropagateMissingValues) {
   EXPECT_GT(checked, 250u);
 }
 
-// The feature set computes six realised-volatility windows in one pass; each must equal its
-// own one-window call bit for bit, NaN windows included.
-TEST(RollingStats, StdOfSeveralWindowsAtOnceEqualsOneWindowCalls) {
+// The feature set computes several windows of a mean or a standard deviation in one pass;
+// each must equal its own one-window call bit for bit, NaN windows included.
+TEST(RollingStats, SeveralWindowsAtOnceEqualOneWindowCalls) {
   const auto x = walk(11, 400);
   const std::vector<std::size_t> windows{5, 10, 20, 60, 120, 252};
   std::vector<std::vector<double>> together(windows.size(), std::vector<double>(x.size()));
   const std::vector<std::span<double>> outs(together.begin(), together.end());
-  rolling_std(x, windows, outs);
   std::vector<double> alone(x.size());
-  for (std::size_t k = 0; k < windows.size(); ++k) {
-    rolling_std(x, windows[k], alone);
+  auto expect_same = [&](const char* statistic, std::size_t k) {
     for (std::size_t i = 0; i < x.size(); ++i) {
       ASSERT_TRUE((std::isnan(alone[i]) && std::isnan(together[k][i])) || alone[i] == together[k][i])
-          << "window " << windows[k] << " at " << i << ": " << alone[i] << " vs " << together[k][i];
+          << statistic << " window " << windows[k] << " at " << i << ": " << alone[i] << " vs " << together[k][i];
     }
+  };
+  rolling_std(x, windows, outs);
+  for (std::size_t k = 0; k < windows.size(); ++k) {
+    rolling_std(x, windows[k], alone);
+    expect_same("std", k);
+  }
+  rolling_mean(x, windows, outs);
+  for (std::size_t k = 0; k < windows.size(); ++k) {
+    rolling_mean(x, windows[k], alone);
+    expect_same("mean", k);
   }
 }
 

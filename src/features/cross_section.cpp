@@ -1,6 +1,7 @@
 #include "features/cross_section.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -18,8 +19,8 @@ namespace {
 
 constexpr float kNaNf = std::numeric_limits<float>::quiet_NaN();
 // Dates handled together. Each member's slice of a block is read and written contiguously
-// (the [feature][ticker][date] layout), and inside the block the values sit date-major, so that
-// one date's values across the members are contiguous.
+// (the [feature][ticker][date] layout); for ranks the block is transposed to date-major, so
+// that one date's values across the members are contiguous.
 constexpr std::size_t kDateBlock = 128;
 
 // Writes each member's rank to out[slot]; `keys` are sorted value_key values of slots.

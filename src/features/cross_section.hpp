@@ -24,8 +24,8 @@ struct CrossSectionJob {
 
 // Fills every job's target feature of `matrix` from its source for every date of the universe
 // tickers (`in_universe` has one flag per ticker); other tickers' rows are left as they are.
-// All jobs run in one pass over blocks of dates: a source is read once per block however many
-// targets it feeds, and each date's values are handled contiguously.
+// All jobs run in one pass over blocks of dates, each block of a source serving every target it
+// feeds: z-scores member by member, ranks after transposing the block to one date at a time.
 void cross_sections(FeatureMatrix& matrix, std::span<const CrossSectionJob> jobs, std::span<const bool> in_universe);
 
 // Share of universe tickers whose `source` value is > 0 among those with a value, per date

@@ -40,8 +40,7 @@ std::vector<Stretch> stretches_of(const TickerBars& bars) {
 }
 
 // One stretch of a feature's values as float32; infinities become NaN (missing).
-__attribute__((target_clones("avx2", "default"))) void round_to_float(const double* in, std::size_t n,
-                                                                        float* out) {
+void round_to_float(const double* in, std::size_t n, float* out) {
   for (std::size_t j = 0; j < n; ++j) {
     const double x = in[j];
     out[j] = std::fabs(x) <= std::numeric_limits<double>::max() ? static_cast<float>(x) : kNaNf;

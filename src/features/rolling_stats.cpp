@@ -12,27 +12,32 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// Slides a window over `x`, keeping the count of NaNs inside it, and calls
-// add(i) / remove(i) for finite values entering / leaving and emit(i, full) after each step;
-// `full` is true when the window holds `window` finite values.
+// Slides windows of the given lengths over `x` together, keeping the count of NaNs inside each,
+// and calls add(k, i) / remove(k, i) for finite values entering / leaving window k and
+// emit(k, i, full) after each step; `full` is true when window k holds windows[k] finite
+// values. One loop serves every window, so that their chains of additions overlap.
 template <class Add, class Remove, class Emit>
-void slide(std::span<const double> x, std::size_t window, Add add, Remove remove, Emit emit) {
-  std::size_t missing = 0;
+void slide(std::span<const double> x, std::span<const std::size_t> windows, Add add, Remove remove, Emit emit) {
+  assert(windows.size() <= kMaxWindows);
+  std::array<std::size_t, kMaxWindows> missing{};
   for (std::size_t i = 0; i < x.size(); ++i) {
-    if (std::isnan(x[i])) {
-      ++missing;
-    } else {
-      add(i);
-    }
-    if (i >= window) {
-      const std::size_t old = i - window;
-      if (std::isnan(x[old])) {
-        --missing;
+    const bool present = !std::isnan(x[i]);
+    for (std::size_t k = 0; k < windows.size(); ++k) {
+      if (present) {
+        add(k, i);
       } else {
-        remove(old);
+        ++missing[k];
       }
+      if (i >= windows[k]) {
+        const std::size_t old = i - windows[k];
+        if (std::isnan(x[old])) {
+          --missing[k];
+        } else {
+          remove(k, old);
+        }
+      }
+      emit(k, i, i + 1 >= windows[k] && missing[k] == 0);
     }
-    emit(i, i + 1 >= window && missing == 0);
   }
 }
 
@@ -82,32 +87,14 @@ void rolling_mean(std::span<const double> x, std::size_t window, std::span<doubl
 void rolling_mean(std::span<const double> x, std::span<const std::size_t> windows,
                   std::span<const std::span<double>> outs) {
   const std::size_t lanes = windows.size();
-  const std::size_t n = x.size();
   assert(lanes == outs.size() && lanes <= kMaxWindows);
-  // Each window's sum steps exactly as slide() steps it; the windows share the loop so that
-  // their addition chains overlap. The means are divided out in a second, vectorised pass.
+  // The means are divided out in a second, vectorised pass.
   std::array<double, kMaxWindows> sum{};
-  std::array<std::size_t, kMaxWindows> missing{};
-  for (std::size_t k = 0; k < lanes; ++k) assert(outs[k].size() == n && windows[k] >= 1);
-  for (std::size_t i = 0; i < n; ++i) {
-    const bool present = !std::isnan(x[i]);
-    for (std::size_t k = 0; k < lanes; ++k) {
-      if (present) {
-        sum[k] += x[i];
-      } else {
-        ++missing[k];
-      }
-      if (i >= windows[k]) {
-        const std::size_t old = i - windows[k];
-        if (std::isnan(x[old])) {
-          --missing[k];
-        } else {
-          sum[k] -= x[old];
-        }
-      }
-      outs[k][i] = (i + 1 >= windows[k] && missing[k] == 0) ? sum[k] : kNaN;
-    }
-  }
+  for (std::size_t k = 0; k < lanes; ++k) assert(outs[k].size() == x.size() && windows[k] >= 1);
+  slide(
+      x, windows, [&](std::size_t k, std::size_t i) { sum[k] += x[i]; },
+      [&](std::size_t k, std::size_t i) { sum[k] -= x[i]; },
+      [&](std::size_t k, std::size_t i, bool full) { outs[k][i] = full ? sum[k] : kNaN; });
   for (std::size_t k = 0; k < lanes; ++k) {
     const double w = static_cast<double>(windows[k]);
     for (double& v : outs[k]) v /= w;  // NaN stays NaN
@@ -130,38 +117,26 @@ void rolling_std(std::span<const double> x, std::span<const std::size_t> windows
   const std::size_t n = x.size();
   assert(lanes == outs.size() && lanes <= kMaxWindows);
   const double shift = first_finite(x);
-  // Each window's sums step exactly as slide() steps them (add the new value, then drop the
-  // old one); the windows share the loop so that their addition chains overlap.
   std::array<double, kMaxWindows> s1{};
   std::array<double, kMaxWindows> s2{};
-  std::array<std::size_t, kMaxWindows> missing{};
   std::vector<double> squares(lanes * n);
   for (std::size_t k = 0; k < lanes; ++k) assert(outs[k].size() == n && windows[k] >= 2);
-  for (std::size_t i = 0; i < n; ++i) {
-    const bool present = !std::isnan(x[i]);
-    const double d = x[i] - shift;
-    for (std::size_t k = 0; k < lanes; ++k) {
-      if (present) {
+  slide(
+      x, windows,
+      [&](std::size_t k, std::size_t i) {
+        const double d = x[i] - shift;
         s1[k] += d;
         s2[k] += d * d;
-      } else {
-        ++missing[k];
-      }
-      if (i >= windows[k]) {
-        const std::size_t old = i - windows[k];
-        if (std::isnan(x[old])) {
-          --missing[k];
-        } else {
-          const double e = x[old] - shift;
-          s1[k] -= e;
-          s2[k] -= e * e;
-        }
-      }
-      const bool full = i + 1 >= windows[k] && missing[k] == 0;
-      outs[k][i] = full ? s1[k] : kNaN;
-      squares[k * n + i] = s2[k];
-    }
-  }
+      },
+      [&](std::size_t k, std::size_t i) {
+        const double d = x[i] - shift;
+        s1[k] -= d;
+        s2[k] -= d * d;
+      },
+      [&](std::size_t k, std::size_t i, bool full) {
+        outs[k][i] = full ? s1[k] : kNaN;
+        squares[k * n + i] = s2[k];
+      });
   for (std::size_t k = 0; k < lanes; ++k) {
     const double w = static_cast<double>(windows[k]);
     const double* sq = squares.data() + k * n;
@@ -185,9 +160,10 @@ void rolling_skew_kurt(std::span<const double> x, std::size_t window, std::span<
   double s3 = 0;
   double s4 = 0;
   const double shift = first_finite(x);  // moments are shift-invariant
+  const std::array<std::size_t, 1> windows{window};
   slide(
-      x, window,
-      [&](std::size_t i) {
+      x, windows,
+      [&](std::size_t, std::size_t i) {
         const double v = x[i] - shift;
         const double v2 = v * v;
         s1 += v;
@@ -195,7 +171,7 @@ void rolling_skew_kurt(std::span<const double> x, std::size_t window, std::span<
         s3 += v2 * v;
         s4 += v2 * v2;
       },
-      [&](std::size_t i) {
+      [&](std::size_t, std::size_t i) {
         const double v = x[i] - shift;
         const double v2 = v * v;
         s1 -= v;
@@ -203,7 +179,7 @@ void rolling_skew_kurt(std::span<const double> x, std::size_t window, std::span<
         s3 -= v2 * v;
         s4 -= v2 * v2;
       },
-      [&](std::size_t i, bool full) {
+      [&](std::size_t, std::size_t i, bool full) {
         skew[i] = full ? s1 : kNaN;
         kurt[i] = s2;
         cubes[i] = s3;

@@ -143,6 +143,14 @@ void run_side_by_side(std::size_t lanes, std::size_t n, Seed seed, Step step) {
   }
 }
 
+// What every period of a side-by-side kernel does first: its warm-up is NaN. False when the
+// series has fewer than `needed` values, too few to seed the period.
+bool start_period(std::span<double> out, std::size_t n, std::size_t lookback, std::size_t needed) {
+  assert(out.size() == n);
+  fill_nan(out, lookback);
+  return n >= needed;
+}
+
 void sma(std::span<const double> in, std::span<const std::size_t> periods, std::span<const std::span<double>> outs) {
   assert(periods.size() == outs.size() && periods.size() <= kMaxPeriods);
   const std::size_t n = in.size();
@@ -151,9 +159,8 @@ void sma(std::span<const double> in, std::span<const std::size_t> periods, std::
   std::array<double, kMaxPeriods> p{};
   auto seed = [&](std::size_t k) {
     const std::size_t period = periods[k];
-    assert(outs[k].size() == n && period >= 1);
-    fill_nan(outs[k], sma_lookback(period));
-    if (n < period) return n;
+    assert(period >= 1);
+    if (!start_period(outs[k], n, sma_lookback(period), period)) return n;
     p[k] = static_cast<double>(period);
     for (std::size_t i = 0; i + 1 < period; ++i) total[k] += in[i];
     return period - 1;
@@ -175,9 +182,8 @@ void ema(std::span<const double> in, std::span<const std::size_t> periods, std::
   std::array<double, kMaxPeriods> k_factor{};
   auto seed = [&](std::size_t k) {
     const std::size_t period = periods[k];
-    assert(outs[k].size() == n && period >= 1);
-    fill_nan(outs[k], ema_lookback(period));
-    if (n < period) return n;
+    assert(period >= 1);
+    if (!start_period(outs[k], n, ema_lookback(period), period)) return n;
     double sum = 0;
     for (std::size_t i = 0; i < period; ++i) sum += in[i];
     prev[k] = sum / static_cast<double>(period);
@@ -211,9 +217,8 @@ void rsi(std::span<const double> in, std::span<const std::size_t> periods, std::
   };
   auto seed = [&](std::size_t k) {
     const std::size_t period = periods[k];
-    assert(outs[k].size() == n && period >= 2);
-    fill_nan(outs[k], rsi_lookback(period));
-    if (n <= period) return n;
+    assert(period >= 2);
+    if (!start_period(outs[k], n, rsi_lookback(period), period + 1)) return n;
     p[k] = static_cast<double>(period);
     for (std::size_t i = 1; i <= period; ++i) {
       const double change = in[i] - in[i - 1];
@@ -325,8 +330,7 @@ void natr(std::span<const double> high, std::span<const double> low, std::span<c
   };
   auto seed = [&](std::size_t k) {
     const std::size_t period = periods[k];
-    fill_nan(outs[k], atr_lookback(period));
-    if (n <= period) return n;
+    if (!start_period(outs[k], n, atr_lookback(period), period + 1)) return n;
     p[k] = static_cast<double>(period);
     double sum = 0;
     for (std::size_t i = 1; i <= period; ++i) sum += true_range(high[i], low[i], close[i - 1]);

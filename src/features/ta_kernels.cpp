@@ -68,26 +68,6 @@ double true_range(double high, double low, double prev_close) {
   return out;
 }
 
-// Wilder ATR values (index >= period) written through `emit(index, atr)`.
-template <class Emit>
-void wilder_atr(std::span<const double> high, std::span<const double> low, std::span<const double> close,
-                std::size_t period, Emit emit) {
-  const std::size_t n = close.size();
-  if (n <= period) return;
-  const double p = static_cast<double>(period);
-  // TA-Lib seeds with INT_SMA over the first `period` true ranges (indices 1..period).
-  double seed = 0;
-  for (std::size_t i = 1; i <= period; ++i) seed += true_range(high[i], low[i], close[i - 1]);
-  double prev = seed / p;
-  emit(period, prev);
-  for (std::size_t i = period + 1; i < n; ++i) {
-    prev *= p - 1;
-    prev += true_range(high[i], low[i], close[i - 1]);
-    prev /= p;
-    emit(i, prev);
-  }
-}
-
 // Rolling lowest low and highest high over `period` bars, passed to `emit(index, lowest,
 // highest)` from index period-1 on. TA-Lib's STOCH/WILLR rescan the window when the extreme
 // leaves it; the extremes are the same values however they are found.
@@ -100,20 +80,6 @@ void rolling_extremes(std::span<const double> high, std::span<const double> low,
   rolling_min(low, period, lowest);
   rolling_max(high, period, highest);
   for (std::size_t today = period - 1; today < n; ++today) emit(today, lowest[today], highest[today]);
-}
-
-}  // namespace
-
-void sma(std::span<const double> in, std::size_t period, std::span<double> out) {
-  assert(out.size() == in.size() && period >= 1);
-  fill_nan(out, sma_lookback(period));
-  int_sma(in.data(), in.size(), period, out.data());
-}
-
-void ema(std::span<const double> in, std::size_t period, std::span<double> out) {
-  assert(out.size() == in.size() && period >= 1);
-  fill_nan(out, ema_lookback(period));
-  int_ema(in.data(), in.size(), period, period_to_k(period), period - 1, out.data());
 }
 
 // Several periods of one running kernel side by side. `seed(k)` prepares period k and returns
@@ -149,6 +115,49 @@ bool start_period(std::span<double> out, std::size_t n, std::size_t lookback, st
   assert(out.size() == n);
   fill_nan(out, lookback);
   return n >= needed;
+}
+
+// Wilder's ATR for several periods side by side: period k's warm-up in outs[k] is NaN and each
+// of its values (index >= period) goes through `emit(k, index, atr)`. TA-Lib seeds with
+// INT_SMA over the first `period` true ranges (indices 1..period).
+template <std::size_t Lanes, class Emit>
+void wilder_atr(std::span<const double> high, std::span<const double> low, std::span<const double> close,
+                std::span<const std::size_t> periods, std::span<const std::span<double>> outs, Emit emit) {
+  assert(periods.size() == outs.size());
+  const std::size_t n = close.size();
+  std::array<double, kMaxPeriods> p{};
+  std::array<double, kMaxPeriods> average{};
+  auto seed = [&](std::size_t k) {
+    const std::size_t period = periods[k];
+    if (!start_period(outs[k], n, atr_lookback(period), period + 1)) return n;
+    p[k] = static_cast<double>(period);
+    double sum = 0;
+    for (std::size_t i = 1; i <= period; ++i) sum += true_range(high[i], low[i], close[i - 1]);
+    average[k] = sum / p[k];
+    emit(k, period, average[k]);
+    return period + 1;
+  };
+  auto step = [&](std::size_t k, std::size_t i) {
+    average[k] *= p[k] - 1;
+    average[k] += true_range(high[i], low[i], close[i - 1]);
+    average[k] /= p[k];
+    emit(k, i, average[k]);
+  };
+  run_side_by_side<Lanes>(periods.size(), n, seed, step);
+}
+
+}  // namespace
+
+void sma(std::span<const double> in, std::size_t period, std::span<double> out) {
+  assert(out.size() == in.size() && period >= 1);
+  fill_nan(out, sma_lookback(period));
+  int_sma(in.data(), in.size(), period, out.data());
+}
+
+void ema(std::span<const double> in, std::size_t period, std::span<double> out) {
+  assert(out.size() == in.size() && period >= 1);
+  fill_nan(out, ema_lookback(period));
+  int_ema(in.data(), in.size(), period, period_to_k(period), period - 1, out.data());
 }
 
 void sma(std::span<const double> in, std::span<const std::size_t> periods, std::span<const std::span<double>> outs) {
@@ -307,8 +316,9 @@ void bbands(std::span<const double> in, std::size_t period, double deviations, s
 
 void atr(std::span<const double> high, std::span<const double> low, std::span<const double> close, std::size_t period,
          std::span<double> out) {
-  fill_nan(out, atr_lookback(period));
-  wilder_atr(high, low, close, period, [&](std::size_t i, double value) { out[i] = value; });
+  const std::array<std::size_t, 1> periods{period};
+  const std::array<std::span<double>, 1> outs{out};
+  wilder_atr<1>(high, low, close, periods, outs, [&](std::size_t, std::size_t i, double value) { out[i] = value; });
 }
 
 void natr(std::span<const double> high, std::span<const double> low, std::span<const double> close,
@@ -320,31 +330,10 @@ void natr(std::span<const double> high, std::span<const double> low, std::span<c
 
 void natr(std::span<const double> high, std::span<const double> low, std::span<const double> close,
           std::span<const std::size_t> periods, std::span<const std::span<double>> outs) {
-  assert(periods.size() == outs.size() && periods.size() <= kMaxPeriods);
-  const std::size_t n = close.size();
-  // wilder_atr's steps, per period.
-  std::array<double, kMaxPeriods> p{};
-  std::array<double, kMaxPeriods> atr{};
-  auto emit = [&](std::size_t k, std::size_t i) {
-    outs[k][i] = is_zero(close[i]) ? 0.0 : (atr[k] / close[i]) * 100.0;
-  };
-  auto seed = [&](std::size_t k) {
-    const std::size_t period = periods[k];
-    if (!start_period(outs[k], n, atr_lookback(period), period + 1)) return n;
-    p[k] = static_cast<double>(period);
-    double sum = 0;
-    for (std::size_t i = 1; i <= period; ++i) sum += true_range(high[i], low[i], close[i - 1]);
-    atr[k] = sum / p[k];
-    emit(k, period);
-    return period + 1;
-  };
-  auto step = [&](std::size_t k, std::size_t i) {
-    atr[k] *= p[k] - 1;
-    atr[k] += true_range(high[i], low[i], close[i - 1]);
-    atr[k] /= p[k];
-    emit(k, i);
-  };
-  run_side_by_side<2>(periods.size(), n, seed, step);  // the feature set's two periods
+  // Two periods in the feature set.
+  wilder_atr<2>(high, low, close, periods, outs, [&](std::size_t k, std::size_t i, double value) {
+    outs[k][i] = is_zero(close[i]) ? 0.0 : (value / close[i]) * 100.0;
+  });
 }
 
 void stoch(std::span<const double> high, std::span<const double> low, std::span<const double> close,

@@ -1,6 +1,5 @@
 #include "risk/value_at_risk.hpp"
 
-#include <algorithm>
 #include <cmath>
 #include <numeric>
 

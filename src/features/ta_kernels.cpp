@@ -24,25 +24,6 @@ void fill_nan(std::span<double> out, std::size_t count) {
   std::fill_n(out.begin(), std::min(count, out.size()), kNaN);
 }
 
-// TA_INT_SMA from index 0: out[i] for i >= period-1, running sum added before and removed
-// after each output, in TA-Lib's order.
-void int_sma(const double* in, std::size_t n, std::size_t period, double* out) {
-  if (n < period) return;
-  const double p = static_cast<double>(period);
-  double total = 0;
-  std::size_t i = 0;
-  std::size_t trailing = 0;
-  if (period > 1) {
-    while (i < period - 1) total += in[i++];
-  }
-  do {
-    total += in[i++];
-    const double value = total;
-    total -= in[trailing++];
-    out[i - 1] = value / p;
-  } while (i < n);
-}
-
 // TA_INT_EMA called with startIdx = `start` (>= period-1): seeded at `start` by the SMA of the
 // `period` values ending there, then out[i] = (in[i] - prev) * k + prev.
 void int_ema(const double* in, std::size_t n, std::size_t period, double k, std::size_t start, double* out) {
@@ -149,9 +130,9 @@ void wilder_atr(std::span<const double> high, std::span<const double> low, std::
 }  // namespace
 
 void sma(std::span<const double> in, std::size_t period, std::span<double> out) {
-  assert(out.size() == in.size() && period >= 1);
-  fill_nan(out, sma_lookback(period));
-  int_sma(in.data(), in.size(), period, out.data());
+  const std::array<std::size_t, 1> periods{period};
+  const std::array<std::span<double>, 1> outs{out};
+  sma(in, periods, outs);
 }
 
 void ema(std::span<const double> in, std::size_t period, std::span<double> out) {
@@ -163,7 +144,7 @@ void ema(std::span<const double> in, std::size_t period, std::span<double> out) 
 void sma(std::span<const double> in, std::span<const std::size_t> periods, std::span<const std::span<double>> outs) {
   assert(periods.size() == outs.size() && periods.size() <= kMaxPeriods);
   const std::size_t n = in.size();
-  // int_sma's order: the running sum gains in[i], is read, then loses the trailing value.
+  // TA_INT_SMA's order: the running sum gains in[i], is read, then loses the trailing value.
   std::array<double, kMaxPeriods> total{};
   std::array<double, kMaxPeriods> p{};
   auto seed = [&](std::size_t k) {
@@ -291,7 +272,7 @@ void bbands(std::span<const double> in, std::size_t period, double deviations, s
   fill_nan(middle, first);
   fill_nan(lower, first);
   if (n < period) return;
-  int_sma(in.data(), n, period, middle.data());
+  sma(in, period, middle);
   // TA_INT_stddev_using_precalc_ma.
   const double p = static_cast<double>(period);
   double total2 = 0;
@@ -351,10 +332,10 @@ void stoch(std::span<const double> high, std::span<const double> low, std::span<
   // Slow %K = SMA of raw %K from its first value; %D = SMA of slow %K from its first value.
   const std::size_t raw_start = fast_k - 1;
   std::vector<double> slow(n);
-  int_sma(raw.data() + raw_start, n - raw_start, slow_k, slow.data() + raw_start);
+  sma(std::span<const double>(raw).subspan(raw_start), slow_k, std::span<double>(slow).subspan(raw_start));
   const std::size_t slow_start = raw_start + slow_k - 1;
   std::vector<double> dd(n);
-  int_sma(slow.data() + slow_start, n - slow_start, slow_d, dd.data() + slow_start);
+  sma(std::span<const double>(slow).subspan(slow_start), slow_d, std::span<double>(dd).subspan(slow_start));
   for (std::size_t i = first; i < n; ++i) {
     k[i] = slow[i];
     d[i] = dd[i];

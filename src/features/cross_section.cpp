@@ -38,40 +38,56 @@ void rank_one_date(std::span<const std::uint64_t> keys, float* out) {
   }
 }
 
+// The per-member steps of the z-scores, each a loop over the block's dates that the compiler
+// vectorises. They are kept out of line with restrict-qualified pointers: inlined into the loop
+// over members, GCC 12 jams that loop into them and runs them as scalar code (docs/benchmarks.md,
+// "Features, 2026-11-29, afternoon").
+[[gnu::noinline]] void add_present(const float* __restrict row, std::size_t len, double* __restrict count,
+                                   double* __restrict sum) {
+  for (std::size_t d = 0; d < len; ++d) {
+    const bool present = !std::isnan(row[d]);
+    count[d] += present ? 1.0 : 0.0;
+    sum[d] += present ? static_cast<double>(row[d]) : 0.0;
+  }
+}
+
+[[gnu::noinline]] void add_squares(const float* __restrict row, std::size_t len, const double* __restrict mean,
+                                   double* __restrict squares) {
+  for (std::size_t d = 0; d < len; ++d) {
+    const double deviation = row[d] - mean[d];
+    squares[d] += std::isnan(row[d]) ? 0.0 : deviation * deviation;
+  }
+}
+
+[[gnu::noinline]] void write_zscores(const float* __restrict row, std::size_t len, const double* __restrict count,
+                                     const double* __restrict mean, const double* __restrict sd,
+                                     float* __restrict target) {
+  for (std::size_t d = 0; d < len; ++d) {
+    // Needs 3 values; 0 when they are all equal. Both sides are computed (no branch), the
+    // division by a zero deviation included, whose result is not used.
+    const float z = static_cast<float>((row[d] - mean[d]) / sd[d]);
+    const float shaped = sd[d] > 0 ? z : 0.0f;
+    target[d] = (std::isnan(row[d]) | (count[d] < 3)) ? kNaNf : shaped;
+  }
+}
+
 // Population z-scores of one block of dates: rows[a] and targets[a] are active member a's
 // slices of the source and target rows. Member-major, so each slice is read contiguously and
-// the per-date sums advance side by side across the block's dates (a loop the compiler
-// vectorises); every date's sums still add the members in order, an absent value adding +0.0
-// (a sum that starts at +0.0 is never -0.0, so that leaves it unchanged).
+// the per-date sums advance side by side across the block's dates; every date's sums still add
+// the members in order, an absent value adding +0.0 (a sum that starts at +0.0 is never -0.0,
+// so that leaves it unchanged).
 void zscores_of_block(std::span<const float* const> rows, std::span<float* const> targets, std::size_t len) {
   std::array<double, kDateBlock> count{};
   std::array<double, kDateBlock> sum{};
   std::array<double, kDateBlock> squares{};
-  for (const float* row : rows) {
-    for (std::size_t d = 0; d < len; ++d) {
-      const bool present = !std::isnan(row[d]);
-      count[d] += present ? 1.0 : 0.0;
-      sum[d] += present ? static_cast<double>(row[d]) : 0.0;
-    }
-  }
+  for (const float* row : rows) add_present(row, len, count.data(), sum.data());
   std::array<double, kDateBlock> mean{};
   for (std::size_t d = 0; d < len; ++d) mean[d] = sum[d] / count[d];
-  for (const float* row : rows) {
-    for (std::size_t d = 0; d < len; ++d) {
-      const double deviation = row[d] - mean[d];
-      squares[d] += std::isnan(row[d]) ? 0.0 : deviation * deviation;
-    }
-  }
+  for (const float* row : rows) add_squares(row, len, mean.data(), squares.data());
   std::array<double, kDateBlock> sd{};
   for (std::size_t d = 0; d < len; ++d) sd[d] = std::sqrt(squares[d] / count[d]);
   for (std::size_t a = 0; a < rows.size(); ++a) {
-    const float* row = rows[a];
-    float* target = targets[a];
-    for (std::size_t d = 0; d < len; ++d) {
-      // Needs 3 values; 0 when they are all equal.
-      const float z = sd[d] > 0 ? static_cast<float>((row[d] - mean[d]) / sd[d]) : 0.0f;
-      target[d] = (std::isnan(row[d]) || count[d] < 3) ? kNaNf : z;
-    }
+    write_zscores(rows[a], len, count.data(), mean.data(), sd.data(), targets[a]);
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <optional>
@@ -31,6 +32,22 @@ std::vector<double> average_ranks(const std::vector<float>& v) {
     for (std::size_t m = i; m <= j; ++m) ranks[features::key_index(keys[m])] = rank;
     i = j + 1;
   }
+  return ranks;
+}
+
+// The average ranks of values that are all 0 or 1 (a direction label), by counting: the same
+// numbers average_ranks gives, without its sort. Nothing when another value occurs.
+std::optional<std::vector<double>> binary_average_ranks(const std::vector<float>& v) {
+  std::size_t zeros = 0;
+  for (float x : v) {
+    if (x != 0.0f && x != 1.0f) return std::nullopt;
+    zeros += x == 0.0f ? 1 : 0;
+  }
+  // Ties at sorted positions i..j (0-based) share 0.5 * (i + j) + 1, as in average_ranks.
+  const double zero_rank = 0.5 * (static_cast<double>(zeros) - 1.0) + 1.0;
+  const double one_rank = 0.5 * (static_cast<double>(zeros) + static_cast<double>(v.size()) - 1.0) + 1.0;
+  std::vector<double> ranks(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) ranks[i] = v[i] == 0.0f ? zero_rank : one_rank;
   return ranks;
 }
 
@@ -129,7 +146,8 @@ core::Result<AssociationReport> check_label_association(const features::FeatureM
     a.samples = x.size();
     if (a.samples < options.min_samples) return;
     const auto xr = average_ranks(x);
-    a.rank_correlation = pearson(xr, average_ranks(y));
+    const auto binary_ranks = binary_average_ranks(y);
+    a.rank_correlation = pearson(xr, binary_ranks ? *binary_ranks : average_ranks(y));
     if (labels.is_classification()) a.auc = auc_from_ranks(xr, y);
     if (std::fabs(a.rank_correlation) > options.max_abs_rank_correlation) {
       a.flagged = true;
@@ -218,6 +236,10 @@ core::Result<TruncationReport> check_truncation(const store::Panel& whole_panel,
       for (std::size_t i = 0; i < full.num_tickers(); ++i) {
         const auto a = full.series(f, i);
         const auto b = truncated->series(f, i);
+        // Most rows come out bit for bit the same: one memcmp clears them, and only a row that
+        // differs somewhere is compared value by value (NaN against NaN, -0 against +0 and the
+        // tolerance are decided there).
+        if (std::memcmp(a.data(), b.data(), (cut + 1) * sizeof(float)) == 0) continue;
         for (std::size_t t = 0; t <= cut; ++t) {
           if (same_value(a[t], b[t], options.tolerance)) continue;
           found[f] = TruncationChange{full.names[f], full.tickers[i], panel.dates()[cut], panel.dates()[t], a[t], b[t]};

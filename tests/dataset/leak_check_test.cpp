@@ -61,6 +61,27 @@ TEST_F(LeakCheck, AssociationCatchesTheLeakAndPassesRealFeatures) {
   }
 }
 
+// 0/1 labels are ranked by counting, other labels by sorting: the same label as 0/2 goes the
+// sorting way, and every feature's rank correlation must come out bit for bit the same.
+TEST_F(LeakCheck, BinaryLabelsRankByCountingAsBySorting) {
+  const auto labels = make_labels(*panel_, {.kind = LabelKind::Direction, .horizon = 1});
+  ASSERT_TRUE(labels);
+  Labels spread = *labels;
+  for (float& v : spread.values) v = v == 1.0f ? 2.0f : v;
+  const auto counted = check_label_association(*matrix_, *labels, {.max_samples = 20'000});
+  const auto sorted = check_label_association(*matrix_, spread, {.max_samples = 20'000});
+  ASSERT_TRUE(counted && sorted);
+  std::size_t compared = 0;
+  for (std::size_t f = 0; f < counted->features.size(); ++f) {
+    const double a = counted->features[f].rank_correlation;
+    const double b = sorted->features[f].rank_correlation;
+    if (std::isnan(a) && std::isnan(b)) continue;
+    EXPECT_EQ(a, b) << counted->features[f].name;
+    ++compared;
+  }
+  EXPECT_GT(compared, 90u);
+}
+
 TEST_F(LeakCheck, TruncationCatchesTheLeakAndPassesRealFeatures) {
   const auto report = check_truncation(*panel_, *matrix_, features_with_leak, {.cut_points = 2});
   ASSERT_TRUE(report) << report.error().message;

@@ -128,20 +128,25 @@ core::Result<AssociationReport> check_label_association(const features::FeatureM
   AssociationReport report;
   report.label = labels.name;
   report.features.resize(matrix.num_features());
-  const std::size_t n = matrix.num_dates();
+  // The sampled cells' labels, read once rather than once per feature.
+  std::vector<float> cell_labels(cells.size());
+  for (std::size_t k = 0; k < cells.size(); ++k) cell_labels[k] = labels.values[cells[k]];
   tbb::parallel_for(std::size_t{0}, matrix.num_features(), [&](std::size_t f) {
     FeatureAssociation& a = report.features[f];
     a.name = matrix.names[f];
     a.rank_correlation = kNaN;
     a.auc = kNaN;
+    // Feature f's rows lie one after another, ticker-major, so a cell indexes them as it indexes
+    // the labels.
+    const float* values = matrix.series(f, 0).data();
     std::vector<float> x, y;
     x.reserve(cells.size());
     y.reserve(cells.size());
-    for (std::size_t cell : cells) {
-      const float v = matrix.at(f, cell / n, cell % n);
+    for (std::size_t k = 0; k < cells.size(); ++k) {
+      const float v = values[cells[k]];
       if (!std::isfinite(v)) continue;
       x.push_back(v);
-      y.push_back(labels.values[cell]);
+      y.push_back(cell_labels[k]);
     }
     a.samples = x.size();
     if (a.samples < options.min_samples) return;

@@ -136,9 +136,8 @@ core::Result<AssociationReport> check_label_association(const features::FeatureM
     a.name = matrix.names[f];
     a.rank_correlation = kNaN;
     a.auc = kNaN;
-    // Feature f's rows lie one after another, ticker-major, so a cell indexes them as it indexes
-    // the labels.
-    const float* values = matrix.series(f, 0).data();
+    // A cell indexes feature f's plane as it indexes the labels (ticker-major).
+    const float* values = matrix.feature(f).data();
     std::vector<float> x, y;
     x.reserve(cells.size());
     y.reserve(cells.size());

@@ -29,6 +29,11 @@ struct FeatureMatrix {
   std::size_t num_features() const { return names.size(); }
   std::size_t num_tickers() const { return tickers.size(); }
   std::size_t num_dates() const { return dates.size(); }
+  // Feature f for every ticker: the tickers' series one after another, so index
+  // ticker * num_dates() + t is the cell (ticker, t), as in a per-ticker label array.
+  std::span<const float> feature(std::size_t f) const {
+    return {values.data() + f * num_tickers() * num_dates(), num_tickers() * num_dates()};
+  }
   std::span<const float> series(std::size_t f, std::size_t ticker) const {
     return {values.data() + (f * num_tickers() + ticker) * num_dates(), num_dates()};
   }

@@ -47,6 +47,22 @@ TEST(FeatureRegistry, AtLeast95UniqueNamesInIdOrderAndDocumented) {
   }
 }
 
+TEST(FeatureMatrix, AFeaturesPlaneIndexesCellsTickerMajor) {
+  FeatureMatrix m;
+  m.names = {"a", "b"};
+  m.tickers = {"X", "Y", "Z"};
+  m.dates.resize(4);
+  m.values.resize(2 * 3 * 4);
+  for (std::size_t k = 0; k < m.values.size(); ++k) m.values[k] = static_cast<float>(k);
+  for (std::size_t f = 0; f < 2; ++f) {
+    const auto plane = m.feature(f);
+    ASSERT_EQ(plane.size(), 12u);
+    for (std::size_t i = 0; i < 3; ++i) {
+      for (std::size_t t = 0; t < 4; ++t) EXPECT_EQ(plane[i * 4 + t], m.at(f, i, t)) << f << ' ' << i << ' ' << t;
+    }
+  }
+}
+
 TEST(FeaturePipeline, SampleValuesRespectWarmUpMissingBarsAndUniverse) {
   const auto panel = store::Panel::build(sample_series());
   const FeatureMatrix m = compute_features(panel, {});

@@ -3,6 +3,7 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <numeric>
 
@@ -45,9 +46,10 @@ PathStats walk(std::span<const double> returns, double ruin_level, std::span<dou
   return s;
 }
 
+// `values` holds one figure per path; check_options guarantees at least one path.
 Distribution distribution(std::vector<double> values) {
+  assert(!values.empty());
   Distribution d;
-  if (values.empty()) return d;
   d.mean = std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());
   const std::span<double> all(values);
   d.p05 = core::linear_quantile(all, 0.05);

@@ -1,10 +1,11 @@
 #pragma once
 // Sorting float values with their positions attached, for ranks: a value and its index packed
 // into one uint64 key whose upper 32 bits order like the float, sorted by an LSD radix sort on
-// those bits. Used by the per-date cross-sectional ranks (a few hundred values, 10^5 sorts) and
-// the leak check's Spearman ranks (10^5 values per feature). Against std::stable_sort with a
-// comparator it is about ten times faster on 10^5 values and only slightly faster on a few
-// hundred, where the fixed cost of its four 256-entry counts weighs. Values must not be NaN.
+// those bits. Used by the per-date cross-sectional ranks (a few hundred values; ~40,000 sorts
+// over us-daily) and the leak check's Spearman ranks (10^5 values per feature). Against
+// std::stable_sort with a comparator it is about ten times faster on 10^5 values and only
+// slightly faster on a few hundred, where the fixed cost of its four 256-entry counts weighs.
+// Values must not be NaN.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>

@@ -23,18 +23,59 @@ constexpr float kNaNf = std::numeric_limits<float>::quiet_NaN();
 // that one date's values across the members are contiguous.
 constexpr std::size_t kDateBlock = 128;
 
+// The rank values of one date with n present values, by the sum s = i + j - 1 of a tie group's
+// first and last 0-based ranks i..j-1: their average s / 2 scaled to 0..1. Kept from one date to
+// the next, as n rarely changes between consecutive dates, so the divisions are done when it does
+// instead of once per value.
+class RankValues {
+ public:
+  std::span<const float> for_count(std::size_t n) {
+    if (n != n_) {
+      n_ = n;
+      by_sum_.resize(2 * n - 1);
+      for (std::size_t s = 0; s < by_sum_.size(); ++s) {
+        const double average = 0.5 * static_cast<double>(s);
+        by_sum_[s] = static_cast<float>(average / static_cast<double>(n - 1));
+      }
+    }
+    return by_sum_;
+  }
+
+ private:
+  std::size_t n_ = 0;
+  std::vector<float> by_sum_;
+};
+
 // Writes each member's rank to out[slot]; `keys` are sorted value_key values of slots.
-void rank_one_date(std::span<const std::uint64_t> keys, float* out) {
+void rank_one_date(std::span<const std::uint64_t> keys, RankValues& rank_values, float* out) {
   const std::size_t n = keys.size();
+  const std::span<const float> by_sum = rank_values.for_count(n);
   std::size_t i = 0;
   while (i < n) {
     std::size_t j = i + 1;
     while (j < n && same_value(keys[j], keys[i])) ++j;
     // Ranks i..j-1 (0-based) share their average.
-    const double average = 0.5 * static_cast<double>(i + j - 1);
-    const float value = static_cast<float>(average / static_cast<double>(n - 1));
+    const float value = by_sum[i + j - 1];
     for (std::size_t k = i; k < j; ++k) out[key_index(keys[k])] = value;
     i = j;
+  }
+}
+
+// Row slices ahead of the one being read or written whose cache lines are requested early: a slice is
+// only a few cache lines, too short for the hardware prefetcher, and the matrix is far larger
+// than the caches, so without this every line costs a full memory round trip.
+constexpr std::size_t kPrefetchAhead = 4;
+constexpr std::size_t kFloatsPerLine = 64 / sizeof(float);
+
+template <class Row>
+void prefetch_slice(std::span<Row const> rows, std::size_t a, std::size_t len, bool for_write) {
+  if (a >= rows.size()) return;
+  for (std::size_t d = 0; d < len; d += kFloatsPerLine) {
+    if (for_write) {
+      __builtin_prefetch(rows[a] + d, 1);
+    } else {
+      __builtin_prefetch(rows[a] + d, 0);
+    }
   }
 }
 
@@ -80,13 +121,19 @@ void zscores_of_block(std::span<const float* const> rows, std::span<float* const
   std::array<double, kDateBlock> count{};
   std::array<double, kDateBlock> sum{};
   std::array<double, kDateBlock> squares{};
-  for (const float* row : rows) add_present(row, len, count.data(), sum.data());
+  for (std::size_t a = 0; a < std::min(rows.size(), kPrefetchAhead); ++a) prefetch_slice(rows, a, len, false);
+  for (std::size_t a = 0; a < rows.size(); ++a) {
+    prefetch_slice(rows, a + kPrefetchAhead, len, false);
+    add_present(rows[a], len, count.data(), sum.data());
+  }
   std::array<double, kDateBlock> mean{};
   for (std::size_t d = 0; d < len; ++d) mean[d] = sum[d] / count[d];
   for (const float* row : rows) add_squares(row, len, mean.data(), squares.data());
   std::array<double, kDateBlock> sd{};
   for (std::size_t d = 0; d < len; ++d) sd[d] = std::sqrt(squares[d] / count[d]);
+  for (std::size_t a = 0; a < std::min(targets.size(), kPrefetchAhead); ++a) prefetch_slice(targets, a, len, true);
   for (std::size_t a = 0; a < rows.size(); ++a) {
+    prefetch_slice(targets, a + kPrefetchAhead, len, true);
     write_zscores(rows[a], len, count.data(), mean.data(), sd.data(), targets[a]);
   }
 }
@@ -119,25 +166,8 @@ struct BlockScratch {
   std::vector<float> ranks;         // [date][slot]
   std::vector<std::uint64_t> keys;
   std::vector<std::uint64_t> sort_scratch;
+  RankValues rank_values;
 };
-
-// Row slices ahead of the one being copied whose cache lines are requested early: a slice is
-// only a few cache lines, too short for the hardware prefetcher, and the matrix is far larger
-// than the caches, so without this every line costs a full memory round trip.
-constexpr std::size_t kPrefetchAhead = 4;
-constexpr std::size_t kFloatsPerLine = 64 / sizeof(float);
-
-template <class Row>
-void prefetch_slice(std::span<Row const> rows, std::size_t a, std::size_t len, bool for_write) {
-  if (a >= rows.size()) return;
-  for (std::size_t d = 0; d < len; d += kFloatsPerLine) {
-    if (for_write) {
-      __builtin_prefetch(rows[a] + d, 1);
-    } else {
-      __builtin_prefetch(rows[a] + d, 0);
-    }
-  }
-}
 
 // values[d * slots + a] = rows[a][d]. Each row slice is read in one sequential stream; the
 // writes of consecutive members fall in the same kDateBlock cache lines, which stay in L1.
@@ -239,7 +269,7 @@ void cross_sections(FeatureMatrix& matrix, std::span<const CrossSectionJob> jobs
           if (count < 2) continue;  // needs 2 values
           const std::span<std::uint64_t> keys(x.keys.data(), count);
           sort_by_value(keys, x.sort_scratch);
-          rank_one_date(keys, out);
+          rank_one_date(keys, x.rank_values, out);
         }
         for (const CrossSectionJob& job : group.jobs) {
           if (job.stat == CrossSectionStat::Rank) scatter(target_rows(job.target), len, x.ranks.data());

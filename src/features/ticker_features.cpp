@@ -6,6 +6,7 @@
 #include <numbers>
 
 #include "features/feature_registry.hpp"
+#include "features/kernel_scratch.hpp"
 #include "features/rolling_stats.hpp"
 #include "features/ta_kernels.hpp"
 
@@ -41,16 +42,16 @@ class RunComputer {
   }
 
  private:
-  std::vector<double> buffer() const { return std::vector<double>(n_); }
+  KernelScratch buffer() const { return KernelScratch(n_); }
   template <std::size_t N>
-  std::array<std::vector<double>, N> buffers() const {
-    std::array<std::vector<double>, N> out;
+  std::array<KernelScratch, N> buffers() const {
+    std::array<KernelScratch, N> out;
     for (auto& b : out) b = buffer();
     return out;
   }
   // Spans over buffers, for the kernels that fill several at once.
   template <std::size_t N>
-  static std::array<std::span<double>, N> spans_of(std::array<std::vector<double>, N>& buffers) {
+  static std::array<std::span<double>, N> spans_of(std::array<KernelScratch, N>& buffers) {
     std::array<std::span<double>, N> spans;
     for (std::size_t k = 0; k < N; ++k) spans[k] = buffers[k];
     return spans;
@@ -303,7 +304,7 @@ class RunComputer {
 
   std::span<const double> o_, h_, l_, c_, v_, bc_;
   std::size_t n_;
-  std::vector<double> log_return_;
+  KernelScratch log_return_;
 };
 
 }  // namespace

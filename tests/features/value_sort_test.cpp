@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <random>
@@ -11,6 +12,23 @@
 
 namespace kestrel::features {
 namespace {
+
+// Keys sorted by sort_by_value against the indices in std::stable_sort's order by value.
+void expect_stable_order(const std::vector<float>& v) {
+  const std::size_t n = v.size();
+  std::vector<std::uint64_t> keys(n), scratch;
+  for (std::size_t i = 0; i < n; ++i) keys[i] = value_key(v[i], i);
+  sort_by_value(keys, scratch);
+  std::vector<std::size_t> expected(n);
+  std::iota(expected.begin(), expected.end(), std::size_t{0});
+  std::stable_sort(expected.begin(), expected.end(), [&](std::size_t a, std::size_t b) { return v[a] < v[b]; });
+  for (std::size_t k = 0; k < n; ++k) {
+    ASSERT_EQ(key_index(keys[k]), expected[k]) << "n=" << n << " position " << k;
+    if (k > 0) {
+      EXPECT_EQ(same_value(keys[k], keys[k - 1]), v[expected[k]] == v[expected[k - 1]]) << k;
+    }
+  }
+}
 
 // The radix sort must give exactly std::stable_sort's order by value (float <), with -0 and +0
 // equal, over negatives, denormals, infinities and heavy ties.
@@ -29,17 +47,30 @@ TEST(ValueSort, OrdersLikeAStableSortOfTheFloats) {
         default: v[i] = noise(rng);
       }
     }
-    std::vector<std::uint64_t> keys(n), scratch;
-    for (std::size_t i = 0; i < n; ++i) keys[i] = value_key(v[i], i);
-    sort_by_value(keys, scratch);
-    std::vector<std::size_t> expected(n);
-    std::iota(expected.begin(), expected.end(), std::size_t{0});
-    std::stable_sort(expected.begin(), expected.end(), [&](std::size_t a, std::size_t b) { return v[a] < v[b]; });
-    for (std::size_t k = 0; k < n; ++k) {
-      ASSERT_EQ(key_index(keys[k]), expected[k]) << "n=" << n << " position " << k;
-      if (k > 0) {
-        EXPECT_EQ(same_value(keys[k], keys[k - 1]), v[expected[k]] == v[expected[k - 1]]) << k;
+    expect_stable_order(v);
+  }
+}
+
+// Values that share their upper 24 bits within a few groups and differ only in the last mantissa
+// byte, with ties: their order comes from the first byte pass alone, and the later passes (a
+// few digits for all keys) must keep it.
+TEST(ValueSort, OrdersValuesThatDifferOnlyInTheirLastBits) {
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<std::uint32_t> low_byte(0, 255);
+  std::uniform_int_distribution<int> base(0, 3);
+  for (std::size_t n : {2u, 5u, 31u, 33u, 40u, 300u, 5000u}) {
+    for (bool negative : {false, true}) {
+      std::vector<float> v(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        // Base 1, 2, 4 or 8 (or its negative) with a random last byte of mantissa.
+        float x = static_cast<float>(1 << base(rng)) * (negative ? -1.0f : 1.0f);
+        std::uint32_t bits = 0;
+        std::memcpy(&bits, &x, sizeof bits);
+        bits |= low_byte(rng) % (i % 7 == 0 ? 2 : 256);  // some ties within a run
+        std::memcpy(&x, &bits, sizeof bits);
+        v[i] = x;
       }
+      expect_stable_order(v);
     }
   }
 }

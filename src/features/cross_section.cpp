@@ -61,9 +61,9 @@ void rank_one_date(std::span<const std::uint64_t> keys, RankValues& rank_values,
   }
 }
 
-// Row slices ahead of the one being read or written whose cache lines are requested early: a slice is
-// only a few cache lines, too short for the hardware prefetcher, and the matrix is far larger
-// than the caches, so without this every line costs a full memory round trip.
+// Row slices ahead of the one being read or written whose cache lines are requested early: a
+// slice is only a few cache lines, too short for the hardware prefetcher, and the matrix is far
+// larger than the caches, so without this every line costs a full memory round trip.
 constexpr std::size_t kPrefetchAhead = 4;
 constexpr std::size_t kFloatsPerLine = 64 / sizeof(float);
 

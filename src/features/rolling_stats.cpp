@@ -62,8 +62,8 @@ void rolling_extreme(std::span<const double> x, std::size_t window, std::span<do
   // parts hold only the window's values, so the result is exactly the window's extreme.
   const std::size_t n = x.size();
   auto pick = [&](double kept, double incoming) { return better(kept, incoming) ? kept : incoming; };
-  KernelScratch prefix(n);
-  KernelScratch suffix(n);
+  auto prefix = kernel_scratch(n);
+  auto suffix = kernel_scratch(n);
   for (std::size_t b = 0; b < n; b += window) {
     const std::size_t e = std::min(n, b + window);
     prefix[b] = x[b];
@@ -121,7 +121,7 @@ void rolling_std(std::span<const double> x, std::span<const std::size_t> windows
   const double shift = first_finite(x);
   std::array<double, kMaxWindows> s1{};
   std::array<double, kMaxWindows> s2{};
-  KernelScratch squares(lanes * n);
+  auto squares = kernel_scratch(lanes * n);
   for (std::size_t k = 0; k < lanes; ++k) assert(outs[k].size() == n && windows[k] >= 2);
   slide(
       x, windows,
@@ -155,8 +155,8 @@ void rolling_skew_kurt(std::span<const double> x, std::size_t window, std::span<
                        std::span<double> kurt) {
   assert(skew.size() == x.size() && kurt.size() == x.size() && window >= 3);
   const std::size_t n = x.size();
-  KernelScratch cubes(n);
-  KernelScratch fourths(n);
+  auto cubes = kernel_scratch(n);
+  auto fourths = kernel_scratch(n);
   double s1 = 0;
   double s2 = 0;
   double s3 = 0;
@@ -221,7 +221,10 @@ void rolling_max_drawdown(std::span<const double> log_price, std::size_t window,
   // window's values, so the result equals the direct O(w) scan exactly.
   const std::size_t n = log_price.size();
   const double* x = log_price.data();
-  KernelScratch suffix_max(n), suffix_dd(n), prefix_min(n), prefix_dd(n);
+  auto suffix_max = kernel_scratch(n);
+  auto suffix_dd = kernel_scratch(n);
+  auto prefix_min = kernel_scratch(n);
+  auto prefix_dd = kernel_scratch(n);
   for (std::size_t b = 0; b < n; b += window) {
     const std::size_t e = std::min(n, b + window);
     double lo = x[b], dd = 0, peak = x[b];
@@ -267,8 +270,8 @@ void rolling_regression(std::span<const double> x, std::span<const double> y, st
   // Window sums first (beta holds sx, NaN while the window is not full; corr sy; residual_std
   // sxx), then the statistics from them in a second pass, which the compiler vectorises: its
   // seven divisions and two square roots per value are most of the cost.
-  KernelScratch sums_yy(n);
-  KernelScratch sums_xy(n);
+  auto sums_yy = kernel_scratch(n);
+  auto sums_xy = kernel_scratch(n);
   double sx = 0;
   double sy = 0;
   double sxx = 0;

@@ -57,8 +57,8 @@ template <class Emit>
 void rolling_extremes(std::span<const double> high, std::span<const double> low, std::size_t period, Emit emit) {
   const std::size_t n = high.size();
   if (n < period) return;
-  KernelScratch lowest(n);
-  KernelScratch highest(n);
+  auto lowest = kernel_scratch(n);
+  auto highest = kernel_scratch(n);
   rolling_min(low, period, lowest);
   rolling_max(high, period, highest);
   for (std::size_t today = period - 1; today < n; ++today) emit(today, lowest[today], highest[today]);
@@ -250,13 +250,13 @@ void macd(std::span<const double> in, std::size_t fast, std::size_t slow, std::s
   fill_nan(signal_out, first);
   fill_nan(hist, first);
   if (n <= first) return;
-  KernelScratch slow_ema(n);
-  KernelScratch fast_ema(n);
+  auto slow_ema = kernel_scratch(n);
+  auto fast_ema = kernel_scratch(n);
   int_ema(in.data(), n, slow, period_to_k(slow), start, slow_ema.data());
   int_ema(in.data(), n, fast, period_to_k(fast), start, fast_ema.data());
-  KernelScratch diff(n - start);
+  auto diff = kernel_scratch(n - start);
   for (std::size_t i = start; i < n; ++i) diff[i - start] = fast_ema[i] - slow_ema[i];
-  KernelScratch sig(diff.size());
+  auto sig = kernel_scratch(diff.size());
   int_ema(diff.data(), diff.size(), signal, period_to_k(signal), signal - 1, sig.data());
   for (std::size_t i = first; i < n; ++i) {
     line[i] = diff[i - start];
@@ -325,17 +325,17 @@ void stoch(std::span<const double> high, std::span<const double> low, std::span<
   fill_nan(k, first);
   fill_nan(d, first);
   if (n <= first) return;
-  KernelScratch raw(n);
+  auto raw = kernel_scratch(n);
   rolling_extremes(high, low, fast_k, [&](std::size_t i, double lowest, double highest) {
     const double diff = (highest - lowest) / 100.0;
     raw[i] = diff != 0.0 ? (close[i] - lowest) / diff : 0.0;
   });
   // Slow %K = SMA of raw %K from its first value; %D = SMA of slow %K from its first value.
   const std::size_t raw_start = fast_k - 1;
-  KernelScratch slow(n);
+  auto slow = kernel_scratch(n);
   sma(std::span<const double>(raw).subspan(raw_start), slow_k, std::span<double>(slow).subspan(raw_start));
   const std::size_t slow_start = raw_start + slow_k - 1;
-  KernelScratch dd(n);
+  auto dd = kernel_scratch(n);
   sma(std::span<const double>(slow).subspan(slow_start), slow_d, std::span<double>(dd).subspan(slow_start));
   for (std::size_t i = first; i < n; ++i) {
     k[i] = slow[i];
@@ -363,7 +363,7 @@ void cci(std::span<const double> high, std::span<const double> low, std::span<co
   // holds the latest bar j <= i with j % period == r: the window read from the start of i's
   // period block, then wrapping round. Each sum is a chain of dependent additions in that
   // order, so kLanes bars are summed side by side (same order each) to overlap the chains.
-  KernelScratch typical(n);
+  auto typical = kernel_scratch(n);
   for (std::size_t i = 0; i < n; ++i) typical[i] = (high[i] + low[i] + close[i]) / 3;
   constexpr std::size_t kLanes = 4;
   auto emit = [&](std::size_t first, std::size_t lanes) {
@@ -466,8 +466,8 @@ void mfi(std::span<const double> high, std::span<const double> low, std::span<co
   const std::size_t n = close.size();
   fill_nan(out, mfi_lookback(period));
   if (n <= period) return;
-  KernelScratch positive(period);
-  KernelScratch negative(period);
+  auto positive = kernel_scratch(period);
+  auto negative = kernel_scratch(period);
   std::size_t slot = 0;
   double pos_sum = 0;
   double neg_sum = 0;

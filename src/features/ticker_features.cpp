@@ -42,7 +42,7 @@ class RunComputer {
   }
 
  private:
-  KernelScratch buffer() const { return KernelScratch(n_); }
+  KernelScratch buffer() const { return kernel_scratch(n_); }
   template <std::size_t N>
   std::array<KernelScratch, N> buffers() const {
     std::array<KernelScratch, N> out;

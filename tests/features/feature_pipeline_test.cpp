@@ -6,11 +6,14 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <limits>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
 
 #include "features/feature_registry.hpp"
+#include "features/kernel_scratch.hpp"
 #include "features/ticker_features.hpp"
 #include "store/csv_folder.hpp"
 #include "store/research_span.hpp"
@@ -23,6 +26,22 @@ std::vector<store::TickerSeries> sample_series() {
   auto series = store::read_csv_folder(KESTREL_SAMPLE_DATA);
   EXPECT_TRUE(series) << (series ? "" : series.error().message);
   return series ? *series : std::vector<store::TickerSeries>{};
+}
+
+// The sample tickers and GAPPY, a copy of the first without bars 40-59 (a gap longer than any
+// bridging, so its runs restart) whose two runs each start with a flat bar.
+std::vector<store::TickerSeries> sample_series_with_gappy_ticker() {
+  auto series = sample_series();
+  store::TickerSeries gappy{.symbol = "GAPPY", .sector = "", .bars = {}, .actions = {}};
+  for (std::size_t k = 0; k < series[0].bars.size(); ++k) {
+    if (k >= 40 && k < 60) continue;  // a gap longer than any bridging
+    store::Bar bar = series[0].bars[k];
+    if (k == 0 || k == 60) bar.open = bar.high = bar.low = bar.close = bar.adj_close = 50;
+    if (k == 60) bar.volume = 0;
+    gappy.bars.push_back(bar);
+  }
+  series.push_back(gappy);
+  return series;
 }
 
 bool same_value(float a, float b) {
@@ -131,17 +150,7 @@ TEST(FeaturePipeline, ShortGapsAreBridgedLongGapsRestartAndMissingDaysAreNaN) {
 // ticker's value. Filled with a sentinel first, no time-series row may keep it — on every
 // sample ticker and on one whose runs restart after a long gap and start with a flat bar.
 TEST(FeaturePipeline, TimeSeriesComputationWritesEveryCellOfEveryBar) {
-  auto series = sample_series();
-  store::TickerSeries gappy{.symbol = "GAPPY", .sector = "", .bars = {}, .actions = {}};
-  for (std::size_t k = 0; k < series[0].bars.size(); ++k) {
-    if (k >= 40 && k < 60) continue;  // a gap longer than any bridging
-    store::Bar bar = series[0].bars[k];
-    if (k == 0 || k == 60) bar.open = bar.high = bar.low = bar.close = bar.adj_close = 50;
-    if (k == 60) bar.volume = 0;
-    gappy.bars.push_back(bar);
-  }
-  series.push_back(gappy);
-  const auto panel = store::Panel::build(series);
+  const auto panel = store::Panel::build(sample_series_with_gappy_ticker());
   constexpr double kSentinel = 123456.789;
   const FeatureOptions options;
   const PanelCalendar calendar(panel.dates());
@@ -155,6 +164,28 @@ TEST(FeaturePipeline, TimeSeriesComputationWritesEveryCellOfEveryBar) {
         ASSERT_NE(out[spec.id * bars.size() + k], kSentinel)
             << panel.tickers()[i] << " " << spec.name << " bar " << k << " left unwritten";
       }
+    }
+  }
+}
+
+// The kernels' work arrays are left uninitialised (features/kernel_scratch.hpp): a kernel that
+// read an element before writing it would give values that depend on what the memory last
+// held. With every work array filled with a poison value instead, each feature of every ticker
+// and date must come out bit for bit the same. Two poisons of opposite sign and NaN, so that
+// neither a max, nor a min, nor a NaN test can hide such a read.
+TEST(FeaturePipeline, KernelsNeverReadAWorkArrayElementBeforeWritingIt) {
+  const auto panel = store::Panel::build(sample_series_with_gappy_ticker());
+  const FeatureMatrix plain = compute_features(panel, {});
+  const std::size_t plane = plain.num_tickers() * plain.num_dates();
+  for (double poison : {7.25e77, -7.25e77, std::numeric_limits<double>::quiet_NaN()}) {
+    set_kernel_scratch_poison(poison);
+    const FeatureMatrix poisoned = compute_features(panel, {});
+    set_kernel_scratch_poison(std::nullopt);
+    ASSERT_EQ(poisoned.values.size(), plain.values.size());
+    for (std::size_t c = 0; c < plain.values.size(); ++c) {
+      ASSERT_TRUE(same_value(poisoned.values[c], plain.values[c]))
+          << "poison " << poison << " changed " << plain.names[c / plane] << " of "
+          << plain.tickers[(c % plane) / plain.num_dates()] << " on date index " << c % plain.num_dates();
     }
   }
 }

@@ -79,6 +79,17 @@ void prefetch_slice(std::span<Row const> rows, std::size_t a, std::size_t len, b
   }
 }
 
+// visit(a) for each member a in order, each member's slice of `rows` (its first `len` values)
+// requested kPrefetchAhead members before it is visited.
+template <class Row, class Visit>
+void for_each_prefetched(std::span<Row const> rows, std::size_t len, bool for_write, Visit visit) {
+  for (std::size_t a = 0; a < std::min(rows.size(), kPrefetchAhead); ++a) prefetch_slice(rows, a, len, for_write);
+  for (std::size_t a = 0; a < rows.size(); ++a) {
+    prefetch_slice(rows, a + kPrefetchAhead, len, for_write);
+    visit(a);
+  }
+}
+
 // The per-member steps of the z-scores, each a loop over the block's dates that the compiler
 // vectorises. They are kept out of line with restrict-qualified pointers: inlined into the loop
 // over members, GCC 12 jams that loop into them and runs them as scalar code (docs/benchmarks.md,
@@ -121,21 +132,15 @@ void zscores_of_block(std::span<const float* const> rows, std::span<float* const
   std::array<double, kDateBlock> count{};
   std::array<double, kDateBlock> sum{};
   std::array<double, kDateBlock> squares{};
-  for (std::size_t a = 0; a < std::min(rows.size(), kPrefetchAhead); ++a) prefetch_slice(rows, a, len, false);
-  for (std::size_t a = 0; a < rows.size(); ++a) {
-    prefetch_slice(rows, a + kPrefetchAhead, len, false);
-    add_present(rows[a], len, count.data(), sum.data());
-  }
+  for_each_prefetched(rows, len, false, [&](std::size_t a) { add_present(rows[a], len, count.data(), sum.data()); });
   std::array<double, kDateBlock> mean{};
   for (std::size_t d = 0; d < len; ++d) mean[d] = sum[d] / count[d];
   for (const float* row : rows) add_squares(row, len, mean.data(), squares.data());
   std::array<double, kDateBlock> sd{};
   for (std::size_t d = 0; d < len; ++d) sd[d] = std::sqrt(squares[d] / count[d]);
-  for (std::size_t a = 0; a < std::min(targets.size(), kPrefetchAhead); ++a) prefetch_slice(targets, a, len, true);
-  for (std::size_t a = 0; a < rows.size(); ++a) {
-    prefetch_slice(targets, a + kPrefetchAhead, len, true);
+  for_each_prefetched(targets, len, true, [&](std::size_t a) {
     write_zscores(rows[a], len, count.data(), mean.data(), sd.data(), targets[a]);
-  }
+  });
 }
 
 // A source and the targets it feeds.
@@ -173,23 +178,19 @@ struct BlockScratch {
 // writes of consecutive members fall in the same kDateBlock cache lines, which stay in L1.
 void gather(std::span<const float* const> rows, std::size_t len, float* values) {
   const std::size_t slots = rows.size();
-  for (std::size_t a = 0; a < std::min(slots, kPrefetchAhead); ++a) prefetch_slice(rows, a, len, false);
-  for (std::size_t a = 0; a < slots; ++a) {
-    prefetch_slice(rows, a + kPrefetchAhead, len, false);
+  for_each_prefetched(rows, len, false, [&](std::size_t a) {
     const float* row = rows[a];
     for (std::size_t d = 0; d < len; ++d) values[d * slots + a] = row[d];
-  }
+  });
 }
 
 // rows[a][d] = values[d * slots + a], the inverse of gather.
 void scatter(std::span<float* const> rows, std::size_t len, const float* values) {
   const std::size_t slots = rows.size();
-  for (std::size_t a = 0; a < std::min(slots, kPrefetchAhead); ++a) prefetch_slice(rows, a, len, true);
-  for (std::size_t a = 0; a < slots; ++a) {
-    prefetch_slice(rows, a + kPrefetchAhead, len, true);
+  for_each_prefetched(rows, len, true, [&](std::size_t a) {
     float* row = rows[a];
     for (std::size_t d = 0; d < len; ++d) row[d] = values[d * slots + a];
-  }
+  });
 }
 
 }  // namespace

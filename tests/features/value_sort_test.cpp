@@ -51,14 +51,14 @@ TEST(ValueSort, OrdersLikeAStableSortOfTheFloats) {
   }
 }
 
-// Values that share their upper 24 bits within a few groups and differ only in the last mantissa
+// Values in a few groups that share their upper 24 bits and differ only in the last mantissa
 // byte, with ties: their order comes from the first byte pass alone, and the later passes (a
 // few digits for all keys) must keep it.
 TEST(ValueSort, OrdersValuesThatDifferOnlyInTheirLastBits) {
   std::mt19937 rng(5);
   std::uniform_int_distribution<std::uint32_t> low_byte(0, 255);
   std::uniform_int_distribution<int> base(0, 3);
-  for (std::size_t n : {2u, 5u, 31u, 33u, 40u, 300u, 5000u}) {
+  for (std::size_t n : {2u, 5u, 40u, 300u, 5000u}) {
     for (bool negative : {false, true}) {
       std::vector<float> v(n);
       for (std::size_t i = 0; i < n; ++i) {
@@ -66,7 +66,7 @@ TEST(ValueSort, OrdersValuesThatDifferOnlyInTheirLastBits) {
         float x = static_cast<float>(1 << base(rng)) * (negative ? -1.0f : 1.0f);
         std::uint32_t bits = 0;
         std::memcpy(&bits, &x, sizeof bits);
-        bits |= low_byte(rng) % (i % 7 == 0 ? 2 : 256);  // some ties within a run
+        bits |= low_byte(rng) % (i % 7 == 0 ? 2 : 256);  // every 7th value 0 or 1: ties
         std::memcpy(&x, &bits, sizeof bits);
         v[i] = x;
       }

@@ -25,13 +25,10 @@ std::vector<double> average_ranks(const std::vector<float>& v) {
   std::vector<std::uint64_t> scratch;
   features::sort_by_value(keys, scratch);
   std::vector<double> ranks(v.size());
-  for (std::size_t i = 0; i < keys.size();) {
-    std::size_t j = i;
-    while (j + 1 < keys.size() && features::same_value(keys[j + 1], keys[i])) ++j;
-    const double rank = 0.5 * static_cast<double>(i + j) + 1.0;
-    for (std::size_t m = i; m <= j; ++m) ranks[features::key_index(keys[m])] = rank;
-    i = j + 1;
-  }
+  features::for_each_tie_group(keys, [&](std::size_t first, std::size_t last) {
+    const double rank = 0.5 * static_cast<double>(first + last - 1) + 1.0;
+    for (std::size_t m = first; m < last; ++m) ranks[features::key_index(keys[m])] = rank;
+  });
   return ranks;
 }
 

@@ -50,15 +50,10 @@ class RankValues {
 void rank_one_date(std::span<const std::uint64_t> keys, RankValues& rank_values, float* out) {
   const std::size_t n = keys.size();
   const std::span<const float> by_sum = rank_values.for_count(n);
-  std::size_t i = 0;
-  while (i < n) {
-    std::size_t j = i + 1;
-    while (j < n && same_value(keys[j], keys[i])) ++j;
-    // Ranks i..j-1 (0-based) share their average.
-    const float value = by_sum[i + j - 1];
-    for (std::size_t k = i; k < j; ++k) out[key_index(keys[k])] = value;
-    i = j;
-  }
+  for_each_tie_group(keys, [&](std::size_t first, std::size_t last) {
+    const float value = by_sum[first + last - 1];
+    for (std::size_t k = first; k < last; ++k) out[key_index(keys[k])] = value;
+  });
 }
 
 // Row slices ahead of the one being read or written whose cache lines are requested early: a

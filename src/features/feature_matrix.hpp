@@ -13,12 +13,12 @@
 #include <vector>
 
 #include "core/date.hpp"
-#include "core/large_array_allocator.hpp"
+#include "core/uninitialised_allocator.hpp"
 
 namespace kestrel::features {
 
-// Uninitialised on resize, huge pages for the full universe (see core/large_array_allocator.hpp).
-using FeatureValues = std::vector<float, core::LargeArrayAllocator<float>>;
+// Uninitialised on resize, huge pages for the full universe (see core/uninitialised_allocator.hpp).
+using FeatureValues = std::vector<float, core::UninitialisedAllocator<float>>;
 
 struct FeatureMatrix {
   std::vector<std::string> names;    // feature names (see docs/features.md)

@@ -9,11 +9,11 @@
 #include <optional>
 #include <vector>
 
-#include "core/large_array_allocator.hpp"
+#include "core/uninitialised_allocator.hpp"
 
 namespace kestrel::features {
 
-using KernelScratch = std::vector<double, core::LargeArrayAllocator<double>>;
+using KernelScratch = std::vector<double, core::UninitialisedAllocator<double>>;
 
 // A work array of n values, uninitialised (filled with the poison value while one is set).
 KernelScratch kernel_scratch(std::size_t n);

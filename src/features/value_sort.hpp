@@ -33,4 +33,16 @@ inline bool same_value(std::uint64_t a, std::uint64_t b) { return (a >> 32) == (
 // Sorts keys by value, keeping the order of equal values (stable). `scratch` is reused memory.
 void sort_by_value(std::span<std::uint64_t> keys, std::vector<std::uint64_t>& scratch);
 
+// Calls tie(first, last) for each run keys[first, last) of equal values in sorted keys, in
+// order: the tie groups that share an average rank (first + last - 1) / 2, 0-based.
+template <class Tie>
+void for_each_tie_group(std::span<const std::uint64_t> keys, Tie tie) {
+  for (std::size_t first = 0; first < keys.size();) {
+    std::size_t last = first + 1;
+    while (last < keys.size() && same_value(keys[last], keys[first])) ++last;
+    tie(first, last);
+    first = last;
+  }
+}
+
 }  // namespace kestrel::features

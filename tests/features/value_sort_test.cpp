@@ -8,6 +8,8 @@
 #include <limits>
 #include <numeric>
 #include <random>
+#include <span>
+#include <utility>
 #include <vector>
 
 namespace kestrel::features {
@@ -73,6 +75,24 @@ TEST(ValueSort, OrdersValuesThatDifferOnlyInTheirLastBits) {
       expect_stable_order(v);
     }
   }
+}
+
+// The tie groups of sorted keys: each run of equal values (-0 with +0) once, in order, as
+// [first, last) positions; a single value is a group of its own.
+TEST(ValueSort, TieGroupsAreTheRunsOfEqualValues) {
+  const std::vector<float> v{3.0f, -0.0f, 3.0f, 2.0f, 0.0f, 0.0f, 7.0f};
+  std::vector<std::uint64_t> keys(v.size()), scratch;
+  for (std::size_t i = 0; i < v.size(); ++i) keys[i] = value_key(v[i], i);
+  sort_by_value(keys, scratch);
+  std::vector<std::pair<std::size_t, std::size_t>> groups;
+  for_each_tie_group(keys, [&](std::size_t first, std::size_t last) { groups.emplace_back(first, last); });
+  const std::vector<std::pair<std::size_t, std::size_t>> expected{{0, 3}, {3, 4}, {4, 6}, {6, 7}};
+  EXPECT_EQ(groups, expected);
+  groups.clear();
+  for_each_tie_group(std::span<const std::uint64_t>(), [&](std::size_t first, std::size_t last) {
+    groups.emplace_back(first, last);
+  });
+  EXPECT_TRUE(groups.empty());
 }
 
 }  // namespace

@@ -1,8 +1,9 @@
 #pragma once
-// An allocator for arrays of gigabytes that the caller fills itself (the feature matrix):
+// An allocator for arrays that the caller fills itself: the feature matrix (gigabytes) and the
+// feature kernels' work arrays (features/kernel_scratch.hpp, tens of thousands per build).
 // - resize() leaves new elements uninitialised (default-initialised), so the memory is
 //   written once, by the code that computes it, in parallel — not zeroed first on one thread;
-// - blocks of 32 MiB or more are aligned to 2 MiB and marked for transparent huge pages
+// - blocks of 32 MiB or more (the matrix) are aligned to 2 MiB and marked for transparent huge pages
 //   (Linux, where THP is in "madvise" mode as on Debian), which cuts the page faults of the
 //   first write about 500-fold and the TLB misses of strided reads.
 // Code that resizes and then reads must write first (or use assign / resize(n, value)).
@@ -18,15 +19,15 @@
 namespace kestrel::core {
 
 template <class T>
-struct LargeArrayAllocator {
+struct UninitialisedAllocator {
   using value_type = T;
 
   static constexpr std::size_t kHugeThreshold = std::size_t{32} << 20;
   static constexpr std::size_t kHugePage = std::size_t{2} << 20;
 
-  LargeArrayAllocator() = default;
+  UninitialisedAllocator() = default;
   template <class U>
-  LargeArrayAllocator(const LargeArrayAllocator<U>&) noexcept {}
+  UninitialisedAllocator(const UninitialisedAllocator<U>&) noexcept {}
 
   T* allocate(std::size_t n) {
     const std::size_t bytes = n * sizeof(T);
@@ -52,7 +53,7 @@ struct LargeArrayAllocator {
   }
 
   template <class U>
-  bool operator==(const LargeArrayAllocator<U>&) const noexcept {
+  bool operator==(const UninitialisedAllocator<U>&) const noexcept {
     return true;
   }
 };

@@ -177,10 +177,18 @@ TEST(FeaturePipeline, KernelsNeverReadAWorkArrayElementBeforeWritingIt) {
   const auto panel = store::Panel::build(sample_series_with_gappy_ticker());
   const FeatureMatrix plain = compute_features(panel, {});
   const std::size_t plane = plain.num_tickers() * plain.num_dates();
+  // Poisons only this test's computations, even if one throws.
+  struct Poisoned {
+    explicit Poisoned(double value) { set_kernel_scratch_poison(value); }
+    ~Poisoned() { set_kernel_scratch_poison(std::nullopt); }
+    Poisoned(const Poisoned&) = delete;
+    Poisoned& operator=(const Poisoned&) = delete;
+  };
   for (double poison : {7.25e77, -7.25e77, std::numeric_limits<double>::quiet_NaN()}) {
-    set_kernel_scratch_poison(poison);
-    const FeatureMatrix poisoned = compute_features(panel, {});
-    set_kernel_scratch_poison(std::nullopt);
+    const FeatureMatrix poisoned = [&] {
+      const Poisoned scope(poison);
+      return compute_features(panel, {});
+    }();
     ASSERT_EQ(poisoned.values.size(), plain.values.size());
     for (std::size_t c = 0; c < plain.values.size(); ++c) {
       ASSERT_TRUE(same_value(poisoned.values[c], plain.values[c]))

@@ -17,14 +17,16 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // Slides windows of the given lengths over `x` together, keeping the count of NaNs inside each,
 // and calls add(k, i) / remove(k, i) for finite values entering / leaving window k and
 // emit(k, i, full) after each step; `full` is true when window k holds windows[k] finite
-// values. One loop serves every window, so that their chains of additions overlap.
-template <class Add, class Remove, class Emit>
-void slide(std::span<const double> x, std::span<const std::size_t> windows, Add add, Remove remove, Emit emit) {
-  assert(windows.size() <= kMaxWindows);
-  std::array<std::size_t, kMaxWindows> missing{};
+// values. One loop serves every window, so that their chains of additions overlap. The number
+// of windows is a compile-time constant so that the loop over them unrolls and each window's
+// sums stay in registers rather than in an array in memory.
+template <std::size_t N, class Add, class Remove, class Emit>
+void slide(std::span<const double> x, const std::array<std::size_t, N>& windows, Add add, Remove remove, Emit emit) {
+  std::array<std::size_t, N> missing{};
   for (std::size_t i = 0; i < x.size(); ++i) {
     const bool present = !std::isnan(x[i]);
-    for (std::size_t k = 0; k < windows.size(); ++k) {
+#pragma GCC unroll 8
+    for (std::size_t k = 0; k < N; ++k) {
       if (present) {
         add(k, i);
       } else {
@@ -41,6 +43,30 @@ void slide(std::span<const double> x, std::span<const std::size_t> windows, Add 
       emit(k, i, i + 1 >= windows[k] && missing[k] == 0);
     }
   }
+}
+
+// Calls body.template operator()<N>() with N = count (0 … kMaxWindows; 0 does nothing), for the kernels whose
+// loops are instantiated per number of windows.
+template <class Body>
+void with_window_count(std::size_t count, Body body) {
+  static_assert(kMaxWindows == 6);
+  switch (count) {
+    case 0: return;
+    case 1: return body.template operator()<1>();
+    case 2: return body.template operator()<2>();
+    case 3: return body.template operator()<3>();
+    case 4: return body.template operator()<4>();
+    case 5: return body.template operator()<5>();
+    case 6: return body.template operator()<6>();
+    default: assert(false && "at most kMaxWindows windows");
+  }
+}
+
+template <std::size_t N>
+std::array<std::size_t, N> first_windows(std::span<const std::size_t> windows) {
+  std::array<std::size_t, N> out{};
+  std::copy_n(windows.begin(), N, out.begin());
+  return out;
 }
 
 // The first finite value: one-pass sums of deviations from it stay accurate when the data sit
@@ -88,16 +114,20 @@ void rolling_mean(std::span<const double> x, std::size_t window, std::span<doubl
 
 void rolling_mean(std::span<const double> x, std::span<const std::size_t> windows,
                   std::span<const std::span<double>> outs) {
-  const std::size_t lanes = windows.size();
-  assert(lanes == outs.size() && lanes <= kMaxWindows);
-  // The means are divided out in a second, vectorised pass.
-  std::array<double, kMaxWindows> sum{};
-  for (std::size_t k = 0; k < lanes; ++k) assert(outs[k].size() == x.size() && windows[k] >= 1);
-  slide(
-      x, windows, [&](std::size_t k, std::size_t i) { sum[k] += x[i]; },
-      [&](std::size_t k, std::size_t i) { sum[k] -= x[i]; },
-      [&](std::size_t k, std::size_t i, bool full) { outs[k][i] = full ? sum[k] : kNaN; });
-  for (std::size_t k = 0; k < lanes; ++k) {
+  assert(windows.size() == outs.size() && windows.size() <= kMaxWindows);
+  for (std::size_t k = 0; k < windows.size(); ++k) assert(outs[k].size() == x.size() && windows[k] >= 1);
+  with_window_count(windows.size(), [&]<std::size_t N>() {
+    const auto lengths = first_windows<N>(windows);
+    std::array<double*, N> out{};
+    for (std::size_t k = 0; k < N; ++k) out[k] = outs[k].data();
+    // The means are divided out in a second, vectorised pass.
+    std::array<double, N> sum{};
+    slide(
+        x, lengths, [&](std::size_t k, std::size_t i) { sum[k] += x[i]; },
+        [&](std::size_t k, std::size_t i) { sum[k] -= x[i]; },
+        [&](std::size_t k, std::size_t i, bool full) { out[k][i] = full ? sum[k] : kNaN; });
+  });
+  for (std::size_t k = 0; k < windows.size(); ++k) {
     const double w = static_cast<double>(windows[k]);
     for (double& v : outs[k]) v /= w;  // NaN stays NaN
   }
@@ -119,26 +149,31 @@ void rolling_std(std::span<const double> x, std::span<const std::size_t> windows
   const std::size_t n = x.size();
   assert(lanes == outs.size() && lanes <= kMaxWindows);
   const double shift = first_finite(x);
-  std::array<double, kMaxWindows> s1{};
-  std::array<double, kMaxWindows> s2{};
   auto squares = kernel_scratch(lanes * n);
   for (std::size_t k = 0; k < lanes; ++k) assert(outs[k].size() == n && windows[k] >= 2);
-  slide(
-      x, windows,
-      [&](std::size_t k, std::size_t i) {
-        const double d = x[i] - shift;
-        s1[k] += d;
-        s2[k] += d * d;
-      },
-      [&](std::size_t k, std::size_t i) {
-        const double d = x[i] - shift;
-        s1[k] -= d;
-        s2[k] -= d * d;
-      },
-      [&](std::size_t k, std::size_t i, bool full) {
-        outs[k][i] = full ? s1[k] : kNaN;
-        squares[k * n + i] = s2[k];
-      });
+  with_window_count(lanes, [&]<std::size_t N>() {
+    const auto lengths = first_windows<N>(windows);
+    std::array<double*, N> out{};
+    for (std::size_t k = 0; k < N; ++k) out[k] = outs[k].data();
+    std::array<double, N> s1{};
+    std::array<double, N> s2{};
+    slide(
+        x, lengths,
+        [&](std::size_t k, std::size_t i) {
+          const double d = x[i] - shift;
+          s1[k] += d;
+          s2[k] += d * d;
+        },
+        [&](std::size_t k, std::size_t i) {
+          const double d = x[i] - shift;
+          s1[k] -= d;
+          s2[k] -= d * d;
+        },
+        [&](std::size_t k, std::size_t i, bool full) {
+          out[k][i] = full ? s1[k] : kNaN;
+          squares[k * n + i] = s2[k];
+        });
+  });
   for (std::size_t k = 0; k < lanes; ++k) {
     const double w = static_cast<double>(windows[k]);
     const double* sq = squares.data() + k * n;
@@ -246,6 +281,10 @@ void rolling_max_drawdown(std::span<const double> log_price, std::size_t window,
     }
   }
   std::size_t clean_run = 0;  // consecutive finite values ending at i
+  // The worst drawdown often stays the same for many windows in a row (until it leaves the
+  // window or a deeper one comes), so its exp is reused rather than recomputed.
+  double last_worst = kNaN;
+  double last_out = kNaN;
   for (std::size_t i = 0; i < n; ++i) {
     clean_run = std::isnan(x[i]) ? 0 : clean_run + 1;
     if (clean_run < window) {
@@ -259,7 +298,11 @@ void rolling_max_drawdown(std::span<const double> log_price, std::size_t window,
     } else {
       worst = std::max({suffix_dd[first], prefix_dd[i], suffix_max[first] - prefix_min[i]});
     }
-    out[i] = 1.0 - std::exp(-worst);
+    if (worst != last_worst) {
+      last_worst = worst;
+      last_out = 1.0 - std::exp(-worst);
+    }
+    out[i] = last_out;
   }
 }
 

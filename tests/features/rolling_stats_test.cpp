@@ -111,28 +111,34 @@ TEST(RollingStats, MatchNaiveWindowsAndPropagateMissingValues) {
 }
 
 // The feature set computes several windows of a mean or a standard deviation in one pass;
-// each must equal its own one-window call bit for bit, NaN windows included.
+// each must equal its own one-window call bit for bit, NaN windows included. Every count of
+// windows (1 to kMaxWindows) is checked, since each count has its own loop.
 TEST(RollingStats, SeveralWindowsAtOnceEqualOneWindowCalls) {
   const auto x = walk(11, 400);
-  const std::vector<std::size_t> windows{5, 10, 20, 60, 120, 252};
-  std::vector<std::vector<double>> together(windows.size(), std::vector<double>(x.size()));
-  const std::vector<std::span<double>> outs(together.begin(), together.end());
-  std::vector<double> alone(x.size());
-  auto expect_same = [&](const char* statistic, std::size_t k) {
-    for (std::size_t i = 0; i < x.size(); ++i) {
-      ASSERT_TRUE((std::isnan(alone[i]) && std::isnan(together[k][i])) || alone[i] == together[k][i])
-          << statistic << " window " << windows[k] << " at " << i << ": " << alone[i] << " vs " << together[k][i];
+  const std::vector<std::size_t> all_windows{5, 10, 20, 60, 120, 252};
+  ASSERT_EQ(all_windows.size(), kMaxWindows);
+  for (std::size_t count = 1; count <= all_windows.size(); ++count) {
+    const std::span<const std::size_t> windows(all_windows.data(), count);
+    std::vector<std::vector<double>> together(count, std::vector<double>(x.size()));
+    const std::vector<std::span<double>> outs(together.begin(), together.end());
+    std::vector<double> alone(x.size());
+    auto expect_same = [&](const char* statistic, std::size_t k) {
+      for (std::size_t i = 0; i < x.size(); ++i) {
+        ASSERT_TRUE((std::isnan(alone[i]) && std::isnan(together[k][i])) || alone[i] == together[k][i])
+            << statistic << " window " << windows[k] << " of " << count << " at " << i << ": " << alone[i]
+            << " vs " << together[k][i];
+      }
+    };
+    rolling_std(x, windows, outs);
+    for (std::size_t k = 0; k < count; ++k) {
+      rolling_std(x, windows[k], alone);
+      expect_same("std", k);
     }
-  };
-  rolling_std(x, windows, outs);
-  for (std::size_t k = 0; k < windows.size(); ++k) {
-    rolling_std(x, windows[k], alone);
-    expect_same("std", k);
-  }
-  rolling_mean(x, windows, outs);
-  for (std::size_t k = 0; k < windows.size(); ++k) {
-    rolling_mean(x, windows[k], alone);
-    expect_same("mean", k);
+    rolling_mean(x, windows, outs);
+    for (std::size_t k = 0; k < count; ++k) {
+      rolling_mean(x, windows[k], alone);
+      expect_same("mean", k);
+    }
   }
 }
 

@@ -21,7 +21,8 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // of windows is a compile-time constant so that the loop over them unrolls and each window's
 // sums stay in registers rather than in an array in memory.
 template <std::size_t N, class Add, class Remove, class Emit>
-void slide(std::span<const double> x, const std::array<std::size_t, N>& windows, Add add, Remove remove, Emit emit) {
+void slide(std::span<const double> x, const std::array<std::size_t, N>& windows, Add add, Remove remove,
+           Emit emit) {
   std::array<std::size_t, N> missing{};
   for (std::size_t i = 0; i < x.size(); ++i) {
     const bool present = !std::isnan(x[i]);
@@ -45,8 +46,8 @@ void slide(std::span<const double> x, const std::array<std::size_t, N>& windows,
   }
 }
 
-// Calls body.template operator()<N>() with N = count (0 … kMaxWindows; 0 does nothing), for the kernels whose
-// loops are instantiated per number of windows.
+// Calls body.template operator()<N>() with N = count (0 … kMaxWindows; 0 does nothing), for
+// the kernels whose loops are instantiated per number of windows.
 template <class Body>
 void with_window_count(std::size_t count, Body body) {
   static_assert(kMaxWindows == 6);

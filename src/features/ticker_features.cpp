@@ -1,5 +1,6 @@
 #include "features/ticker_features.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
@@ -18,8 +19,43 @@ const double kAnnualise = std::sqrt(252.0);
 
 bool positive_finite(double v) { return std::isfinite(v) && v > 0; }
 
-// a / b - 1, NaN unless both are positive.
-double ratio_minus_one(double a, double b) { return (a > 0 && b > 0) ? a / b - 1 : kNaN; }
+// a / b - 1, NaN unless both are positive. The quotient is computed either way and the test
+// uses & rather than &&, so the loops that call this have no branch and vectorise.
+double ratio_minus_one(double a, double b) {
+  const double ratio = a / b - 1;
+  return ((a > 0) & (b > 0)) ? ratio : kNaN;
+}
+
+// The two helpers below vectorise because their arrays are restrict-qualified parameters (the
+// compiler would otherwise need more run-time overlap checks than it makes) and because they
+// have no branch: each quotient is computed for every bar and the test only picks the value.
+
+// out[i] = num[i] / den[i] where den[i] > 0, NaN elsewhere.
+void ratio_where_positive(std::size_t n, const double* __restrict num, const double* __restrict den,
+                          double* __restrict out) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const double quotient = num[i] / den[i];
+    out[i] = den[i] > 0 ? quotient : kNaN;
+  }
+}
+
+// The candle's body and shadows as fractions of its range (0 for a bar without range), and the
+// range as a fraction of the close.
+void candle_shapes(std::size_t n, const double* __restrict o, const double* __restrict h,
+                   const double* __restrict l, const double* __restrict c, double* __restrict body,
+                   double* __restrict upper, double* __restrict lower, double* __restrict range) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const double width = h[i] - l[i];
+    const bool ranged = width > 0;
+    const double b = (c[i] - o[i]) / width;
+    const double u = (h[i] - std::max(o[i], c[i])) / width;
+    const double d = (std::min(o[i], c[i]) - l[i]) / width;
+    body[i] = ranged ? b : 0.0;
+    upper[i] = ranged ? u : 0.0;
+    lower[i] = ranged ? d : 0.0;
+    range[i] = width / c[i];
+  }
+}
 
 // Computes one gap-free run. Inputs are the run's slices; `col(f)` is the run's slice of
 // feature f's output row.
@@ -149,9 +185,11 @@ class RunComputer {
       const std::size_t n = slope_windows[k];
       auto out = col(slope_ids[k]);
       const double w = static_cast<double>(n);
-      for (std::size_t i = 0; i < n_; ++i) {
+      std::fill_n(out.begin(), std::min(n, n_), kNaN);
+      for (std::size_t i = n; i < n_; ++i) {
         const double total = mean_volume[k][i] * w;
-        out[i] = (i >= n && total > 0) ? (obv[i] - obv[i - n]) / total : kNaN;
+        const double slope = (obv[i] - obv[i - n]) / total;
+        out[i] = total > 0 ? slope : kNaN;
       }
     }
 
@@ -159,14 +197,9 @@ class RunComputer {
     auto smas = buffers<3>();
     ta::sma(v_, sma_periods, spans_of(smas));
     const auto& [sma5, sma20, sma60] = smas;
-    auto r1 = col(kVolumeRatio1_20);
-    auto r5 = col(kVolumeRatio5_20);
-    auto r20 = col(kVolumeRatio20_60);
-    for (std::size_t i = 0; i < n_; ++i) {
-      r1[i] = sma20[i] > 0 ? v_[i] / sma20[i] : kNaN;
-      r5[i] = sma20[i] > 0 ? sma5[i] / sma20[i] : kNaN;
-      r20[i] = sma60[i] > 0 ? sma20[i] / sma60[i] : kNaN;
-    }
+    ratio_where_positive(n_, v_.data(), sma20.data(), col(kVolumeRatio1_20).data());
+    ratio_where_positive(n_, sma5.data(), sma20.data(), col(kVolumeRatio5_20).data());
+    ratio_where_positive(n_, sma20.data(), sma60.data(), col(kVolumeRatio20_60).data());
 
     auto log_volume = buffer();
     for (std::size_t i = 0; i < n_; ++i) log_volume[i] = std::log1p(v_[i]);
@@ -181,7 +214,8 @@ class RunComputer {
       const auto& mean = means[k];
       const auto& stdev = stdevs[k];
       for (std::size_t i = 0; i < n_; ++i) {
-        const double z = stdev[i] > 0 ? (log_volume[i] - mean[i]) / stdev[i] : 0.0;
+        const double quotient = (log_volume[i] - mean[i]) / stdev[i];
+        const double z = stdev[i] > 0 ? quotient : 0.0;
         out[i] = std::isnan(mean[i]) ? kNaN : z;
       }
     }
@@ -208,10 +242,7 @@ class RunComputer {
     for (auto out : outs) {
       for (double& x : out) x *= kAnnualise;
     }
-    auto rv20 = col(kRv20);
-    auto rv120 = col(kRv120);
-    auto ratio = col(kRvRatio20_120);
-    for (std::size_t i = 0; i < n_; ++i) ratio[i] = rv120[i] > 0 ? rv20[i] / rv120[i] : kNaN;
+    ratio_where_positive(n_, col(kRv20).data(), col(kRv120).data(), col(kRvRatio20_120).data());
 
     auto parkinson = buffer();
     auto garman_klass = buffer();
@@ -281,25 +312,11 @@ class RunComputer {
 
   template <class Col>
   void candles(Col col) {
-    auto body = col(kCandleBody);
-    auto upper = col(kCandleUpperShadow);
-    auto lower = col(kCandleLowerShadow);
-    auto range = col(kRangePct);
+    candle_shapes(n_, o_.data(), h_.data(), l_.data(), c_.data(), col(kCandleBody).data(),
+                  col(kCandleUpperShadow).data(), col(kCandleLowerShadow).data(), col(kRangePct).data());
     auto gap = col(kGap);
-    for (std::size_t i = 0; i < n_; ++i) {
-      const double width = h_[i] - l_[i];
-      if (width > 0) {
-        body[i] = (c_[i] - o_[i]) / width;
-        upper[i] = (h_[i] - std::max(o_[i], c_[i])) / width;
-        lower[i] = (std::min(o_[i], c_[i]) - l_[i]) / width;
-      } else {
-        body[i] = 0;
-        upper[i] = 0;
-        lower[i] = 0;
-      }
-      range[i] = width / c_[i];
-      gap[i] = i >= 1 ? o_[i] / c_[i - 1] - 1 : kNaN;
-    }
+    if (n_ > 0) gap[0] = kNaN;
+    for (std::size_t i = 1; i < n_; ++i) gap[i] = o_[i] / c_[i - 1] - 1;
   }
 
   std::span<const double> o_, h_, l_, c_, v_, bc_;

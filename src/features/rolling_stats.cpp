@@ -46,28 +46,31 @@ void slide(std::span<const double> x, const std::array<std::size_t, N>& windows,
   }
 }
 
-// Calls body.template operator()<N>() with N = count (0 … kMaxWindows; 0 does nothing), for
-// the kernels whose loops are instantiated per number of windows.
+// Calls body(lengths, rows) with the windows and their output rows as arrays whose size N is a
+// compile-time constant (0 … kMaxWindows windows; 0 does nothing), for the kernels whose loops
+// are instantiated per number of windows.
 template <class Body>
-void with_window_count(std::size_t count, Body body) {
+void with_windows(std::span<const std::size_t> windows, std::span<const std::span<double>> outs, Body body) {
+  auto call = [&]<std::size_t N>() {
+    std::array<std::size_t, N> lengths{};
+    std::array<double*, N> rows{};
+    for (std::size_t k = 0; k < N; ++k) {
+      lengths[k] = windows[k];
+      rows[k] = outs[k].data();
+    }
+    body(lengths, rows);
+  };
   static_assert(kMaxWindows == 6);
-  switch (count) {
+  switch (windows.size()) {
     case 0: return;
-    case 1: return body.template operator()<1>();
-    case 2: return body.template operator()<2>();
-    case 3: return body.template operator()<3>();
-    case 4: return body.template operator()<4>();
-    case 5: return body.template operator()<5>();
-    case 6: return body.template operator()<6>();
+    case 1: return call.template operator()<1>();
+    case 2: return call.template operator()<2>();
+    case 3: return call.template operator()<3>();
+    case 4: return call.template operator()<4>();
+    case 5: return call.template operator()<5>();
+    case 6: return call.template operator()<6>();
     default: assert(false && "at most kMaxWindows windows");
   }
-}
-
-template <std::size_t N>
-std::array<std::size_t, N> first_windows(std::span<const std::size_t> windows) {
-  std::array<std::size_t, N> out{};
-  std::copy_n(windows.begin(), N, out.begin());
-  return out;
 }
 
 // The first finite value: one-pass sums of deviations from it stay accurate when the data sit
@@ -117,10 +120,8 @@ void rolling_mean(std::span<const double> x, std::span<const std::size_t> window
                   std::span<const std::span<double>> outs) {
   assert(windows.size() == outs.size() && windows.size() <= kMaxWindows);
   for (std::size_t k = 0; k < windows.size(); ++k) assert(outs[k].size() == x.size() && windows[k] >= 1);
-  with_window_count(windows.size(), [&]<std::size_t N>() {
-    const auto lengths = first_windows<N>(windows);
-    std::array<double*, N> out{};
-    for (std::size_t k = 0; k < N; ++k) out[k] = outs[k].data();
+  with_windows(windows, outs, [&]<std::size_t N>(const std::array<std::size_t, N>& lengths,
+                                                  const std::array<double*, N>& out) {
     // The means are divided out in a second, vectorised pass.
     std::array<double, N> sum{};
     slide(
@@ -152,10 +153,8 @@ void rolling_std(std::span<const double> x, std::span<const std::size_t> windows
   const double shift = first_finite(x);
   auto squares = kernel_scratch(lanes * n);
   for (std::size_t k = 0; k < lanes; ++k) assert(outs[k].size() == n && windows[k] >= 2);
-  with_window_count(lanes, [&]<std::size_t N>() {
-    const auto lengths = first_windows<N>(windows);
-    std::array<double*, N> out{};
-    for (std::size_t k = 0; k < N; ++k) out[k] = outs[k].data();
+  with_windows(windows, outs, [&]<std::size_t N>(const std::array<std::size_t, N>& lengths,
+                                                  const std::array<double*, N>& out) {
     std::array<double, N> s1{};
     std::array<double, N> s2{};
     slide(

@@ -31,8 +31,9 @@ std::size_t compute_pandas_indicators(const store::Panel& panel, std::vector<flo
   const std::size_t k = pandas_indicator_names().size();
   out.assign(k * panel.num_tickers() * num_dates, std::numeric_limits<float>::quiet_NaN());
   std::atomic<std::size_t> present{0};
+  const features::BenchmarkSeries no_benchmark(panel, std::nullopt);
   tbb::parallel_for(std::size_t{0}, panel.num_tickers(), [&](std::size_t ticker) {
-    const features::TickerBars bars = features::extract_bars(panel, ticker, std::nullopt);
+    const features::TickerBars bars = features::extract_bars(panel, ticker, no_benchmark);
     const std::size_t n = bars.size();
     if (n == 0) return;
     const auto& c = bars.close;

@@ -106,12 +106,13 @@ FeatureMatrix compute_features(const store::Panel& panel, const FeatureOptions& 
   core::ProgressBar progress("features", num_tickers + later_steps, options.show_progress);
 
   const PanelCalendar calendar(panel.dates());
+  const BenchmarkSeries benchmark_series(panel, benchmark);
   tbb::enumerable_thread_specific<std::vector<double>> scratch;
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, num_tickers, 1),
                     [&](const tbb::blocked_range<std::size_t>& range) {
                       auto& values = scratch.local();
                       for (std::size_t i = range.begin(); i != range.end(); ++i) {
-                        const TickerBars bars = extract_bars(panel, i, benchmark);
+                        const TickerBars bars = extract_bars(panel, i, benchmark_series);
                         // No fill first: compute_time_series writes every time-series row.
                         values.resize(kFeatureCount * bars.size());
                         compute_time_series(bars, calendar, options.max_gap, values);

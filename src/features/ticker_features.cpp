@@ -62,8 +62,9 @@ void candle_shapes(std::size_t n, const double* __restrict o, const double* __re
 class RunComputer {
  public:
   RunComputer(std::span<const double> o, std::span<const double> h, std::span<const double> l,
-              std::span<const double> c, std::span<const double> v, std::span<const double> bc)
-      : o_(o), h_(h), l_(l), c_(c), v_(v), bc_(bc), n_(c.size()) {}
+              std::span<const double> c, std::span<const double> v, std::span<const double> bc,
+              std::span<const double> b_log_return)
+      : o_(o), h_(h), l_(l), c_(c), v_(v), bc_(bc), b_log_return_(b_log_return), n_(c.size()) {}
 
   template <class Col>
   void run(Col col) {
@@ -295,8 +296,8 @@ class RunComputer {
   template <class Col>
   void benchmark(Col col) {
     auto bench_return = buffer();
-    bench_return[0] = kNaN;
-    for (std::size_t i = 1; i < n_; ++i) bench_return[i] = std::log(bc_[i] / bc_[i - 1]);
+    bench_return[0] = kNaN;  // the run's first bar: its return from the bar before is not used
+    std::copy(b_log_return_.begin() + 1, b_log_return_.end(), bench_return.begin() + 1);
     auto residual = buffer();
     rolling_regression(bench_return, log_return_, 252, col(kBeta252), col(kCorr252), residual);
     rolling_regression(bench_return, log_return_, 60, col(kBeta60), col(kCorr60), residual);
@@ -319,14 +320,28 @@ class RunComputer {
     for (std::size_t i = 1; i < n_; ++i) gap[i] = o_[i] / c_[i - 1] - 1;
   }
 
-  std::span<const double> o_, h_, l_, c_, v_, bc_;
+  std::span<const double> o_, h_, l_, c_, v_, bc_, b_log_return_;
   std::size_t n_;
   KernelScratch log_return_;
 };
 
 }  // namespace
 
-TickerBars extract_bars(const store::Panel& panel, std::size_t ticker, std::optional<std::size_t> benchmark) {
+BenchmarkSeries::BenchmarkSeries(const store::Panel& panel, std::optional<std::size_t> benchmark)
+    : close(panel.num_dates(), kNaN), log_return(panel.num_dates(), kNaN) {
+  if (!benchmark) return;
+  // Panel::adjusted, as for the tickers' bars.
+  const auto raw = panel.series(store::Field::Close, *benchmark);
+  const auto adjusted = panel.series(store::Field::AdjClose, *benchmark);
+  for (std::size_t t = 0; t < close.size(); ++t) {
+    if (raw[t] == 0) continue;
+    const double b = raw[t] * (adjusted[t] / raw[t]);
+    if (positive_finite(b)) close[t] = b;
+  }
+  for (std::size_t t = 1; t < close.size(); ++t) log_return[t] = std::log(close[t] / close[t - 1]);
+}
+
+TickerBars extract_bars(const store::Panel& panel, std::size_t ticker, const BenchmarkSeries& benchmark) {
   using store::Field;
   const std::size_t n = panel.num_dates();
   // Panel::adjusted, with the price factor adj_close / close computed once per bar.
@@ -337,10 +352,11 @@ TickerBars extract_bars(const store::Panel& panel, std::size_t ticker, std::opti
   const auto adj_close = panel.series(Field::AdjClose, ticker);
   const auto volume = panel.series(Field::Volume, ticker);
   const auto split = panel.series(Field::SplitFactor, ticker);
-  const auto benchmark_close = benchmark ? panel.series(Field::Close, *benchmark) : std::span<const double>{};
-  const auto benchmark_adj_close = benchmark ? panel.series(Field::AdjClose, *benchmark) : std::span<const double>{};
   TickerBars bars;
-  for (auto* v : {&bars.open, &bars.high, &bars.low, &bars.close, &bars.volume, &bars.benchmark_close}) v->reserve(n);
+  for (auto* v : {&bars.open, &bars.high, &bars.low, &bars.close, &bars.volume, &bars.benchmark_close,
+                  &bars.benchmark_log_return}) {
+    v->reserve(n);
+  }
   bars.date_index.reserve(n);
   for (std::size_t t = 0; t < n; ++t) {
     if (std::isnan(close[t]) || close[t] == 0) continue;
@@ -354,18 +370,21 @@ TickerBars extract_bars(const store::Panel& panel, std::size_t ticker, std::opti
         !std::isfinite(v) || v < 0) {
       continue;
     }
+    // The benchmark's return since this ticker's previous bar: the day's, unless bars are missing
+    // in between.
+    double since_previous = kNaN;
+    if (!bars.date_index.empty()) {
+      since_previous = bars.date_index.back() + 1 == t ? benchmark.log_return[t]
+                                                        : std::log(benchmark.close[t] / bars.benchmark_close.back());
+    }
     bars.date_index.push_back(t);
     bars.open.push_back(o);
     bars.high.push_back(h);
     bars.low.push_back(l);
     bars.close.push_back(c);
     bars.volume.push_back(v);
-    double bc = kNaN;
-    if (benchmark && benchmark_close[t] != 0) {
-      const double b = benchmark_close[t] * (benchmark_adj_close[t] / benchmark_close[t]);
-      if (positive_finite(b)) bc = b;
-    }
-    bars.benchmark_close.push_back(bc);
+    bars.benchmark_close.push_back(benchmark.close[t]);
+    bars.benchmark_log_return.push_back(since_previous);
   }
   return bars;
 }
@@ -387,7 +406,7 @@ void compute_time_series(const TickerBars& bars, const PanelCalendar& calendar, 
     const std::size_t len = end - begin;
     auto slice = [&](const std::vector<double>& x) { return std::span<const double>(x).subspan(begin, len); };
     RunComputer run(slice(bars.open), slice(bars.high), slice(bars.low), slice(bars.close), slice(bars.volume),
-                    slice(bars.benchmark_close));
+                    slice(bars.benchmark_close), slice(bars.benchmark_log_return));
     run.run([&](FeatureId f) { return out.subspan(f * m + begin, len); });
     begin = end;
   }

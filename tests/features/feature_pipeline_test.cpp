@@ -145,6 +145,31 @@ TEST(FeaturePipeline, ShortGapsAreBridgedLongGapsRestartAndMissingDaysAreNaN) {
   EXPECT_FLOAT_EQ(m.at(kRet1d, 1, 302), static_cast<float>(after->close / (after - 1)->close - 1));
 }
 
+// Each bar's benchmark return is taken from the per-date series when the bar follows the
+// previous one by a day; after missing dates it must still be the return since the previous
+// bar, not the day's. Bit for bit, as the direct quotient gives it, on every ticker.
+TEST(FeaturePipeline, BenchmarkReturnSinceThePreviousBarSpansMissingDates) {
+  const auto panel = store::Panel::build(sample_series_with_gappy_ticker());
+  const FeatureOptions options;
+  const auto benchmark_index = panel.ticker_index(options.benchmark);
+  ASSERT_TRUE(benchmark_index.has_value());
+  const BenchmarkSeries benchmark(panel, benchmark_index);
+  std::size_t after_gaps = 0;
+  for (std::size_t i = 0; i < panel.num_tickers(); ++i) {
+    const TickerBars bars = extract_bars(panel, i, benchmark);
+    ASSERT_EQ(bars.benchmark_log_return.size(), bars.size());
+    if (bars.size() == 0) continue;
+    EXPECT_TRUE(std::isnan(bars.benchmark_log_return[0]));
+    for (std::size_t k = 1; k < bars.size(); ++k) {
+      const double expected = std::log(bars.benchmark_close[k] / bars.benchmark_close[k - 1]);
+      EXPECT_EQ(std::memcmp(&expected, &bars.benchmark_log_return[k], sizeof expected), 0)
+          << panel.tickers()[i] << " bar " << k << ": " << bars.benchmark_log_return[k] << " vs " << expected;
+      after_gaps += bars.date_index[k] > bars.date_index[k - 1] + 1 ? 1 : 0;
+    }
+  }
+  EXPECT_GT(after_gaps, 0u);  // the gappy ticker's bar after its gap
+}
+
 // compute_time_series must write every time-series cell of every bar: the pipeline reuses one
 // buffer across tickers without clearing it, so a cell left unwritten would carry the previous
 // ticker's value. Filled with a sentinel first, no time-series row may keep it — on every
@@ -154,8 +179,9 @@ TEST(FeaturePipeline, TimeSeriesComputationWritesEveryCellOfEveryBar) {
   constexpr double kSentinel = 123456.789;
   const FeatureOptions options;
   const PanelCalendar calendar(panel.dates());
+  const BenchmarkSeries benchmark(panel, panel.ticker_index(options.benchmark));
   for (std::size_t i = 0; i < panel.num_tickers(); ++i) {
-    const TickerBars bars = extract_bars(panel, i, panel.ticker_index(options.benchmark));
+    const TickerBars bars = extract_bars(panel, i, benchmark);
     std::vector<double> out(kFeatureCount * bars.size(), kSentinel);
     compute_time_series(bars, calendar, options.max_gap, out);
     for (const FeatureSpec& spec : feature_specs()) {

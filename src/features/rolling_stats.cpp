@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "features/kernel_scratch.hpp"
+#include "features/vector_math.hpp"
 
 namespace kestrel::features {
 namespace {
@@ -280,11 +281,9 @@ void rolling_max_drawdown(std::span<const double> log_price, std::size_t window,
       suffix_max[j] = hi;
     }
   }
+  // The worst log drawdown of each window first (negated, NaN where the window is not full of
+  // values), then the fractions 1 - exp(-worst) in one vectorised pass.
   std::size_t clean_run = 0;  // consecutive finite values ending at i
-  // The worst drawdown often stays the same for many windows in a row (until it leaves the
-  // window or a deeper one comes), so its exp is reused rather than recomputed.
-  double last_worst = kNaN;
-  double last_out = kNaN;
   for (std::size_t i = 0; i < n; ++i) {
     clean_run = std::isnan(x[i]) ? 0 : clean_run + 1;
     if (clean_run < window) {
@@ -298,12 +297,10 @@ void rolling_max_drawdown(std::span<const double> log_price, std::size_t window,
     } else {
       worst = std::max({suffix_dd[first], prefix_dd[i], suffix_max[first] - prefix_min[i]});
     }
-    if (worst != last_worst) {
-      last_worst = worst;
-      last_out = 1.0 - std::exp(-worst);
-    }
-    out[i] = last_out;
+    out[i] = -worst;
   }
+  exp_in_place(out);
+  for (double& v : out) v = 1.0 - v;
 }
 
 void rolling_regression(std::span<const double> x, std::span<const double> y, std::size_t window,

@@ -10,6 +10,7 @@
 #include "features/kernel_scratch.hpp"
 #include "features/rolling_stats.hpp"
 #include "features/ta_kernels.hpp"
+#include "features/vector_math.hpp"
 
 namespace kestrel::features {
 namespace {
@@ -105,7 +106,8 @@ class RunComputer {
     }
     log_return_ = buffer();
     log_return_[0] = kNaN;
-    for (std::size_t i = 1; i < n_; ++i) log_return_[i] = std::log(c_[i] / c_[i - 1]);
+    for (std::size_t i = 1; i < n_; ++i) log_return_[i] = c_[i] / c_[i - 1];
+    log_in_place(std::span(log_return_).subspan(1));
   }
 
   template <class Col>
@@ -203,7 +205,8 @@ class RunComputer {
     ratio_where_positive(n_, sma20.data(), sma60.data(), col(kVolumeRatio20_60).data());
 
     auto log_volume = buffer();
-    for (std::size_t i = 0; i < n_; ++i) log_volume[i] = std::log1p(v_[i]);
+    std::ranges::copy(v_, log_volume.begin());
+    log1p_in_place(log_volume);
     constexpr std::array<std::size_t, 2> z_windows{20, 60};
     constexpr std::array<FeatureId, 2> z_ids{kVolumeZ20, kVolumeZ60};
     auto means = buffers<2>();
@@ -226,7 +229,9 @@ class RunComputer {
     for (std::size_t i = 0; i < n_; ++i) dollar[i] = c_[i] * v_[i];
     ta::sma(dollar, 20, mean);
     auto out = col(kLogDollarVolume20);
-    for (std::size_t i = 0; i < n_; ++i) out[i] = mean[i] > 0 ? std::log(mean[i]) : kNaN;
+    std::ranges::copy(mean, out.begin());
+    log_in_place(out);
+    for (std::size_t i = 0; i < n_; ++i) out[i] = mean[i] > 0 ? out[i] : kNaN;
   }
 
   template <class Col>
@@ -249,8 +254,14 @@ class RunComputer {
     auto garman_klass = buffer();
     const double two_ln2_minus_1 = 2 * std::numbers::ln2 - 1;
     for (std::size_t i = 0; i < n_; ++i) {
-      const double hl = std::log(h_[i] / l_[i]);
-      const double co = std::log(c_[i] / o_[i]);
+      parkinson[i] = h_[i] / l_[i];
+      garman_klass[i] = c_[i] / o_[i];
+    }
+    log_in_place(parkinson);
+    log_in_place(garman_klass);
+    for (std::size_t i = 0; i < n_; ++i) {
+      const double hl = parkinson[i];
+      const double co = garman_klass[i];
       parkinson[i] = hl * hl;
       garman_klass[i] = 0.5 * hl * hl - two_ln2_minus_1 * co * co;
     }
@@ -287,7 +298,8 @@ class RunComputer {
     for (std::size_t i = 0; i < n_; ++i) low[i] = ratio_minus_one(c_[i], extreme[i]);
 
     auto log_close = buffer();
-    for (std::size_t i = 0; i < n_; ++i) log_close[i] = std::log(c_[i]);
+    std::ranges::copy(c_, log_close.begin());
+    log_in_place(log_close);
     rolling_max_drawdown(log_close, 20, col(kMaxDrawdown20));
     rolling_max_drawdown(log_close, 60, col(kMaxDrawdown60));
     rolling_max_drawdown(log_close, 120, col(kMaxDrawdown120));
@@ -338,7 +350,8 @@ BenchmarkSeries::BenchmarkSeries(const store::Panel& panel, std::optional<std::s
     const double b = raw[t] * (adjusted[t] / raw[t]);
     if (positive_finite(b)) close[t] = b;
   }
-  for (std::size_t t = 1; t < close.size(); ++t) log_return[t] = std::log(close[t] / close[t - 1]);
+  for (std::size_t t = 1; t < close.size(); ++t) log_return[t] = close[t] / close[t - 1];
+  log_in_place(std::span(log_return).subspan(1));
 }
 
 TickerBars extract_bars(const store::Panel& panel, std::size_t ticker, const BenchmarkSeries& benchmark) {
@@ -375,7 +388,7 @@ TickerBars extract_bars(const store::Panel& panel, std::size_t ticker, const Ben
     double since_previous = kNaN;
     if (!bars.date_index.empty()) {
       since_previous = bars.date_index.back() + 1 == t ? benchmark.log_return[t]
-                                                        : std::log(benchmark.close[t] / bars.benchmark_close.back());
+                                                        : vector_log(benchmark.close[t] / bars.benchmark_close.back());
     }
     bars.date_index.push_back(t);
     bars.open.push_back(o);

@@ -15,6 +15,7 @@
 #include "features/feature_registry.hpp"
 #include "features/kernel_scratch.hpp"
 #include "features/ticker_features.hpp"
+#include "features/vector_math.hpp"
 #include "store/csv_folder.hpp"
 #include "store/research_span.hpp"
 #include <fstream>
@@ -161,7 +162,7 @@ TEST(FeaturePipeline, BenchmarkReturnSinceThePreviousBarSpansMissingDates) {
     if (bars.size() == 0) continue;
     EXPECT_TRUE(std::isnan(bars.benchmark_log_return[0]));
     for (std::size_t k = 1; k < bars.size(); ++k) {
-      const double expected = std::log(bars.benchmark_close[k] / bars.benchmark_close[k - 1]);
+      const double expected = vector_log(bars.benchmark_close[k] / bars.benchmark_close[k - 1]);
       EXPECT_EQ(std::memcmp(&expected, &bars.benchmark_log_return[k], sizeof expected), 0)
           << panel.tickers()[i] << " bar " << k << ": " << bars.benchmark_log_return[k] << " vs " << expected;
       after_gaps += bars.date_index[k] > bars.date_index[k - 1] + 1 ? 1 : 0;

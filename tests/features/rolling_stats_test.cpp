@@ -8,6 +8,8 @@
 #include <random>
 #include <vector>
 
+#include "features/vector_math.hpp"
+
 namespace kestrel::features {
 namespace {
 
@@ -160,7 +162,9 @@ TEST(RollingStats, MaxDrawdownEqualsTheDirectScanExactly) {
         peak = std::max(peak, a);
         worst = std::max(worst, peak - a);
       }
-      EXPECT_EQ(dd[i], 1 - std::exp(-worst)) << "w=" << w << " i=" << i;
+      double growth = -worst;  // the kernel's exponential, the one of every price feature
+      exp_in_place({&growth, 1});
+      EXPECT_EQ(dd[i], 1 - growth) << "w=" << w << " i=" << i;
     }
   }
 }

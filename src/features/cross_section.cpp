@@ -12,6 +12,7 @@
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 
+#include "features/avx2_clones.hpp"
 #include "features/value_sort.hpp"
 
 namespace kestrel::features {
@@ -89,6 +90,7 @@ void for_each_prefetched(std::span<Row const> rows, std::size_t len, bool for_wr
 // vectorises. They are kept out of line with restrict-qualified pointers: inlined into the loop
 // over members, GCC 12 jams that loop into them and runs them as scalar code (docs/benchmarks.md,
 // "Features, 2026-11-29, afternoon").
+KESTREL_AVX2_CLONES
 [[gnu::noinline]] void add_present(const float* __restrict row, std::size_t len, double* __restrict count,
                                    double* __restrict sum) {
   for (std::size_t d = 0; d < len; ++d) {
@@ -98,6 +100,7 @@ void for_each_prefetched(std::span<Row const> rows, std::size_t len, bool for_wr
   }
 }
 
+KESTREL_AVX2_CLONES
 [[gnu::noinline]] void add_squares(const float* __restrict row, std::size_t len, const double* __restrict mean,
                                    double* __restrict squares) {
   for (std::size_t d = 0; d < len; ++d) {
@@ -106,6 +109,7 @@ void for_each_prefetched(std::span<Row const> rows, std::size_t len, bool for_wr
   }
 }
 
+KESTREL_AVX2_CLONES
 [[gnu::noinline]] void write_zscores(const float* __restrict row, std::size_t len, const double* __restrict count,
                                      const double* __restrict mean, const double* __restrict sd,
                                      float* __restrict target) {

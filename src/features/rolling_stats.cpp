@@ -7,6 +7,7 @@
 #include <limits>
 #include <vector>
 
+#include "features/avx2_clones.hpp"
 #include "features/kernel_scratch.hpp"
 #include "features/vector_math.hpp"
 
@@ -117,6 +118,7 @@ void rolling_mean(std::span<const double> x, std::size_t window, std::span<doubl
   rolling_mean(x, windows, outs);
 }
 
+KESTREL_AVX2_CLONES
 void rolling_mean(std::span<const double> x, std::span<const std::size_t> windows,
                   std::span<const std::span<double>> outs) {
   assert(windows.size() == outs.size() && windows.size() <= kMaxWindows);
@@ -146,6 +148,7 @@ void rolling_std(std::span<const double> x, std::size_t window, std::span<double
   rolling_std(x, windows, outs);
 }
 
+KESTREL_AVX2_CLONES
 void rolling_std(std::span<const double> x, std::span<const std::size_t> windows,
                  std::span<const std::span<double>> outs) {
   const std::size_t lanes = windows.size();
@@ -187,6 +190,7 @@ void rolling_std(std::span<const double> x, std::span<const std::size_t> windows
   }
 }
 
+KESTREL_AVX2_CLONES
 void rolling_skew_kurt(std::span<const double> x, std::size_t window, std::span<double> skew,
                        std::span<double> kurt) {
   assert(skew.size() == x.size() && kurt.size() == x.size() && window >= 3);
@@ -247,6 +251,7 @@ void rolling_min(std::span<const double> x, std::size_t window, std::span<double
   rolling_extreme(x, window, out, [](double kept, double incoming) { return kept < incoming; });
 }
 
+KESTREL_AVX2_CLONES
 void rolling_max_drawdown(std::span<const double> log_price, std::size_t window, std::span<double> out) {
   assert(out.size() == log_price.size() && window >= 1);
   // The window [i - w + 1, i] is the suffix S of one block of w values and the prefix P of
@@ -303,6 +308,7 @@ void rolling_max_drawdown(std::span<const double> log_price, std::size_t window,
   for (double& v : out) v = 1.0 - v;
 }
 
+KESTREL_AVX2_CLONES
 void rolling_regression(std::span<const double> x, std::span<const double> y, std::size_t window,
                         std::span<double> beta, std::span<double> corr, std::span<double> residual_std) {
   assert(x.size() == y.size() && window >= 3);

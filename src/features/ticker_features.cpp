@@ -6,6 +6,7 @@
 #include <limits>
 #include <numbers>
 
+#include "features/avx2_clones.hpp"
 #include "features/feature_registry.hpp"
 #include "features/kernel_scratch.hpp"
 #include "features/rolling_stats.hpp"
@@ -409,6 +410,7 @@ PanelCalendar::PanelCalendar(std::span<const core::Date> dates) : weekday(dates.
   }
 }
 
+KESTREL_AVX2_CLONES
 void compute_time_series(const TickerBars& bars, const PanelCalendar& calendar, std::size_t max_gap,
                          std::span<double> out) {
   const std::size_t m = bars.size();

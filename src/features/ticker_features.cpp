@@ -231,7 +231,7 @@ class RunComputer {
     ta::sma(dollar, 20, mean);
     auto out = col(kLogDollarVolume20);
     std::ranges::copy(mean, out.begin());
-    log_in_place(out);
+    log_in_place(out);  // a mean of 0 (no trading for 20 bars) gives -inf, replaced by NaN below
     for (std::size_t i = 0; i < n_; ++i) out[i] = mean[i] > 0 ? out[i] : kNaN;
   }
 
@@ -254,6 +254,7 @@ class RunComputer {
     auto parkinson = buffer();
     auto garman_klass = buffer();
     const double two_ln2_minus_1 = 2 * std::numbers::ln2 - 1;
+    // The two buffers hold ln(h / l) and ln(c / o) first, then the per-bar estimates.
     for (std::size_t i = 0; i < n_; ++i) {
       parkinson[i] = h_[i] / l_[i];
       garman_klass[i] = c_[i] / o_[i];

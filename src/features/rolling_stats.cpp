@@ -304,7 +304,7 @@ void rolling_max_drawdown(std::span<const double> log_price, std::size_t window,
     }
     out[i] = -worst;
   }
-  exp_in_place(out);
+  exp_of(out, out);
   for (double& v : out) v = 1.0 - v;
 }
 

@@ -108,7 +108,8 @@ class RunComputer {
     log_return_ = buffer();
     log_return_[0] = kNaN;
     for (std::size_t i = 1; i < n_; ++i) log_return_[i] = c_[i] / c_[i - 1];
-    log_in_place(std::span(log_return_).subspan(1));
+    const auto ratios = std::span(log_return_).subspan(1);
+    log_of(ratios, ratios);
   }
 
   template <class Col>
@@ -206,8 +207,7 @@ class RunComputer {
     ratio_where_positive(n_, sma20.data(), sma60.data(), col(kVolumeRatio20_60).data());
 
     auto log_volume = buffer();
-    std::ranges::copy(v_, log_volume.begin());
-    log1p_in_place(log_volume);
+    log1p_of(v_, log_volume);
     constexpr std::array<std::size_t, 2> z_windows{20, 60};
     constexpr std::array<FeatureId, 2> z_ids{kVolumeZ20, kVolumeZ60};
     auto means = buffers<2>();
@@ -230,8 +230,7 @@ class RunComputer {
     for (std::size_t i = 0; i < n_; ++i) dollar[i] = c_[i] * v_[i];
     ta::sma(dollar, 20, mean);
     auto out = col(kLogDollarVolume20);
-    std::ranges::copy(mean, out.begin());
-    log_in_place(out);  // a mean of 0 (no trading for 20 bars) gives -inf, replaced by NaN below
+    log_of(mean, out);  // a mean of 0 (no trading for 20 bars) gives -inf, replaced by NaN below
     for (std::size_t i = 0; i < n_; ++i) out[i] = mean[i] > 0 ? out[i] : kNaN;
   }
 
@@ -259,8 +258,8 @@ class RunComputer {
       parkinson[i] = h_[i] / l_[i];
       garman_klass[i] = c_[i] / o_[i];
     }
-    log_in_place(parkinson);
-    log_in_place(garman_klass);
+    log_of(parkinson, parkinson);
+    log_of(garman_klass, garman_klass);
     for (std::size_t i = 0; i < n_; ++i) {
       const double hl = parkinson[i];
       const double co = garman_klass[i];
@@ -300,8 +299,7 @@ class RunComputer {
     for (std::size_t i = 0; i < n_; ++i) low[i] = ratio_minus_one(c_[i], extreme[i]);
 
     auto log_close = buffer();
-    std::ranges::copy(c_, log_close.begin());
-    log_in_place(log_close);
+    log_of(c_, log_close);
     rolling_max_drawdown(log_close, 20, col(kMaxDrawdown20));
     rolling_max_drawdown(log_close, 60, col(kMaxDrawdown60));
     rolling_max_drawdown(log_close, 120, col(kMaxDrawdown120));
@@ -344,16 +342,13 @@ class RunComputer {
 BenchmarkSeries::BenchmarkSeries(const store::Panel& panel, std::optional<std::size_t> benchmark)
     : close(panel.num_dates(), kNaN), log_return(panel.num_dates(), kNaN) {
   if (!benchmark) return;
-  // Panel::adjusted, as for the tickers' bars.
-  const auto raw = panel.series(store::Field::Close, *benchmark);
-  const auto adjusted = panel.series(store::Field::AdjClose, *benchmark);
   for (std::size_t t = 0; t < close.size(); ++t) {
-    if (raw[t] == 0) continue;
-    const double b = raw[t] * (adjusted[t] / raw[t]);
+    const double b = panel.adjusted(store::Field::Close, *benchmark, t);
     if (positive_finite(b)) close[t] = b;
   }
   for (std::size_t t = 1; t < close.size(); ++t) log_return[t] = close[t] / close[t - 1];
-  log_in_place(std::span(log_return).subspan(1));
+  const auto ratios = std::span(log_return).subspan(1);
+  log_of(ratios, ratios);
 }
 
 TickerBars extract_bars(const store::Panel& panel, std::size_t ticker, const BenchmarkSeries& benchmark) {

@@ -3,6 +3,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cassert>
 #include <cstddef>
 
 // glibc's vector variants, by their vector-ABI names (glibc declares them only for -ffast-math
@@ -41,14 +42,14 @@ bool has_avx2() {
   return v;
 }
 
-[[gnu::target("avx2")]] void apply_avx2(std::span<double> x, Function f) {
+[[gnu::target("avx2")]] void apply_avx2(std::span<const double> x, std::span<double> out, Function f) {
   std::size_t i = 0;
-  for (; i + 4 <= x.size(); i += 4) _mm256_storeu_pd(x.data() + i, four(_mm256_loadu_pd(x.data() + i), f));
+  for (; i + 4 <= x.size(); i += 4) _mm256_storeu_pd(out.data() + i, four(_mm256_loadu_pd(x.data() + i), f));
   if (i == x.size()) return;
   double block[4] = {1.0, 1.0, 1.0, 1.0};
   std::copy(x.data() + i, x.data() + x.size(), block);
   _mm256_storeu_pd(block, four(_mm256_loadu_pd(block), f));
-  std::copy(block, block + (x.size() - i), x.data() + i);
+  std::copy(block, block + (x.size() - i), out.data() + i);
 }
 
 __m128d two(__m128d v, Function f) {
@@ -60,33 +61,34 @@ __m128d two(__m128d v, Function f) {
   return v;
 }
 
-void apply_sse2(std::span<double> x, Function f) {
+void apply_sse2(std::span<const double> x, std::span<double> out, Function f) {
   std::size_t i = 0;
-  for (; i + 2 <= x.size(); i += 2) _mm_storeu_pd(x.data() + i, two(_mm_loadu_pd(x.data() + i), f));
+  for (; i + 2 <= x.size(); i += 2) _mm_storeu_pd(out.data() + i, two(_mm_loadu_pd(x.data() + i), f));
   if (i == x.size()) return;
   double block[2] = {x[i], 1.0};
   _mm_storeu_pd(block, two(_mm_loadu_pd(block), f));
-  x[i] = block[0];
+  out[i] = block[0];
 }
 
-void apply(std::span<double> x, Function f) {
+void apply(std::span<const double> x, std::span<double> out, Function f) {
+  assert(out.size() == x.size());
   if (has_avx2()) {
-    apply_avx2(x, f);
+    apply_avx2(x, out, f);
   } else {
-    apply_sse2(x, f);
+    apply_sse2(x, out, f);
   }
 }
 
 }  // namespace
 
-void log_in_place(std::span<double> x) { apply(x, Function::Log); }
+void log_of(std::span<const double> x, std::span<double> out) { apply(x, out, Function::Log); }
 
-void log1p_in_place(std::span<double> x) { apply(x, Function::Log1p); }
+void log1p_of(std::span<const double> x, std::span<double> out) { apply(x, out, Function::Log1p); }
 
-void exp_in_place(std::span<double> x) { apply(x, Function::Exp); }
+void exp_of(std::span<const double> x, std::span<double> out) { apply(x, out, Function::Exp); }
 
 double vector_log(double x) {
-  log_in_place({&x, 1});
+  log_of({&x, 1}, {&x, 1});
   return x;
 }
 

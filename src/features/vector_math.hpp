@@ -13,13 +13,14 @@
 
 namespace kestrel::features {
 
-// x[i] = log(x[i]) for every element (NaN stays NaN, 0 gives -inf, negatives NaN).
-void log_in_place(std::span<double> x);
-// x[i] = log1p(x[i]) = log(1 + x[i]) for every element.
-void log1p_in_place(std::span<double> x);
-// x[i] = exp(x[i]) for every element.
-void exp_in_place(std::span<double> x);
-// One logarithm, computed exactly as log_in_place computes it.
+// out[i] = log(x[i]) for every element (NaN stays NaN, 0 gives -inf, negatives NaN). `out` has
+// x's size and may be x itself.
+void log_of(std::span<const double> x, std::span<double> out);
+// out[i] = log1p(x[i]) = log(1 + x[i]).
+void log1p_of(std::span<const double> x, std::span<double> out);
+// out[i] = exp(x[i]).
+void exp_of(std::span<const double> x, std::span<double> out);
+// One logarithm, computed exactly as log_of computes it.
 double vector_log(double x);
 
 }  // namespace kestrel::features

@@ -163,7 +163,7 @@ TEST(RollingStats, MaxDrawdownEqualsTheDirectScanExactly) {
         worst = std::max(worst, peak - a);
       }
       double growth = -worst;  // the kernel's exponential, the one of every price feature
-      exp_in_place({&growth, 1});
+      exp_of({&growth, 1}, {&growth, 1});
       EXPECT_EQ(dd[i], 1 - growth) << "w=" << w << " i=" << i;
     }
   }
